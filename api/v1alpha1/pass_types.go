@@ -1,0 +1,213 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Ready reasons of a Pass.
+const (
+	ReasonSigned           = "Signed"
+	ReasonTemplateNotFound = "TemplateNotFound"
+	ReasonTemplateNotReady = "TemplateNotReady"
+	ReasonInvalidData      = "InvalidData"
+	ReasonUnknownField     = "UnknownField"
+	ReasonRenderFailed     = "RenderFailed"
+	ReasonSigningFailed    = "SigningFailed"
+	ReasonSerialConflict   = "SerialConflict"
+	ReasonBundleTooLarge   = "BundleTooLarge"
+)
+
+// FieldOverride changes one field of the template for this pass.
+type FieldOverride struct {
+	// Value replaces the field's value; may hold placeholders.
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	Value *string `json:"value,omitempty"`
+
+	// Label replaces the field's label.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Label *string `json:"label,omitempty"`
+
+	// ChangeMessage replaces the field's change message; must contain %@.
+	// +optional
+	ChangeMessage *ChangeMessage `json:"changeMessage,omitempty"`
+}
+
+// PassBarcode overrides the template's barcode message and text.
+type PassBarcode struct {
+	// Message encoded in every barcode of the pass (default: the serial
+	// number or the template's message).
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// AltText shown under the barcode.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	AltText string `json:"altText,omitempty"`
+}
+
+// PassSpec is one holder's pass.
+type PassSpec struct {
+	// TemplateRef names the PassTemplate the pass is made from.
+	// +required
+	TemplateRef LocalObjectReference `json:"templateRef"`
+
+	// SerialNumber identifies the pass, together with its pass type
+	// identifier, on devices and in the web service. Unique per pass type
+	// identifier across the cluster; it cannot change.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9][A-Za-z0-9._~-]*$')",message="serialNumber starts with a letter or digit and uses letters, digits, '.', '_', '~' and '-' only (it appears in URLs)"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serialNumber is immutable: devices know the pass by it; create a new Pass instead"
+	// +required
+	SerialNumber string `json:"serialNumber"`
+
+	// Data fills the template's placeholders and must satisfy its dataSchema.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	Data *apiextensionsv1.JSON `json:"data,omitempty"`
+
+	// Fields overrides template fields by key; a key the template lacks is
+	// an error reported in status.
+	// +kubebuilder:validation:MaxProperties=50
+	// +optional
+	Fields map[string]FieldOverride `json:"fields,omitempty"`
+
+	// Barcode overrides the barcode message and alternative text.
+	// +optional
+	Barcode *PassBarcode `json:"barcode,omitempty"`
+
+	// Relevance replaces the template's relevance.
+	// +optional
+	Relevance *Relevance `json:"relevance,omitempty"`
+
+	// Images replace the template's image of the same type, scale and
+	// language, or add one.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=atomic
+	// +optional
+	Images []Image `json:"images,omitempty"`
+
+	// ExpirationDate after which Wallet shows the pass as expired.
+	// +optional
+	ExpirationDate *metav1.Time `json:"expirationDate,omitempty"`
+
+	// Voided marks the pass as no longer valid.
+	// +optional
+	Voided bool `json:"voided,omitempty"`
+
+	// Redeemed marks the pass as used (a redeemed coupon); Wallet shows it
+	// as voided.
+	// +optional
+	Redeemed bool `json:"redeemed,omitempty"`
+}
+
+// BundleStatus describes the signed bundle being served.
+type BundleStatus struct {
+	// ConfigMap holding the pass's own part of the bundle.
+	// +optional
+	ConfigMap string `json:"configMap,omitempty"`
+
+	// SHA256 of the assembled .pkpass, hex.
+	// +optional
+	SHA256 string `json:"sha256,omitempty"`
+
+	// Size of the assembled .pkpass in bytes.
+	// +optional
+	Size int64 `json:"size,omitempty"`
+
+	// ContentDigest covers everything signed except the signature itself;
+	// it changes exactly when the pass's content changes.
+	// +optional
+	ContentDigest string `json:"contentDigest,omitempty"`
+
+	// LastModified is when the content last changed.
+	// +optional
+	LastModified *metav1.Time `json:"lastModified,omitempty"`
+}
+
+// PassStatus says which bundle is served and who holds the pass.
+type PassStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready (a signed bundle of the current generation is served).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// PassTypeIdentifier the pass is signed for.
+	// +optional
+	PassTypeIdentifier string `json:"passTypeIdentifier,omitempty"`
+
+	// Bundle is the last good signed bundle; it stays served while a later
+	// change is invalid.
+	// +optional
+	Bundle *BundleStatus `json:"bundle,omitempty"`
+
+	// DownloadURL is the pass's download link (pkpass for Wallet, a preview
+	// page for other browsers).
+	// +optional
+	DownloadURL string `json:"downloadURL,omitempty"`
+
+	// RegisteredDevices is the number of devices registered for updates.
+	// +optional
+	RegisteredDevices int32 `json:"registeredDevices,omitempty"`
+
+	// FirstRegistered is when a device first registered the pass.
+	// +optional
+	FirstRegistered *metav1.Time `json:"firstRegistered,omitempty"`
+
+	// LastRegistered is when a device last registered the pass.
+	// +optional
+	LastRegistered *metav1.Time `json:"lastRegistered,omitempty"`
+
+	// LastPushed is when devices were last told of a change.
+	// +optional
+	LastPushed *metav1.Time `json:"lastPushed,omitempty"`
+}
+
+// Pass is one holder's Apple Wallet pass, made from a PassTemplate.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=wpass,categories=wallet
+// +kubebuilder:selectablefield:JSONPath=".spec.serialNumber"
+// +kubebuilder:selectablefield:JSONPath=".spec.templateRef.name"
+// +kubebuilder:selectablefield:JSONPath=".spec.barcode.message"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
+// +kubebuilder:printcolumn:name="Template",type=string,JSONPath=".spec.templateRef.name"
+// +kubebuilder:printcolumn:name="Serial",type=string,JSONPath=".spec.serialNumber"
+// +kubebuilder:printcolumn:name="Devices",type=integer,JSONPath=".status.registeredDevices"
+// +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=".status.conditions[?(@.type==\"Ready\")].message"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+type Pass struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec PassSpec `json:"spec"`
+	// +optional
+	Status PassStatus `json:"status,omitempty"`
+}
+
+// PassList is a list of Passes.
+//
+// +kubebuilder:object:root=true
+type PassList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Pass `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Pass{}, &PassList{})
+}

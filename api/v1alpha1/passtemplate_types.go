@@ -1,0 +1,433 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PassStyle is the pass.json style key: how Wallet lays the pass out.
+// +kubebuilder:validation:Enum=boardingPass;coupon;eventTicket;storeCard;generic
+type PassStyle string
+
+// The five pass styles.
+const (
+	StyleBoardingPass PassStyle = "boardingPass"
+	StyleCoupon       PassStyle = "coupon"
+	StyleEventTicket  PassStyle = "eventTicket"
+	StyleStoreCard    PassStyle = "storeCard"
+	StyleGeneric      PassStyle = "generic"
+)
+
+// TransitType is the kind of transport of a boarding pass.
+// +kubebuilder:validation:Enum=PKTransitTypeAir;PKTransitTypeBoat;PKTransitTypeBus;PKTransitTypeGeneric;PKTransitTypeTrain
+type TransitType string
+
+// BarcodeFormat is a PKBarcodeFormat. The last four render on iOS 27 and
+// later; list an older format after them as a fallback.
+// +kubebuilder:validation:Enum=PKBarcodeFormatQR;PKBarcodeFormatPDF417;PKBarcodeFormatAztec;PKBarcodeFormatCode128;PKBarcodeFormatCode39;PKBarcodeFormatCodabar;PKBarcodeFormatEAN13;PKBarcodeFormatI2of5
+type BarcodeFormat string
+
+// DateStyle is a PKDateStyle.
+// +kubebuilder:validation:Enum=PKDateStyleNone;PKDateStyleShort;PKDateStyleMedium;PKDateStyleLong;PKDateStyleFull
+type DateStyle string
+
+// NumberStyle is a PKNumberStyle.
+// +kubebuilder:validation:Enum=PKNumberStyleDecimal;PKNumberStylePercent;PKNumberStyleScientific;PKNumberStyleSpellOut
+type NumberStyle string
+
+// TextAlignment is a PKTextAlignment.
+// +kubebuilder:validation:Enum=PKTextAlignmentLeft;PKTextAlignmentCenter;PKTextAlignmentRight;PKTextAlignmentNatural
+type TextAlignment string
+
+// DataDetectorType is a PKDataDetectorType (back fields only).
+// +kubebuilder:validation:Enum=PKDataDetectorTypePhoneNumber;PKDataDetectorTypeLink;PKDataDetectorTypeAddress;PKDataDetectorTypeCalendarEvent
+type DataDetectorType string
+
+// WebhookEvent is an event a template's webhook can receive.
+// +kubebuilder:validation:Enum=register;unregister
+type WebhookEvent string
+
+// Ready reasons of a PassTemplate.
+const (
+	ReasonTemplateValid       = "Valid"
+	ReasonCertificateNotFound = "CertificateNotFound"
+	ReasonCertificateNotReady = "CertificateNotReady"
+	ReasonImageNotFound       = "ImageNotFound"
+	ReasonInvalidImage        = "InvalidImage"
+	ReasonInvalidDataSchema   = "InvalidDataSchema"
+	ReasonDuplicateFieldKey   = "DuplicateFieldKey"
+	ReasonInvalidTemplate     = "InvalidTemplate"
+)
+
+// Field is one label/value pair on the pass. Value may hold placeholders
+// filled from each Pass's data, e.g. "{{ .data.gate }}".
+// +kubebuilder:validation:XValidation:rule="!((has(self.dateStyle) || has(self.timeStyle)) && (has(self.numberStyle) || has(self.currencyCode)))",message="a field is either a date (dateStyle, timeStyle) or a number (numberStyle, currencyCode), not both"
+// +kubebuilder:validation:XValidation:rule="!(has(self.numberStyle) && has(self.currencyCode))",message="numberStyle and currencyCode exclude each other: a currency amount is formatted by its currency"
+type Field struct {
+	// Key identifies the field; unique across all sections of the pass.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_.-]+$')",message="a field key uses letters, digits, '_', '.' and '-' only"
+	// +required
+	Key string `json:"key"`
+
+	// Label shown above the value.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Label string `json:"label,omitempty"`
+
+	// Value shown on the pass; may hold placeholders.
+	// +kubebuilder:validation:MaxLength=4096
+	// +required
+	Value string `json:"value"`
+
+	// ChangeMessage is the notification shown when the value changes;
+	// must contain %@.
+	// +optional
+	ChangeMessage ChangeMessage `json:"changeMessage,omitempty"`
+
+	// DateStyle formats the value as a date.
+	// +optional
+	DateStyle DateStyle `json:"dateStyle,omitempty"`
+
+	// TimeStyle formats the value as a time.
+	// +optional
+	TimeStyle DateStyle `json:"timeStyle,omitempty"`
+
+	// IsRelative shows a date relative to now ("in 2 hours").
+	// +optional
+	IsRelative *bool `json:"isRelative,omitempty"`
+
+	// IgnoresTimeZone shows a date in the time zone it was written in.
+	// +optional
+	IgnoresTimeZone *bool `json:"ignoresTimeZone,omitempty"`
+
+	// NumberStyle formats the value as a number.
+	// +optional
+	NumberStyle NumberStyle `json:"numberStyle,omitempty"`
+
+	// CurrencyCode formats the value as an amount of this ISO 4217 currency.
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{3}$')",message="currencyCode is an ISO 4217 code such as EUR or USD"
+	// +kubebuilder:validation:MaxLength=3
+	// +optional
+	CurrencyCode string `json:"currencyCode,omitempty"`
+
+	// TextAlignment of the value.
+	// +optional
+	TextAlignment TextAlignment `json:"textAlignment,omitempty"`
+
+	// DataDetectorTypes Wallet looks for in a back field's value.
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +optional
+	DataDetectorTypes []DataDetectorType `json:"dataDetectorTypes,omitempty"`
+}
+
+// PassFields is the field layout of a pass, in Wallet's five sections.
+// Keys must be unique within a section (the API refuses duplicates) and
+// across sections (the controller reports DuplicateFieldKey).
+type PassFields struct {
+	// Header fields, shown at the top even when the pass is stacked.
+	// +kubebuilder:validation:MaxItems=3
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	Header []Field `json:"header,omitempty"`
+
+	// Primary fields, the most prominent.
+	// +kubebuilder:validation:MaxItems=3
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	Primary []Field `json:"primary,omitempty"`
+
+	// Secondary fields.
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	Secondary []Field `json:"secondary,omitempty"`
+
+	// Auxiliary fields.
+	// +kubebuilder:validation:MaxItems=5
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	Auxiliary []Field `json:"auxiliary,omitempty"`
+
+	// Back fields, on the back of the pass.
+	// +kubebuilder:validation:MaxItems=30
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	Back []Field `json:"back,omitempty"`
+}
+
+// Barcode is one barcode of the pass. Wallet shows the first format the
+// device supports.
+type Barcode struct {
+	// Format of the barcode.
+	// +required
+	Format BarcodeFormat `json:"format"`
+
+	// Message encoded in the barcode; may hold placeholders. Defaults to the
+	// pass's serial number; a Pass may override it.
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// MessageEncoding is the IANA charset of the message.
+	// +kubebuilder:default="iso-8859-1"
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	MessageEncoding string `json:"messageEncoding,omitempty"`
+
+	// AltText is shown under the barcode; may hold placeholders.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	AltText string `json:"altText,omitempty"`
+}
+
+// Localization holds the translated strings of one language. Labels and
+// values equal to a key are shown as its translation.
+type Localization struct {
+	// Language of the strings, e.g. cs, en, pt-BR.
+	// +required
+	Language Language `json:"language"`
+
+	// Strings maps a text as written in the template to its translation.
+	// +kubebuilder:validation:MaxProperties=500
+	// +optional
+	Strings map[string]string `json:"strings,omitempty"`
+}
+
+// ExpirationDefault gives passes an expiration date unless they set one.
+// +kubebuilder:validation:XValidation:rule="has(self.after) != has(self.date)",message="set exactly one of expiration.after or expiration.date"
+type ExpirationDefault struct {
+	// After the pass's creation, e.g. 8760h for a year.
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="expiration.after must be positive"
+	// +optional
+	After *metav1.Duration `json:"after,omitempty"`
+
+	// Date at which every pass of the template expires.
+	// +optional
+	Date *metav1.Time `json:"date,omitempty"`
+}
+
+// Distribution says how passes of the template may be handed out beyond
+// those created as Pass objects.
+type Distribution struct {
+	// IssueLinks enables /issue/{token}: each visit creates a new Pass from
+	// this template and redirects to its download link.
+	// +optional
+	IssueLinks bool `json:"issueLinks,omitempty"`
+
+	// Limit is the most passes issue links may create; unset means no limit.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Limit *int32 `json:"limit,omitempty"`
+}
+
+// Webhook receives device registration events of passes made from the
+// template.
+type Webhook struct {
+	// URL the events are POSTed to.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.startsWith('http://')",message="a webhook url starts with https:// (or http:// inside the cluster)"
+	// +required
+	URL string `json:"url"`
+
+	// Events sent to it; both when empty.
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=set
+	// +optional
+	Events []WebhookEvent `json:"events,omitempty"`
+
+	// APIKeySecretRef names the Secret key whose value is sent as X-API-Key.
+	// +optional
+	APIKeySecretRef *KeyReference `json:"apiKeySecretRef,omitempty"`
+}
+
+// PassTemplateSpec is the design shared by a family of passes.
+// +kubebuilder:validation:XValidation:rule="self.style == 'boardingPass' ? has(self.transitType) : !has(self.transitType)",message="transitType is required for boardingPass templates and not allowed for other styles"
+// +kubebuilder:validation:XValidation:rule="self.images.exists(i, i.type == 'icon')",message="an icon image is required: Wallet shows it on the lock screen and in notifications"
+// +kubebuilder:validation:XValidation:rule="self.style != 'boardingPass' || self.images.all(i, i.type in ['icon', 'logo', 'footer'])",message="a boardingPass uses only icon, logo and footer images"
+// +kubebuilder:validation:XValidation:rule="!(self.style in ['coupon', 'storeCard']) || self.images.all(i, i.type in ['icon', 'logo', 'strip'])",message="a coupon or storeCard uses only icon, logo and strip images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'generic' || self.images.all(i, i.type in ['icon', 'logo', 'thumbnail'])",message="a generic pass uses only icon, logo and thumbnail images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || self.images.all(i, i.type in ['icon', 'logo', 'strip', 'background', 'thumbnail'])",message="an eventTicket uses only icon, logo, strip, background and thumbnail images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || !self.images.exists(i, i.type == 'strip') || !self.images.exists(i, i.type in ['background', 'thumbnail'])",message="an eventTicket with a strip image cannot also have a background or thumbnail image"
+type PassTemplateSpec struct {
+	// Style of the pass.
+	// +required
+	Style PassStyle `json:"style"`
+
+	// CertificateRef names the PassCertificate that signs the passes.
+	// +required
+	CertificateRef LocalObjectReference `json:"certificateRef"`
+
+	// OrganizationName is shown on the lock screen and by Siri.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +required
+	OrganizationName string `json:"organizationName"`
+
+	// Description of the pass for accessibility (VoiceOver).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +required
+	Description string `json:"description"`
+
+	// BackgroundColor of the pass.
+	// +optional
+	BackgroundColor Color `json:"backgroundColor,omitempty"`
+
+	// ForegroundColor of field values.
+	// +optional
+	ForegroundColor Color `json:"foregroundColor,omitempty"`
+
+	// LabelColor of field labels.
+	// +optional
+	LabelColor Color `json:"labelColor,omitempty"`
+
+	// LogoText shown beside the logo.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	LogoText string `json:"logoText,omitempty"`
+
+	// Fields of the pass, by section.
+	// +optional
+	Fields PassFields `json:"fields,omitempty"`
+
+	// Barcodes of the pass, in order of preference.
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=atomic
+	// +optional
+	Barcodes []Barcode `json:"barcodes,omitempty"`
+
+	// Images of the pass. An icon is required; which other types are
+	// allowed depends on the style.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=60
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b.type == a.type && b.scale == a.scale && (has(b.language) ? b.language : '') == (has(a.language) ? a.language : '')))",message="each image type, scale and language appears once"
+	// +listType=atomic
+	// +required
+	Images []Image `json:"images"`
+
+	// Localizations of the pass's texts, one per language.
+	// +kubebuilder:validation:MaxItems=40
+	// +listType=map
+	// +listMapKey=language
+	// +optional
+	Localizations []Localization `json:"localizations,omitempty"`
+
+	// Relevance defaults for every pass; a Pass may replace them.
+	// +optional
+	Relevance *Relevance `json:"relevance,omitempty"`
+
+	// TransitType of a boarding pass; required exactly when style is
+	// boardingPass.
+	// +optional
+	TransitType TransitType `json:"transitType,omitempty"`
+
+	// GroupingIdentifier groups related event tickets or boarding passes.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	GroupingIdentifier string `json:"groupingIdentifier,omitempty"`
+
+	// SharingProhibited hides the share button in Wallet.
+	// +optional
+	SharingProhibited bool `json:"sharingProhibited,omitempty"`
+
+	// SuppressStripShine turns off the gloss over the strip image.
+	// +optional
+	SuppressStripShine bool `json:"suppressStripShine,omitempty"`
+
+	// DataSchema is a JSON Schema (draft 2020-12) every Pass's data must
+	// satisfy. It is kept exactly as written.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	DataSchema *apiextensionsv1.JSON `json:"dataSchema,omitempty"`
+
+	// Expiration default for passes that do not set expirationDate.
+	// +optional
+	Expiration *ExpirationDefault `json:"expiration,omitempty"`
+
+	// Distribution of passes beyond Pass objects (issue links).
+	// +optional
+	Distribution *Distribution `json:"distribution,omitempty"`
+
+	// Webhooks notified when devices register or unregister passes of this
+	// template.
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	// +optional
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+}
+
+// PassTemplateStatus says whether passes can be made from the template.
+type PassTemplateStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready (passes can be rendered from this template).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// PassTypeIdentifier of the certificate the template signs with.
+	// +optional
+	PassTypeIdentifier string `json:"passTypeIdentifier,omitempty"`
+
+	// SharedBundle names the ConfigMap holding the files every pass of the
+	// template shares (images, localizations).
+	// +optional
+	SharedBundle string `json:"sharedBundle,omitempty"`
+
+	// Passes made from this template.
+	// +optional
+	Passes int32 `json:"passes,omitempty"`
+
+	// ReadyPasses among them.
+	// +optional
+	ReadyPasses int32 `json:"readyPasses,omitempty"`
+}
+
+// PassTemplate is the design of a family of passes: style, look, fields,
+// barcodes, images, localizations and the schema of each pass's data.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ptpl;passtpl,categories=wallet
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
+// +kubebuilder:printcolumn:name="Style",type=string,JSONPath=".spec.style"
+// +kubebuilder:printcolumn:name="Certificate",type=string,JSONPath=".spec.certificateRef.name"
+// +kubebuilder:printcolumn:name="Passes",type=integer,JSONPath=".status.passes"
+// +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=".status.conditions[?(@.type==\"Ready\")].message"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+type PassTemplate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec PassTemplateSpec `json:"spec"`
+	// +optional
+	Status PassTemplateStatus `json:"status,omitempty"`
+}
+
+// PassTemplateList is a list of PassTemplates.
+//
+// +kubebuilder:object:root=true
+type PassTemplateList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []PassTemplate `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&PassTemplate{}, &PassTemplateList{})
+}

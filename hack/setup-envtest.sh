@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the control plane envtest needs (kube-apiserver and etcd) from source
+# through the Go module proxy, because the usual binary download is not
+# reachable offline. Binaries are cached outside the repository, keyed by
+# version, so a warm call returns at once.
+#
+# Progress goes to stderr; the LAST line of stdout is the directory holding
+# kube-apiserver and etcd (suitable for KUBEBUILDER_ASSETS).
+set -euo pipefail
+
+KUBE_VERSION="${KUBE_VERSION:-1.36.3}"
+ETCD_VERSION="${ETCD_VERSION:-3.6.5}"
+CACHE_ROOT="${WALLET_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wallet-operator}"
+ASSETS_DIR="$CACHE_ROOT/envtest/kube-${KUBE_VERSION}-etcd-${ETCD_VERSION}"
+
+log() { echo "setup-envtest: $*" >&2; }
+
+have() { [[ -x "$ASSETS_DIR/$1" ]] && "$ASSETS_DIR/$1" --version >/dev/null 2>&1; }
+
+# staging_version maps a Kubernetes release (1.36.3) to the version of its
+# staging modules (v0.36.3).
+staging_version() { echo "v0.${KUBE_VERSION#*.}"; }
+
+build_kube_apiserver() {
+  local work; work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  log "building kube-apiserver v${KUBE_VERSION} from source (a few minutes on a cold cache)"
+  (
+    cd "$work"
+    go mod init wallet-operator.local/envtest-kube-apiserver >/dev/null 2>&1
+    # k8s.io/kubernetes replaces every staging module with a local path; a
+    # module that depends on it has to pin each of them to the published
+    # version instead. Derive the list from kubernetes' own go.mod.
+    local gomod
+    gomod="$(go mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    [[ -f "$gomod" ]] || { log "could not download k8s.io/kubernetes v${KUBE_VERSION}'s go.mod"; exit 1; }
+    local sv; sv="$(staging_version)"
+    grep -oE '^[[:space:]]*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" \
+      | awk -v v="$sv" '{print "replace " $1 " => " $1 " " v}' >> go.mod
+    log "pinned $(grep -c '^replace' go.mod) staging modules to ${sv}"
+    go get "k8s.io/kubernetes@v${KUBE_VERSION}" >&2
+    CGO_ENABLED=0 go build -trimpath -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+  )
+  mv "$work/kube-apiserver" "$ASSETS_DIR/kube-apiserver"
+}
+
+build_etcd() {
+  local work; work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  log "building etcd v${ETCD_VERSION} from source"
+  (
+    cd "$work"
+    go mod init wallet-operator.local/envtest-etcd >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}" >&2
+    CGO_ENABLED=0 go build -trimpath -o "$work/etcd" go.etcd.io/etcd/server/v3 >&2
+  )
+  mv "$work/etcd" "$ASSETS_DIR/etcd"
+}
+
+mkdir -p "$ASSETS_DIR"
+# A directory lock keeps concurrent callers (parallel make targets) from
+# building twice into the same place.
+lock="$ASSETS_DIR.lock"
+until mkdir "$lock" 2>/dev/null; do
+  if [[ -n "$(find "$lock" -maxdepth 0 -mmin +30 2>/dev/null)" ]]; then rm -rf "$lock"; continue; fi
+  log "waiting for another build to finish ($lock)"; sleep 5
+done
+trap 'rm -rf "$lock"' EXIT
+
+export GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+have kube-apiserver || build_kube_apiserver
+have etcd || build_etcd
+have kube-apiserver && have etcd || { log "build finished but binaries do not run"; exit 1; }
+
+log "kube-apiserver and etcd ready"
+echo "$ASSETS_DIR"

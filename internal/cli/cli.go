@@ -1,0 +1,107 @@
+// Package cli is the subcommand framework of the wallet-operator binary:
+// each subcommand parses its own flags and runs until its context ends.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Command is one subcommand of the binary.
+type Command struct {
+	// Name is the word that selects it: wallet-operator <Name> [flags].
+	Name string
+	// Summary is one line for the usage text.
+	Summary string
+	// Run parses args (the words after Name) and does the work. It returns
+	// when ctx is cancelled (a signal) or the work is done.
+	Run func(ctx context.Context, args []string) error
+}
+
+// ErrUsage marks an error caused by how the binary was called; Main prints
+// the usage text with it and exits 2.
+var ErrUsage = errors.New("usage")
+
+// App is the binary: a name and its subcommands.
+type App struct {
+	Name     string
+	Commands []Command
+}
+
+// Run dispatches args (without the program name) to the subcommand they
+// name and returns the process exit code.
+func (a App) Run(ctx context.Context, args []string, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		a.usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := a.find(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", a.Name, args[0])
+		a.usage(stderr)
+		return 2
+	}
+	err := cmd.Run(ctx, args[1:])
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, ErrUsage):
+		fmt.Fprintf(stderr, "%s %s: %v\n", a.Name, cmd.Name, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "%s %s: %v\n", a.Name, cmd.Name, err)
+		return 1
+	}
+}
+
+func (a App) find(name string) (Command, bool) {
+	for _, c := range a.Commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
+}
+
+func (a App) usage(w io.Writer) {
+	cmds := append([]Command(nil), a.Commands...)
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s <command> [flags]\n\nCommands:\n", a.Name)
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %-12s %s\n", c.Name, c.Summary)
+	}
+	fmt.Fprintf(&b, "\nRun '%s <command> --help' for the flags of a command.\n", a.Name)
+	io.WriteString(w, b.String())
+}
+
+// NewFlagSet returns a flag set for a subcommand that reports errors instead
+// of exiting, so Run can return them.
+func NewFlagSet(app, command string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(app+" "+command, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+// Parse parses args into fs and wraps a bad flag as ErrUsage. Positional
+// arguments are refused unless allowArgs is set.
+func Parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if !allowArgs && fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+	}
+	return nil
+}
