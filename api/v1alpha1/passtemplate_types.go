@@ -108,7 +108,7 @@ type Field struct {
 
 	// CurrencyCode formats the value as an amount of this ISO 4217 currency.
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{3}$')",message="currencyCode is an ISO 4217 code such as EUR or USD"
-	// +kubebuilder:validation:MaxLength=3
+	// +kubebuilder:validation:MaxLength=16
 	// +optional
 	CurrencyCode string `json:"currencyCode,omitempty"`
 
