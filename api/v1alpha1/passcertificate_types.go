@@ -131,7 +131,7 @@ type PassCertificateStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
 // +kubebuilder:printcolumn:name="Pass Type",type=string,JSONPath=".status.passTypeIdentifier"
-// +kubebuilder:printcolumn:name="Expires",type=date,JSONPath=".status.notAfter"
+// +kubebuilder:printcolumn:name="Expires",type=string,format=date-time,JSONPath=".status.notAfter"
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=".status.conditions[?(@.type==\"Ready\")].message"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 type PassCertificate struct {
