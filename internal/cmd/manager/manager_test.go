@@ -1,0 +1,118 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+)
+
+// The manager subcommand, started as a user would start it, serves its
+// probes and metrics, takes the leader Lease, and stops cleanly.
+func TestManagerRunsAgainstAPIServer(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	kubeconfig := env.Kubeconfig(t, t.TempDir())
+	ns := env.Namespace(t)
+	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{
+			"--kubeconfig", kubeconfig,
+			"--metrics-bind-address", metricsAddr,
+			"--health-probe-bind-address", probeAddr,
+			"--leader-elect", "--leader-election-namespace", ns,
+		})
+	}()
+
+	waitFor(t, done, func() bool { return get(t, "http://"+probeAddr+"/readyz") == "ok" })
+	if body := get(t, "http://"+probeAddr+"/healthz"); body != "ok" {
+		t.Errorf("/healthz = %q", body)
+	}
+	waitFor(t, done, func() bool {
+		var lease coordinationv1.Lease
+		err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: LeaderElectionID}, &lease)
+		return err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != ""
+	})
+	waitFor(t, done, func() bool {
+		return strings.Contains(get(t, "http://"+metricsAddr+"/metrics"), `leader_election_master_status{name="`+LeaderElectionID+`"} 1`)
+	})
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("manager stopped with an error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("manager did not stop within 30s of cancellation")
+	}
+}
+
+func TestManagerFlagErrors(t *testing.T) {
+	err := run(context.Background(), []string{"--no-such-flag"})
+	if !errors.Is(err, cli.ErrUsage) {
+		t.Errorf("unknown flag: want a usage error, got %v", err)
+	}
+	err = run(context.Background(), []string{"--kubeconfig", "/does/not/exist", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"})
+	if err == nil || !strings.Contains(err.Error(), "/does/not/exist") {
+		t.Errorf("missing kubeconfig: want an error naming the file, got %v", err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(body)
+}
+
+// waitFor polls cond for up to 30s, failing early if the manager exits.
+func waitFor(t *testing.T, done <-chan error, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("manager exited early: %v", err)
+		default:
+		}
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 30s")
+}
