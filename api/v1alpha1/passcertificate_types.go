@@ -24,17 +24,17 @@ const (
 
 // Ready reasons of a PassCertificate, from the first failing check.
 const (
-	ReasonCertificateValid  = "Valid"
-	ReasonSecretNotFound    = "SecretNotFound"
-	ReasonSecretInvalid     = "SecretInvalid"
-	ReasonExpired           = "Expired"
-	ReasonNotYetValid       = "NotYetValid"
-	ReasonKeyMismatch       = "KeyMismatch"
+	ReasonCertificateValid    = "Valid"
+	ReasonSecretNotFound      = "SecretNotFound"
+	ReasonSecretInvalid       = "SecretInvalid"
+	ReasonExpired             = "Expired"
+	ReasonNotYetValid         = "NotYetValid"
+	ReasonKeyMismatch         = "KeyMismatch"
 	ReasonMissingIntermediate = "MissingIntermediate"
-	ReasonWrongIntermediate = "WrongIntermediate"
+	ReasonWrongIntermediate   = "WrongIntermediate"
 	ReasonNotAPassCertificate = "NotAPassCertificate"
-	ReasonExpiringSoon      = "ExpiringSoon"
-	ReasonNotExpiring       = "NotExpiring"
+	ReasonExpiringSoon        = "ExpiringSoon"
+	ReasonNotExpiring         = "NotExpiring"
 )
 
 // PassCertificateSpec points at the signing identity of a family of passes.
