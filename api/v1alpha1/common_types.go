@@ -51,7 +51,7 @@ type Color string
 // ChangeMessage is the text of the notification Wallet shows when a field's
 // value changes; %@ stands for the new value.
 // +kubebuilder:validation:MaxLength=256
-// +kubebuilder:validation:XValidation:rule="self == ” || self.contains('%@')",message="changeMessage must contain %@, which Wallet replaces with the new value (e.g. 'Gate changed to %@')"
+// +kubebuilder:validation:XValidation:rule="self.size() == 0 || self.contains('%@')",message="changeMessage must contain %@, which Wallet replaces with the new value (e.g. 'Gate changed to %@')"
 type ChangeMessage string
 
 // ImageType is the role of an image in a pass; which roles a pass may use

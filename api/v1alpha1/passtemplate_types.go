@@ -308,7 +308,7 @@ type PassTemplateSpec struct {
 	// allowed depends on the style.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=60
-	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b.type == a.type && b.scale == a.scale && (has(b.language) ? b.language : '') == (has(a.language) ? a.language : '')))",message="each image type, scale and language appears once"
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b.type == a.type && b.scale == a.scale && has(a.language) == has(b.language) && (!has(a.language) || a.language == b.language)))",message="each image type, scale and language appears once"
 	// +listType=atomic
 	// +required
 	Images []Image `json:"images"`
