@@ -1,0 +1,346 @@
+package render
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+// Options are the inputs of a pass that come from neither the template nor
+// the pass.
+type Options struct {
+	// PassTypeIdentifier and TeamIdentifier come from the certificate.
+	PassTypeIdentifier string
+	TeamIdentifier     string
+	// WebServiceURL and AuthenticationToken go together, or are both empty
+	// (a pass that never updates).
+	WebServiceURL       string
+	AuthenticationToken string
+	// Development allows an http web service URL.
+	Development bool
+	// Now stands for the creation time of a pass that has none (the CLI).
+	Now time.Time
+}
+
+// MinTokenLength is the shortest authentication token Wallet accepts.
+const MinTokenLength = 16
+
+// NewAuthenticationToken returns a token of 32 random bytes (43 characters).
+func NewAuthenticationToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (o Options) check() error {
+	switch {
+	case o.PassTypeIdentifier == "" || o.TeamIdentifier == "":
+		return errorf(walletv1.ReasonRenderFailed, "", "the certificate gives no pass type or team identifier")
+	case (o.WebServiceURL == "") != (o.AuthenticationToken == ""):
+		return errorf(walletv1.ReasonRenderFailed, "", "webServiceURL and authenticationToken go together: set both or neither")
+	case o.AuthenticationToken != "" && len(o.AuthenticationToken) < MinTokenLength:
+		return errorf(walletv1.ReasonRenderFailed, "", "the authentication token has %d characters; Wallet needs at least %d", len(o.AuthenticationToken), MinTokenLength)
+	}
+	if o.WebServiceURL != "" {
+		u, err := url.Parse(o.WebServiceURL)
+		if err != nil || u.Host == "" {
+			return errorf(walletv1.ReasonRenderFailed, "", "web service URL %q is not an absolute URL", o.WebServiceURL)
+		}
+		if u.Scheme != "https" && !(o.Development && u.Scheme == "http") {
+			return errorf(walletv1.ReasonRenderFailed, "", "web service URL %q must be https (Wallet refuses http outside development mode)", o.WebServiceURL)
+		}
+	}
+	return nil
+}
+
+// Render renders one pass: its pass.json and the images it overrides. The
+// full bundle is Template.Shared() overlaid with these files.
+func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpass.Files, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	data, err := passData(pass)
+	if err != nil {
+		return nil, err
+	}
+	if t.schema != nil {
+		if err := validateData(t.schema, data); err != nil {
+			return nil, err
+		}
+	}
+	for key := range pass.Spec.Fields {
+		if !t.HasField(key) {
+			return nil, errorf(walletv1.ReasonUnknownField, "spec.fields."+key,
+				"template %s has no field %q; its fields are %s", t.name, key, strings.Join(t.fieldKeys, ", "))
+		}
+	}
+	if pass.Spec.Barcode != nil && len(t.spec.Barcodes) == 0 {
+		return nil, errorf(walletv1.ReasonUnknownField, "spec.barcode", "template %s shows no barcode: add barcodes to the template or remove spec.barcode", t.name)
+	}
+	files, err := t.passImages(pass, src)
+	if err != nil {
+		return nil, err
+	}
+
+	values := map[string]any{
+		"data":         data,
+		"serialNumber": pass.Spec.SerialNumber,
+		"name":         pass.Name,
+		"namespace":    pass.Namespace,
+	}
+	pj, err := t.passJSON(pass, values, o)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(pj); err != nil {
+		return nil, errorf(walletv1.ReasonRenderFailed, "", "encode pass.json: %v", err)
+	}
+	files[pkpass.PassJSON] = buf.Bytes()
+	return files, nil
+}
+
+// passData decodes spec.data (numbers kept as written).
+func passData(pass *walletv1.Pass) (map[string]any, error) {
+	if pass.Spec.Data == nil || len(pass.Spec.Data.Raw) == 0 {
+		return map[string]any{}, nil
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(pass.Spec.Data.Raw))
+	if err != nil {
+		return nil, errorf(walletv1.ReasonInvalidData, "spec.data", "not JSON: %v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errorf(walletv1.ReasonInvalidData, "spec.data", "must be an object of keys and values")
+	}
+	return m, nil
+}
+
+// passImages loads the pass's image overrides and checks the style's image
+// rules on the images the bundle will hold.
+func (t *Template) passImages(pass *walletv1.Pass, src ImageSource) (pkpass.Files, error) {
+	files := pkpass.Files{}
+	if len(pass.Spec.Images) == 0 {
+		return files, nil
+	}
+	merged := slices.Clone(t.spec.Images)
+	for i, img := range pass.Spec.Images {
+		field := fmt.Sprintf("spec.images[%d]", i)
+		data, err := loadImage(src, img, field)
+		if err != nil {
+			return nil, err
+		}
+		files[ImageName(img)] = data
+		merged = slices.DeleteFunc(merged, func(m walletv1.Image) bool { return ImageName(m) == ImageName(img) })
+		merged = append(merged, img)
+	}
+	if err := checkImageTypes(t.spec.Style, merged, "spec.images"); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Options) (*passJSON, error) {
+	spec := t.spec
+	pj := &passJSON{
+		FormatVersion:       1,
+		PassTypeIdentifier:  o.PassTypeIdentifier,
+		SerialNumber:        pass.Spec.SerialNumber,
+		TeamIdentifier:      o.TeamIdentifier,
+		OrganizationName:    spec.OrganizationName,
+		Description:         spec.Description,
+		WebServiceURL:       o.WebServiceURL,
+		AuthenticationToken: o.AuthenticationToken,
+		BackgroundColor:     string(spec.BackgroundColor),
+		ForegroundColor:     string(spec.ForegroundColor),
+		LabelColor:          string(spec.LabelColor),
+		SharingProhibited:   spec.SharingProhibited,
+		SuppressStripShine:  spec.SuppressStripShine,
+		Voided:              pass.Spec.Voided || pass.Spec.Redeemed,
+	}
+	var err error
+	if pj.LogoText, err = t.fill(spec.LogoText, values, "spec.logoText"); err != nil {
+		return nil, err
+	}
+	if pj.GroupingIdentifier, err = t.fill(spec.GroupingIdentifier, values, "spec.groupingIdentifier"); err != nil {
+		return nil, err
+	}
+	if pj.Barcodes, err = t.barcodes(pass, values); err != nil {
+		return nil, err
+	}
+	if len(pj.Barcodes) > 0 && slices.Contains([]string{"PKBarcodeFormatQR", "PKBarcodeFormatPDF417", "PKBarcodeFormatAztec"}, pj.Barcodes[0].Format) {
+		pj.Barcode = &pj.Barcodes[0]
+	}
+	relevance(pj, spec.Relevance, pass.Spec.Relevance)
+	pj.ExpirationDate = t.expiration(pass, o)
+
+	st := &structureJSON{TransitType: string(spec.TransitType)}
+	secs := sections(spec.Fields)
+	targets := []*[]fieldJSON{&st.HeaderFields, &st.PrimaryFields, &st.SecondaryFields, &st.AuxiliaryFields, &st.BackFields}
+	for i, s := range secs {
+		for j, f := range s.fields {
+			fj, err := t.field(f, pass.Spec.Fields[f.Key], values, fmt.Sprintf("%s[%d]", s.path, j))
+			if err != nil {
+				return nil, err
+			}
+			*targets[i] = append(*targets[i], fj)
+		}
+	}
+	switch spec.Style {
+	case walletv1.StyleBoardingPass:
+		pj.BoardingPass = st
+	case walletv1.StyleCoupon:
+		pj.Coupon = st
+	case walletv1.StyleEventTicket:
+		pj.EventTicket = st
+	case walletv1.StyleGeneric:
+		pj.Generic = st
+	case walletv1.StyleStoreCard:
+		pj.StoreCard = st
+	}
+	return pj, nil
+}
+
+// field renders one field with the pass's override applied.
+func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[string]any, path string) (fieldJSON, error) {
+	label, value, change := f.Label, f.Value, string(f.ChangeMessage)
+	if o.Label != nil {
+		label = *o.Label
+	}
+	if o.Value != nil {
+		value = *o.Value
+	}
+	if o.ChangeMessage != nil {
+		change = string(*o.ChangeMessage)
+	}
+	var err error
+	fj := fieldJSON{
+		Key: f.Key, DateStyle: string(f.DateStyle), TimeStyle: string(f.TimeStyle),
+		IsRelative: f.IsRelative, IgnoresTimeZone: f.IgnoresTimeZone,
+		NumberStyle: string(f.NumberStyle), CurrencyCode: f.CurrencyCode, TextAlignment: string(f.TextAlignment),
+	}
+	for _, d := range f.DataDetectorTypes {
+		fj.DataDetectorTypes = append(fj.DataDetectorTypes, string(d))
+	}
+	if fj.Label, err = t.fill(label, values, path+".label"); err != nil {
+		return fj, err
+	}
+	if fj.ChangeMessage, err = t.fill(change, values, path+".changeMessage"); err != nil {
+		return fj, err
+	}
+	rendered, err := t.fill(value, values, path+".value")
+	if err != nil {
+		return fj, err
+	}
+	fj.Value, err = typedValue(f, rendered, path+".value")
+	return fj, err
+}
+
+// dateLayouts are the ISO 8601 forms Wallet reads for date fields.
+var dateLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00"}
+
+// typedValue makes a date field's value a checked ISO 8601 date and a
+// number field's value a JSON number, as Wallet needs them.
+func typedValue(f walletv1.Field, v, path string) (any, error) {
+	switch {
+	case f.DateStyle != "" || f.TimeStyle != "":
+		for _, layout := range dateLayouts {
+			if _, err := time.Parse(layout, v); err == nil {
+				return v, nil
+			}
+		}
+		return nil, errorf(walletv1.ReasonInvalidData, path, "%q is not an ISO 8601 date and time such as 2026-12-12T10:12:20-08:00, which a field with dateStyle or timeStyle needs", v)
+	case f.NumberStyle != "" || f.CurrencyCode != "":
+		s := strings.TrimSpace(v)
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return nil, errorf(walletv1.ReasonInvalidData, path, "%q is not a number, which a field with numberStyle or currencyCode needs", v)
+		}
+		return json.Number(s), nil
+	}
+	return v, nil
+}
+
+func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]barcodeJSON, error) {
+	var out []barcodeJSON
+	for i, b := range t.spec.Barcodes {
+		path := fmt.Sprintf("spec.barcodes[%d]", i)
+		message, err := t.fill(b.Message, values, path+".message")
+		if err != nil {
+			return nil, err
+		}
+		alt, err := t.fill(b.AltText, values, path+".altText")
+		if err != nil {
+			return nil, err
+		}
+		if message == "" {
+			message = pass.Spec.SerialNumber
+		}
+		if pass.Spec.Barcode != nil {
+			if pass.Spec.Barcode.Message != "" {
+				message = pass.Spec.Barcode.Message
+			}
+			if pass.Spec.Barcode.AltText != "" {
+				alt = pass.Spec.Barcode.AltText
+			}
+		}
+		encoding := b.MessageEncoding
+		if encoding == "" {
+			encoding = "iso-8859-1"
+		}
+		out = append(out, barcodeJSON{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
+	}
+	return out, nil
+}
+
+func relevance(pj *passJSON, template, pass *walletv1.Relevance) {
+	r := template
+	if pass != nil {
+		r = pass
+	}
+	if r == nil {
+		return
+	}
+	for _, l := range r.Locations {
+		pj.Locations = append(pj.Locations, locationJSON{Latitude: l.Latitude, Longitude: l.Longitude, Altitude: l.Altitude, RelevantText: l.RelevantText})
+	}
+	for _, b := range r.Beacons {
+		pj.Beacons = append(pj.Beacons, beaconJSON{ProximityUUID: b.ProximityUUID, Major: b.Major, Minor: b.Minor, RelevantText: b.RelevantText})
+	}
+	pj.MaxDistance = r.MaxDistance
+	if r.RelevantDate != nil {
+		pj.RelevantDate = r.RelevantDate.UTC().Format(time.RFC3339)
+	}
+}
+
+// expiration is the pass's own date, or the template's default (a date, or
+// a duration after the pass's creation).
+func (t *Template) expiration(pass *walletv1.Pass, o Options) string {
+	switch e := t.spec.Expiration; {
+	case pass.Spec.ExpirationDate != nil:
+		return pass.Spec.ExpirationDate.UTC().Format(time.RFC3339)
+	case e != nil && e.Date != nil:
+		return e.Date.UTC().Format(time.RFC3339)
+	case e != nil && e.After != nil:
+		created := pass.CreationTimestamp.Time
+		if created.IsZero() {
+			created = o.Now
+		}
+		return created.Add(e.After.Duration).UTC().Truncate(time.Second).Format(time.RFC3339)
+	}
+	return ""
+}

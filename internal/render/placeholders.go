@@ -1,0 +1,130 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"text/template/parse"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+)
+
+// A text of a template (a field value, a label, a barcode message) may hold
+// Go text/template placeholders over:
+//
+//	.data          the pass's data
+//	.serialNumber  the pass's serial number
+//	.name          the Pass object's name
+//	.namespace     its namespace
+//
+// A placeholder whose key is missing is an error naming the key, unless it
+// ends in `| default "text"`, which says what an absent value shows (an
+// anonymized pass still renders).
+
+var placeholderFuncs = template.FuncMap{
+	"default": func(fallback, v any) any {
+		if v == nil || v == "" {
+			return fallback
+		}
+		return v
+	},
+	"upper": strings.ToUpper,
+	"lower": strings.ToLower,
+	"trim":  strings.TrimSpace,
+}
+
+// noValue is what text/template prints for a missing key.
+const noValue = "<no value>"
+
+// text is one parsed template text.
+type text struct {
+	raw      string
+	tmpl     *template.Template
+	required [][]string // key paths used outside `| default`
+}
+
+func parseText(raw, field string) (*text, error) {
+	if !strings.Contains(raw, "{{") {
+		return &text{raw: raw}, nil
+	}
+	tmpl, err := template.New(field).Option("missingkey=zero").Funcs(placeholderFuncs).Parse(raw)
+	if err != nil {
+		return nil, errorf(walletv1.ReasonInvalidTemplate, field, "bad placeholder: %v", err)
+	}
+	t := &text{raw: raw, tmpl: tmpl}
+	for _, node := range tmpl.Tree.Root.Nodes {
+		if action, ok := node.(*parse.ActionNode); ok && !endsInDefault(action.Pipe) {
+			t.required = append(t.required, fieldPaths(action.Pipe)...)
+		}
+	}
+	return t, nil
+}
+
+func endsInDefault(pipe *parse.PipeNode) bool {
+	if len(pipe.Cmds) == 0 {
+		return false
+	}
+	last := pipe.Cmds[len(pipe.Cmds)-1]
+	id, ok := last.Args[0].(*parse.IdentifierNode)
+	return ok && id.Ident == "default"
+}
+
+func fieldPaths(pipe *parse.PipeNode) [][]string {
+	var paths [][]string
+	for _, cmd := range pipe.Cmds {
+		for _, arg := range cmd.Args {
+			switch n := arg.(type) {
+			case *parse.FieldNode:
+				paths = append(paths, n.Ident)
+			case *parse.VariableNode:
+				if len(n.Ident) > 1 && n.Ident[0] == "$" {
+					paths = append(paths, n.Ident[1:])
+				}
+			case *parse.PipeNode:
+				if !endsInDefault(n) {
+					paths = append(paths, fieldPaths(n)...)
+				}
+			}
+		}
+	}
+	return paths
+}
+
+// execute fills the placeholders from values.
+func (t *text) execute(values map[string]any, field string) (string, error) {
+	if t.tmpl == nil {
+		return t.raw, nil
+	}
+	for _, path := range t.required {
+		if missing := missingKey(values, path); missing != "" {
+			return "", errorf(walletv1.ReasonInvalidData, field,
+				"the placeholder .%s needs %s, which the pass does not have: add it to the pass's data or write {{ .%s | default \"...\" }} in the template",
+				strings.Join(path, "."), missing, strings.Join(path, "."))
+		}
+	}
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, values); err != nil {
+		return "", errorf(walletv1.ReasonRenderFailed, field, "%v", err)
+	}
+	out := b.String()
+	if strings.Contains(out, noValue) && !strings.Contains(t.raw, noValue) {
+		return "", errorf(walletv1.ReasonInvalidData, field, "a placeholder in %q has no value for this pass: add the key to the pass's data or use | default", t.raw)
+	}
+	return out, nil
+}
+
+// missingKey returns the first key of path that values lack, as
+// data.gate, or "" when the whole path exists.
+func missingKey(values map[string]any, path []string) string {
+	var cur any = values
+	for i, key := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s (%s is not an object)", strings.Join(path[:i+1], "."), strings.Join(path[:i], "."))
+		}
+		if cur, ok = m[key]; !ok {
+			return "key " + strings.Join(path[:i+1], ".")
+		}
+	}
+	return ""
+}
