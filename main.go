@@ -10,6 +10,8 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/render"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/verify"
 )
 
 func main() {
@@ -19,6 +21,8 @@ func main() {
 		Name: "wallet-operator",
 		Commands: []cli.Command{
 			manager.Command(),
+			render.Command(),
+			verify.Command(),
 		},
 	}
 	os.Exit(app.Run(ctx, os.Args[1:], os.Stderr))

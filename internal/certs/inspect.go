@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -102,7 +103,7 @@ func isPassCertificate(id *Identity, f Facts, _ time.Time) *Problem {
 }
 
 func keyMatches(id *Identity, _ Facts, _ time.Time) *Problem {
-	pub, ok := id.Certificate.PublicKey.(interface{ Equal(x any) bool })
+	pub, ok := id.Certificate.PublicKey.(interface{ Equal(x crypto.PublicKey) bool })
 	if !ok || !pub.Equal(id.Key.Public()) {
 		return problem(walletv1.ReasonKeyMismatch,
 			"%s is not the private key of the certificate in %s: put the key the certificate was requested with",

@@ -1,0 +1,301 @@
+// Package render is the `wallet-operator render` subcommand: it renders and
+// signs a Pass from the same manifests a user applies, exactly as the
+// controller does, without a cluster.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	passrender "github.com/wallet-operator/wallet-operator/internal/render"
+)
+
+// Command returns the `render` subcommand.
+func Command() cli.Command {
+	return cli.Command{Name: "render", Summary: "render and sign a Pass from manifest files into a .pkpass", Run: run}
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func run(_ context.Context, args []string) error {
+	fs := cli.NewFlagSet("wallet-operator", "render", os.Stderr)
+	var files stringList
+	fs.Var(&files, "f", "A YAML file or directory of manifests (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes); repeatable.")
+	passName := fs.String("pass", "", "Name of the Pass to render; may be omitted when the files hold one Pass.")
+	out := fs.String("o", "", "Where to write the .pkpass.")
+	webServiceURL := fs.String("webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
+	development := fs.Bool("development", false, "Development mode: allow an http web service URL.")
+	if err := cli.Parse(fs, args, false); err != nil {
+		return err
+	}
+	if len(files) == 0 || *out == "" {
+		return fmt.Errorf("%w: -f and -o are required", cli.ErrUsage)
+	}
+	objs, err := load(files)
+	if err != nil {
+		return err
+	}
+	bundle, note, err := Render(objs, *passName, *webServiceURL, *development, time.Now())
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
+	data, err := pkpass.Zip(bundle.Files)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes, content %s)\n", *out, len(data), bundle.ContentDigest)
+	return nil
+}
+
+// Objects are the manifests read from files, by kind.
+type Objects struct {
+	Secrets      []corev1.Secret
+	ConfigMaps   []corev1.ConfigMap
+	Certificates []walletv1.PassCertificate
+	Templates    []walletv1.PassTemplate
+	Passes       []walletv1.Pass
+}
+
+func load(paths []string) (*Objects, error) {
+	var all []*unstructured.Unstructured
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		files := []string{p}
+		if info.IsDir() {
+			entries, err := os.ReadDir(p)
+			if err != nil {
+				return nil, err
+			}
+			files = nil
+			for _, e := range entries {
+				if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+					files = append(files, filepath.Join(p, e.Name()))
+				}
+			}
+		}
+		for _, f := range files {
+			objs, err := manifests.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, objs...)
+		}
+	}
+	return Sort(all)
+}
+
+// Sort converts objects to the kinds render needs; other kinds (and
+// kustomization files) are ignored.
+func Sort(objs []*unstructured.Unstructured) (*Objects, error) {
+	o := &Objects{}
+	for _, u := range objs {
+		var target any
+		switch u.GroupVersionKind().GroupKind().String() {
+		case "Secret":
+			o.Secrets = append(o.Secrets, corev1.Secret{})
+			target = &o.Secrets[len(o.Secrets)-1]
+		case "ConfigMap":
+			o.ConfigMaps = append(o.ConfigMaps, corev1.ConfigMap{})
+			target = &o.ConfigMaps[len(o.ConfigMaps)-1]
+		case "PassCertificate.passes.wallet-operator.io":
+			o.Certificates = append(o.Certificates, walletv1.PassCertificate{})
+			target = &o.Certificates[len(o.Certificates)-1]
+		case "PassTemplate.passes.wallet-operator.io":
+			o.Templates = append(o.Templates, walletv1.PassTemplate{})
+			target = &o.Templates[len(o.Templates)-1]
+		case "Pass.passes.wallet-operator.io":
+			o.Passes = append(o.Passes, walletv1.Pass{})
+			target = &o.Passes[len(o.Passes)-1]
+		default:
+			continue
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, target); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	return o, nil
+}
+
+// Render renders and signs one Pass of objs as the controller does. When
+// the certificate's Secret is absent and the certificate asks for a
+// development chain, one is generated for this run and note says so.
+func Render(objs *Objects, passName, webServiceURL string, development bool, now time.Time) (*pkpass.Signed, string, error) {
+	pass, err := pickPass(objs, passName)
+	if err != nil {
+		return nil, "", err
+	}
+	tpl := find(objs.Templates, pass.Namespace, pass.Spec.TemplateRef.Name)
+	if tpl == nil {
+		return nil, "", fmt.Errorf("Pass %s: spec.templateRef names PassTemplate %q, which is not in the files: add its manifest with -f", pass.Name, pass.Spec.TemplateRef.Name)
+	}
+	cert := find(objs.Certificates, tpl.Namespace, tpl.Spec.CertificateRef.Name)
+	if cert == nil {
+		return nil, "", fmt.Errorf("PassTemplate %s: spec.certificateRef names PassCertificate %q, which is not in the files: add its manifest with -f", tpl.Name, tpl.Spec.CertificateRef.Name)
+	}
+	id, note, err := identity(objs, cert)
+	if err != nil {
+		return nil, "", err
+	}
+	facts, err := certs.Inspect(id, now)
+	if err != nil {
+		return nil, "", fmt.Errorf("PassCertificate %s (%s): %w", cert.Name, certs.ReasonOf(err), err)
+	}
+	src := imageSource(objs, tpl.Namespace)
+	compiled, err := passrender.CompileTemplate(tpl, src)
+	if err != nil {
+		return nil, "", fmt.Errorf("PassTemplate %s: %w", tpl.Name, err)
+	}
+	opts := passrender.Options{
+		PassTypeIdentifier: facts.PassTypeIdentifier, TeamIdentifier: facts.TeamIdentifier,
+		Development: development, Now: now,
+	}
+	if webServiceURL != "" {
+		opts.WebServiceURL, opts.AuthenticationToken = webServiceURL, passrender.NewAuthenticationToken()
+	}
+	files, err := compiled.Render(pass, src, opts)
+	if err != nil {
+		return nil, "", fmt.Errorf("Pass %s: %w", pass.Name, err)
+	}
+	signed, err := pkpass.SignFiles(pkpass.Merge(compiled.Shared(), files), id)
+	if err != nil {
+		return nil, "", fmt.Errorf("Pass %s: %w", pass.Name, err)
+	}
+	return signed, note, nil
+}
+
+func pickPass(objs *Objects, name string) (*walletv1.Pass, error) {
+	var names []string
+	for i := range objs.Passes {
+		if objs.Passes[i].Name == name {
+			return &objs.Passes[i], nil
+		}
+		names = append(names, objs.Passes[i].Name)
+	}
+	switch {
+	case name != "":
+		return nil, fmt.Errorf("no Pass named %q in the files (found: %s)", name, strings.Join(names, ", "))
+	case len(objs.Passes) == 1:
+		return &objs.Passes[0], nil
+	case len(objs.Passes) == 0:
+		return nil, errors.New("the files hold no Pass: add one with -f")
+	default:
+		return nil, fmt.Errorf("the files hold %d Passes: choose one with --pass (%s)", len(names), strings.Join(names, ", "))
+	}
+}
+
+type named interface {
+	GetName() string
+	GetNamespace() string
+}
+
+func find[T any, P interface {
+	*T
+	named
+}](items []T, namespace, name string) P {
+	for i := range items {
+		p := P(&items[i])
+		if p.GetName() == name && p.GetNamespace() == namespace {
+			return p
+		}
+	}
+	return nil
+}
+
+func identity(objs *Objects, cert *walletv1.PassCertificate) (*certs.Identity, string, error) {
+	if secret := find(objs.Secrets, cert.Namespace, cert.Spec.SecretRef.Name); secret != nil {
+		data := map[string][]byte{}
+		for k, v := range secret.Data {
+			data[k] = v
+		}
+		for k, v := range secret.StringData {
+			data[k] = []byte(v)
+		}
+		id, err := certs.FromSecretData(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("Secret %s of PassCertificate %s: %w", secret.Name, cert.Name, err)
+		}
+		return id, "", nil
+	}
+	if cert.Spec.SelfSigned == nil {
+		return nil, "", fmt.Errorf("PassCertificate %s: spec.secretRef names Secret %q, which is not in the files: add it with -f", cert.Name, cert.Spec.SecretRef.Name)
+	}
+	chain, err := certs.GenerateDevelopmentChain(certs.DevelopmentOptions{
+		PassTypeIdentifier: cert.Spec.SelfSigned.PassTypeIdentifier,
+		TeamIdentifier:     cert.Spec.SelfSigned.TeamIdentifier,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return chain.Identity, fmt.Sprintf("note: Secret %s is not in the files; signed with a new development chain for %s (no real device trusts it)",
+		cert.Spec.SecretRef.Name, cert.Spec.SelfSigned.PassTypeIdentifier), nil
+}
+
+func imageSource(objs *Objects, namespace string) passrender.ImageSource {
+	return func(img walletv1.Image) ([]byte, error) {
+		switch {
+		case img.ConfigMapKeyRef != nil:
+			ref := img.ConfigMapKeyRef
+			cm := find(objs.ConfigMaps, namespace, ref.Name)
+			if cm == nil {
+				return nil, fmt.Errorf("ConfigMap %q is not in the files", ref.Name)
+			}
+			if b, ok := cm.BinaryData[ref.Key]; ok {
+				return b, nil
+			}
+			if s, ok := cm.Data[ref.Key]; ok {
+				return []byte(s), nil
+			}
+			return nil, fmt.Errorf("ConfigMap %s has no key %q (keys: %s)", ref.Name, ref.Key, strings.Join(configMapKeys(cm), ", "))
+		case img.SecretKeyRef != nil:
+			ref := img.SecretKeyRef
+			s := find(objs.Secrets, namespace, ref.Name)
+			if s == nil {
+				return nil, fmt.Errorf("Secret %q is not in the files", ref.Name)
+			}
+			if b, ok := s.Data[ref.Key]; ok {
+				return b, nil
+			}
+			return nil, fmt.Errorf("Secret %s has no key %q", ref.Name, ref.Key)
+		}
+		return nil, errors.New("the image names neither a ConfigMap nor a Secret key")
+	}
+}
+
+func configMapKeys(cm *corev1.ConfigMap) []string {
+	var keys []string
+	for k := range cm.BinaryData {
+		keys = append(keys, k)
+	}
+	for k := range cm.Data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
