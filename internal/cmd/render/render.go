@@ -53,7 +53,7 @@ func run(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	bundle, note, err := Render(objs, *passName, *webServiceURL, *development, time.Now())
+	bundle, note, err := Render(objs, Request{PassName: *passName, WebServiceURL: *webServiceURL, Development: *development, Now: time.Now()})
 	if err != nil {
 		return err
 	}
@@ -143,11 +143,25 @@ func Sort(objs []*unstructured.Unstructured) (*Objects, error) {
 	return o, nil
 }
 
+// Request says which pass to render and how.
+type Request struct {
+	// PassName may be empty when objs hold one Pass.
+	PassName string
+	// WebServiceURL, when set, is written into the pass with
+	// AuthenticationToken (generated when empty).
+	WebServiceURL       string
+	AuthenticationToken string
+	Development         bool
+	// Now is the time certificates are checked at.
+	Now time.Time
+}
+
 // Render renders and signs one Pass of objs as the controller does. When
 // the certificate's Secret is absent and the certificate asks for a
 // development chain, one is generated for this run and note says so.
-func Render(objs *Objects, passName, webServiceURL string, development bool, now time.Time) (*pkpass.Signed, string, error) {
-	pass, err := pickPass(objs, passName)
+func Render(objs *Objects, req Request) (*pkpass.Signed, string, error) {
+	now := req.Now
+	pass, err := pickPass(objs, req.PassName)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,10 +188,13 @@ func Render(objs *Objects, passName, webServiceURL string, development bool, now
 	}
 	opts := passrender.Options{
 		PassTypeIdentifier: facts.PassTypeIdentifier, TeamIdentifier: facts.TeamIdentifier,
-		Development: development, Now: now,
+		Development: req.Development, Now: now,
 	}
-	if webServiceURL != "" {
-		opts.WebServiceURL, opts.AuthenticationToken = webServiceURL, passrender.NewAuthenticationToken()
+	if req.WebServiceURL != "" {
+		opts.WebServiceURL, opts.AuthenticationToken = req.WebServiceURL, req.AuthenticationToken
+		if opts.AuthenticationToken == "" {
+			opts.AuthenticationToken = passrender.NewAuthenticationToken()
+		}
 	}
 	files, err := compiled.Render(pass, src, opts)
 	if err != nil {
