@@ -44,10 +44,22 @@ verify-generated: ## Fail when generated files are stale.
 envtest: ## Build (once) the kube-apiserver and etcd the tests run against.
 	hack/setup-envtest.sh >/dev/null
 
+FUZZTIME ?= 5s
+
 .PHONY: test
-test: verify-generated vet ## Run every test against a real API server.
+test: verify-generated vet ## Run every test against a real API server, then each fuzz target briefly.
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
 	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS)
+	$(MAKE) --no-print-directory fuzz
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME.
+	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRenderData$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
+
+.PHONY: bench
+bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
+	$(GO) test ./internal/render -run '^$$' -bench . -benchmem -cpu 1 -count 6
 
 ##@ Build
 

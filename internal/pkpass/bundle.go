@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"go.mozilla.org/pkcs7"
@@ -140,7 +141,13 @@ func Zip(files Files) ([]byte, error) {
 func WriteZip(w io.Writer, files Files) error {
 	zw := zip.NewWriter(w)
 	for _, name := range files.Names() {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime})
+		// Only text is worth deflating: PNGs are compressed already and the
+		// signature is mostly certificates and random bits.
+		method := zip.Store
+		if strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".strings") {
+			method = zip.Deflate
+		}
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: zipTime})
 		if err != nil {
 			return err
 		}

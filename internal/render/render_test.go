@@ -1,0 +1,208 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+func pngOf(w, h int) []byte {
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, w, h)))
+	return buf.Bytes()
+}
+
+// images serves PNGs of the right size for any key named after its type.
+func images(img walletv1.Image) ([]byte, error) {
+	size := maxPoints[img.Type]
+	return pngOf(size[0], size[1]), nil
+}
+
+func coupon() *walletv1.PassTemplate {
+	ref := func(k string) *walletv1.KeyReference { return &walletv1.KeyReference{Name: "img", Key: k} }
+	return &walletv1.PassTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "coupon"},
+		Spec: walletv1.PassTemplateSpec{
+			Style: walletv1.StyleCoupon, OrganizationName: "Shop", Description: "Coupon",
+			Fields: walletv1.PassFields{
+				Primary:   []walletv1.Field{{Key: "offer", Label: "{{ .data.product | default \"Anything\" }}", Value: "{{ .data.discount }}", NumberStyle: "PKNumberStylePercent"}},
+				Secondary: []walletv1.Field{{Key: "name", Value: "{{ .data.name | default \"Guest\" }}"}, {Key: "note", Value: "{{ .data.note | default \"\" }}"}},
+				Back:      []walletv1.Field{{Key: "terms", Value: "Valid for {{ .name }} in {{ .namespace }}"}},
+			},
+			Barcodes: []walletv1.Barcode{{Format: "PKBarcodeFormatQR", AltText: "{{ .serialNumber }}"}},
+			Images: []walletv1.Image{
+				{Type: walletv1.ImageIcon, ConfigMapKeyRef: ref("icon")},
+				{Type: walletv1.ImageLogo, ConfigMapKeyRef: ref("logo")},
+				{Type: walletv1.ImageStrip, ConfigMapKeyRef: ref("strip")},
+			},
+			Localizations: []walletv1.Localization{{Language: "cs", Strings: map[string]string{"Guest": "Host"}}},
+		},
+	}
+}
+
+func couponPass(data string) *walletv1.Pass {
+	return &walletv1.Pass{
+		ObjectMeta: metav1.ObjectMeta{Name: "p1", Namespace: "shop", CreationTimestamp: metav1.NewTime(time.Unix(1700000000, 0))},
+		Spec: walletv1.PassSpec{
+			TemplateRef: walletv1.LocalObjectReference{Name: "coupon"}, SerialNumber: "c-1",
+			Data: &apiextensionsv1.JSON{Raw: []byte(data)},
+		},
+	}
+}
+
+var testOptions = Options{PassTypeIdentifier: "pass.com.example.shop", TeamIdentifier: "A1B2C3D4E5", WebServiceURL: "https://wallet.example.com/passes", AuthenticationToken: NewAuthenticationToken()}
+
+func TestPlaceholdersDefaultsAndTypes(t *testing.T) {
+	tpl, err := CompileTemplate(coupon(), images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tpl.Render(couponPass(`{"discount": 0.25}`), images, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pj map[string]any
+	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+		t.Fatal(err)
+	}
+	c := pj["coupon"].(map[string]any)
+	offer := c["primaryFields"].([]any)[0].(map[string]any)
+	if offer["value"] != 0.25 || offer["label"] != "Anything" {
+		t.Errorf("offer = %v; want the number 0.25 labelled with the default", offer)
+	}
+	secondary := c["secondaryFields"].([]any)
+	if v := secondary[0].(map[string]any)["value"]; v != "Guest" {
+		t.Errorf("name = %v, want the default Guest", v)
+	}
+	if v := c["backFields"].([]any)[0].(map[string]any)["value"]; v != "Valid for p1 in shop" {
+		t.Errorf("terms = %v", v)
+	}
+	barcode := pj["barcodes"].([]any)[0].(map[string]any)
+	if barcode["message"] != "c-1" || barcode["altText"] != "c-1" {
+		t.Errorf("barcode %v: the message defaults to the serial number", barcode)
+	}
+	if len(testOptions.AuthenticationToken) < 40 || pj["authenticationToken"] != testOptions.AuthenticationToken {
+		t.Errorf("authentication token %v not carried", pj["authenticationToken"])
+	}
+	strs, err := ParseStrings(tpl.Shared()["cs.lproj/pass.strings"])
+	if err != nil || strs["Guest"] != "Host" {
+		t.Errorf("cs.lproj/pass.strings = %v, %v", strs, err)
+	}
+	if !bytes.HasPrefix(tpl.Shared()["cs.lproj/pass.strings"], []byte{0xFF, 0xFE}) {
+		t.Error("pass.strings must be UTF-16 with a byte-order mark")
+	}
+	for _, name := range []string{"icon.png", "logo.png", "strip.png"} {
+		if _, ok := tpl.Shared()[name]; !ok {
+			t.Errorf("shared files lack %s", name)
+		}
+	}
+}
+
+func TestStringsEscaping(t *testing.T) {
+	in := map[string]string{`say "hi"`: "line1\nline2\t\\end", "ü": "中文 ✓"}
+	out, err := ParseStrings(EncodeStrings(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range in {
+		if out[k] != v {
+			t.Errorf("%q: got %q, want %q", k, out[k], v)
+		}
+	}
+}
+
+// Strings survive encoding to pass.strings and back, whatever they hold.
+func FuzzStringsRoundTrip(f *testing.F) {
+	f.Add("POINTS", "You have %@ points")
+	f.Add(`a"b\c`, "x\ny\r\tz")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, key, value string) {
+		if !utf8.ValidString(key) || !utf8.ValidString(value) {
+			t.Skip()
+		}
+		out, err := ParseStrings(EncodeStrings(map[string]string{key: value}))
+		if err != nil {
+			t.Fatalf("%q = %q: %v", key, value, err)
+		}
+		if len(out) != 1 || out[key] != value {
+			t.Fatalf("%q = %q came back as %v", key, value, out)
+		}
+	})
+}
+
+// Rendering with arbitrary data never panics; it gives valid JSON or a
+// render error.
+func FuzzRenderData(f *testing.F) {
+	tpl, err := CompileTemplate(coupon(), images)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(`{"discount": 0.5, "name": "Jane"}`)
+	f.Add(`{"discount": "lots"}`)
+	f.Add(`{"discount": {"nested": [1,2]}, "note": null}`)
+	f.Add(`[1]`)
+	f.Add(`{"discount": 1e400}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		files, err := tpl.Render(couponPass(data), images, testOptions)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if !json.Valid(files[pkpass.PassJSON]) {
+			t.Fatalf("invalid pass.json for data %q", data)
+		}
+	})
+}
+
+func TestOptionsRules(t *testing.T) {
+	tpl, err := CompileTemplate(coupon(), images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		change func(*Options)
+		want   string
+	}{
+		"url without token":       {func(o *Options) { o.AuthenticationToken = "" }, "go together"},
+		"relative url":            {func(o *Options) { o.WebServiceURL = "/passes" }, "is not an absolute URL"},
+		"http in development":     {func(o *Options) { o.WebServiceURL, o.Development = "http://localhost:8080/p", true }, ""},
+		"no certificate identity": {func(o *Options) { o.TeamIdentifier = "" }, "no pass type or team identifier"},
+	}
+	for name, tc := range cases {
+		o := testOptions
+		tc.change(&o)
+		_, err := tpl.Render(couponPass(`{"discount": 1}`), images, o)
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestImageNames(t *testing.T) {
+	for _, tc := range []struct {
+		img  walletv1.Image
+		want string
+	}{
+		{walletv1.Image{Type: "icon"}, "icon.png"},
+		{walletv1.Image{Type: "icon", Scale: 1}, "icon.png"},
+		{walletv1.Image{Type: "logo", Scale: 2}, "logo@2x.png"},
+		{walletv1.Image{Type: "strip", Scale: 3, Language: "pt-BR"}, "pt-BR.lproj/strip@3x.png"},
+	} {
+		if got := ImageName(tc.img); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.img, got, tc.want)
+		}
+	}
+}
