@@ -113,6 +113,11 @@ type BundleStatus struct {
 	// +optional
 	ConfigMap string `json:"configMap,omitempty"`
 
+	// SharedConfigMap holding the template's files this bundle was signed
+	// with; kept until no bundle refers to it.
+	// +optional
+	SharedConfigMap string `json:"sharedConfigMap,omitempty"`
+
 	// SHA256 of the assembled .pkpass, hex.
 	// +optional
 	SHA256 string `json:"sha256,omitempty"`
@@ -121,8 +126,10 @@ type BundleStatus struct {
 	// +optional
 	Size int64 `json:"size,omitempty"`
 
-	// ContentDigest covers everything signed except the signature itself;
-	// it changes exactly when the pass's content changes.
+	// ContentDigest covers every file of the bundle but the signature, and
+	// the signing certificate: it changes exactly when the pass's content
+	// changes or it is signed by a new certificate, never for a signing
+	// time alone.
 	// +optional
 	ContentDigest string `json:"contentDigest,omitempty"`
 
@@ -168,6 +175,10 @@ type PassStatus struct {
 	// LastRegistered is when a device last registered the pass.
 	// +optional
 	LastRegistered *metav1.Time `json:"lastRegistered,omitempty"`
+
+	// RedeemedAt is when the controller first saw spec.redeemed set.
+	// +optional
+	RedeemedAt *metav1.Time `json:"redeemedAt,omitempty"`
 
 	// LastPushed is when devices were last told of a change.
 	// +optional

@@ -597,6 +597,10 @@ func (in *PassStatus) DeepCopyInto(out *PassStatus) {
 		in, out := &in.LastRegistered, &out.LastRegistered
 		*out = (*in).DeepCopy()
 	}
+	if in.RedeemedAt != nil {
+		in, out := &in.RedeemedAt, &out.RedeemedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.LastPushed != nil {
 		in, out := &in.LastPushed, &out.LastPushed
 		*out = (*in).DeepCopy()

@@ -40,14 +40,19 @@ type Facts struct {
 	Development bool
 }
 
+// Fingerprint is the hex SHA-256 of a certificate.
+func Fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
 // FactsOf reads the facts of a certificate.
 func FactsOf(id *Identity) Facts {
 	c := id.Certificate
-	sum := sha256.Sum256(c.Raw)
 	f := Facts{
 		NotBefore:   c.NotBefore,
 		NotAfter:    c.NotAfter,
-		Fingerprint: hex.EncodeToString(sum[:]),
+		Fingerprint: Fingerprint(c),
 		Development: id.Intermediate == nil || !slices.Contains(id.Intermediate.Subject.Organization, appleOrganization),
 	}
 	for _, name := range c.Subject.Names {

@@ -75,11 +75,13 @@ func Manifest(files Files) []byte {
 	return out
 }
 
-// ContentDigest identifies the content of a bundle: it changes exactly
-// when a file other than the signature (and the manifest derived from the
-// files) changes. Signing times do not move it.
-func ContentDigest(files Files) string {
+// ContentDigest identifies the content of a bundle signed by the
+// certificate with the given fingerprint: it changes exactly when a file
+// other than the signature (and the manifest derived from the files)
+// changes, or the signer does. Signing times do not move it.
+func ContentDigest(files Files, signerFingerprint string) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "signer\x00%s\n", signerFingerprint)
 	for _, name := range files.Names() {
 		if name == ManifestJSON || name == Signature {
 			continue
@@ -124,7 +126,7 @@ func SignFiles(files Files, id *certs.Identity) (*Signed, error) {
 		return nil, err
 	}
 	all := Merge(files, Files{ManifestJSON: manifest, Signature: sig})
-	return &Signed{Files: all, ContentDigest: ContentDigest(files)}, nil
+	return &Signed{Files: all, ContentDigest: ContentDigest(files, certs.Fingerprint(id.Certificate))}, nil
 }
 
 // Zip writes files as a zip in sorted order with fixed timestamps, so the
