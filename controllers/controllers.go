@@ -1,9 +1,17 @@
-// Package controllers holds the reconcilers of the three kinds:
-// PassCertificate, PassTemplate and Pass.
+// Package controllers wires the reconcilers of the three kinds:
+// PassCertificate, PassTemplate and Pass (one package each).
 package controllers
 
 import (
+	"context"
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
+	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
 )
 
 // The manager's permissions. They are generated into config/rbac/role.yaml
@@ -15,10 +23,39 @@ import (
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// SetupWithManager registers every reconciler with mgr. The reconcilers
-// arrive with the controllers issue; the manager, its probes, metrics and
-// leader election run already.
-func SetupWithManager(mgr ctrl.Manager) error {
-	_ = mgr
-	return nil
+// Options configure the reconcilers.
+type Options struct {
+	Pass pass.Options
+	// Workers per controller.
+	CertificateWorkers, TemplateWorkers, PassWorkers int
+	// Now is the clock (tests move it); time.Now when nil.
+	Now func() time.Time
+}
+
+// SetupWithManager registers the field indexes, the reconcilers and the
+// certificate metrics with mgr.
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := shared.SetupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	sources := shared.NewSources(mgr.GetAPIReader(), mgr.GetCache())
+	if err := (&passcertificate.Reconciler{
+		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passcertificate-controller"), Now: o.Now,
+	}).SetupWithManager(mgr, max(o.CertificateWorkers, 1)); err != nil {
+		return err
+	}
+	if err := (&passtemplate.Reconciler{
+		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
+	}).SetupWithManager(mgr, max(o.TemplateWorkers, 1)); err != nil {
+		return err
+	}
+	if err := (&pass.Reconciler{
+		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
+	}).SetupWithManager(mgr, max(o.PassWorkers, 1)); err != nil {
+		return err
+	}
+	return passcertificate.RegisterMetrics(mgr.GetCache())
 }

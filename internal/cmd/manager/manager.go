@@ -5,18 +5,24 @@ package manager
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wallet-operator/wallet-operator/controllers"
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
 // LeaderElectionID names the Lease the manager replicas compete for.
@@ -29,7 +35,27 @@ type Options struct {
 	HealthProbeBindAddress  string
 	LeaderElect             bool
 	LeaderElectionNamespace string
-	Zap                     zap.Options
+	// WebServiceURL is written into passes; https unless Development.
+	WebServiceURL string
+	Development   bool
+	// OperatorNamespace and TokenKeySecret locate the key pass tokens
+	// derive from.
+	OperatorNamespace string
+	TokenKeySecret    string
+	QPS               float64
+	Burst             int
+	PassWorkers       int
+	TemplateWorkers   int
+	Zap               zap.Options
+}
+
+// defaultNamespace is where the operator runs: the pod's namespace, or
+// the one config/default installs into.
+func defaultNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	return "wallet-operator-system"
 }
 
 // Command returns the `manager` subcommand.
@@ -49,6 +75,14 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader through a Lease so that only one replica reconciles at a time.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the pod's namespace.")
+	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "Base URL of the web service, written into passes as webServiceURL (https). Without it passes carry no web service fields.")
+	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url. Never in production: devices refuse http.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets.")
+	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
+	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
+	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
+	fs.IntVar(&o.PassWorkers, "pass-workers", 4, "Passes reconciled (rendered and signed) in parallel.")
+	fs.IntVar(&o.TemplateWorkers, "template-workers", 2, "PassTemplates reconciled in parallel.")
 	o.Zap.Development = false
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
@@ -62,12 +96,32 @@ func Run(ctx context.Context, o Options) error {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
 	log := ctrl.Log.WithName("manager")
 
+	if err := checkWebServiceURL(o.WebServiceURL, o.Development); err != nil {
+		return err
+	}
+	if o.Development {
+		log.Info("DEVELOPMENT MODE: http web service URLs are allowed; devices outside development refuse them")
+	}
 	cfg, err := restConfig(o.Kubeconfig)
 	if err != nil {
 		return err
 	}
+	cfg.QPS, cfg.Burst = float32(o.QPS), o.Burst
+	passOptions := pass.Options{WebServiceURL: o.WebServiceURL, Development: o.Development}
+	if o.WebServiceURL != "" {
+		direct, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+		if err != nil {
+			return err
+		}
+		if passOptions.Tokens, err = tokens.Ensure(ctx, direct, o.OperatorNamespace, o.TokenKeySecret); err != nil {
+			return err
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme.New(),
+		Scheme: scheme.New(),
+		// ConfigMaps and Secrets are read on demand and watched by their
+		// metadata: caching their data would dominate memory.
+		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}}}},
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
@@ -81,7 +135,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
-	if err := controllers.SetupWithManager(mgr); err != nil {
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1,
+	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -94,6 +150,21 @@ func Run(ctx context.Context, o Options) error {
 	log.Info("starting manager", "leaderElection", o.LeaderElect, "metrics", o.MetricsBindAddress, "probes", o.HealthProbeBindAddress)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
+}
+
+// checkWebServiceURL accepts an absolute https URL, or http in development.
+func checkWebServiceURL(raw string, development bool) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: --webservice-url %q is not an absolute URL", cli.ErrUsage, raw)
+	}
+	if u.Scheme != "https" && !(development && u.Scheme == "http") {
+		return fmt.Errorf("%w: --webservice-url %q must be https (devices refuse http; --development allows it for local work)", cli.ErrUsage, raw)
 	}
 	return nil
 }

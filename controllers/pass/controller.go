@@ -1,0 +1,128 @@
+// Package pass reconciles Passes into signed bundles: it validates the
+// pass's data, renders and signs it when its content changed, stores its own
+// files in a ConfigMap it owns, and reports exactly where the pass stands.
+// An invalid change never replaces the last good bundle.
+package pass
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+)
+
+// Options are the operator settings that reach every pass.
+type Options struct {
+	// WebServiceURL is written into passes as webServiceURL; empty means
+	// passes carry no web service fields.
+	WebServiceURL string
+	// Development allows an http WebServiceURL.
+	Development bool
+	// Tokens derives each pass's authentication and download tokens.
+	Tokens tokens.Key
+}
+
+// Reconciler reconciles Passes.
+type Reconciler struct {
+	Client   client.Client
+	Sources  *shared.Sources
+	Recorder record.EventRecorder
+	Options  Options
+	Now      func() time.Time
+}
+
+// SetupWithManager registers the reconciler and its watches: the bundle
+// ConfigMaps it owns, its template, its template's certificate, image
+// override sources, and passes sharing its serial number.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&walletv1.Pass{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfTemplate), builder.WithPredicates(templateChanged())).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfCertificate), builder.WithPredicates(certificateChanged())).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexPassConfigMaps))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexPassSecrets))).
+		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(r.passesWithSameSerial), builder.WithPredicates(deleted())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Named("pass").
+		Complete(r)
+}
+
+// scope is what one reconcile works on, filled phase by phase.
+type scope struct {
+	pass     *walletv1.Pass
+	template *walletv1.PassTemplate
+	compiled *render.Template
+	cert     *walletv1.PassCertificate
+	identity *certs.Identity
+	now      time.Time
+}
+
+// errWaiting stops a reconcile without a verdict: an object it depends on
+// has not caught up yet, and its update will bring the pass back.
+var errWaiting = errors.New("waiting for a dependency to be reconciled")
+
+// Reconcile brings a pass's signed bundle up to date.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
+	p := &walletv1.Pass{}
+	if err := r.Client.Get(ctx, req.NamespacedName, p); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !p.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // owned ConfigMaps go with it
+	}
+	before := p.DeepCopy()
+	s := &scope{pass: p, now: r.Now()}
+	defer func() {
+		p.Status.ObservedGeneration = p.Generation
+		if err := shared.PatchStatus(ctx, r.Client, p, before, p.Status, before.Status); err != nil && reterr == nil {
+			reterr = err
+		}
+		r.recordTransition(before, p)
+	}()
+
+	setRedeemed(p, s.now)
+	for _, phase := range []func(context.Context, *scope) error{
+		r.resolveTemplate, r.resolveCertificate, r.checkSerial, r.signAndStore,
+	} {
+		if err := phase(ctx, s); err != nil {
+			var invalid *render.Error
+			switch {
+			case errors.Is(err, errWaiting):
+				return ctrl.Result{}, nil
+			case errors.As(err, &invalid):
+				countFailure(invalid.Reason)
+				setNotReady(p, invalid.Reason, invalid.Error())
+				return ctrl.Result{}, nil
+			default:
+				countFailure("Error")
+				return ctrl.Result{}, err
+			}
+		}
+	}
+	setReady(p)
+	setDownloadURL(p, r.Options)
+	return ctrl.Result{}, nil
+}
+
+func (r *Reconciler) recordTransition(before, after *walletv1.Pass) {
+	old, cur := shared.ReadyCondition(before.Status.Conditions), shared.ReadyCondition(after.Status.Conditions)
+	if cur == nil || cur.Status == metav1.ConditionTrue || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
+		return
+	}
+	r.Recorder.Event(after, corev1.EventTypeWarning, cur.Reason, cur.Message)
+}

@@ -1,0 +1,226 @@
+package pass
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+)
+
+func notReady(reason, field, format string, args ...any) *render.Error {
+	return &render.Error{Reason: reason, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// resolveTemplate needs the template to exist and be Ready for its current
+// generation, and compiles it against its stored shared files.
+func (r *Reconciler) resolveTemplate(ctx context.Context, s *scope) error {
+	p := s.pass
+	tpl := &walletv1.PassTemplate{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl)
+	if apierrors.IsNotFound(err) {
+		return notReady(walletv1.ReasonTemplateNotFound, "spec.templateRef", "PassTemplate %s does not exist: create it or fix the reference", p.Spec.TemplateRef.Name)
+	}
+	if err != nil {
+		return err
+	}
+	ready := shared.ReadyCondition(tpl.Status.Conditions)
+	switch {
+	case ready == nil || ready.ObservedGeneration != tpl.Generation:
+		return errWaiting // the template's update will bring this pass back
+	case ready.Status != metav1.ConditionTrue:
+		return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassTemplate %s is not Ready (%s: %s)", tpl.Name, ready.Reason, ready.Message)
+	}
+	compiled, _, err := r.Sources.CompiledTemplate(ctx, tpl)
+	if err != nil {
+		return err
+	}
+	s.template, s.compiled = tpl, compiled
+	p.Status.PassTypeIdentifier = tpl.Status.PassTypeIdentifier
+	return nil
+}
+
+// resolveCertificate loads the signing identity and checks it can sign now.
+func (r *Reconciler) resolveCertificate(ctx context.Context, s *scope) error {
+	cert := &walletv1.PassCertificate{}
+	name := s.template.Spec.CertificateRef.Name
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: s.pass.Namespace, Name: name}, cert); err != nil {
+		if apierrors.IsNotFound(err) {
+			return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s of template %s does not exist", name, s.template.Name)
+		}
+		return err
+	}
+	id, err := r.Sources.Identity(ctx, cert)
+	if err == nil {
+		_, err = certs.Inspect(id, s.now)
+	}
+	if err != nil {
+		if _, ok := err.(*certs.Problem); !ok {
+			return err
+		}
+		return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s cannot sign (%s): %v", name, certs.ReasonOf(err), err)
+	}
+	s.cert, s.identity = cert, id
+	return nil
+}
+
+// checkSerial keeps serial numbers unique per pass type identifier across
+// the cluster: the oldest pass keeps the serial, later ones conflict.
+func (r *Reconciler) checkSerial(ctx context.Context, s *scope) error {
+	var list walletv1.PassList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexPassSerial: s.pass.Spec.SerialNumber}); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.UID == s.pass.UID || !olderThan(other, s.pass) {
+			continue
+		}
+		ptid, err := r.passTypeOf(ctx, other)
+		if err != nil {
+			return err
+		}
+		if ptid == s.pass.Status.PassTypeIdentifier {
+			return notReady(walletv1.ReasonSerialConflict, "spec.serialNumber",
+				"Pass %s/%s already uses serial number %s for %s: serial numbers are unique per pass type; choose another", other.Namespace, other.Name, s.pass.Spec.SerialNumber, ptid)
+		}
+	}
+	return nil
+}
+
+func olderThan(a, b *walletv1.Pass) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+// passTypeOf is the pass type identifier another pass is (or will be)
+// signed for.
+func (r *Reconciler) passTypeOf(ctx context.Context, p *walletv1.Pass) (string, error) {
+	if p.Status.PassTypeIdentifier != "" {
+		return p.Status.PassTypeIdentifier, nil
+	}
+	tpl := &walletv1.PassTemplate{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
+		return "", client.IgnoreNotFound(err)
+	}
+	return tpl.Status.PassTypeIdentifier, nil
+}
+
+// signAndStore renders the pass and, when its content digest differs from
+// the stored bundle's, signs it and stores its own files.
+func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
+	p := s.pass
+	facts := certs.FactsOf(s.identity)
+	opts := render.Options{
+		PassTypeIdentifier: facts.PassTypeIdentifier, TeamIdentifier: facts.TeamIdentifier,
+		Development: r.Options.Development, Now: s.now,
+	}
+	if r.Options.WebServiceURL != "" {
+		opts.WebServiceURL = r.Options.WebServiceURL
+		opts.AuthenticationToken = r.Options.Tokens.Authentication(facts.PassTypeIdentifier, p.Spec.SerialNumber)
+	}
+	own, err := s.compiled.Render(p, r.Sources.ImageSource(ctx, p.Namespace), opts)
+	if err != nil {
+		return err
+	}
+	sharedName := s.template.Status.SharedBundle
+	_, sharedFiles, err := r.Sources.CompiledTemplate(ctx, s.template)
+	if err != nil {
+		return err
+	}
+	full := pkpass.Merge(sharedFiles, own)
+	digest := pkpass.ContentDigest(full, facts.Fingerprint)
+	if stored, err := r.storedDigest(ctx, p); err != nil {
+		return err
+	} else if stored == digest && p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
+		return nil // up to date: nothing to sign
+	}
+
+	start := time.Now()
+	signed, err := pkpass.SignFiles(full, s.identity)
+	if err != nil {
+		return notReady(walletv1.ReasonSigningFailed, "", "signing failed: %v", err)
+	}
+	zipped, err := pkpass.Zip(signed.Files)
+	if err != nil {
+		return err
+	}
+	signingSeconds.Observe(time.Since(start).Seconds())
+	for _, name := range []string{pkpass.ManifestJSON, pkpass.Signature} {
+		own[name] = signed.Files[name]
+	}
+	if err := r.storeOwnFiles(ctx, p, own, signed.ContentDigest, sharedName); err != nil {
+		return err
+	}
+	bundlesSigned.Inc()
+	sum := sha256.Sum256(zipped)
+	now := metav1.NewTime(s.now.Truncate(time.Second))
+	p.Status.Bundle = &walletv1.BundleStatus{
+		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
+		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
+		ContentDigest: signed.ContentDigest, LastModified: &now,
+	}
+	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
+	return nil
+}
+
+// storedDigest reads the content digest of the stored bundle from its
+// ConfigMap's metadata, or "" when it is not there.
+func (r *Reconciler) storedDigest(ctx context.Context, p *walletv1.Pass) (string, error) {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	if err := r.Sources.Metadata.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}, m); err != nil {
+		return "", client.IgnoreNotFound(err)
+	}
+	return m.Annotations[bundle.AnnotationContentDigest], nil
+}
+
+func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pkpass.Files, digest, sharedName string) error {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}}
+	_, err := controllerutil.CreateOrUpdate(ctx, r.Client, cm, func() error {
+		if cm.Labels == nil {
+			cm.Labels = map[string]string{}
+		}
+		if cm.Annotations == nil {
+			cm.Annotations = map[string]string{}
+		}
+		cm.Labels[bundle.LabelPass] = p.Name
+		cm.Labels[bundle.LabelTemplate] = p.Spec.TemplateRef.Name
+		cm.Labels[bundle.LabelPart] = "pass"
+		cm.Labels["app.kubernetes.io/managed-by"] = "wallet-operator"
+		cm.Annotations[bundle.AnnotationContentDigest] = digest
+		cm.Annotations[bundle.AnnotationSharedConfigMap] = sharedName
+		cm.Data = nil
+		cm.BinaryData = bundle.Encode(own)
+		return ctrl.SetControllerReference(p, cm, r.Client.Scheme())
+	})
+	if err != nil {
+		return fmt.Errorf("store the bundle of Pass %s in ConfigMap %s: %w", p.Name, cm.Name, err)
+	}
+	return nil
+}
+
+func short(digest string) string {
+	d := strings.TrimPrefix(digest, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return d
+}

@@ -1,0 +1,49 @@
+package pass
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+)
+
+// setRedeemed records when the pass was first seen redeemed.
+func setRedeemed(p *walletv1.Pass, now time.Time) {
+	switch {
+	case p.Spec.Redeemed && p.Status.RedeemedAt == nil:
+		t := metav1.NewTime(now.Truncate(time.Second))
+		p.Status.RedeemedAt = &t
+	case !p.Spec.Redeemed:
+		p.Status.RedeemedAt = nil
+	}
+}
+
+func setNotReady(p *walletv1.Pass, reason, message string) {
+	if p.Status.Bundle != nil {
+		message += "; the last good bundle is still served"
+	}
+	shared.SetCondition(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
+}
+
+func setReady(p *walletv1.Pass) {
+	b := p.Status.Bundle
+	shared.SetCondition(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
+		fmt.Sprintf("signed bundle in ConfigMap %s, content %s, last changed %s", b.ConfigMap, short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
+}
+
+// setDownloadURL publishes the pass's download link when a web service is
+// configured: {webServiceURL}/download/{passType}/{serial}/{token}.
+func setDownloadURL(p *walletv1.Pass, o Options) {
+	if o.WebServiceURL == "" || p.Status.PassTypeIdentifier == "" {
+		p.Status.DownloadURL = ""
+		return
+	}
+	p.Status.DownloadURL = strings.TrimSuffix(o.WebServiceURL, "/") + "/download/" +
+		url.PathEscape(p.Status.PassTypeIdentifier) + "/" + url.PathEscape(p.Spec.SerialNumber) + "/" +
+		o.Tokens.Download(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
+}

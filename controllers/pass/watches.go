@@ -1,0 +1,109 @@
+package pass
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+)
+
+func requests(list *walletv1.PassList) []reconcile.Request {
+	reqs := make([]reconcile.Request, len(list.Items))
+	for i := range list.Items {
+		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+	}
+	return reqs
+}
+
+// byIndex maps an object to the passes in its namespace whose index holds
+// its name.
+func (r *Reconciler) byIndex(index string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var list walletv1.PassList
+		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+			log.FromContext(ctx).Error(err, "list passes", "index", index)
+			return nil
+		}
+		return requests(&list)
+	}
+}
+
+func (r *Reconciler) passesOfTemplate(ctx context.Context, tpl client.Object) []reconcile.Request {
+	return r.byIndex(shared.IndexPassTemplate)(ctx, tpl)
+}
+
+// passesOfCertificate maps a certificate to the passes of every template
+// that signs with it.
+func (r *Reconciler) passesOfCertificate(ctx context.Context, cert client.Object) []reconcile.Request {
+	var templates walletv1.PassTemplateList
+	if err := r.Client.List(ctx, &templates, client.InNamespace(cert.GetNamespace()), client.MatchingFields{shared.IndexTemplateCertificate: cert.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "list templates of a certificate")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range templates.Items {
+		reqs = append(reqs, r.passesOfTemplate(ctx, &templates.Items[i])...)
+	}
+	return reqs
+}
+
+// passesWithSameSerial wakes the passes that a deleted pass may have held
+// a serial number against.
+func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list walletv1.PassList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexPassSerial: obj.(*walletv1.Pass).Spec.SerialNumber}, client.UnsafeDisableDeepCopy); err != nil {
+		log.FromContext(ctx).Error(err, "list passes by serial number")
+		return nil
+	}
+	return requests(&list)
+}
+
+// templateChanged passes template updates that matter to its passes: a new
+// generation once checked, readiness, its shared files, its pass type.
+// Counts and messages do not wake thousands of passes.
+func templateChanged() predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld.(*walletv1.PassTemplate), e.ObjectNew.(*walletv1.PassTemplate)
+		return readyKey(o.Status.Conditions) != readyKey(n.Status.Conditions) ||
+			o.Status.SharedBundle != n.Status.SharedBundle ||
+			o.Status.PassTypeIdentifier != n.Status.PassTypeIdentifier
+	}}
+}
+
+// certificateChanged passes certificate updates that change what signs.
+func certificateChanged() predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld.(*walletv1.PassCertificate), e.ObjectNew.(*walletv1.PassCertificate)
+		return readyKey(o.Status.Conditions) != readyKey(n.Status.Conditions) || o.Status.Fingerprint != n.Status.Fingerprint
+	}}
+}
+
+type readyState struct {
+	status     string
+	generation int64
+}
+
+func readyKey(conds []metav1.Condition) readyState {
+	c := shared.ReadyCondition(conds)
+	if c == nil {
+		return readyState{}
+	}
+	return readyState{string(c.Status), c.ObservedGeneration}
+}
+
+func deleted() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+	}
+}

@@ -1,0 +1,178 @@
+// Package passcertificate reconciles PassCertificates: it reads the signing
+// identity from the referenced Secret (generating a development chain when
+// asked), reports its facts and readiness, and warns before it expires.
+package passcertificate
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+)
+
+// Reconciler reconciles PassCertificates.
+type Reconciler struct {
+	Client   client.Client
+	Sources  *shared.Sources
+	Recorder record.EventRecorder
+	// Now is the clock; tests move it.
+	Now func() time.Time
+}
+
+// SetupWithManager registers the reconciler; Secrets are watched by their
+// metadata only.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&walletv1.PassCertificate{}).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.certificatesOfSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Named("passcertificate").
+		Complete(r)
+}
+
+
+// certificatesOfSecret maps a Secret to the certificates that use it.
+func (r *Reconciler) certificatesOfSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var list walletv1.PassCertificateList
+	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()), client.MatchingFields{shared.IndexCertificateSecret: secret.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "list certificates of a Secret")
+		return nil
+	}
+	reqs := make([]reconcile.Request, len(list.Items))
+	for i := range list.Items {
+		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+	}
+	return reqs
+}
+
+// scope is what one reconcile works on.
+type scope struct {
+	cert *walletv1.PassCertificate
+	now  time.Time
+}
+
+// Reconcile reads the certificate's identity and reports on it.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
+	cert := &walletv1.PassCertificate{}
+	if err := r.Client.Get(ctx, req.NamespacedName, cert); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := cert.DeepCopy()
+	s := &scope{cert: cert, now: r.Now()}
+	defer func() {
+		cert.Status.ObservedGeneration = cert.Generation
+		if err := shared.PatchStatus(ctx, r.Client, cert, before, cert.Status, before.Status); err != nil && reterr == nil {
+			reterr = err
+		}
+		r.recordTransitions(before, cert)
+	}()
+	return r.reconcile(ctx, s)
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, error) {
+	if err := r.ensureDevelopmentSecret(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	id, err := r.Sources.Identity(ctx, s.cert)
+	if err != nil {
+		if certs.ReasonOf(err) == walletv1.ReasonSecretInvalid && !isProblem(err) {
+			return ctrl.Result{}, err // an API error: retry
+		}
+		setUnusable(s.cert, err)
+		return ctrl.Result{}, nil
+	}
+	facts, problem := certs.Inspect(id, s.now)
+	setFacts(s.cert, facts)
+	setReady(s.cert, problem)
+	setExpiring(s.cert, facts, warningWindow(s.cert), s.now)
+	return ctrl.Result{RequeueAfter: nextCheck(facts, warningWindow(s.cert), s.now)}, nil
+}
+
+func isProblem(err error) bool {
+	_, ok := err.(*certs.Problem)
+	return ok
+}
+
+// ensureDevelopmentSecret generates the development chain into the Secret
+// when spec.selfSigned asks for one and the Secret does not exist. An
+// existing Secret is never touched.
+func (r *Reconciler) ensureDevelopmentSecret(ctx context.Context, s *scope) error {
+	spec := s.cert.Spec.SelfSigned
+	if spec == nil {
+		return nil
+	}
+	key := client.ObjectKey{Namespace: s.cert.Namespace, Name: s.cert.Spec.SecretRef.Name}
+	if rv, err := r.Sources.SecretVersion(ctx, key); err != nil || rv != "" {
+		return err
+	}
+	validity := 365 * 24 * time.Hour
+	if spec.Validity != nil {
+		validity = spec.Validity.Duration
+	}
+	chain, err := certs.GenerateDevelopmentChain(certs.DevelopmentOptions{
+		PassTypeIdentifier: spec.PassTypeIdentifier, TeamIdentifier: spec.TeamIdentifier,
+		NotBefore: s.now.Add(-time.Hour), Validity: validity,
+	})
+	if err != nil {
+		return err
+	}
+	data, err := chain.SecretData()
+	if err != nil {
+		return err
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: key.Namespace, Name: key.Name,
+			Labels:      map[string]string{"app.kubernetes.io/managed-by": "wallet-operator"},
+			Annotations: map[string]string{"passes.wallet-operator.io/development": "generated development chain; no real device trusts it"},
+		},
+		Type: corev1.SecretTypeOpaque,
+		Data: data,
+	}
+	if err := ctrl.SetControllerReference(s.cert, secret, r.Client.Scheme()); err != nil {
+		return err
+	}
+	if err := r.Client.Create(ctx, secret); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	r.Recorder.Eventf(s.cert, corev1.EventTypeNormal, "DevelopmentChainGenerated",
+		"generated a development chain for %s into Secret %s; passes it signs are trusted by no real device", spec.PassTypeIdentifier, key.Name)
+	return nil
+}
+
+// recordTransitions emits an Event when Ready or Expiring changes.
+func (r *Reconciler) recordTransitions(before, after *walletv1.PassCertificate) {
+	for _, typ := range []string{walletv1.ConditionReady, walletv1.ConditionExpiring} {
+		old, cur := findCondition(before, typ), findCondition(after, typ)
+		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if (typ == walletv1.ConditionReady && cur.Status != metav1.ConditionTrue) || (typ == walletv1.ConditionExpiring && cur.Status == metav1.ConditionTrue) {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Event(after, eventType, cur.Reason, cur.Message)
+	}
+}
+
+func findCondition(c *walletv1.PassCertificate, typ string) *metav1.Condition {
+	for i := range c.Status.Conditions {
+		if c.Status.Conditions[i].Type == typ {
+			return &c.Status.Conditions[i]
+		}
+	}
+	return nil
+}

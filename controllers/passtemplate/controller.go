@@ -1,0 +1,233 @@
+// Package passtemplate reconciles PassTemplates: it checks what the API
+// schema cannot (the certificate, the images, the data schema, field keys),
+// stores the files every pass of the template shares, and counts its passes.
+package passtemplate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+)
+
+// Reconciler reconciles PassTemplates.
+type Reconciler struct {
+	Client   client.Client
+	Sources  *shared.Sources
+	Recorder record.EventRecorder
+}
+
+// SetupWithManager registers the reconciler and what it watches: its
+// certificate, the ConfigMaps and Secrets its images come from (metadata
+// only), the shared ConfigMaps it owns, and the readiness of its passes.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&walletv1.PassTemplate{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateCertificate))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateConfigMaps))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateSecrets))).
+		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(templateOfPass), builder.WithPredicates(passCountChanged())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Named("passtemplate").
+		Complete(r)
+}
+
+// byIndex maps an object to the templates in its namespace whose field
+// index holds its name.
+func (r *Reconciler) byIndex(index string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var list walletv1.PassTemplateList
+		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
+			log.FromContext(ctx).Error(err, "list templates", "index", index)
+			return nil
+		}
+		reqs := make([]reconcile.Request, len(list.Items))
+		for i := range list.Items {
+			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+		}
+		return reqs
+	}
+}
+
+func templateOfPass(_ context.Context, obj client.Object) []reconcile.Request {
+	p := obj.(*walletv1.Pass)
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}}}
+}
+
+// passCountChanged passes the pass events that change the template's
+// counts or which shared files are in use, not every status write.
+func passCountChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
+			return o.Spec.TemplateRef != n.Spec.TemplateRef ||
+				shared.IsReady(o.Status.Conditions, o.Generation) != shared.IsReady(n.Status.Conditions, n.Generation) ||
+				sharedOf(o) != sharedOf(n)
+		},
+	}
+}
+
+func sharedOf(p *walletv1.Pass) string {
+	if p.Status.Bundle == nil {
+		return ""
+	}
+	return p.Status.Bundle.SharedConfigMap
+}
+
+// scope is what one reconcile works on.
+type scope struct {
+	template *walletv1.PassTemplate
+	passes   []walletv1.Pass
+}
+
+// Reconcile checks the template, stores its shared files and counts its
+// passes.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
+	tpl := &walletv1.PassTemplate{}
+	if err := r.Client.Get(ctx, req.NamespacedName, tpl); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !tpl.DeletionTimestamp.IsZero() {
+		r.Sources.Forget(tpl.UID)
+		return ctrl.Result{}, nil
+	}
+	before := tpl.DeepCopy()
+	s := &scope{template: tpl}
+	defer func() {
+		tpl.Status.ObservedGeneration = tpl.Generation
+		if err := shared.PatchStatus(ctx, r.Client, tpl, before, tpl.Status, before.Status); err != nil && reterr == nil {
+			reterr = err
+		}
+		r.recordTransition(before, tpl)
+	}()
+
+	var list walletv1.PassList
+	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingFields{shared.IndexPassTemplate: tpl.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return ctrl.Result{}, err
+	}
+	s.passes = list.Items
+	setCounts(tpl, s.passes)
+
+	for _, phase := range []func(context.Context, *scope) error{r.checkCertificate, r.storeSharedFiles, r.collectOldSharedFiles} {
+		if err := phase(ctx, s); err != nil {
+			var invalid *render.Error
+			if errors.As(err, &invalid) {
+				setNotReady(tpl, invalid.Reason, invalid.Error())
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, err
+		}
+	}
+	setReady(tpl)
+	return ctrl.Result{}, nil
+}
+
+// checkCertificate needs the certificate to exist and be Ready.
+func (r *Reconciler) checkCertificate(ctx context.Context, s *scope) error {
+	tpl := s.template
+	var cert walletv1.PassCertificate
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: tpl.Spec.CertificateRef.Name}, &cert)
+	if apierrors.IsNotFound(err) {
+		return &render.Error{Reason: walletv1.ReasonCertificateNotFound, Field: "spec.certificateRef",
+			Message: fmt.Sprintf("PassCertificate %s does not exist: create it or fix the reference", tpl.Spec.CertificateRef.Name)}
+	}
+	if err != nil {
+		return err
+	}
+	if !shared.IsReady(cert.Status.Conditions, cert.Generation) {
+		msg := "it has not been checked yet"
+		if c := shared.ReadyCondition(cert.Status.Conditions); c != nil {
+			msg = c.Reason + ": " + c.Message
+		}
+		return &render.Error{Reason: walletv1.ReasonCertificateNotReady, Field: "spec.certificateRef",
+			Message: fmt.Sprintf("PassCertificate %s is not Ready (%s)", cert.Name, msg)}
+	}
+	tpl.Status.PassTypeIdentifier = cert.Status.PassTypeIdentifier
+	return nil
+}
+
+// storeSharedFiles checks the images, localizations, placeholders and data
+// schema, and stores the files every pass shares in a ConfigMap named after
+// their content, so bundles signed with earlier files stay whole.
+func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
+	tpl := s.template
+	compiled, err := render.CompileTemplate(tpl, r.Sources.ImageSource(ctx, tpl.Namespace))
+	if err != nil {
+		return err
+	}
+	files := compiled.Shared()
+	name := bundle.SharedName(tpl.Name, pkpass.ContentDigest(files, ""))
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: tpl.Namespace, Name: name,
+			Labels: map[string]string{bundle.LabelTemplate: tpl.Name, bundle.LabelPart: "shared", "app.kubernetes.io/managed-by": "wallet-operator"},
+		},
+		BinaryData: bundle.Encode(files),
+	}
+	if err := ctrl.SetControllerReference(tpl, cm, r.Client.Scheme()); err != nil {
+		return err
+	}
+	// The name is the content: an existing ConfigMap holds these files.
+	if err := r.Client.Create(ctx, cm); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("store shared files of template %s in ConfigMap %s: %w", tpl.Name, name, err)
+	}
+	tpl.Status.SharedBundle = name
+	return nil
+}
+
+// collectOldSharedFiles deletes shared ConfigMaps of earlier template
+// contents that no pass's bundle uses any more.
+func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error {
+	tpl := s.template
+	var list metav1.PartialObjectMetadataList
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
+	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{bundle.LabelTemplate: tpl.Name, bundle.LabelPart: "shared"}); err != nil {
+		return err
+	}
+	inUse := map[string]bool{tpl.Status.SharedBundle: true}
+	for i := range s.passes {
+		inUse[sharedOf(&s.passes[i])] = true
+	}
+	for i := range list.Items {
+		cm := &list.Items[i]
+		if inUse[cm.Name] || !metav1.IsControlledBy(cm, tpl) {
+			continue
+		}
+		if err := r.Client.Delete(ctx, cm); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) recordTransition(before, after *walletv1.PassTemplate) {
+	old, cur := shared.ReadyCondition(before.Status.Conditions), shared.ReadyCondition(after.Status.Conditions)
+	if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
+		return
+	}
+	eventType := corev1.EventTypeNormal
+	if cur.Status != metav1.ConditionTrue {
+		eventType = corev1.EventTypeWarning
+	}
+	r.Recorder.Event(after, eventType, cur.Reason, cur.Message)
+}

@@ -1,0 +1,29 @@
+package passtemplate
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+)
+
+func setCounts(t *walletv1.PassTemplate, passes []walletv1.Pass) {
+	var ready int32
+	for i := range passes {
+		if shared.IsReady(passes[i].Status.Conditions, passes[i].Generation) {
+			ready++
+		}
+	}
+	t.Status.Passes, t.Status.ReadyPasses = int32(len(passes)), ready
+}
+
+func setNotReady(t *walletv1.PassTemplate, reason, message string) {
+	shared.SetCondition(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
+}
+
+func setReady(t *walletv1.PassTemplate) {
+	shared.SetCondition(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonTemplateValid,
+		fmt.Sprintf("passes render with the shared files in ConfigMap %s", t.Status.SharedBundle))
+}

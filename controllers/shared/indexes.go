@@ -1,0 +1,74 @@
+// Package shared holds what the three reconcilers share: field indexes,
+// status patching, and caches of parsed certificates and compiled templates.
+package shared
+
+import (
+	"context"
+	"slices"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+)
+
+// Field indexes, so dependents are found without listing everything.
+const (
+	// IndexPassTemplate indexes Passes by spec.templateRef.name.
+	IndexPassTemplate = "spec.templateRef.name"
+	// IndexPassSerial indexes Passes by spec.serialNumber.
+	IndexPassSerial = "spec.serialNumber"
+	// IndexTemplateCertificate indexes PassTemplates by spec.certificateRef.name.
+	IndexTemplateCertificate = "spec.certificateRef.name"
+	// IndexTemplateConfigMaps indexes PassTemplates by the ConfigMaps their images read.
+	IndexTemplateConfigMaps = "spec.images.configMapKeyRef.name"
+	// IndexTemplateSecrets indexes PassTemplates by the Secrets their images read.
+	IndexTemplateSecrets = "spec.images.secretKeyRef.name"
+	// IndexCertificateSecret indexes PassCertificates by spec.secretRef.name.
+	IndexCertificateSecret = "spec.secretRef.name"
+	// IndexPassConfigMaps and IndexPassSecrets index Passes by their image overrides.
+	IndexPassConfigMaps = "pass.spec.images.configMapKeyRef.name"
+	IndexPassSecrets    = "pass.spec.images.secretKeyRef.name"
+)
+
+// SetupIndexes registers every field index with the manager's cache.
+func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	for _, i := range []struct {
+		obj   client.Object
+		field string
+		fn    client.IndexerFunc
+	}{
+		{&walletv1.Pass{}, IndexPassTemplate, func(o client.Object) []string { return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name} }},
+		{&walletv1.Pass{}, IndexPassSerial, func(o client.Object) []string { return []string{o.(*walletv1.Pass).Spec.SerialNumber} }},
+		{&walletv1.Pass{}, IndexPassConfigMaps, func(o client.Object) []string { return imageSources(o.(*walletv1.Pass).Spec.Images, false) }},
+		{&walletv1.Pass{}, IndexPassSecrets, func(o client.Object) []string { return imageSources(o.(*walletv1.Pass).Spec.Images, true) }},
+		{&walletv1.PassTemplate{}, IndexTemplateCertificate, func(o client.Object) []string {
+			return []string{o.(*walletv1.PassTemplate).Spec.CertificateRef.Name}
+		}},
+		{&walletv1.PassTemplate{}, IndexTemplateConfigMaps, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, false) }},
+		{&walletv1.PassTemplate{}, IndexTemplateSecrets, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, true) }},
+		{&walletv1.PassCertificate{}, IndexCertificateSecret, func(o client.Object) []string {
+			return []string{o.(*walletv1.PassCertificate).Spec.SecretRef.Name}
+		}},
+	} {
+		if err := idx.IndexField(ctx, i.obj, i.field, i.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func imageSources(images []walletv1.Image, secrets bool) []string {
+	var names []string
+	for _, img := range images {
+		switch {
+		case secrets && img.SecretKeyRef != nil:
+			names = append(names, img.SecretKeyRef.Name)
+		case !secrets && img.ConfigMapKeyRef != nil:
+			names = append(names, img.ConfigMapKeyRef.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}

@@ -1,0 +1,168 @@
+package shared
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+)
+
+// Sources reads Secrets and ConfigMaps. The manager does not cache them
+// (their data would dominate its memory at thousands of passes): it watches
+// their metadata, reads them from the API server when needed, and keeps
+// what it parsed from them keyed by resourceVersion or content digest.
+type Sources struct {
+	// API reads objects from the API server.
+	API client.Reader
+	// Metadata reads object metadata from the manager's metadata cache.
+	Metadata client.Reader
+
+	mu         sync.Mutex
+	identities map[types.NamespacedName]identityEntry
+	templates  map[types.UID]templateEntry
+}
+
+type identityEntry struct {
+	resourceVersion string
+	id              *certs.Identity
+	err             error
+}
+
+type templateEntry struct {
+	key    string
+	tpl    *render.Template
+	shared pkpass.Files
+	err    error
+}
+
+// NewSources returns Sources reading through api and metadata.
+func NewSources(api, metadata client.Reader) *Sources {
+	return &Sources{API: api, Metadata: metadata, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}}
+}
+
+// SecretVersion returns the resourceVersion of a Secret from the metadata
+// cache, or "" when it does not exist.
+func (s *Sources) SecretVersion(ctx context.Context, key types.NamespacedName) (string, error) {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := s.Metadata.Get(ctx, key, m); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	return m.ResourceVersion, nil
+}
+
+// Identity loads the signing identity of a certificate from its Secret,
+// parsing it again only when the Secret changes.
+func (s *Sources) Identity(ctx context.Context, cert *walletv1.PassCertificate) (*certs.Identity, error) {
+	key := types.NamespacedName{Namespace: cert.Namespace, Name: cert.Spec.SecretRef.Name}
+	rv, err := s.SecretVersion(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if rv == "" {
+		return nil, &certs.Problem{Reason: walletv1.ReasonSecretNotFound, Message: fmt.Sprintf("Secret %s does not exist: create it with tls.crt, tls.key and ca.crt, or set spec.selfSigned", key.Name)}
+	}
+	s.mu.Lock()
+	e, ok := s.identities[key]
+	s.mu.Unlock()
+	if ok && e.resourceVersion == rv {
+		return e.id, e.err
+	}
+	var secret corev1.Secret
+	if err := s.API.Get(ctx, key, &secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &certs.Problem{Reason: walletv1.ReasonSecretNotFound, Message: fmt.Sprintf("Secret %s does not exist", key.Name)}
+		}
+		return nil, err
+	}
+	id, err := certs.FromSecretData(secret.Data)
+	s.mu.Lock()
+	s.identities[key] = identityEntry{resourceVersion: secret.ResourceVersion, id: id, err: err}
+	s.mu.Unlock()
+	return id, err
+}
+
+// ImageSource reads images from ConfigMaps and Secrets of a namespace.
+func (s *Sources) ImageSource(ctx context.Context, namespace string) render.ImageSource {
+	return func(img walletv1.Image) ([]byte, error) {
+		switch {
+		case img.ConfigMapKeyRef != nil:
+			ref := img.ConfigMapKeyRef
+			var cm corev1.ConfigMap
+			if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &cm); err != nil {
+				return nil, fmt.Errorf("ConfigMap %s: %w", ref.Name, err)
+			}
+			if b, ok := cm.BinaryData[ref.Key]; ok {
+				return b, nil
+			}
+			if v, ok := cm.Data[ref.Key]; ok {
+				return []byte(v), nil
+			}
+			return nil, fmt.Errorf("ConfigMap %s has no key %q", ref.Name, ref.Key)
+		case img.SecretKeyRef != nil:
+			ref := img.SecretKeyRef
+			var sec corev1.Secret
+			if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &sec); err != nil {
+				return nil, fmt.Errorf("Secret %s: %w", ref.Name, err)
+			}
+			if b, ok := sec.Data[ref.Key]; ok {
+				return b, nil
+			}
+			return nil, fmt.Errorf("Secret %s has no key %q", ref.Name, ref.Key)
+		}
+		return nil, fmt.Errorf("the image names neither a ConfigMap nor a Secret key")
+	}
+}
+
+// CompiledTemplate returns a template compiled against its stored shared
+// files (status.sharedBundle), which the template controller wrote after
+// checking them; compiled once per template generation and shared content.
+func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTemplate) (*render.Template, pkpass.Files, error) {
+	key := fmt.Sprintf("%d/%s", tpl.Generation, tpl.Status.SharedBundle)
+	s.mu.Lock()
+	e, ok := s.templates[tpl.UID]
+	s.mu.Unlock()
+	if ok && e.key == key {
+		return e.tpl, e.shared, e.err
+	}
+	var cm corev1.ConfigMap
+	if err := s.API.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: tpl.Status.SharedBundle}, &cm); err != nil {
+		return nil, nil, fmt.Errorf("read shared files of template %s from ConfigMap %s: %w", tpl.Name, tpl.Status.SharedBundle, err)
+	}
+	shared, err := bundle.Decode(&cm)
+	if err != nil {
+		return nil, nil, err
+	}
+	fromShared := func(img walletv1.Image) ([]byte, error) {
+		if b, ok := shared[render.ImageName(img)]; ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%s is not among the template's stored files", render.ImageName(img))
+	}
+	compiled, err := render.CompileTemplate(tpl, fromShared)
+	s.mu.Lock()
+	s.templates[tpl.UID] = templateEntry{key: key, tpl: compiled, shared: shared, err: err}
+	s.mu.Unlock()
+	return compiled, shared, err
+}
+
+// Forget drops what is kept for a deleted template.
+func (s *Sources) Forget(uid types.UID) {
+	s.mu.Lock()
+	delete(s.templates, uid)
+	s.mu.Unlock()
+}

@@ -1,0 +1,138 @@
+// Package bundle stores .pkpass files in ConfigMaps: the files every pass of
+// a template shares in one ConfigMap per template content, and each pass's
+// own files (pass.json, manifest.json, signature, its image overrides) in a
+// ConfigMap owned by the Pass. The full bundle is the two merged.
+package bundle
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+// Labels and annotations of the stored ConfigMaps.
+const (
+	// LabelTemplate names the PassTemplate a shared ConfigMap belongs to.
+	LabelTemplate = "passes.wallet-operator.io/template"
+	// LabelPass names the Pass a bundle ConfigMap belongs to.
+	LabelPass = "passes.wallet-operator.io/pass"
+	// LabelPart is "shared" or "pass".
+	LabelPart = "passes.wallet-operator.io/part"
+	// AnnotationContentDigest records the content digest of the stored files.
+	AnnotationContentDigest = "passes.wallet-operator.io/content-digest"
+	// AnnotationSharedConfigMap records which shared ConfigMap a pass's
+	// bundle was signed with.
+	AnnotationSharedConfigMap = "passes.wallet-operator.io/shared-configmap"
+)
+
+// SharedName is the shared ConfigMap of a template for one content digest,
+// so a template change never alters files a signed bundle relies on.
+func SharedName(template, digest string) string {
+	d := strings.TrimPrefix(digest, "sha256:")
+	return fmt.Sprintf("%s-shared-%s", truncate(template, 253-len("-shared-")-10), d[:10])
+}
+
+// PassName is the ConfigMap holding a pass's own files.
+func PassName(pass string) string { return truncate(pass, 253-len("-pkpass")) + "-pkpass" }
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Key turns a bundle path (cs.lproj/logo@2x.png) into a legal ConfigMap key
+// (cs.lproj_2Flogo_402x.png): characters outside [A-Za-z0-9.-] become _XX.
+func Key(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "_%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// Path reverses Key.
+func Path(key string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		if key[i] != '_' {
+			b.WriteByte(key[i])
+			continue
+		}
+		if i+2 >= len(key) {
+			return "", fmt.Errorf("bad bundle key %q", key)
+		}
+		var c byte
+		if _, err := fmt.Sscanf(key[i+1:i+3], "%02X", &c); err != nil {
+			return "", fmt.Errorf("bad bundle key %q: %w", key, err)
+		}
+		b.WriteByte(c)
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// Encode turns files into ConfigMap binaryData.
+func Encode(files pkpass.Files) map[string][]byte {
+	out := make(map[string][]byte, len(files))
+	for path, data := range files {
+		out[Key(path)] = data
+	}
+	return out
+}
+
+// Decode reads the files of a stored ConfigMap.
+func Decode(cm *corev1.ConfigMap) (pkpass.Files, error) {
+	files := make(pkpass.Files, len(cm.BinaryData))
+	for key, data := range cm.BinaryData {
+		path, err := Path(key)
+		if err != nil {
+			return nil, fmt.Errorf("ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
+		}
+		files[path] = data
+	}
+	return files, nil
+}
+
+// Assemble merges a template's shared files with a pass's own into the
+// complete bundle.
+func Assemble(shared, own *corev1.ConfigMap) (pkpass.Files, error) {
+	s, err := Decode(shared)
+	if err != nil {
+		return nil, err
+	}
+	o, err := Decode(own)
+	if err != nil {
+		return nil, err
+	}
+	return pkpass.Merge(s, o), nil
+}
+
+// Load reads the stored bundle of a pass (its own ConfigMap and the shared
+// one it was signed with) and assembles the complete files.
+func Load(ctx context.Context, c client.Reader, p *walletv1.Pass) (pkpass.Files, error) {
+	b := p.Status.Bundle
+	if b == nil || b.ConfigMap == "" || b.SharedConfigMap == "" {
+		return nil, fmt.Errorf("Pass %s/%s has no signed bundle yet: see its Ready condition (kubectl get pass %s -n %s)", p.Namespace, p.Name, p.Name, p.Namespace)
+	}
+	var own, sharedCM corev1.ConfigMap
+	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: b.ConfigMap}, &own); err != nil {
+		return nil, fmt.Errorf("read the bundle of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, b.ConfigMap, err)
+	}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: b.SharedConfigMap}, &sharedCM); err != nil {
+		return nil, fmt.Errorf("read the shared files of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, b.SharedConfigMap, err)
+	}
+	return Assemble(&sharedCM, &own)
+}

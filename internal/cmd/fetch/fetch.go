@@ -1,0 +1,86 @@
+// Package fetch is the `wallet-operator fetch` subcommand: it assembles the
+// stored bundle of a Pass from the cluster into a .pkpass file.
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+)
+
+// Command returns the `fetch` subcommand.
+func Command() cli.Command {
+	return cli.Command{Name: "fetch", Summary: "write the signed bundle of a Pass stored in the cluster to a .pkpass", Run: run}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := cli.NewFlagSet("wallet-operator", "fetch", os.Stderr)
+	kubeconfig := fs.String("kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG or ~/.kube/config.")
+	namespace := fs.String("n", "default", "Namespace of the Pass.")
+	out := fs.String("o", "", "Where to write the .pkpass.")
+	var name string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if err := cli.Parse(fs, args, true); err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	if name == "" || *out == "" {
+		return fmt.Errorf("%w: want NAME and -o OUT.pkpass", cli.ErrUsage)
+	}
+	var c client.Client
+	var err error
+	if *kubeconfig != "" {
+		cfg, cerr := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+		if cerr != nil {
+			return fmt.Errorf("load kubeconfig %s: %w", *kubeconfig, cerr)
+		}
+		c, err = client.New(cfg, client.Options{Scheme: scheme.New()})
+	} else {
+		cfg, cerr := ctrl.GetConfig()
+		if cerr != nil {
+			return fmt.Errorf("find a cluster: %w (pass --kubeconfig)", cerr)
+		}
+		c, err = client.New(cfg, client.Options{Scheme: scheme.New()})
+	}
+	if err != nil {
+		return err
+	}
+	n, err := Fetch(ctx, c, *namespace, name, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", *out, n)
+	return nil
+}
+
+// Fetch writes the stored bundle of Pass namespace/name to out and returns
+// its size.
+func Fetch(ctx context.Context, c client.Reader, namespace, name, out string) (int, error) {
+	var p walletv1.Pass
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &p); err != nil {
+		return 0, fmt.Errorf("get Pass %s/%s: %w", namespace, name, err)
+	}
+	files, err := bundle.Load(ctx, c, &p)
+	if err != nil {
+		return 0, err
+	}
+	data, err := pkpass.Zip(files)
+	if err != nil {
+		return 0, err
+	}
+	return len(data), os.WriteFile(out, data, 0o644)
+}

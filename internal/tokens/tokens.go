@@ -1,0 +1,84 @@
+// Package tokens derives each pass's secrets from one key, so none is stored
+// per pass: the authentication token Wallet sends back (ApplePass header)
+// and the download token of the web service's download link. Both are
+// HMAC-SHA256 over the pass's identity on devices (pass type identifier and
+// serial number), so the web service can check a request from its path
+// alone. Rotating the key invalidates every pass on every device: don't.
+package tokens
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// SecretKey is the key of the token Secret holding the HMAC key.
+const SecretKey = "hmac-key"
+
+// Key derives tokens.
+type Key []byte
+
+func (k Key) derive(purpose, passTypeIdentifier, serial string) string {
+	mac := hmac.New(sha256.New, k)
+	fmt.Fprintf(mac, "%s\x00%s\x00%s", purpose, passTypeIdentifier, serial)
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Authentication is the pass's authenticationToken (43 characters).
+func (k Key) Authentication(passTypeIdentifier, serial string) string {
+	return k.derive("authentication", passTypeIdentifier, serial)
+}
+
+// Download is the unguessable part of the pass's download link.
+func (k Key) Download(passTypeIdentifier, serial string) string {
+	return k.derive("download", passTypeIdentifier, serial)
+}
+
+// Equal compares a presented token with the expected one in constant time.
+func Equal(presented, expected string) bool {
+	return hmac.Equal([]byte(presented), []byte(expected))
+}
+
+// Ensure returns the key held in the Secret namespace/name, creating the
+// Secret with a new random key when it does not exist. Replicas racing to
+// create it all end up with the one that won.
+func Ensure(ctx context.Context, c client.Client, namespace, name string) (Key, error) {
+	for range 3 {
+		var s corev1.Secret
+		err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &s)
+		if err == nil {
+			if len(s.Data[SecretKey]) < 32 {
+				return nil, fmt.Errorf("Secret %s/%s: key %q holds %d bytes, want at least 32: delete the Secret to have a new one generated (every existing pass then needs re-adding on devices)",
+					namespace, name, SecretKey, len(s.Data[SecretKey]))
+			}
+			return Key(s.Data[SecretKey]), nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("read token key Secret %s/%s: %w", namespace, name, err)
+		}
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		s = corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{"app.kubernetes.io/name": "wallet-operator"}},
+			Data:       map[string][]byte{SecretKey: key},
+		}
+		err = c.Create(ctx, &s)
+		if err == nil {
+			return key, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("create token key Secret %s/%s: %w", namespace, name, err)
+		}
+	}
+	return nil, fmt.Errorf("token key Secret %s/%s: could not read or create it", namespace, name)
+}
