@@ -69,15 +69,34 @@ func Start() (*Env, error) {
 func (e *Env) Stop() error { return e.env.Stop() }
 
 // Main runs a package's tests against one control plane shared by them all.
-// Use from TestMain: os.Exit(testenv.Main(m, &env)).
-func Main(m *testing.M, env **Env) int {
+// Use from TestMain: os.Exit(testenv.Main(m, &env)). Each setup runs once
+// the control plane is up (e.g. to start a manager); the func it returns
+// runs after the tests.
+func Main(m *testing.M, env **Env, setups ...func(*Env) (func(), error)) int {
 	e, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	*env = e
+	var stops []func()
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	for _, setup := range setups {
+		stop, err := setup(e)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			stopAll()
+			_ = e.Stop()
+			return 1
+		}
+		stops = append(stops, stop)
+	}
 	code := m.Run()
+	stopAll() // before the API server, so its watches end first
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stop the test control plane:", err)
 	}
