@@ -43,7 +43,6 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Complete(r)
 }
 
-
 // certificatesOfSecret maps a Secret to the certificates that use it.
 func (r *Reconciler) certificatesOfSecret(ctx context.Context, secret client.Object) []reconcile.Request {
 	var list walletv1.PassCertificateList
