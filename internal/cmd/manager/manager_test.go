@@ -69,6 +69,13 @@ func TestManagerFlagErrors(t *testing.T) {
 	if !errors.Is(err, cli.ErrUsage) {
 		t.Errorf("unknown flag: want a usage error, got %v", err)
 	}
+	err = run(context.Background(), []string{"--webservice-url", "http://wallet.example.com/passes"})
+	if !errors.Is(err, cli.ErrUsage) || !strings.Contains(err.Error(), "must be https") {
+		t.Errorf("http web service outside development: want a usage error, got %v", err)
+	}
+	if err := checkWebServiceURL("http://127.0.0.1:8080/passes", true); err != nil {
+		t.Errorf("http in development: %v", err)
+	}
 	err = run(context.Background(), []string{"--kubeconfig", "/does/not/exist", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"})
 	if err == nil || !strings.Contains(err.Error(), "/does/not/exist") {
 		t.Errorf("missing kubeconfig: want an error naming the file, got %v", err)
