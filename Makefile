@@ -57,6 +57,13 @@ fuzz: ## Run each fuzz target for FUZZTIME.
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRenderData$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
 
+PASSES ?= 10000
+
+.PHONY: scale
+scale: ## Load run: PASSES passes of one template against a local API server (figures on stdout).
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) $(GO) test ./test/scale -count=1 -timeout 30m -v -run TestScale
+
 .PHONY: bench
 bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 	$(GO) test ./internal/render -run '^$$' -bench . -benchmem -cpu 1 -count 6

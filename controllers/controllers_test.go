@@ -234,7 +234,7 @@ func TestSamplesBecomeReadyAndVerify(t *testing.T) {
 
 	for _, p := range passes {
 		files := fetchAndVerify(t, ns, p.Name, roots)
-		if !strings.Contains(string(files[pkpass.PassJSON]), `"webServiceURL": "`+webServiceURL+`"`) {
+		if !strings.Contains(string(files[pkpass.PassJSON]), `"webServiceURL":"`+webServiceURL+`"`) {
 			t.Errorf("%s: pass.json lacks the web service URL", p.Name)
 		}
 		want := tokenKey.Authentication(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
@@ -256,7 +256,7 @@ func TestSamplesBecomeReadyAndVerify(t *testing.T) {
 		if len(own.BinaryData) != 3 || !metav1.IsControlledBy(&own, &p) {
 			t.Errorf("%s: own ConfigMap holds %d files (want pass.json, manifest.json, signature) and must be controlled by the pass", p.Name, len(own.BinaryData))
 		}
-		if p.Name == "coffee-coupon-0002" && (p.Status.RedeemedAt == nil || !strings.Contains(string(files[pkpass.PassJSON]), `"voided": true`)) {
+		if p.Name == "coffee-coupon-0002" && (p.Status.RedeemedAt == nil || !strings.Contains(string(files[pkpass.PassJSON]), `"voided":true`)) {
 			t.Errorf("a redeemed coupon records redeemedAt and is voided in pass.json")
 		}
 	}
@@ -346,7 +346,7 @@ func TestTemplateEditsResignOnlyOnRealChange(t *testing.T) {
 				fmt.Sprintf("%+v", got)
 		})
 		files := fetchAndVerify(t, ns, name, devRoots(t, ns))
-		if !strings.Contains(string(files[pkpass.PassJSON]), `"label": "BOARDING GATE"`) {
+		if !strings.Contains(string(files[pkpass.PassJSON]), `"label":"BOARDING GATE"`) {
 			t.Errorf("%s does not show the new label", name)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
@@ -192,26 +191,26 @@ func (r *Reconciler) storedDigest(ctx context.Context, p *walletv1.Pass) (string
 	return m.Annotations[bundle.AnnotationContentDigest], nil
 }
 
+// storeOwnFiles writes the pass's own files with one server-side apply:
+// created or replaced in a single request, owned by the pass.
 func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pkpass.Files, digest, sharedName string) error {
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}}
-	_, err := controllerutil.CreateOrUpdate(ctx, r.Client, cm, func() error {
-		if cm.Labels == nil {
-			cm.Labels = map[string]string{}
-		}
-		if cm.Annotations == nil {
-			cm.Annotations = map[string]string{}
-		}
-		cm.Labels[bundle.LabelPass] = p.Name
-		cm.Labels[bundle.LabelTemplate] = p.Spec.TemplateRef.Name
-		cm.Labels[bundle.LabelPart] = "pass"
-		cm.Labels["app.kubernetes.io/managed-by"] = "wallet-operator"
-		cm.Annotations[bundle.AnnotationContentDigest] = digest
-		cm.Annotations[bundle.AnnotationSharedConfigMap] = sharedName
-		cm.Data = nil
-		cm.BinaryData = bundle.Encode(own)
-		return ctrl.SetControllerReference(p, cm, r.Client.Scheme())
-	})
-	if err != nil {
+	cm := &corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: p.Namespace, Name: bundle.PassName(p.Name),
+			Labels: map[string]string{
+				bundle.LabelPass: p.Name, bundle.LabelTemplate: p.Spec.TemplateRef.Name, bundle.LabelPart: "pass",
+				"app.kubernetes.io/managed-by": "wallet-operator",
+			},
+			Annotations: map[string]string{bundle.AnnotationContentDigest: digest, bundle.AnnotationSharedConfigMap: sharedName},
+		},
+		BinaryData: bundle.Encode(own),
+	}
+	if err := ctrl.SetControllerReference(p, cm, r.Client.Scheme()); err != nil {
+		return err
+	}
+	//nolint:staticcheck // client.Apply with a typed object is the one-request create-or-replace.
+	if err := r.Client.Patch(ctx, cm, client.Apply, client.FieldOwner("wallet-operator"), client.ForceOwnership); err != nil {
 		return fmt.Errorf("store the bundle of Pass %s in ConfigMap %s: %w", p.Name, cm.Name, err)
 	}
 	return nil

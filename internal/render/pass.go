@@ -106,8 +106,7 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // compact: it is stored per pass and downloaded by phones
 	if err := enc.Encode(pj); err != nil {
 		return nil, errorf(walletv1.ReasonRenderFailed, "", "encode pass.json: %v", err)
 	}

@@ -397,7 +397,7 @@ func TestPKCS12AndDevelopmentWebService(t *testing.T) {
 				t.Fatal(err)
 			}
 			pj := string(signed.Files[pkpass.PassJSON])
-			if !strings.Contains(pj, `"webServiceURL": "http://127.0.0.1:8443/wallet"`) || !strings.Contains(pj, `"authenticationToken": "`) {
+			if !strings.Contains(pj, `"webServiceURL":"http://127.0.0.1:8443/wallet"`) || !strings.Contains(pj, `"authenticationToken":"`) {
 				t.Errorf("pass.json lacks the web service fields:\n%s", pj)
 			}
 		})

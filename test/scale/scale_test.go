@@ -1,0 +1,200 @@
+// Package scale is the scripted load run of the controllers: thousands of
+// Passes of one template against a local API server, with the manager as
+// its own process. It only runs when WALLET_SCALE_PASSES is set:
+//
+//	make scale PASSES=10000
+package scale
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func TestScale(t *testing.T) {
+	n := envInt("WALLET_SCALE_PASSES", 0)
+	if n == 0 {
+		t.Skip("set WALLET_SCALE_PASSES (make scale PASSES=10000) to run the load test")
+	}
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	ctx := context.Background()
+	cfg := *env.Config
+	cfg.QPS, cfg.Burst = 2000, 4000
+	c, err := client.New(&cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The manager, built and run as it is deployed.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wallet-operator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, ns := range []string{"wallet-operator-system", "scale"} {
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	workers := envInt("WALLET_SCALE_WORKERS", 4)
+	mgr := exec.Command(bin, "manager", "--kubeconfig", env.Kubeconfig(t, dir),
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+		"--webservice-url", "https://wallet.example.com/passes",
+		"--kube-api-qps", os.Getenv("WALLET_SCALE_QPS"), "--kube-api-burst", os.Getenv("WALLET_SCALE_BURST"),
+		"--pass-workers", strconv.Itoa(workers), "--zap-log-level", "error")
+	if mgr.Args[11] == "" {
+		mgr.Args[11], mgr.Args[13] = "1000", "2000"
+	}
+	mgr.Stderr = os.Stderr
+	if err := mgr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = mgr.Process.Kill(); _, _ = mgr.Process.Wait() }()
+
+	// One template, the coupon sample, with its certificate and images.
+	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		if k := obj.GetKind(); k == "ConfigMap" || k == "PassCertificate" || (k == "PassTemplate" && obj.GetName() == "coffee-coupon") {
+			obj.SetNamespace("scale")
+			if err := c.Create(ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tpl := &walletv1.PassTemplate{}
+	waitFor(t, 2*time.Minute, "template Ready", func() bool {
+		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coffee-coupon"}, tpl)
+		r := findReady(tpl.Status.Conditions)
+		return r != nil && r.Status == metav1.ConditionTrue
+	})
+
+	start := time.Now()
+	var created atomic.Int64
+	var wg sync.WaitGroup
+	const creators = 32
+	for w := range creators {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += creators {
+				p := &walletv1.Pass{
+					ObjectMeta: metav1.ObjectMeta{Namespace: "scale", Name: fmt.Sprintf("coupon-%05d", i)},
+					Spec: walletv1.PassSpec{
+						TemplateRef: walletv1.LocalObjectReference{Name: "coffee-coupon"}, SerialNumber: fmt.Sprintf("cc-%05d", i),
+						Data: &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"product":"Flat white","discount":0.%d,"ean":"40063813%05d"}`, i%9+1, i)},
+					},
+				}
+				if err := c.Create(ctx, p); err != nil {
+					t.Error(err)
+					return
+				}
+				created.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	createdIn := time.Since(start)
+	waitFor(t, 15*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
+		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coffee-coupon"}, tpl)
+		return int(tpl.Status.ReadyPasses) == n
+	})
+	allReady := time.Since(start)
+	peak := peakRSS(t, mgr.Process.Pid)
+
+	// Bytes a pass adds to the cluster: its object and its own ConfigMap.
+	var sample int
+	var bytes int
+	for i := 0; i < n; i += max(n/50, 1) {
+		var p walletv1.Pass
+		var cm corev1.ConfigMap
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: fmt.Sprintf("coupon-%05d", i)}, &p); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: p.Status.Bundle.ConfigMap}, &cm); err != nil {
+			t.Fatal(err)
+		}
+		// As etcd holds them: a custom resource as JSON, a ConfigMap as
+		// protobuf.
+		pj, _ := json.Marshal(p)
+		bytes += len(pj) + cm.Size()
+		sample++
+	}
+	report := fmt.Sprintf("scale: %d passes created in %s; all Ready %s after the first create (%.0f passes/s); manager peak RSS %d MiB; %.1f KiB stored per pass (Pass as JSON + its ConfigMap as protobuf, managedFields included)",
+		n, createdIn.Round(time.Millisecond), allReady.Round(time.Millisecond), float64(n)/allReady.Seconds(), peak>>20, float64(bytes)/float64(sample)/1024)
+	t.Log(report)
+	fmt.Println(report)
+}
+
+func findReady(conds []metav1.Condition) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == "Ready" {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", limit, what)
+}
+
+// peakRSS reads a process's high-water resident set size (VmHWM).
+func peakRSS(t *testing.T, pid int) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return kb << 10
+		}
+	}
+	return 0
+}
