@@ -49,6 +49,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&passtemplate.Reconciler{
 		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
+		WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens,
 	}).SetupWithManager(mgr, max(o.TemplateWorkers, 1)); err != nil {
 		return err
 	}

@@ -136,6 +136,11 @@ type BundleStatus struct {
 	// LastModified is when the content last changed.
 	// +optional
 	LastModified *metav1.Time `json:"lastModified,omitempty"`
+
+	// Revision is lastModified in Unix nanoseconds: devices' update tags
+	// compare it, so two changes in one second are told apart.
+	// +optional
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // PassStatus says which bundle is served and who holds the pass.

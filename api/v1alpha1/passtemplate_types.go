@@ -394,6 +394,11 @@ type PassTemplateStatus struct {
 	// ReadyPasses among them.
 	// +optional
 	ReadyPasses int32 `json:"readyPasses,omitempty"`
+
+	// IssueURL creates a new pass on each visit, when spec.distribution
+	// allows issue links and a web service is configured.
+	// +optional
+	IssueURL string `json:"issueURL,omitempty"`
 }
 
 // PassTemplate is the design of a family of passes: style, look, fields,

@@ -174,7 +174,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	p.Status.Bundle = &walletv1.BundleStatus{
 		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
-		ContentDigest: signed.ContentDigest, LastModified: &now,
+		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
 	}
 	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
 	return nil

@@ -27,6 +27,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
 // Reconciler reconciles PassTemplates.
@@ -34,6 +35,9 @@ type Reconciler struct {
 	Client   client.Client
 	Sources  *shared.Sources
 	Recorder record.EventRecorder
+	// WebServiceURL and Tokens publish issue links; empty means none.
+	WebServiceURL string
+	Tokens        tokens.Key
 }
 
 // SetupWithManager registers the reconciler and what it watches: its
@@ -139,6 +143,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 	}
 	setReady(tpl)
+	setIssueURL(tpl, r.WebServiceURL, r.Tokens)
 	return ctrl.Result{}, nil
 }
 

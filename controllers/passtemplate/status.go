@@ -2,11 +2,14 @@ package passtemplate
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
 func setCounts(t *walletv1.PassTemplate, passes []walletv1.Pass) {
@@ -26,4 +29,15 @@ func setNotReady(t *walletv1.PassTemplate, reason, message string) {
 func setReady(t *walletv1.PassTemplate) {
 	shared.SetCondition(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonTemplateValid,
 		fmt.Sprintf("passes render with the shared files in ConfigMap %s", t.Status.SharedBundle))
+}
+
+// setIssueURL publishes {webServiceURL}/issue/{namespace}/{template}/{token}
+// when the template allows issue links.
+func setIssueURL(t *walletv1.PassTemplate, webServiceURL string, key []byte) {
+	if webServiceURL == "" || t.Spec.Distribution == nil || !t.Spec.Distribution.IssueLinks {
+		t.Status.IssueURL = ""
+		return
+	}
+	t.Status.IssueURL = strings.TrimSuffix(webServiceURL, "/") + "/issue/" + url.PathEscape(t.Namespace) + "/" + url.PathEscape(t.Name) + "/" +
+		tokens.Key(key).Issue(t.Namespace, t.Name)
 }

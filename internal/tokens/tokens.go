@@ -42,6 +42,11 @@ func (k Key) Download(passTypeIdentifier, serial string) string {
 	return k.derive("download", passTypeIdentifier, serial)
 }
 
+// Issue is the unguessable part of a template's issue link.
+func (k Key) Issue(namespace, template string) string {
+	return k.derive("issue", namespace, template)
+}
+
 // Equal compares a presented token with the expected one in constant time.
 func Equal(presented, expected string) bool {
 	return hmac.Equal([]byte(presented), []byte(expected))
