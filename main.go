@@ -13,6 +13,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/render"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/verify"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 )
 
 func main() {
@@ -25,6 +26,7 @@ func main() {
 			manager.Command(),
 			render.Command(),
 			verify.Command(),
+			webservice.Command(),
 		},
 	}
 	os.Exit(app.Run(ctx, os.Args[1:], os.Stderr))

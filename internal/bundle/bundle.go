@@ -131,8 +131,14 @@ func Load(ctx context.Context, c client.Reader, p *walletv1.Pass) (pkpass.Files,
 	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: b.ConfigMap}, &own); err != nil {
 		return nil, fmt.Errorf("read the bundle of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, b.ConfigMap, err)
 	}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: b.SharedConfigMap}, &sharedCM); err != nil {
-		return nil, fmt.Errorf("read the shared files of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, b.SharedConfigMap, err)
+	// The own ConfigMap names the shared files it was signed with; status
+	// may lag behind it by a moment.
+	sharedName := b.SharedConfigMap
+	if a := own.Annotations[AnnotationSharedConfigMap]; a != "" {
+		sharedName = a
+	}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: sharedName}, &sharedCM); err != nil {
+		return nil, fmt.Errorf("read the shared files of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, sharedName, err)
 	}
 	return Assemble(&sharedCM, &own)
 }

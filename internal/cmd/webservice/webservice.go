@@ -1,0 +1,147 @@
+// Package webservice is the `wallet-operator webservice` subcommand: the
+// device-facing server, run by every replica, plus the registration counter
+// on the elected leader.
+package webservice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	ws "github.com/wallet-operator/wallet-operator/webservice"
+)
+
+// Options are the web service's flags.
+type Options struct {
+	Listen                 string
+	Kubeconfig             string
+	WebServiceURL          string
+	Development            bool
+	MetricsBindAddress     string
+	HealthProbeBindAddress string
+	LeaderElect            bool
+	LeaderElectionNS       string
+	OperatorNamespace      string
+	TokenKeySecret         string
+	TrustForwardedFor      bool
+	RequestsPerSecond      float64
+	Burst                  int
+	Zap                    zap.Options
+}
+
+// Command returns the `webservice` subcommand.
+func Command() cli.Command {
+	return cli.Command{Name: "webservice", Summary: "serve Apple's PassKit web service, download and issue links", Run: run}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := cli.NewFlagSet("wallet-operator", "webservice", os.Stderr)
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		ns = "wallet-operator-system"
+	}
+	var o Options
+	fs.StringVar(&o.Listen, "listen", ":8080", "Address devices and browsers reach (behind the Ingress, which terminates TLS).")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.")
+	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "The URL the manager writes into passes (its --webservice-url); the server answers under its path. Required.")
+	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url.")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8081", "Address of the Prometheus metrics endpoint; \"0\" disables it.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts, pushes).")
+	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret.")
+	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
+	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
+	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
+	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
+	o.Zap.BindFlags(fs)
+	if err := cli.Parse(fs, args, false); err != nil {
+		return err
+	}
+	if o.WebServiceURL == "" {
+		return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
+	}
+	return Run(ctx, o)
+}
+
+// Run serves until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
+	log := ctrl.Log.WithName("webservice")
+	var cfgErr error
+	cfg, cfgErr := ctrl.GetConfig()
+	if o.Kubeconfig != "" {
+		cfg, cfgErr = clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	}
+	if cfgErr != nil {
+		return fmt.Errorf("find a cluster: %w", cfgErr)
+	}
+	direct, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+	key, err := tokens.Ensure(ctx, direct, o.OperatorNamespace, o.TokenKeySecret)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme.New(),
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        "wallet-operator-webservice.passes.wallet-operator.io",
+		LeaderElectionNamespace: o.LeaderElectionNS,
+		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: ws.Uncached()}},
+	})
+	if err != nil {
+		return err
+	}
+	server, err := Setup(ctx, mgr, ws.Options{
+		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
+		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst,
+	})
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(ws.Runnable{Server: server, Addr: o.Listen}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("caches", func(r *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(r.Context()) {
+			return errors.New("caches not synced")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development)
+	return mgr.Start(ctx)
+}
+
+// Setup adds the web service's indexes and registration counter to mgr and
+// returns the server (not yet listening).
+func Setup(ctx context.Context, mgr ctrl.Manager, o ws.Options) (*ws.Server, error) {
+	if err := ws.SetupIndexes(ctx, mgr); err != nil {
+		return nil, err
+	}
+	if err := (&ws.RegistrationCounter{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	store := &ws.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
+	return ws.New(mgr, store, o)
+}

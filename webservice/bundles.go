@@ -1,0 +1,71 @@
+package webservice
+
+import (
+	"container/list"
+	"context"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+// bundleCache keeps assembled .pkpass files, least recently used first
+// out, bounded in bytes. An entry is valid for one content digest.
+type bundleCache struct {
+	mu      sync.Mutex
+	limit   int
+	size    int
+	order   *list.List
+	entries map[types.UID]*list.Element
+}
+
+type cachedBundle struct {
+	uid    types.UID
+	digest string
+	zip    []byte
+	files  pkpass.Files
+}
+
+func newBundleCache(limit int) *bundleCache {
+	return &bundleCache{limit: limit, order: list.New(), entries: map[types.UID]*list.Element{}}
+}
+
+// get returns the pass's bundle, assembling it from its ConfigMaps on a miss.
+func (c *bundleCache) get(ctx context.Context, api client.Reader, p *walletv1.Pass) (*cachedBundle, error) {
+	digest := p.Status.Bundle.ContentDigest
+	c.mu.Lock()
+	if el, ok := c.entries[p.UID]; ok && el.Value.(*cachedBundle).digest == digest {
+		c.order.MoveToFront(el)
+		c.mu.Unlock()
+		return el.Value.(*cachedBundle), nil
+	}
+	c.mu.Unlock()
+
+	files, err := bundle.Load(ctx, api, p)
+	if err != nil {
+		return nil, err
+	}
+	zipped, err := pkpass.Zip(files)
+	if err != nil {
+		return nil, err
+	}
+	b := &cachedBundle{uid: p.UID, digest: digest, zip: zipped, files: files}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[p.UID]; ok {
+		c.size -= len(el.Value.(*cachedBundle).zip)
+		c.order.Remove(el)
+	}
+	c.entries[p.UID] = c.order.PushFront(b)
+	c.size += len(zipped)
+	for c.size > c.limit && c.order.Len() > 1 {
+		old := c.order.Remove(c.order.Back()).(*cachedBundle)
+		delete(c.entries, old.uid)
+		c.size -= len(old.zip)
+	}
+	return b, nil
+}

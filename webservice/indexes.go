@@ -1,0 +1,41 @@
+package webservice
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+)
+
+// Indexes of the web service's cache, so no request lists everything.
+const (
+	indexPassTypeSerial      = "pass.passtype-serial"
+	indexRegistrationsOfPass = "deviceregistration.pass"
+)
+
+func passTypeSerialKey(passType, serial string) string { return passType + "\x00" + serial }
+
+// SetupIndexes registers the web service's field indexes.
+func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, func(o client.Object) []string {
+		p := o.(*walletv1.Pass)
+		if p.Status.PassTypeIdentifier == "" {
+			return nil
+		}
+		return []string{passTypeSerialKey(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)}
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
+		r := o.(*walletv1.DeviceRegistration)
+		return []string{devicePassTypeKey(r.Spec.DeviceLibraryIdentifier, r.Spec.PassTypeIdentifier)}
+	}); err != nil {
+		return err
+	}
+	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexRegistrationsOfPass, func(o client.Object) []string {
+		return []string{o.(*walletv1.DeviceRegistration).Spec.PassName}
+	})
+}

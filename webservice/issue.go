@@ -1,0 +1,130 @@
+package webservice
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/time/rate"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+)
+
+// LabelIssuedBy marks passes created through a template's issue link.
+const LabelIssuedBy = "passes.wallet-operator.io/issued-by"
+
+// issueLink: GET /issue/{namespace}/{template}/{token}. Each visit creates
+// a new Pass from the template (a generated serial, the data schema's
+// defaults) and redirects to its download link; ?format=qrcode returns the
+// QR code of the issue link itself.
+func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
+	ns, name, token := r.PathValue("namespace"), r.PathValue("template"), r.PathValue("token")
+	if len(ns) > 63 || len(name) > 253 || !tokens.Equal(token, s.opts.Tokens.Issue(ns, name)) {
+		writeError(w, http.StatusNotFound, "no such issue link")
+		return
+	}
+	if r.URL.Query().Get("format") == "qrcode" {
+		writeSVG(w, s.absoluteURL(r, r.URL.Path), qrSVG)
+		return
+	}
+	tpl := &walletv1.PassTemplate{}
+	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: ns, Name: name}, tpl); err != nil {
+		writeError(w, http.StatusNotFound, "no such issue link")
+		return
+	}
+	if tpl.Spec.Distribution == nil || !tpl.Spec.Distribution.IssueLinks {
+		writeError(w, http.StatusNotFound, "this template does not hand out passes by link")
+		return
+	}
+	if !shared.IsReady(tpl.Status.Conditions, tpl.Generation) || tpl.Status.PassTypeIdentifier == "" {
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "passes of this template cannot be issued right now")
+		return
+	}
+	if limit := tpl.Spec.Distribution.Limit; limit != nil {
+		var issued walletv1.PassList
+		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{LabelIssuedBy: name}); err != nil {
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		if len(issued.Items) >= int(*limit) {
+			writeError(w, http.StatusGone, "all passes of this link have been handed out")
+			return
+		}
+	}
+	if !s.issueLimiter(ns + "/" + name).Allow() {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusTooManyRequests, "too many passes issued from this link right now; try again shortly")
+		return
+	}
+	serial := randomHex(10)
+	p := &walletv1.Pass{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: truncateName(name) + "-" + serial,
+			Labels: map[string]string{LabelIssuedBy: name},
+		},
+		Spec: walletv1.PassSpec{
+			TemplateRef:  walletv1.LocalObjectReference{Name: name},
+			SerialNumber: serial,
+			Data:         &apiextensionsv1.JSON{Raw: schemaDefaults(tpl)},
+		},
+	}
+	if err := s.api.Create(r.Context(), p); err != nil {
+		s.log.Error(err, "create a pass from an issue link", "template", ns+"/"+name)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	issuedTotal.WithLabelValues(ns, name).Inc()
+	ptid := tpl.Status.PassTypeIdentifier
+	link := strings.TrimSuffix(s.opts.WebServiceURL, "/") + "/download/" + url.PathEscape(ptid) + "/" + serial + "/" + s.opts.Tokens.Download(ptid, serial)
+	http.Redirect(w, r, link, http.StatusSeeOther)
+}
+
+func (s *Server) issueLimiter(key string) *rate.Limiter {
+	perSecond := rate.Limit(float64(s.opts.IssueRatePerMinute) / 60)
+	l, _ := s.issue.LoadOrStore(key, rate.NewLimiter(perSecond, max(s.opts.IssueRatePerMinute/6, 1)))
+	return l.(*rate.Limiter)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func truncateName(s string) string {
+	if len(s) > 200 {
+		return strings.TrimRight(s[:200], "-")
+	}
+	return s
+}
+
+// schemaDefaults is an object of the top-level defaults of the template's
+// data schema: what an issued pass starts with.
+func schemaDefaults(tpl *walletv1.PassTemplate) []byte {
+	out := map[string]any{}
+	if tpl.Spec.DataSchema != nil {
+		var schema struct {
+			Properties map[string]struct {
+				Default any `json:"default"`
+			} `json:"properties"`
+		}
+		if json.Unmarshal(tpl.Spec.DataSchema.Raw, &schema) == nil {
+			for k, p := range schema.Properties {
+				if p.Default != nil {
+					out[k] = p.Default
+				}
+			}
+		}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}

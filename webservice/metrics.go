@@ -1,0 +1,25 @@
+package webservice
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wallet_webservice_requests_total", Help: "Requests by endpoint and status code.",
+	}, []string{"endpoint", "code"})
+	registrationsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wallet_webservice_registrations_total", Help: "Device registrations by outcome (created, updated, deleted).",
+	}, []string{"outcome"})
+	downloadTags = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wallet_webservice_download_tags_total", Help: "Downloads by the ?tag= of the link (campaign tracking).",
+	}, []string{"tag"})
+	issuedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wallet_webservice_issued_passes_total", Help: "Passes created through issue links, by template.",
+	}, []string{"namespace", "template"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(requestsTotal, registrationsTotal, downloadTags, issuedTotal)
+}

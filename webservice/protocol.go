@@ -1,0 +1,221 @@
+package webservice
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+)
+
+// maxDeviceBody bounds the body of a device call: a push token is small.
+const maxDeviceBody = 4 << 10
+
+// tagGrace is how far behind "now" an update tag is set: a change whose
+// status becomes visible up to this late is still reported next time (a
+// pass reported twice only costs the device a 304).
+const tagGrace = 10 * time.Second
+
+// authorized checks the ApplePass header against the token derived for the
+// pass, in constant time. Unknown passes and wrong tokens look the same.
+func (s *Server) authorized(r *http.Request, passType, serial string) bool {
+	presented, ok := strings.CutPrefix(r.Header.Get("Authorization"), "ApplePass ")
+	return ok && tokens.Equal(presented, s.opts.Tokens.Authentication(passType, serial))
+}
+
+// devicePass validates the path and token and finds the pass; it answers
+// the request itself when that fails.
+func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.Pass, bool) {
+	passType, serial := r.PathValue("passType"), r.PathValue("serial")
+	if device := r.PathValue("device"); device != "" && !devicePattern.MatchString(device) {
+		writeError(w, http.StatusBadRequest, "malformed device library identifier")
+		return nil, false
+	}
+	if !validPassType(passType) || !serialPattern.MatchString(serial) {
+		writeError(w, http.StatusBadRequest, "malformed pass type identifier or serial number")
+		return nil, false
+	}
+	if !s.authorized(r, passType, serial) {
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return nil, false
+	}
+	p, err := s.lookupPass(r.Context(), passType, serial)
+	if err != nil {
+		s.log.Error(err, "look up pass")
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return nil, false
+	}
+	if p == nil {
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return nil, false
+	}
+	return p, true
+}
+
+// register: POST /v1/devices/{device}/registrations/{passType}/{serial}.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.devicePass(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		PushToken string `json:"pushToken"`
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxDeviceBody)
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "the body must be JSON: {\"pushToken\": \"...\"}")
+		return
+	}
+	if body.PushToken == "" || len(body.PushToken) > 256 || !devicePattern.MatchString(body.PushToken) {
+		writeError(w, http.StatusBadRequest, "pushToken is missing or malformed")
+		return
+	}
+	created, err := s.store.Register(r.Context(), Registration{
+		Device: r.PathValue("device"), PushToken: body.PushToken,
+		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
+		Namespace: p.Namespace, PassName: p.Name,
+	})
+	if err != nil {
+		s.log.Error(err, "register a device", "pass", p.Namespace+"/"+p.Name)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if created {
+		registrationsTotal.WithLabelValues("created").Inc()
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
+	registrationsTotal.WithLabelValues("updated").Inc()
+	w.WriteHeader(http.StatusOK)
+}
+
+// unregister: DELETE /v1/devices/{device}/registrations/{passType}/{serial}.
+func (s *Server) unregister(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.devicePass(w, r)
+	if !ok {
+		return
+	}
+	existed, err := s.store.Unregister(r.Context(), p.Namespace, r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"))
+	if err != nil {
+		s.log.Error(err, "unregister a device", "pass", p.Namespace+"/"+p.Name)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if existed {
+		registrationsTotal.WithLabelValues("deleted").Inc()
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// serials: GET /v1/devices/{device}/registrations/{passType}?passesUpdatedSince=tag.
+func (s *Server) serials(w http.ResponseWriter, r *http.Request) {
+	device, passType := r.PathValue("device"), r.PathValue("passType")
+	if !devicePattern.MatchString(device) || !validPassType(passType) {
+		writeError(w, http.StatusBadRequest, "malformed device library identifier or pass type identifier")
+		return
+	}
+	var since int64
+	if tag := r.URL.Query().Get("passesUpdatedSince"); tag != "" {
+		v, err := strconv.ParseInt(tag, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "passesUpdatedSince is not a tag this service gave out")
+			return
+		}
+		since = v
+	}
+	now := time.Now()
+	refs, err := s.store.PassesOf(r.Context(), device, passType)
+	if err != nil {
+		s.log.Error(err, "list a device's registrations")
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	var serials []string
+	for _, ref := range refs {
+		var p walletv1.Pass
+		if err := s.cache.Get(r.Context(), clientKey(ref), &p); err != nil || p.Status.Bundle == nil {
+			continue
+		}
+		if p.Status.Bundle.Revision > since {
+			serials = append(serials, p.Spec.SerialNumber)
+		}
+	}
+	if len(serials) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	slices.Sort(serials)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"serialNumbers": serials,
+		"lastUpdated":   strconv.FormatInt(now.Add(-tagGrace).UnixNano(), 10),
+	})
+}
+
+// latestPass: GET (and HEAD) /v1/passes/{passType}/{serial}.
+func (s *Server) latestPass(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.devicePass(w, r)
+	if !ok {
+		return
+	}
+	modified := p.Status.Bundle.LastModified.UTC().Truncate(time.Second)
+	if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !modified.After(ims) {
+		w.Header().Set("Last-Modified", modified.Format(http.TimeFormat))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.servePkpass(w, r, p, modified)
+}
+
+// servePkpass writes the pass's bundle.
+func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1.Pass, modified time.Time) {
+	b, err := s.bundles.get(r.Context(), s.api, p)
+	if err != nil {
+		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
+		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", pkpass.MediaType)
+	h.Set("Last-Modified", modified.Format(http.TimeFormat))
+	h.Set("Content-Length", strconv.Itoa(len(b.zip)))
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(b.zip)
+	}
+}
+
+// deviceLog: POST /v1/log with {"logs": [...]}, bounded in size and rate.
+func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	var body struct {
+		Logs []string `json:"logs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "the body must be JSON: {\"logs\": [\"...\"]}")
+		return
+	}
+	for i, msg := range body.Logs {
+		if i == 20 || !s.logLimiter.Allow() {
+			break
+		}
+		if len(msg) > 512 {
+			msg = msg[:512] + "…"
+		}
+		s.log.Info("device log", "message", msg)
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,223 @@
+// Package webservice is the device-facing server: Apple's PassKit web
+// service protocol (registrations, updates, downloads), download links with
+// a preview page, and issue links. It serves what the controllers store and
+// keeps device registrations in a Store.
+package webservice
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+)
+
+// Options configure the server.
+type Options struct {
+	// WebServiceURL is the URL the manager writes into passes; the server
+	// serves under its path.
+	WebServiceURL string
+	// Tokens checks authentication, download and issue tokens.
+	Tokens tokens.Key
+	// RequestsPerSecond and Burst limit each client address.
+	RequestsPerSecond float64
+	Burst             int
+	// TrustForwardedFor takes the client address from X-Forwarded-For (set
+	// it behind an Ingress that writes that header).
+	TrustForwardedFor bool
+	// IssueRatePerMinute limits passes created per template through its
+	// issue link.
+	IssueRatePerMinute int
+	// BundleCacheBytes bounds the assembled bundles kept in memory.
+	BundleCacheBytes int
+}
+
+// Server answers devices and browsers.
+type Server struct {
+	opts    Options
+	base    string        // path prefix, e.g. /passes
+	cache   client.Reader // informer cache with the indexes of SetupIndexes
+	api     client.Client // API server, for writes and bundle reads
+	store   Store
+	bundles *bundleCache
+	log     logr.Logger
+
+	limiters   sync.Map // client address -> *rate.Limiter
+	logLimiter *rate.Limiter
+	issue      sync.Map // namespace/template -> *rate.Limiter
+}
+
+// New returns a server reading through the manager's cache and writing
+// through its client.
+func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
+	u, err := url.Parse(o.WebServiceURL)
+	if err != nil || u.Host == "" {
+		return nil, &url.Error{Op: "parse", URL: o.WebServiceURL, Err: err}
+	}
+	if o.RequestsPerSecond == 0 {
+		o.RequestsPerSecond, o.Burst = 20, 40
+	}
+	if o.IssueRatePerMinute == 0 {
+		o.IssueRatePerMinute = 60
+	}
+	if o.BundleCacheBytes == 0 {
+		o.BundleCacheBytes = 128 << 20
+	}
+	return &Server{
+		opts: o, base: strings.TrimSuffix(u.Path, "/"),
+		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
+		bundles:    newBundleCache(o.BundleCacheBytes),
+		log:        mgr.GetLogger().WithName("webservice"),
+		logLimiter: rate.NewLimiter(10, 50),
+	}, nil
+}
+
+// Handler routes every endpoint under the base path.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	b := s.base
+	mux.HandleFunc("POST "+b+"/v1/devices/{device}/registrations/{passType}/{serial}", s.limited("register", s.register))
+	mux.HandleFunc("DELETE "+b+"/v1/devices/{device}/registrations/{passType}/{serial}", s.limited("unregister", s.unregister))
+	mux.HandleFunc("GET "+b+"/v1/devices/{device}/registrations/{passType}", s.limited("serials", s.serials))
+	mux.HandleFunc("GET "+b+"/v1/passes/{passType}/{serial}", s.limited("pass", s.latestPass))
+	mux.HandleFunc("POST "+b+"/v1/log", s.limited("log", s.deviceLog))
+	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
+	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint")
+	})
+	return mux
+}
+
+// Serve runs the HTTP server on addr until ctx ends; it is a manager
+// Runnable that every replica runs, leader or not.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	}
+}
+
+// Runnable adapts Serve to the manager.
+type Runnable struct {
+	Server *Server
+	Addr   string
+}
+
+// Start serves until ctx ends.
+func (r Runnable) Start(ctx context.Context) error { return r.Server.Serve(ctx, r.Addr) }
+
+// NeedLeaderElection is false: every replica answers devices.
+func (Runnable) NeedLeaderElection() bool { return false }
+
+// limited applies the per-client rate limit and records request metrics.
+func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
+		if !s.limiter(s.clientAddr(r)).Allow() {
+			rec.Header().Set("Retry-After", "1")
+			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
+			return
+		}
+		h(rec, r)
+	}
+}
+
+func (s *Server) limiter(addr string) *rate.Limiter {
+	if l, ok := s.limiters.Load(addr); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := s.limiters.LoadOrStore(addr, rate.NewLimiter(rate.Limit(s.opts.RequestsPerSecond), s.opts.Burst))
+	return l.(*rate.Limiter)
+}
+
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.opts.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// writeError answers with a small JSON error that reveals no internals.
+func writeError(w http.ResponseWriter, code int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": message})
+}
+
+// Path parameters are checked before use: identifiers Wallet sends are
+// short and plain.
+var (
+	devicePattern   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+	passTypePattern = regexp.MustCompile(`^pass(\.[A-Za-z0-9-]+)+$`)
+	serialPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$`)
+)
+
+func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.MatchString(s) }
+
+// lookupPass finds the Pass devices know as passType/serial.
+func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*walletv1.Pass, error) {
+	var list walletv1.PassList
+	if err := s.cache.List(ctx, &list, client.MatchingFields{indexPassTypeSerial: passTypeSerialKey(passType, serial)}); err != nil {
+		return nil, err
+	}
+	for i := range list.Items {
+		if list.Items[i].Status.Bundle != nil {
+			return &list.Items[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Uncached lists the kinds the web service reads from the API server on
+// demand instead of caching (bundle ConfigMaps, Secrets).
+func Uncached() []client.Object {
+	return []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}}
+}
