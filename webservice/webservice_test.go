@@ -1,0 +1,445 @@
+package webservice_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers"
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice"
+)
+
+var (
+	env     *testenv.Env
+	c       client.Client
+	baseURL string // the web service URL written into passes
+	key     = tokens.Key("fedcba9876543210fedcba9876543210")
+	server  *webservice.Server
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, start)) }
+
+// start runs the controllers and the web service (as in a cluster, but in
+// one process) and serves HTTP on a loopback port.
+func start(e *testenv.Env) (func(), error) {
+	ctrl.SetLogger(zap.New(zap.Level(zapcore.Level(2))))
+	c = e.Client
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	baseURL = "http://" + l.Addr().String() + "/passes"
+	cfg := *e.Config
+	cfg.QPS, cfg.Burst = 500, 1000
+	mgr, err := ctrl.NewManager(&cfg, ctrl.Options{
+		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: webservice.Uncached()}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4,
+	}); err != nil {
+		cancel()
+		return nil, err
+	}
+	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	srv := &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		cancel()
+		return nil, fmt.Errorf("caches did not sync")
+	}
+	return func() { _ = srv.Close(); cancel(); <-done }, nil
+}
+
+// samples applies config/samples in a new namespace with its own pass type
+// and waits until every pass is Ready.
+func samples(t *testing.T) (ns, passType string) {
+	t.Helper()
+	ns = env.Namespace(t)
+	passType = "pass.io.wallet-operator." + ns
+	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		obj.SetNamespace(ns)
+		if obj.GetKind() == "PassCertificate" {
+			_ = unstructured.SetNestedField(obj.Object, passType, "spec", "selfSigned", "passTypeIdentifier")
+		}
+		if err := c.Create(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "samples Ready", func() (bool, string) {
+		var list walletv1.PassList
+		if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		for _, p := range list.Items {
+			if !shared.IsReady(p.Status.Conditions, p.Generation) {
+				return false, p.Name
+			}
+		}
+		return len(list.Items) == 10, fmt.Sprintf("%d passes", len(list.Items))
+	})
+	return ns, passType
+}
+
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s (last: %s)", what, last)
+}
+
+type response struct {
+	code   int
+	header http.Header
+	body   []byte
+}
+
+// call makes one HTTP request; auth is the ApplePass token ("" for none).
+func call(t *testing.T, method, path, auth string, body []byte, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, baseURL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "ApplePass "+auth)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func getPass(t *testing.T, ns, name string) *walletv1.Pass {
+	t.Helper()
+	p := &walletv1.Pass{}
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestProtocolConformance(t *testing.T) {
+	ns, pt := samples(t)
+	const serial = "serial-1350551026" // james-smith-pd123
+	token := key.Authentication(pt, serial)
+	device := "device-0001"
+	regPath := "/v1/devices/" + device + "/registrations/" + pt + "/" + serial
+	push := func(tok string) []byte { return []byte(`{"pushToken":"` + tok + `"}`) }
+
+	p := getPass(t, ns, "james-smith-pd123")
+	lastModified := p.Status.Bundle.LastModified.UTC().Truncate(time.Second)
+
+	steps := []struct {
+		name         string
+		method, path string
+		auth         string
+		body         []byte
+		header       []string
+		want         int
+		check        func(t *testing.T, r response)
+	}{
+		{"register with a wrong token", "POST", regPath, "wrong-token-wrong-token", push("aaaa"), nil, 401, nil},
+		{"register without a token", "POST", regPath, "", push("aaaa"), nil, 401, nil},
+		{"register an unknown serial (valid-looking token)", "POST", "/v1/devices/" + device + "/registrations/" + pt + "/nope", key.Authentication(pt, "nope"), push("aaaa"), nil, 401, nil},
+		{"register with malformed JSON", "POST", regPath, token, []byte(`{"pushToken":`), nil, 400, nil},
+		{"register without a push token", "POST", regPath, token, []byte(`{}`), nil, 400, nil},
+		{"register with an oversized body", "POST", regPath, token, []byte(`{"pushToken":"` + strings.Repeat("a", 10000) + `"}`), nil, 413, nil},
+		{"register with a malformed device id", "POST", "/v1/devices/dev%20ice/registrations/" + pt + "/" + serial, token, push("aaaa"), nil, 400, nil},
+		{"register", "POST", regPath, token, push("aaaa1111"), nil, 201, nil},
+		{"register again", "POST", regPath, token, push("aaaa1111"), nil, 200, nil},
+		{"register again with a new push token", "POST", regPath, token, push("bbbb2222"), nil, 200, func(t *testing.T, _ response) {
+			var reg walletv1.DeviceRegistration
+			if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(device, pt, serial)}, &reg); err != nil || reg.Spec.PushToken != "bbbb2222" {
+				t.Errorf("push token not updated: %v %q", err, reg.Spec.PushToken)
+			}
+		}},
+		{"latest pass with a wrong token", "GET", "/v1/passes/" + pt + "/" + serial, "wrong-token-wrong-token", nil, nil, 401, nil},
+		{"latest pass", "GET", "/v1/passes/" + pt + "/" + serial, token, nil, nil, 200, func(t *testing.T, r response) {
+			if r.header.Get("Content-Type") != pkpass.MediaType || r.header.Get("Last-Modified") != lastModified.Format(http.TimeFormat) {
+				t.Errorf("headers %v", r.header)
+			}
+			if rep := pkpass.Verify(r.body, nil); !rep.OK() {
+				t.Errorf("served bundle does not verify: %v", rep.Failures)
+			}
+		}},
+		{"latest pass, If-Modified-Since equal", "GET", "/v1/passes/" + pt + "/" + serial, token, nil, []string{"If-Modified-Since", lastModified.Format(http.TimeFormat)}, 304, nil},
+		{"latest pass, If-Modified-Since newer", "GET", "/v1/passes/" + pt + "/" + serial, token, nil, []string{"If-Modified-Since", lastModified.Add(time.Hour).Format(http.TimeFormat)}, 304, nil},
+		{"latest pass, If-Modified-Since older", "GET", "/v1/passes/" + pt + "/" + serial, token, nil, []string{"If-Modified-Since", lastModified.Add(-time.Second).Format(http.TimeFormat)}, 200, nil},
+		{"latest pass, HEAD", "HEAD", "/v1/passes/" + pt + "/" + serial, token, nil, nil, 200, func(t *testing.T, r response) {
+			if len(r.body) != 0 || r.header.Get("Content-Length") == "0" {
+				t.Errorf("HEAD: body %d bytes, Content-Length %s", len(r.body), r.header.Get("Content-Length"))
+			}
+		}},
+		{"log", "POST", "/v1/log", "", []byte(`{"logs":["Web service error for pass: 500"]}`), nil, 200, nil},
+		{"log with malformed JSON", "POST", "/v1/log", "", []byte(`logs`), nil, 400, nil},
+		{"unregister with a wrong token", "DELETE", regPath, "wrong-token-wrong-token", nil, nil, 401, nil},
+		{"unregister", "DELETE", regPath, token, nil, nil, 200, nil},
+		{"unknown endpoint", "GET", "/v2/nothing", "", nil, nil, 404, nil},
+	}
+	for _, s := range steps {
+		r := call(t, s.method, s.path, s.auth, s.body, s.header...)
+		if r.code != s.want {
+			t.Errorf("%s: %d %s, want %d", s.name, r.code, r.body, s.want)
+			continue
+		}
+		if r.code >= 400 && !json.Valid(r.body) {
+			t.Errorf("%s: error body is not JSON: %s", s.name, r.body)
+		}
+		if s.check != nil {
+			s.check(t, r)
+		}
+	}
+}
+
+// Update tags never miss a change, however close together the changes are.
+func TestUpdateTags(t *testing.T) {
+	ns, pt := samples(t)
+	device := "device-tags"
+	serials := map[string]string{"bakery-jana": "bk-000101", "bakery-anonymous": "bk-000102"}
+	for _, serial := range serials {
+		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, key.Authentication(pt, serial), []byte(`{"pushToken":"tok"}`))
+		if r.code != 201 {
+			t.Fatalf("register %s: %d %s", serial, r.code, r.body)
+		}
+	}
+	list := func(tag string) (int, []string, string) {
+		path := "/v1/devices/" + device + "/registrations/" + pt
+		if tag != "" {
+			path += "?passesUpdatedSince=" + tag
+		}
+		r := call(t, "GET", path, "", nil)
+		var body struct {
+			SerialNumbers []string `json:"serialNumbers"`
+			LastUpdated   string   `json:"lastUpdated"`
+		}
+		_ = json.Unmarshal(r.body, &body)
+		return r.code, body.SerialNumbers, body.LastUpdated
+	}
+	var tag string
+	eventually(t, "both serials listed", func() (bool, string) {
+		code, got, lu := list("")
+		tag = lu
+		return code == 200 && len(got) == 2, fmt.Sprint(code, got)
+	})
+	// Change one pass three times in quick succession; after each change
+	// the tag from the previous answer must report it.
+	for i := 1; i <= 3; i++ {
+		p := getPass(t, ns, "bakery-jana")
+		before := p.Status.Bundle.Revision
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"points": %d, "member": "Jana", "level": "gold"}`, 100+i)}
+		if err := c.Update(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "re-signed", func() (bool, string) {
+			return getPass(t, ns, "bakery-jana").Status.Bundle.Revision != before, ""
+		})
+		eventually(t, fmt.Sprintf("change %d reported since the last tag", i), func() (bool, string) {
+			code, got, lu := list(tag)
+			if code == 200 && strings.Contains(strings.Join(got, ","), "bk-000101") {
+				tag = lu
+				return true, ""
+			}
+			return false, fmt.Sprint(code, got)
+		})
+	}
+	if code, _, _ := list(fmt.Sprint(time.Now().Add(time.Hour).UnixNano())); code != 204 {
+		t.Errorf("no change since a future tag: want 204, got %d", code)
+	}
+	if code, _, _ := list("not-a-tag"); code != 400 {
+		t.Errorf("a malformed tag: want 400, got %d", code)
+	}
+}
+
+// The registration count on the Pass follows registrations; 200 devices
+// registering and listing at once all get exactly their registration.
+func TestConcurrentDevices(t *testing.T) {
+	ns, pt := samples(t)
+	const devices = 200
+	serial := "bc-2041" // member-petra
+	token := key.Authentication(pt, serial)
+	var wg sync.WaitGroup
+	errs := make(chan string, devices*2)
+	for i := range devices {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			device := fmt.Sprintf("device-%04d", i)
+			r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, token, fmt.Appendf(nil, `{"pushToken":"push%04d"}`, i))
+			if r.code != 201 {
+				errs <- fmt.Sprintf("%s: register %d %s", device, r.code, r.body)
+			}
+			if r := call(t, "GET", "/v1/devices/"+device+"/registrations/"+pt, "", nil); r.code != 200 && r.code != 204 {
+				errs <- fmt.Sprintf("%s: list %d %s", device, r.code, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for i := range devices {
+		device := fmt.Sprintf("device-%04d", i)
+		eventually(t, device+" lists its pass", func() (bool, string) {
+			r := call(t, "GET", "/v1/devices/"+device+"/registrations/"+pt, "", nil)
+			return r.code == 200 && strings.Contains(string(r.body), `"serialNumbers":["bc-2041"]`), string(r.body)
+		})
+	}
+	eventually(t, "registeredDevices = 200", func() (bool, string) {
+		p := getPass(t, ns, "member-petra")
+		return p.Status.RegisteredDevices == devices && p.Status.FirstRegistered != nil && p.Status.LastRegistered != nil, fmt.Sprint(p.Status.RegisteredDevices)
+	})
+	var regs walletv1.DeviceRegistrationList
+	if err := c.List(context.Background(), &regs, client.InNamespace(ns)); err != nil || len(regs.Items) != devices {
+		t.Fatalf("%d registrations stored, want %d (%v)", len(regs.Items), devices, err)
+	}
+	for _, r := range regs.Items {
+		if strings.Contains(r.Name, "device") {
+			t.Fatalf("registration %s is named after a device identifier", r.Name)
+		}
+	}
+	r := call(t, "DELETE", "/v1/devices/device-0000/registrations/"+pt+"/"+serial, token, nil)
+	if r.code != 200 {
+		t.Fatalf("unregister: %d", r.code)
+	}
+	eventually(t, "registeredDevices = 199", func() (bool, string) {
+		return getPass(t, ns, "member-petra").Status.RegisteredDevices == devices-1, ""
+	})
+}
+
+func TestDownloadLinks(t *testing.T) {
+	ns, _ := samples(t)
+	p := getPass(t, ns, "concert-a-12-7")
+	link := strings.TrimPrefix(p.Status.DownloadURL, baseURL)
+	if link == p.Status.DownloadURL {
+		t.Fatalf("downloadURL %q is not under %s", p.Status.DownloadURL, baseURL)
+	}
+	iphone := "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+	cases := []struct {
+		name, path, ua string
+		want           int
+		contentType    string
+		inBody         string
+	}{
+		{"iPhone gets the pass", link, iphone, 200, pkpass.MediaType, ""},
+		{"a browser gets the preview", link + "?tag=newsletter", "Mozilla/5.0 (X11; Linux x86_64) Chrome/148", 200, "text/html; charset=utf-8", "Add to Apple Wallet"},
+		{"format=pkpass", link + "?format=pkpass", "", 200, pkpass.MediaType, ""},
+		{"format=qrcode", link + "?format=qrcode", "", 200, "image/svg+xml", "<svg"},
+		{"format=barcode", link + "?format=barcode", "", 200, "image/svg+xml", "<rect"},
+		{"unknown format", link + "?format=gif", "", 400, "application/json", "format is one of"},
+		{"wrong token", link[:len(link)-4] + "AAAA", "", 404, "application/json", ""},
+	}
+	for _, tc := range cases {
+		r := call(t, "GET", tc.path, "", nil, "User-Agent", tc.ua)
+		if r.code != tc.want || r.header.Get("Content-Type") != tc.contentType || !bytes.Contains(r.body, []byte(tc.inBody)) {
+			t.Errorf("%s: %d %s, body %.120s", tc.name, r.code, r.header.Get("Content-Type"), r.body)
+		}
+	}
+	preview := call(t, "GET", link, "", nil).body
+	for _, want := range []string{"Winter Concert", "SECTION", ">A<", "rgb(24, 46, 92)", "data:image/png;base64,", `id="barcode"`, `id="qr"`} {
+		if !bytes.Contains(preview, []byte(want)) {
+			t.Errorf("preview lacks %q", want)
+		}
+	}
+}
+
+func TestIssueLinks(t *testing.T) {
+	ns, pt := samples(t)
+	var tpl walletv1.PassTemplate
+	eventually(t, "issue URL published", func() (bool, string) {
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "coffee-coupon"}, &tpl)
+		return tpl.Status.IssueURL != "", ""
+	})
+	issue := strings.TrimPrefix(tpl.Status.IssueURL, baseURL)
+	r := call(t, "GET", issue, "", nil)
+	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), baseURL+"/download/"+pt+"/") {
+		t.Fatalf("issue link: %d, Location %q", r.code, r.header.Get("Location"))
+	}
+	var issued walletv1.PassList
+	if err := c.List(context.Background(), &issued, client.InNamespace(ns), client.MatchingLabels{webservice.LabelIssuedBy: "coffee-coupon"}); err != nil || len(issued.Items) != 1 {
+		t.Fatalf("want one issued pass, got %d (%v)", len(issued.Items), err)
+	}
+	download := strings.TrimPrefix(r.header.Get("Location"), baseURL)
+	eventually(t, "the issued pass downloads", func() (bool, string) {
+		r := call(t, "GET", download+"?format=pkpass", "", nil)
+		return r.code == 200 && pkpass.Verify(r.body, nil).OK(), fmt.Sprint(r.code)
+	})
+	if r := call(t, "GET", issue+"?format=qrcode", "", nil); r.code != 200 || r.header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("issue QR code: %d", r.code)
+	}
+	if r := call(t, "GET", issue[:len(issue)-3]+"xyz", "", nil); r.code != 404 {
+		t.Errorf("a wrong issue token: %d", r.code)
+	}
+	// The limit stops further passes.
+	limit := int32(1)
+	tpl.Spec.Distribution.Limit = &limit
+	if err := c.Update(context.Background(), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "limit enforced", func() (bool, string) {
+		r := call(t, "GET", issue, "", nil)
+		return r.code == http.StatusGone, fmt.Sprint(r.code)
+	})
+}
