@@ -3,6 +3,7 @@ package webservice
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -119,9 +120,32 @@ type structure struct {
 }
 
 type field struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
-	Value any    `json:"value"`
+	Key       string `json:"key"`
+	Label     string `json:"label"`
+	Value     any    `json:"value"`
+	DateStyle string `json:"dateStyle"`
+	TimeStyle string `json:"timeStyle"`
+}
+
+// Display is the value as Wallet would show it, roughly: dates in words.
+func (f field) Display() string {
+	s := fmt.Sprint(f.Value)
+	if f.DateStyle == "" && f.TimeStyle == "" {
+		return s
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			switch {
+			case f.TimeStyle == "" || f.TimeStyle == "PKDateStyleNone":
+				return t.Format("Jan 2, 2006")
+			case f.DateStyle == "" || f.DateStyle == "PKDateStyleNone":
+				return t.Format("15:04")
+			default:
+				return t.Format("Jan 2, 2006 15:04")
+			}
+		}
+	}
+	return s
 }
 
 func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*passFields, error) {
@@ -162,10 +186,10 @@ body{font-family:-apple-system,Helvetica,Arial,sans-serif;background:#f2f2f7;mar
 </style></head><body>
 <div class="pass" id="pass" data-style="{{.Style}}">
  <div class="top">{{if .Logo}}<img alt="logo" src="{{.Logo}}">{{end}}<div class="logotext">{{.Pass.LogoText}}</div>
-  {{range .Fields.HeaderFields}}<div class="head"><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div></div>{{end}}</div>
- <div class="row primary">{{range .Fields.PrimaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div></div>{{end}}</div>
- <div class="row">{{range .Fields.SecondaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div></div>{{end}}</div>
- <div class="row">{{range .Fields.AuxiliaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div></div>{{end}}</div>
+  {{range .Fields.HeaderFields}}<div class="head"><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
+ <div class="row primary">{{range .Fields.PrimaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
+ <div class="row">{{range .Fields.SecondaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
+ <div class="row">{{range .Fields.AuxiliaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
  {{if .Pass.Voided}}<div class="void">VOID</div>{{end}}
  {{if .Barcode}}<div class="code" id="barcode">{{.Barcode}}{{if .AltText}}<div class="alt">{{.AltText}}</div>{{end}}</div>{{end}}
 </div>

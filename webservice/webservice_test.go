@@ -42,6 +42,7 @@ var (
 	baseURL string // the web service URL written into passes
 	key     = tokens.Key("fedcba9876543210fedcba9876543210")
 	server  *webservice.Server
+	mgr     ctrl.Manager
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, start)) }
@@ -58,7 +59,7 @@ func start(e *testenv.Env) (func(), error) {
 	baseURL = "http://" + l.Addr().String() + "/passes"
 	cfg := *e.Config
 	cfg.QPS, cfg.Burst = 500, 1000
-	mgr, err := ctrl.NewManager(&cfg, ctrl.Options{
+	mgr, err = ctrl.NewManager(&cfg, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: webservice.Uncached()}},
 	})
