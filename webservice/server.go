@@ -202,10 +202,11 @@ var (
 
 func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.MatchString(s) }
 
-// lookupPass finds the Pass devices know as passType/serial.
+// lookupPass finds the Pass devices know as passType/serial. The object is
+// the cache's own (no copy, on the hot path): read it, never change it.
 func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*walletv1.Pass, error) {
 	var list walletv1.PassList
-	if err := s.cache.List(ctx, &list, client.MatchingFields{indexPassTypeSerial: passTypeSerialKey(passType, serial)}); err != nil {
+	if err := s.cache.List(ctx, &list, client.MatchingFields{indexPassTypeSerial: passTypeSerialKey(passType, serial)}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	for i := range list.Items {
