@@ -81,6 +81,9 @@ func Ensure(ctx context.Context, c client.Client, namespace, name string) (Key, 
 		if err == nil {
 			return key, nil
 		}
+		if apierrors.IsForbidden(err) {
+			return nil, fmt.Errorf("token key Secret %s/%s does not exist and this component may not create it: start the manager with --webservice-url, which creates it", namespace, name)
+		}
 		if !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("create token key Secret %s/%s: %w", namespace, name, err)
 		}

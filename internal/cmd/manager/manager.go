@@ -5,7 +5,6 @@ package manager
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +22,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/internal/weburl"
 )
 
 // LeaderElectionID names the Lease the manager replicas compete for.
@@ -159,12 +159,8 @@ func checkWebServiceURL(raw string, development bool) error {
 	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%w: --webservice-url %q is not an absolute URL", cli.ErrUsage, raw)
-	}
-	if u.Scheme != "https" && !(development && u.Scheme == "http") {
-		return fmt.Errorf("%w: --webservice-url %q must be https (devices refuse http; --development allows it for local work)", cli.ErrUsage, raw)
+	if err := weburl.Check(raw, development); err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 )
 
@@ -73,6 +74,9 @@ func run(ctx context.Context, args []string) error {
 	if o.WebServiceURL == "" {
 		return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
 	}
+	if err := weburl.Check(o.WebServiceURL, o.Development); err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
+	}
 	return Run(ctx, o)
 }
 
@@ -80,7 +84,6 @@ func run(ctx context.Context, args []string) error {
 func Run(ctx context.Context, o Options) error {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
 	log := ctrl.Log.WithName("webservice")
-	var cfgErr error
 	cfg, cfgErr := ctrl.GetConfig()
 	if o.Kubeconfig != "" {
 		cfg, cfgErr = clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
