@@ -85,7 +85,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	created, err := s.store.Register(r.Context(), Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
-		Namespace: p.Namespace, PassName: p.Name,
+		Namespace: p.Namespace, PassName: p.Name, Digest: p.Status.Bundle.ContentDigest,
 	})
 	if err != nil {
 		s.log.Error(err, "register a device", "pass", p.Namespace+"/"+p.Name)

@@ -22,6 +22,9 @@ type Registration struct {
 	Serial             string
 	Namespace          string
 	PassName           string
+	// Digest is the content the device registered with; it is not pushed
+	// for that content again.
+	Digest string
 }
 
 // PassRef names a Pass.
@@ -73,6 +76,12 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 	}
 	err := s.Client.Create(ctx, reg)
 	if err == nil {
+		if r.Digest != "" {
+			reg.Status.PushedDigest = r.Digest
+			if err := s.Client.Status().Update(ctx, reg); err != nil {
+				return true, nil // the device gets one push too many: harmless
+			}
+		}
 		return true, nil
 	}
 	if !apierrors.IsAlreadyExists(err) {

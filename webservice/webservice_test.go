@@ -27,6 +27,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
@@ -42,6 +43,7 @@ var (
 	baseURL string // the web service URL written into passes
 	key     = tokens.Key("fedcba9876543210fedcba9876543210")
 	server  *webservice.Server
+	apns    *apnstest.Server
 	mgr     ctrl.Manager
 )
 
@@ -57,6 +59,7 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	baseURL = "http://" + l.Addr().String() + "/passes"
+	apns = apnstest.Start()
 	cfg := *e.Config
 	cfg.QPS, cfg.Burst = 500, 1000
 	mgr, err = ctrl.NewManager(&cfg, ctrl.Options{
@@ -73,7 +76,8 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6})
+	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6},
+		webservice.PushOptions{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -91,7 +95,7 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, fmt.Errorf("caches did not sync")
 	}
-	return func() { _ = srv.Close(); cancel(); <-done }, nil
+	return func() { _ = srv.Close(); cancel(); <-done; apns.Close() }, nil
 }
 
 // samples applies config/samples in a new namespace with its own pass type

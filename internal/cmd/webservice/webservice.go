@@ -5,11 +5,13 @@ package webservice
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 
+	"github.com/sideshow/apns2"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,6 +41,8 @@ type Options struct {
 	TrustForwardedFor      bool
 	RequestsPerSecond      float64
 	Burst                  int
+	APNsURL                string
+	APNsCA                 string
 	Zap                    zap.Options
 }
 
@@ -67,6 +71,8 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
+	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests).")
+	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
@@ -111,10 +117,21 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	push := ws.PushOptions{APNsURL: o.APNsURL}
+	if o.APNsCA != "" {
+		pem, err := os.ReadFile(o.APNsCA)
+		if err != nil {
+			return err
+		}
+		push.RootCAs = x509.NewCertPool()
+		if !push.RootCAs.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("%w: --apns-ca %s holds no PEM certificate", cli.ErrUsage, o.APNsCA)
+		}
+	}
 	server, err := Setup(ctx, mgr, ws.Options{
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
 		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst,
-	})
+	}, push)
 	if err != nil {
 		return err
 	}
@@ -136,13 +153,17 @@ func Run(ctx context.Context, o Options) error {
 	return mgr.Start(ctx)
 }
 
-// Setup adds the web service's indexes and registration counter to mgr and
-// returns the server (not yet listening).
-func Setup(ctx context.Context, mgr ctrl.Manager, o ws.Options) (*ws.Server, error) {
+// Setup adds the web service's indexes, registration counter and pusher
+// to mgr and returns the server (not yet listening).
+func Setup(ctx context.Context, mgr ctrl.Manager, o ws.Options, push ws.PushOptions) (*ws.Server, error) {
 	if err := ws.SetupIndexes(ctx, mgr); err != nil {
 		return nil, err
 	}
 	if err := (&ws.RegistrationCounter{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	pusher := &ws.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("webservice-pusher"), Options: push}
+	if err := pusher.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	store := &ws.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}

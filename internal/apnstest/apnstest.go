@@ -1,0 +1,123 @@
+// Package apnstest is a local APNs stand-in for tests: HTTP/2 over TLS with
+// its own CA, requiring a client certificate, recording every push and
+// answering what a test scripts (410, 429, 500, ...).
+package apnstest
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Push is one notification the stand-in received.
+type Push struct {
+	Token    string
+	Topic    string
+	Payload  string
+	ClientCN string
+	At       time.Time
+}
+
+// Server is the stand-in.
+type Server struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	pushes  []Push
+	scripts map[string][]int // per token: status codes to answer, in order
+	delay   time.Duration
+}
+
+// Start starts a stand-in.
+func Start() *Server {
+	s := &Server{scripts: map[string][]int{}}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	s.srv.EnableHTTP2 = true
+	s.srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12}
+	s.srv.StartTLS()
+	return s
+}
+
+// URL is the gateway URL (for --apns-url).
+func (s *Server) URL() string { return s.srv.URL }
+
+// RootCAs trusts the stand-in's certificate (for --apns-ca).
+func (s *Server) RootCAs() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(s.srv.Certificate())
+	return p
+}
+
+// Close stops the stand-in.
+func (s *Server) Close() { s.srv.Close() }
+
+// Script makes the stand-in answer the next pushes to token with codes, in
+// order; after them it answers 200.
+func (s *Server) Script(token string, codes ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scripts[token] = append(s.scripts[token], codes...)
+}
+
+// Delay makes every answer take d.
+func (s *Server) Delay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Pushes returns what was received so far.
+func (s *Server) Pushes() []Push {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Push(nil), s.pushes...)
+}
+
+// Since returns the pushes received at or after t.
+func (s *Server) Since(t time.Time) []Push {
+	var out []Push
+	for _, p := range s.Pushes() {
+		if !p.At.Before(t) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var reasons = map[int]string{410: "Unregistered", 429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 400: "BadTopic", 403: "BadCertificate"}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.URL.Path, "/3/device/")
+	if !ok || r.ProtoMajor != 2 || r.Method != http.MethodPost {
+		http.Error(w, "not an APNs request", http.StatusBadRequest)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	p := Push{Token: token, Topic: r.Header.Get("apns-topic"), Payload: string(body), At: time.Now()}
+	if len(r.TLS.PeerCertificates) > 0 {
+		p.ClientCN = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
+	s.mu.Lock()
+	s.pushes = append(s.pushes, p)
+	code := http.StatusOK
+	if script := s.scripts[token]; len(script) > 0 {
+		code, s.scripts[token] = script[0], script[1:]
+	}
+	delay := s.delay
+	s.mu.Unlock()
+	time.Sleep(delay)
+	w.Header().Set("apns-id", "00000000-0000-0000-0000-000000000000")
+	if code == http.StatusOK {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"reason": reasons[code]})
+}
