@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -297,6 +298,22 @@ func TestSamplesBecomeReadyAndVerify(t *testing.T) {
 	}
 }
 
+// update changes an object, retrying when a controller's status write got
+// there first.
+func update[T client.Object](t *testing.T, obj T, change func(T)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		change(obj)
+		return c.Update(context.Background(), obj)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func meta(conds []metav1.Condition, typ string) *metav1.Condition {
 	for i := range conds {
 		if conds[i].Type == typ {
@@ -309,21 +326,15 @@ func meta(conds []metav1.Condition, typ string) *metav1.Condition {
 func TestTemplateEditsResignOnlyOnRealChange(t *testing.T) {
 	ns, _ := applySamples(t)
 	waitAllReady(t, ns)
-	ctx := context.Background()
 	before := map[string]walletv1.BundleStatus{}
 	for _, name := range []string{"james-smith-pd123", "ana-novak-pd123"} {
 		before[name] = *getPass(t, ns, name).Status.Bundle
 	}
 
 	// A label on the template is not content: nothing is signed again.
-	var tpl walletv1.PassTemplate
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "passdock-airways"}, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	tpl.Labels = map[string]string{"team": "airline"}
-	if err := c.Update(ctx, &tpl); err != nil {
-		t.Fatal(err)
-	}
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "passdock-airways"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Labels = map[string]string{"team": "airline"} })
 	time.Sleep(2 * time.Second)
 	for name, b := range before {
 		if got := *getPass(t, ns, name).Status.Bundle; !equality.Semantic.DeepEqual(got, b) {
@@ -332,13 +343,7 @@ func TestTemplateEditsResignOnlyOnRealChange(t *testing.T) {
 	}
 
 	// A real change re-renders every pass of the template.
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "passdock-airways"}, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	tpl.Spec.Fields.Header[0].Label = "BOARDING GATE"
-	if err := c.Update(ctx, &tpl); err != nil {
-		t.Fatal(err)
-	}
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Fields.Header[0].Label = "BOARDING GATE" })
 	for name, b := range before {
 		eventually(t, name+" re-signed", func() (bool, string) {
 			got := getPass(t, ns, name).Status.Bundle
@@ -388,13 +393,11 @@ func TestCertificateRotationResignsEveryPass(t *testing.T) {
 func TestInvalidChangeKeepsLastGoodBundle(t *testing.T) {
 	ns, _ := applySamples(t)
 	waitAllReady(t, ns)
-	ctx := context.Background()
 	p := getPass(t, ns, "james-smith-pd123")
 	good := *p.Status.Bundle
-	p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"passenger":"James Smith","flight":"not a flight","from":"JFK","fromCity":"New York","to":"SFO","toCity":"San Francisco","gate":"56","departure":"2026-12-12T10:12:20-08:00"}`)}
-	if err := c.Update(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	update(t, p, func(p *walletv1.Pass) {
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"passenger":"James Smith","flight":"not a flight","from":"JFK","fromCity":"New York","to":"SFO","toCity":"San Francisco","gate":"56","departure":"2026-12-12T10:12:20-08:00"}`)}
+	})
 	eventually(t, "InvalidData", func() (bool, string) {
 		got := getPass(t, ns, p.Name)
 		r := shared.ReadyCondition(got.Status.Conditions)
@@ -470,7 +473,7 @@ func TestExpiredCertificateKeepsBundles(t *testing.T) {
 		})
 		got := getPass(t, ns, p.Name)
 		if !equality.Semantic.DeepEqual(*got.Status.Bundle, *p.Status.Bundle) {
-			t.Errorf("%s: bundle changed under an expired certificate", p.Name)
+			t.Errorf("%s: bundle changed under an expired certificate: %+v -> %+v", p.Name, *p.Status.Bundle, *got.Status.Bundle)
 		}
 		fetchAndVerify(t, ns, p.Name, nil)
 	}

@@ -135,7 +135,7 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	}
 	var due []*walletv1.DeviceRegistration
 	for i := range regs.Items {
-		if regs.Items[i].Status.PushedDigest != digest && regs.Items[i].DeletionTimestamp.IsZero() {
+		if knownDigest(&regs.Items[i]) != digest && regs.Items[i].DeletionTimestamp.IsZero() {
 			due = append(due, &regs.Items[i])
 		}
 	}
@@ -202,6 +202,15 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// knownDigest is the version the device is known to have: the last one it
+// was pushed for, or the one it registered with.
+func knownDigest(r *walletv1.DeviceRegistration) string {
+	if r.Status.PushedDigest != "" {
+		return r.Status.PushedDigest
+	}
+	return r.Spec.RegisteredDigest
 }
 
 func summarize(counts map[string]int) string {

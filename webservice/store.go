@@ -72,16 +72,11 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 		Spec: walletv1.DeviceRegistrationSpec{
 			DeviceLibraryIdentifier: r.Device, PushToken: r.PushToken,
 			PassTypeIdentifier: r.PassTypeIdentifier, SerialNumber: r.Serial, PassName: r.PassName,
+			RegisteredDigest: r.Digest,
 		},
 	}
 	err := s.Client.Create(ctx, reg)
 	if err == nil {
-		if r.Digest != "" {
-			reg.Status.PushedDigest = r.Digest
-			if err := s.Client.Status().Update(ctx, reg); err != nil {
-				return true, nil // the device gets one push too many: harmless
-			}
-		}
 		return true, nil
 	}
 	if !apierrors.IsAlreadyExists(err) {

@@ -293,10 +293,9 @@ func TestUpdateTags(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		p := getPass(t, ns, "bakery-jana")
 		before := p.Status.Bundle.Revision
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"points": %d, "member": "Jana", "level": "gold"}`, 100+i)}
-		if err := c.Update(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
+		update(t, p, func(p *walletv1.Pass) {
+			p.Spec.Data = &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"points": %d, "member": "Jana", "level": "gold"}`, 100+i)}
+		})
 		eventually(t, "re-signed", func() (bool, string) {
 			return getPass(t, ns, "bakery-jana").Status.Bundle.Revision != before, ""
 		})
@@ -439,10 +438,7 @@ func TestIssueLinks(t *testing.T) {
 	}
 	// The limit stops further passes.
 	limit := int32(1)
-	tpl.Spec.Distribution.Limit = &limit
-	if err := c.Update(context.Background(), &tpl); err != nil {
-		t.Fatal(err)
-	}
+	update(t, &tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Distribution.Limit = &limit })
 	eventually(t, "limit enforced", func() (bool, string) {
 		r := call(t, "GET", issue, "", nil)
 		return r.code == http.StatusGone, fmt.Sprint(r.code)

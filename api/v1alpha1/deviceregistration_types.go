@@ -34,6 +34,11 @@ type DeviceRegistrationSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +required
 	PassName string `json:"passName"`
+
+	// RegisteredDigest is the content digest of the pass when the device
+	// registered: it has that version, so it is not pushed for it.
+	// +optional
+	RegisteredDigest string `json:"registeredDigest,omitempty"`
 }
 
 // DeviceRegistrationStatus records what the device was last told.

@@ -1,0 +1,157 @@
+package webservice_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/webservice"
+)
+
+// registerDevice registers a device for a pass through the protocol.
+func registerDevice(t *testing.T, pt, serial, device, pushToken string) {
+	t.Helper()
+	r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, key.Authentication(pt, serial), []byte(`{"pushToken":"`+pushToken+`"}`))
+	if r.code != 201 {
+		t.Fatalf("register %s: %d %s", device, r.code, r.body)
+	}
+}
+
+// update changes an object, retrying when a controller's status write got
+// there first.
+func update[T client.Object](t *testing.T, obj T, change func(T)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		change(obj)
+		return c.Update(context.Background(), obj)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func changeData(t *testing.T, ns, name, data string) string {
+	t.Helper()
+	p := getPass(t, ns, name)
+	before := p.Status.Bundle.ContentDigest
+	update(t, p, func(p *walletv1.Pass) { p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)} })
+	var digest string
+	eventually(t, name+" re-signed", func() (bool, string) {
+		digest = getPass(t, ns, name).Status.Bundle.ContentDigest
+		return digest != before, digest
+	})
+	return digest
+}
+
+func pushesTo(since time.Time, token string) []apnstest.Push {
+	var out []apnstest.Push
+	for _, p := range apns.Since(since) {
+		if p.Token == token {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestPushOnDataChange(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "bk-000101", "phone-a", "tokenA"+ns)
+	start := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	if got := pushesTo(start, "tokenA"+ns); len(got) != 0 {
+		t.Fatalf("a fresh registration was pushed for content it already has: %v", got)
+	}
+
+	// A change of metadata only re-signs nothing and pushes nothing.
+	update(t, getPass(t, ns, "bakery-jana"), func(p *walletv1.Pass) { p.Labels = map[string]string{"campaign": "spring"} })
+	time.Sleep(time.Second)
+	if got := pushesTo(start, "tokenA"+ns); len(got) != 0 {
+		t.Fatalf("a label change pushed: %v", got)
+	}
+
+	digest := changeData(t, ns, "bakery-jana", `{"points": 77, "member": "Jana", "level": "gold"}`)
+	eventually(t, "push received", func() (bool, string) { return len(pushesTo(start, "tokenA"+ns)) == 1, "" })
+	push := pushesTo(start, "tokenA"+ns)[0]
+	if push.Topic != pt || push.Payload != "{}" || push.ClientCN != "Pass Type ID: "+pt {
+		t.Errorf("push = %+v; want topic %s, payload {}, the pass certificate as client certificate", push, pt)
+	}
+	eventually(t, "registration records the pushed digest", func() (bool, string) {
+		var reg walletv1.DeviceRegistration
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("phone-a", pt, "bk-000101")}, &reg)
+		return reg.Status.PushedDigest == digest && reg.Status.LastPushed != nil, reg.Status.PushedDigest
+	})
+	eventually(t, "pass records the push", func() (bool, string) { return getPass(t, ns, "bakery-jana").Status.LastPushed != nil, "" })
+}
+
+func TestTemplateChangePushesEveryPass(t *testing.T) {
+	ns, pt := samples(t)
+	tokens := map[string]string{"hh-2026-a-12-7": "concert7" + ns, "hh-2026-a-12-8": "concert8" + ns}
+	for serial, tok := range tokens {
+		registerDevice(t, pt, serial, "phone-"+serial, tok)
+	}
+	start := time.Now()
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "harbour-concert"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Fields.Primary[0].Value = "Winter Concert (moved to the Grand Hall)"
+	})
+	for _, tok := range tokens {
+		eventually(t, "push to "+tok, func() (bool, string) { return len(pushesTo(start, tok)) == 1, "" })
+	}
+}
+
+func TestUnregisteredTokenIsDropped(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "bc-2042", "old-phone", "gone"+ns)
+	apns.Script("gone"+ns, 410)
+	changeData(t, ns, "member-tom", `{"name": "Tom Berg", "since": "2025-09-15T00:00:00Z", "plan": "yearly"}`)
+	eventually(t, "registration deleted", func() (bool, string) {
+		var reg walletv1.DeviceRegistration
+		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("old-phone", pt, "bc-2042")}, &reg)
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	eventually(t, "registeredDevices back to 0", func() (bool, string) {
+		return getPass(t, ns, "member-tom").Status.RegisteredDevices == 0, ""
+	})
+}
+
+func TestThrottledAndFailingPushesAreRetried(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "cc-0001", "busy-phone", "busy"+ns)
+	apns.Script("busy"+ns, 429, 500, 503)
+	start := time.Now()
+	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Cappuccino", "discount": 0.3, "ean": "4006381333931"}`)
+	eventually(t, "delivered after retries", func() (bool, string) {
+		var reg walletv1.DeviceRegistration
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("busy-phone", pt, "cc-0001")}, &reg)
+		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+	})
+	if got := pushesTo(start, "busy"+ns); len(got) != 4 {
+		t.Errorf("want 3 refused attempts and 1 delivered, got %d attempts", len(got))
+	}
+	// Events on the pass summarise without device data.
+	var events eventList
+	if err := c.List(context.Background(), &events.list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.list.Items {
+		if strings.Contains(e.Message, "busy"+ns) || strings.Contains(e.Message, "busy-phone") {
+			t.Errorf("an Event names a device or push token: %s", e.Message)
+		}
+	}
+}
+
+type eventList struct{ list corev1.EventList }
