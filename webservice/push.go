@@ -116,6 +116,22 @@ type outcome struct {
 	reg    *walletv1.DeviceRegistration
 	kind   string // delivered, unregistered, retry, failed
 	reason string
+	err    error // recording the outcome failed
+}
+
+// record keeps what a push achieved: the digest a device was told of (also
+// after a permanent failure, so it is not retried forever), or the end of a
+// registration APNs no longer knows.
+func (p *Pusher) record(ctx context.Context, o outcome, digest string, now metav1.Time) error {
+	switch o.kind {
+	case "delivered", "failed":
+		before := o.reg.DeepCopy()
+		o.reg.Status.PushedDigest, o.reg.Status.LastPushed = digest, &now
+		return client.IgnoreNotFound(p.Client.Status().Patch(ctx, o.reg, client.MergeFrom(before)))
+	case "unregistered":
+		return client.IgnoreNotFound(p.Client.Delete(ctx, o.reg))
+	}
+	return nil
 }
 
 // Reconcile pushes to every registration of the pass not yet told of its
@@ -148,6 +164,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
 
+	// Each push records its own outcome, so API writes run as parallel as
+	// the pushes do.
+	now := metav1.Now()
 	results := make(chan outcome, len(due))
 	var wg sync.WaitGroup
 	for _, reg := range due {
@@ -155,7 +174,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		p.sem <- struct{}{}
 		go func() {
 			defer func() { <-p.sem; wg.Done() }()
-			results <- p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
+			o := p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
+			o.err = p.record(ctx, o, digest, now)
+			results <- o
 		}()
 	}
 	wg.Wait()
@@ -163,27 +184,19 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 
 	failures := map[string]int{}
 	delivered, retry := 0, false
-	now := metav1.Now()
 	for o := range results {
 		pushesTotal.WithLabelValues(o.kind).Inc()
-		switch o.kind {
-		case "delivered", "failed":
-			if o.kind == "delivered" {
-				delivered++
-			} else {
-				failures[o.reason]++
-			}
-			before := o.reg.DeepCopy()
-			o.reg.Status.PushedDigest, o.reg.Status.LastPushed = digest, &now
-			if err := p.Client.Status().Patch(ctx, o.reg, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
-				return ctrl.Result{}, err
-			}
-		case "unregistered":
+		switch {
+		case o.err != nil:
+			retry = true
+			failures["not recorded"]++
+		case o.kind == "delivered":
+			delivered++
+		case o.kind == "failed":
+			failures[o.reason]++
+		case o.kind == "unregistered":
 			failures["unregistered: "+o.reason]++
-			if err := p.Client.Delete(ctx, o.reg); client.IgnoreNotFound(err) != nil {
-				return ctrl.Result{}, err
-			}
-		case "retry":
+		case o.kind == "retry":
 			retry = true
 			failures["will retry: "+o.reason]++
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -146,10 +147,20 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	}
 	full := pkpass.Merge(sharedFiles, own)
 	digest := pkpass.ContentDigest(full, facts.Fingerprint)
-	if stored, err := r.storedDigest(ctx, p); err != nil {
+	// Up to date when either record says so: the status, or the stored
+	// ConfigMap (the status may lag behind it when this reconcile read a
+	// stale cache; then it is restored from there). Either way, nothing is
+	// signed again.
+	if p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
+		return nil
+	}
+	stored, err := r.storedBundle(ctx, p)
+	if err != nil {
 		return err
-	} else if stored == digest && p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
-		return nil // up to date: nothing to sign
+	}
+	if stored != nil && stored.ContentDigest == digest {
+		p.Status.Bundle = stored
+		return nil
 	}
 
 	start := time.Now()
@@ -165,35 +176,44 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	for _, name := range []string{pkpass.ManifestJSON, pkpass.Signature} {
 		own[name] = signed.Files[name]
 	}
-	if err := r.storeOwnFiles(ctx, p, own, signed.ContentDigest, sharedName); err != nil {
-		return err
-	}
-	bundlesSigned.Inc()
 	sum := sha256.Sum256(zipped)
 	now := metav1.NewTime(s.now.Truncate(time.Second))
-	p.Status.Bundle = &walletv1.BundleStatus{
+	status := &walletv1.BundleStatus{
 		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
 		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
 	}
+	if err := r.storeOwnFiles(ctx, p, own, status); err != nil {
+		return err
+	}
+	bundlesSigned.Inc()
+	p.Status.Bundle = status
 	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
 	return nil
 }
 
-// storedDigest reads the content digest of the stored bundle from its
-// ConfigMap's metadata, or "" when it is not there.
-func (r *Reconciler) storedDigest(ctx context.Context, p *walletv1.Pass) (string, error) {
+// storedBundle reads the status of the stored bundle from its ConfigMap's
+// metadata, or nil when there is none (or it predates the annotation).
+func (r *Reconciler) storedBundle(ctx context.Context, p *walletv1.Pass) (*walletv1.BundleStatus, error) {
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
 	if err := r.Sources.Metadata.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}, m); err != nil {
-		return "", client.IgnoreNotFound(err)
+		return nil, client.IgnoreNotFound(err)
 	}
-	return m.Annotations[bundle.AnnotationContentDigest], nil
+	var b walletv1.BundleStatus
+	if err := json.Unmarshal([]byte(m.Annotations[bundle.AnnotationBundle]), &b); err != nil || b.ContentDigest != m.Annotations[bundle.AnnotationContentDigest] {
+		return nil, nil //nolint:nilerr // no usable record: sign again
+	}
+	return &b, nil
 }
 
 // storeOwnFiles writes the pass's own files with one server-side apply:
 // created or replaced in a single request, owned by the pass.
-func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pkpass.Files, digest, sharedName string) error {
+func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pkpass.Files, status *walletv1.BundleStatus) error {
+	record, err := json.Marshal(status)
+	if err != nil {
+		return err
+	}
 	cm := &corev1.ConfigMap{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -202,7 +222,10 @@ func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pk
 				bundle.LabelPass: p.Name, bundle.LabelTemplate: p.Spec.TemplateRef.Name, bundle.LabelPart: "pass",
 				"app.kubernetes.io/managed-by": "wallet-operator",
 			},
-			Annotations: map[string]string{bundle.AnnotationContentDigest: digest, bundle.AnnotationSharedConfigMap: sharedName},
+			Annotations: map[string]string{
+				bundle.AnnotationContentDigest: status.ContentDigest, bundle.AnnotationSharedConfigMap: status.SharedConfigMap,
+				bundle.AnnotationBundle: string(record),
+			},
 		},
 		BinaryData: bundle.Encode(own),
 	}

@@ -29,6 +29,9 @@ const (
 	// AnnotationSharedConfigMap records which shared ConfigMap a pass's
 	// bundle was signed with.
 	AnnotationSharedConfigMap = "passes.wallet-operator.io/shared-configmap"
+	// AnnotationBundle records the bundle's status (JSON BundleStatus), so
+	// the status can be restored from what is stored without signing again.
+	AnnotationBundle = "passes.wallet-operator.io/bundle"
 )
 
 // SharedName is the shared ConfigMap of a template for one content digest,
