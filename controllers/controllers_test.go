@@ -511,3 +511,20 @@ func TestSelfSignedNeverOverwritesASecret(t *testing.T) {
 		t.Errorf("the existing Secret was changed: %v", err)
 	}
 }
+
+// A deleted bundle ConfigMap is made again.
+func TestDeletedBundleIsRestored(t *testing.T) {
+	ns, _ := applySamples(t)
+	waitAllReady(t, ns)
+	ctx := context.Background()
+	p := getPass(t, ns, "member-tom")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: p.Status.Bundle.ConfigMap}}
+	if err := c.Delete(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bundle ConfigMap restored", func() (bool, string) {
+		err := c.Get(ctx, client.ObjectKeyFromObject(cm), cm)
+		return err == nil, fmt.Sprint(err)
+	})
+	fetchAndVerify(t, ns, "member-tom", devRoots(t, ns))
+}

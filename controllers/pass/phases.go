@@ -151,12 +151,24 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	// ConfigMap (the status may lag behind it when this reconcile read a
 	// stale cache; then it is restored from there). Either way, nothing is
 	// signed again.
-	if p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
-		return nil
-	}
 	stored, err := r.storedBundle(ctx, p)
 	if err != nil {
 		return err
+	}
+	if p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
+		if stored != nil {
+			return nil
+		}
+		// The metadata cache may not have seen a ConfigMap just written; ask
+		// the API server before signing again (a deleted bundle is remade).
+		var cm corev1.ConfigMap
+		err := r.Sources.API.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}, &cm)
+		if err == nil {
+			return nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return err
+		}
 	}
 	if stored != nil && stored.ContentDigest == digest {
 		p.Status.Bundle = stored
