@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 
@@ -94,6 +96,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if created {
 		registrationsTotal.WithLabelValues("created").Inc()
+		s.notify(r, p, "register")
 		w.WriteHeader(http.StatusCreated)
 		return
 	}
@@ -115,6 +118,7 @@ func (s *Server) unregister(w http.ResponseWriter, r *http.Request) {
 	}
 	if existed {
 		registrationsTotal.WithLabelValues("deleted").Inc()
+		s.notify(r, p, "unregister")
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -218,4 +222,27 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("device log", "message", msg)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// notify queues a webhook event for the pass's template. The device count
+// is read from the cache, corrected for the change just made if the cache
+// has not seen it yet.
+func (s *Server) notify(r *http.Request, p *walletv1.Pass, event string) {
+	var regs walletv1.DeviceRegistrationList
+	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{indexRegistrationsOfPass: p.Name}); err != nil {
+		return
+	}
+	name := RegistrationName(r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"))
+	seen := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Name == name })
+	count := len(regs.Items)
+	switch {
+	case event == "register" && !seen:
+		count++
+	case event == "unregister" && seen:
+		count--
+	}
+	s.webhooks.Enqueue(r.Context(), WebhookEvent{
+		Event: event, Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), DeviceCount: count,
+	})
 }

@@ -44,6 +44,8 @@ type Options struct {
 	IssueRatePerMinute int
 	// BundleCacheBytes bounds the assembled bundles kept in memory.
 	BundleCacheBytes int
+	// Webhooks shapes webhook deliveries; DefaultWebhookOptions when zero.
+	Webhooks WebhookOptions
 }
 
 // Server answers devices and browsers.
@@ -59,6 +61,7 @@ type Server struct {
 	limiters   sync.Map // client address -> *rate.Limiter
 	logLimiter *rate.Limiter
 	issue      sync.Map // namespace/template -> *rate.Limiter
+	webhooks   *Webhooks
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -77,12 +80,20 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if o.BundleCacheBytes == 0 {
 		o.BundleCacheBytes = 128 << 20
 	}
+	if o.Webhooks.MaxAttempts == 0 {
+		o.Webhooks = DefaultWebhookOptions
+	}
+	log := mgr.GetLogger().WithName("webservice")
 	return &Server{
 		opts: o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:    newBundleCache(o.BundleCacheBytes),
-		log:        mgr.GetLogger().WithName("webservice"),
+		log:        log,
 		logLimiter: rate.NewLimiter(10, 50),
+		webhooks: &Webhooks{
+			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks,
+			Log: log.WithName("webhooks"), HTTP: &http.Client{},
+		},
 	}, nil
 }
 
@@ -222,3 +233,6 @@ func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*wall
 func Uncached() []client.Object {
 	return []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}}
 }
+
+// Webhooks returns the webhook sender (tests wait on it).
+func (s *Server) Webhooks() *Webhooks { return s.webhooks }

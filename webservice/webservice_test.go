@@ -76,7 +76,8 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6},
+	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4}},
 		webservice.PushOptions{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
 	if err != nil {
 		cancel()

@@ -43,6 +43,7 @@ type Options struct {
 	Burst                  int
 	APNsURL                string
 	APNsCA                 string
+	Webhooks               ws.WebhookOptions
 	Zap                    zap.Options
 }
 
@@ -73,6 +74,11 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests).")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
+	o.Webhooks = ws.DefaultWebhookOptions
+	fs.DurationVar(&o.Webhooks.Timeout, "webhook-timeout", o.Webhooks.Timeout, "A webhook must answer 2xx within this.")
+	fs.DurationVar(&o.Webhooks.BaseDelay, "webhook-retry-delay", o.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
+	fs.Float64Var(&o.Webhooks.Factor, "webhook-retry-factor", o.Webhooks.Factor, "Growth of webhook retry delays.")
+	fs.IntVar(&o.Webhooks.MaxAttempts, "webhook-attempts", o.Webhooks.MaxAttempts, "Attempts before a webhook event is abandoned.")
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
@@ -130,7 +136,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	server, err := Setup(ctx, mgr, ws.Options{
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
-		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst,
+		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks,
 	}, push)
 	if err != nil {
 		return err

@@ -1,0 +1,190 @@
+package webservice
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+)
+
+var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned).",
+}, []string{"outcome"})
+
+func init() { metrics.Registry.MustRegister(webhookDeliveries) }
+
+// WebhookEvent is what a template's webhooks receive (the seeds' Yourpass
+// shape): never a device identifier or push token.
+type WebhookEvent struct {
+	Event              string    `json:"event"` // register or unregister
+	Namespace          string    `json:"namespace"`
+	Pass               string    `json:"pass"`
+	SerialNumber       string    `json:"serialNumber"`
+	PassTypeIdentifier string    `json:"passTypeIdentifier"`
+	Timestamp          time.Time `json:"timestamp"`
+	DeviceCount        int       `json:"deviceCount"`
+}
+
+// WebhookOptions shape deliveries: a 2xx within Timeout is success;
+// otherwise the event is retried after BaseDelay × Factor^n, at most
+// MaxAttempts times, then abandoned.
+type WebhookOptions struct {
+	Timeout     time.Duration
+	BaseDelay   time.Duration
+	Factor      float64
+	MaxAttempts int
+}
+
+// DefaultWebhookOptions are 10 s, 10 s × 1.5^n, 15 attempts.
+var DefaultWebhookOptions = WebhookOptions{Timeout: 10 * time.Second, BaseDelay: 10 * time.Second, Factor: 1.5, MaxAttempts: 15}
+
+// Webhooks delivers registration events to templates' webhooks, in order
+// per pass: an event waits until the one before it was delivered or
+// abandoned. Events live in memory; a restart loses undelivered ones.
+type Webhooks struct {
+	Cache   client.Reader
+	API     client.Reader
+	Options WebhookOptions
+	Log     logr.Logger
+	HTTP    *http.Client
+
+	mu     sync.Mutex
+	queues map[string][]WebhookEvent // by namespace/pass; present while a sender runs
+	wg     sync.WaitGroup
+}
+
+// Enqueue queues an event; it returns at once.
+func (w *Webhooks) Enqueue(ctx context.Context, ev WebhookEvent) {
+	key := ev.Namespace + "/" + ev.Pass
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.queues == nil {
+		w.queues = map[string][]WebhookEvent{}
+	}
+	q, running := w.queues[key]
+	w.queues[key] = append(q, ev)
+	if running {
+		return
+	}
+	w.wg.Add(1)
+	go w.drain(context.WithoutCancel(ctx), key)
+}
+
+// Wait blocks until every queued event was delivered or abandoned.
+func (w *Webhooks) Wait() { w.wg.Wait() }
+
+func (w *Webhooks) drain(ctx context.Context, key string) {
+	defer w.wg.Done()
+	for {
+		w.mu.Lock()
+		q := w.queues[key]
+		if len(q) == 0 {
+			delete(w.queues, key)
+			w.mu.Unlock()
+			return
+		}
+		ev := q[0]
+		w.mu.Unlock()
+		w.deliver(ctx, ev)
+		w.mu.Lock()
+		w.queues[key] = w.queues[key][1:]
+		w.mu.Unlock()
+	}
+}
+
+// deliver sends one event to every webhook of the pass's template that
+// wants it.
+func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
+	pass := &walletv1.Pass{}
+	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: ev.Pass}, pass); err != nil {
+		return
+	}
+	tpl := &walletv1.PassTemplate{}
+	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err != nil {
+		return
+	}
+	body, _ := json.Marshal(ev)
+	for _, hook := range tpl.Spec.Webhooks {
+		if len(hook.Events) > 0 && !slices.Contains(hook.Events, walletv1.WebhookEvent(ev.Event)) {
+			continue
+		}
+		apiKey, err := w.apiKey(ctx, ev.Namespace, hook.APIKeySecretRef)
+		if err != nil {
+			w.Log.Error(err, "read a webhook's API key", "template", ev.Namespace+"/"+tpl.Name)
+			webhookDeliveries.WithLabelValues("abandoned").Inc()
+			continue
+		}
+		w.send(ctx, hook.URL, apiKey, body, ev)
+	}
+}
+
+func (w *Webhooks) send(ctx context.Context, url, apiKey string, body []byte, ev WebhookEvent) {
+	o := w.Options
+	for attempt := range o.MaxAttempts {
+		if attempt > 0 {
+			delay := time.Duration(float64(o.BaseDelay) * math.Pow(o.Factor, float64(attempt-1)))
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := w.post(ctx, url, apiKey, body); err == nil {
+			webhookDeliveries.WithLabelValues("delivered").Inc()
+			return
+		} else if attempt == o.MaxAttempts-1 {
+			w.Log.Info("webhook event abandoned", "pass", ev.Namespace+"/"+ev.Pass, "event", ev.Event, "attempts", o.MaxAttempts, "lastError", err.Error())
+		}
+	}
+	webhookDeliveries.WithLabelValues("abandoned").Inc()
+}
+
+func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, w.Options.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if apiKey != "" {
+		req.Header.Set("X-API-Key", apiKey)
+	}
+	resp, err := w.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func (w *Webhooks) apiKey(ctx context.Context, namespace string, ref *walletv1.KeyReference) (string, error) {
+	if ref == nil {
+		return "", nil
+	}
+	var s corev1.Secret
+	if err := w.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &s); err != nil {
+		return "", fmt.Errorf("Secret %s: %w", ref.Name, err)
+	}
+	v, ok := s.Data[ref.Key]
+	if !ok {
+		return "", fmt.Errorf("Secret %s has no key %q", ref.Name, ref.Key)
+	}
+	return string(v), nil
+}
