@@ -64,6 +64,11 @@ scale: ## Load run: PASSES passes of one template against a local API server (fi
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) $(GO) test ./test/scale -count=1 -timeout 30m -v -run TestScale
 
+.PHONY: push-load
+push-load: ## Load run: fan-out to 10,000 devices and change-to-push latency for 1,000 passes (figures on stdout).
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_PUSH_LOAD=1 $(GO) test ./test/push -count=1 -timeout 30m -v -run TestPushLoad
+
 .PHONY: bench
 bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 	$(GO) test ./internal/render -run '^$$' -bench . -benchmem -cpu 1 -count 6

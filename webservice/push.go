@@ -65,6 +65,9 @@ type Pusher struct {
 	API      client.Reader // Secrets
 	Recorder record.EventRecorder
 	Options  PushOptions
+	// Name of the controller; "pusher" when empty (replicas in one test
+	// process need distinct names).
+	Name string
 
 	mu      sync.Mutex
 	clients map[string]*apns2.Client // by certificate fingerprint
@@ -90,8 +93,11 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	p.clients = map[string]*apns2.Client{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
+	if p.Name == "" {
+		p.Name = "pusher"
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("pusher").
+		Named(p.Name).
 		For(&walletv1.Pass{}, builder.WithPredicates(digestChanged())).
 		Watches(&walletv1.DeviceRegistration{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			r := o.(*walletv1.DeviceRegistration)
