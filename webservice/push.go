@@ -18,8 +18,11 @@ import (
 	"github.com/sideshow/apns2"
 	"golang.org/x/net/http2"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,6 +52,9 @@ type PushOptions struct {
 	RootCAs *x509.CertPool
 	// Concurrency bounds pushes in flight.
 	Concurrency int
+	// RecordConcurrency bounds the API writes recording outcomes; they run
+	// beside the pushes, so a slow API server does not slow the fan-out.
+	RecordConcurrency int
 	// MaxAttempts, BaseBackoff and MaxBackoff shape retries of 429, 5xx and
 	// network errors: exponential with jitter, then the pass is requeued.
 	MaxAttempts int
@@ -71,7 +77,11 @@ type Pusher struct {
 
 	mu      sync.Mutex
 	clients map[string]*apns2.Client // by certificate fingerprint
-	sem     chan struct{}
+	// told holds, per pass, the registrations this process pushed and
+	// recorded whose status the cache may not show yet: without it a
+	// reconcile reading a stale cache would push them again.
+	told map[types.NamespacedName]map[types.UID]string
+	sem  chan struct{}
 	// Sent counts pushes this Pusher made (tests tell replicas apart by it).
 	Sent atomic.Int64
 }
@@ -81,6 +91,9 @@ type Pusher struct {
 func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 	if p.Options.Concurrency == 0 {
 		p.Options.Concurrency = 64
+	}
+	if p.Options.RecordConcurrency == 0 {
+		p.Options.RecordConcurrency = 16
 	}
 	if p.Options.MaxAttempts == 0 {
 		p.Options.MaxAttempts = 5
@@ -92,6 +105,7 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 		p.Options.MaxBackoff = 30 * time.Second
 	}
 	p.clients = map[string]*apns2.Client{}
+	p.told = map[types.NamespacedName]map[types.UID]string{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	if p.Name == "" {
 		p.Name = "pusher"
@@ -102,7 +116,7 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&walletv1.DeviceRegistration{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			r := o.(*walletv1.DeviceRegistration)
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
-		}), builder.WithPredicates(predicate.Funcs{DeleteFunc: func(event.DeleteEvent) bool { return false }})).
+		}), builder.WithPredicates(registrationChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		Complete(p)
 }
@@ -115,6 +129,16 @@ func digestChanged() predicate.Funcs {
 		return ""
 	}
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return digest(e.ObjectOld) != digest(e.ObjectNew) }}
+}
+
+// registrationChanged lets through new registrations and changed specs (a
+// new push token or registered version); the pusher's own status writes
+// and deletions need no push.
+func registrationChanged() predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool { return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() },
+		DeleteFunc: func(event.DeleteEvent) bool { return false },
+	}
 }
 
 // outcome of one push.
@@ -145,24 +169,18 @@ func (p *Pusher) record(ctx context.Context, o outcome, digest string, now metav
 func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	pass := &walletv1.Pass{}
 	if err := p.Client.Get(ctx, req.NamespacedName, pass); err != nil {
+		if apierrors.IsNotFound(err) {
+			p.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if pass.Status.Bundle == nil || pass.Status.PassTypeIdentifier == "" {
 		return ctrl.Result{}, nil
 	}
 	digest := pass.Status.Bundle.ContentDigest
-	var regs walletv1.DeviceRegistrationList
-	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{indexRegistrationsOfPass: pass.Name}); err != nil {
+	due, err := p.due(ctx, pass, digest)
+	if err != nil || len(due) == 0 {
 		return ctrl.Result{}, err
-	}
-	var due []*walletv1.DeviceRegistration
-	for i := range regs.Items {
-		if knownDigest(&regs.Items[i]) != digest && regs.Items[i].DeletionTimestamp.IsZero() {
-			due = append(due, &regs.Items[i])
-		}
-	}
-	if len(due) == 0 {
-		return ctrl.Result{}, nil
 	}
 	apns, err := p.apnsClient(ctx, pass)
 	if err != nil {
@@ -170,27 +188,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
 
-	// Each push records its own outcome, so API writes run as parallel as
-	// the pushes do.
-	now := metav1.Now()
-	results := make(chan outcome, len(due))
-	var wg sync.WaitGroup
-	for _, reg := range due {
-		wg.Add(1)
-		p.sem <- struct{}{}
-		go func() {
-			defer func() { <-p.sem; wg.Done() }()
-			o := p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
-			o.err = p.record(ctx, o, digest, now)
-			results <- o
-		}()
-	}
-	wg.Wait()
-	close(results)
-
-	failures := map[string]int{}
-	delivered, retry := 0, false
-	for o := range results {
+	outcomes := p.fanOut(ctx, apns, pass, due)
+	delivered, retry, failures := 0, false, map[string]int{}
+	for _, o := range outcomes {
 		pushesTotal.WithLabelValues(o.kind).Inc()
 		switch {
 		case o.err != nil:
@@ -209,7 +209,7 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	}
 	if delivered > 0 {
 		before := pass.DeepCopy()
-		pass.Status.LastPushed = &now
+		pass.Status.LastPushed = ptr.To(metav1.Now())
 		if err := p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, err
 		}
@@ -221,6 +221,88 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// due lists the registrations of the pass that do not know digest yet,
+// neither by their status nor by what this process already told them.
+func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([]*walletv1.DeviceRegistration, error) {
+	var regs walletv1.DeviceRegistrationList
+	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{indexRegistrationsOfPass: pass.Name}); err != nil {
+		return nil, err
+	}
+	key := client.ObjectKeyFromObject(pass)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	told, stillTold := p.told[key], map[types.UID]string{}
+	var due []*walletv1.DeviceRegistration
+	for i := range regs.Items {
+		reg := &regs.Items[i]
+		known := knownDigest(reg)
+		if d, ok := told[reg.UID]; ok && d != known {
+			stillTold[reg.UID] = d // the cache has not caught up yet
+			known = d
+		}
+		if known != digest && reg.DeletionTimestamp.IsZero() {
+			due = append(due, reg)
+		}
+	}
+	p.told[key] = stillTold
+	return due, nil
+}
+
+// fanOut pushes to every registration with bounded concurrency while a
+// pool of writers records each outcome as it arrives. It returns when all
+// are pushed and recorded.
+func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.Pass, due []*walletv1.DeviceRegistration) []outcome {
+	digest, now := pass.Status.Bundle.ContentDigest, metav1.Now()
+	pushed := make(chan outcome, len(due)) // never blocks a push
+	go func() {
+		var wg sync.WaitGroup
+		for _, reg := range due {
+			p.sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-p.sem }()
+				pushed <- p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
+			})
+		}
+		wg.Wait()
+		close(pushed)
+	}()
+
+	recorded := make(chan outcome, len(due))
+	var writers sync.WaitGroup
+	for range min(p.Options.RecordConcurrency, len(due)) {
+		writers.Go(func() {
+			for o := range pushed {
+				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != "retry" {
+					p.remember(client.ObjectKeyFromObject(pass), o.reg.UID, digest)
+				}
+				recorded <- o
+			}
+		})
+	}
+	writers.Wait()
+	close(recorded)
+	outcomes := make([]outcome, 0, len(due))
+	for o := range recorded {
+		outcomes = append(outcomes, o)
+	}
+	return outcomes
+}
+
+func (p *Pusher) remember(pass types.NamespacedName, reg types.UID, digest string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.told[pass] == nil {
+		p.told[pass] = map[types.UID]string{}
+	}
+	p.told[pass][reg] = digest
+}
+
+func (p *Pusher) forget(pass types.NamespacedName) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.told, pass)
 }
 
 // knownDigest is the version the device is known to have: the last one it
@@ -283,6 +365,12 @@ func nonEmpty(s, fallback string) string {
 	return s
 }
 
+func (p *Pusher) clientFor(fingerprint string) *apns2.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.clients[fingerprint]
+}
+
 // apnsClient returns the client of the pass's certificate: one per
 // certificate, reused across pushes.
 func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Client, error) {
@@ -293,6 +381,9 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 	cert := &walletv1.PassCertificate{}
 	if err := p.Client.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: tpl.Spec.CertificateRef.Name}, cert); err != nil {
 		return nil, fmt.Errorf("certificate %s: %w", tpl.Spec.CertificateRef.Name, err)
+	}
+	if c := p.clientFor(cert.Status.Fingerprint); c != nil {
+		return c, nil // no Secret read per pass
 	}
 	secret := &corev1.Secret{}
 	if err := p.API.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: cert.Spec.SecretRef.Name}, secret); err != nil {
