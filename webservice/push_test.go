@@ -155,3 +155,31 @@ func TestThrottledAndFailingPushesAreRetried(t *testing.T) {
 }
 
 type eventList struct{ list corev1.EventList }
+
+// A refusal that retrying cannot fix (400 BadTopic) is recorded as failed,
+// not retried, and summarised in an Event on the pass.
+func TestRefusedPushIsRecordedNotRetried(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "cc-0001", "refused-phone", "refused"+ns)
+	apns.Script("refused"+ns, 400)
+	start := time.Now()
+	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Espresso", "discount": 0.25, "ean": "4006381333931"}`)
+	eventually(t, "the failure recorded", func() (bool, string) {
+		var reg walletv1.DeviceRegistration
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("refused-phone", pt, "cc-0001")}, &reg)
+		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+	})
+	eventually(t, "a PushFailed Event naming the reason", func() (bool, string) {
+		var events corev1.EventList
+		_ = c.List(context.Background(), &events, client.InNamespace(ns))
+		for _, e := range events.Items {
+			if e.Reason == "PushFailed" && e.InvolvedObject.Name == "coffee-coupon-0001" && strings.Contains(e.Message, "400 BadTopic") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(len(events.Items), " events")
+	})
+	if got := pushesTo(start, "refused"+ns); len(got) != 1 {
+		t.Errorf("a 400 must not be retried: %d attempts", len(got))
+	}
+}
