@@ -15,6 +15,11 @@ all: build
 
 ##@ Development
 
+.PHONY: demo
+demo: build ## Run everything locally: a local cluster, the samples, signed passes in demo-out/ (DEMO_ARGS="--exit-after-ready --out DIR").
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
+	KUBEBUILDER_ASSETS="$$assets" $(BIN) demo $(DEMO_ARGS)
+
 .PHONY: help
 help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/render"
@@ -22,6 +23,7 @@ func main() {
 	app := cli.App{
 		Name: "wallet-operator",
 		Commands: []cli.Command{
+			demo.Command(),
 			fetch.Command(),
 			manager.Command(),
 			render.Command(),

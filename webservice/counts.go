@@ -31,7 +31,7 @@ func (c *RegistrationCounter) SetupWithManager(mgr ctrl.Manager) error {
 			r := o.(*walletv1.DeviceRegistration)
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
 		})).
-		Complete(c)
+		Complete(shared.StopQuietly(c))
 }
 
 // Reconcile recounts one pass's registrations.

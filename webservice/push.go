@@ -34,11 +34,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 )
 
 var pushesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "wallet_webservice_pushes_total", Help: "APNs pushes by outcome (delivered, unregistered, retried, failed).",
+	Name: "wallet_webservice_pushes_total", Help: "APNs pushes by outcome (delivered, unregistered, retry, failed; logged when no gateway is configured).",
 }, []string{"outcome"})
 
 func init() { metrics.Registry.MustRegister(pushesTotal) }
@@ -47,6 +48,9 @@ func init() { metrics.Registry.MustRegister(pushesTotal) }
 type PushOptions struct {
 	// APNsURL is the APNs gateway; production when empty.
 	APNsURL string
+	// LogOnly logs pushes (a count per pass, no device data) instead of
+	// sending them, and records them as sent: for a demo without APNs.
+	LogOnly bool
 	// RootCAs, when set, are the only CAs trusted for the gateway (a
 	// stand-in's CA in tests).
 	RootCAs *x509.CertPool
@@ -118,7 +122,7 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
 		}), builder.WithPredicates(registrationChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
-		Complete(p)
+		Complete(shared.StopQuietly(p))
 }
 
 func digestChanged() predicate.Funcs {
@@ -144,7 +148,7 @@ func registrationChanged() predicate.Funcs {
 // outcome of one push.
 type outcome struct {
 	reg    *walletv1.DeviceRegistration
-	kind   string // delivered, unregistered, retry, failed
+	kind   string // delivered, unregistered, retry, failed, logged
 	reason string
 	err    error // recording the outcome failed
 }
@@ -154,7 +158,7 @@ type outcome struct {
 // registration APNs no longer knows.
 func (p *Pusher) record(ctx context.Context, o outcome, digest string, now metav1.Time) error {
 	switch o.kind {
-	case "delivered", "failed":
+	case "delivered", "failed", "logged":
 		before := o.reg.DeepCopy()
 		o.reg.Status.PushedDigest, o.reg.Status.LastPushed = digest, &now
 		return client.IgnoreNotFound(p.Client.Status().Patch(ctx, o.reg, client.MergeFrom(before)))
@@ -182,8 +186,10 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	if err != nil || len(due) == 0 {
 		return ctrl.Result{}, err
 	}
-	apns, err := p.apnsClient(ctx, pass)
-	if err != nil {
+	var apns *apns2.Client
+	if p.Options.LogOnly {
+		ctrl.LoggerFrom(ctx).Info("pushes logged, not sent: no APNs gateway configured", "devices", len(due), "contentDigest", digest)
+	} else if apns, err = p.apnsClient(ctx, pass); err != nil {
 		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "cannot push to %d devices: %v", len(due), err)
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
@@ -262,6 +268,10 @@ func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.
 			p.sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-p.sem }()
+				if p.Options.LogOnly {
+					pushed <- outcome{reg: reg, kind: "logged"}
+					return
+				}
 				pushed <- p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
 			})
 		}

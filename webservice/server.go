@@ -7,6 +7,7 @@ package webservice
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -117,8 +118,16 @@ func (s *Server) Handler() http.Handler {
 // Serve runs the HTTP server on addr until ctx ends; it is a manager
 // Runnable that every replica runs, leader or not.
 func (s *Server) Serve(ctx context.Context, addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return s.ServeListener(ctx, l)
+}
+
+// ServeListener serves on l until ctx ends, then shuts down gracefully.
+func (s *Server) ServeListener(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -127,7 +136,7 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 		MaxHeaderBytes:    16 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case err := <-errc:
 		return err
@@ -142,10 +151,18 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 type Runnable struct {
 	Server *Server
 	Addr   string
+	// Listener, when set, is served instead of listening on Addr (the
+	// demo listens first to learn its port).
+	Listener net.Listener
 }
 
 // Start serves until ctx ends.
-func (r Runnable) Start(ctx context.Context) error { return r.Server.Serve(ctx, r.Addr) }
+func (r Runnable) Start(ctx context.Context) error {
+	if r.Listener != nil {
+		return r.Server.ServeListener(ctx, r.Listener)
+	}
+	return r.Server.Serve(ctx, r.Addr)
+}
 
 // NeedLeaderElection is false: every replica answers devices.
 func (Runnable) NeedLeaderElection() bool { return false }

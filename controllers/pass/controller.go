@@ -59,7 +59,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(r.passesWithSameSerial), builder.WithPredicates(deleted())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("pass").
-		Complete(r)
+		Complete(shared.StopQuietly(r))
 }
 
 // scope is what one reconcile works on, filled phase by phase.

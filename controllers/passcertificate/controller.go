@@ -40,7 +40,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.certificatesOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passcertificate").
-		Complete(r)
+		Complete(shared.StopQuietly(r))
 }
 
 // certificatesOfSecret maps a Secret to the certificates that use it.

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,11 @@ func (s *Server) RootCAs() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(s.srv.Certificate())
 	return p
+}
+
+// CAPEM is the stand-in's certificate as PEM (a file for --apns-ca).
+func (s *Server) CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
 }
 
 // Close stops the stand-in.

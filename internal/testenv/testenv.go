@@ -3,22 +3,19 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/wallet-operator/wallet-operator/internal/localcluster"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )
 
@@ -27,8 +24,8 @@ type Env struct {
 	Config *rest.Config
 	// Client validates fields strictly, as kubectl does, so a misspelt field
 	// fails a test instead of being dropped.
-	Client client.Client
-	env    *envtest.Environment
+	Client  client.Client
+	cluster *localcluster.Cluster
 }
 
 // RepoRoot is the repository's top directory.
@@ -41,32 +38,24 @@ func RepoRoot() string {
 // config/crd/bases. The binaries come from KUBEBUILDER_ASSETS, or from
 // hack/setup-envtest.sh when that is unset (instant once built).
 func Start() (*Env, error) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		var err error
-		if assets, err = buildAssets(); err != nil {
-			return nil, err
-		}
-	}
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
-	}
-	cfg, err := env.Start()
+	assets, err := localcluster.Assets(RepoRoot())
 	if err != nil {
-		return nil, fmt.Errorf("start the test control plane from %s: %w", assets, err)
+		return nil, err
 	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	cluster, err := localcluster.Start(assets, filepath.Join(RepoRoot(), "config", "crd", "bases"))
 	if err != nil {
-		_ = env.Stop()
+		return nil, err
+	}
+	c, err := client.New(cluster.Config, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		_ = cluster.Stop()
 		return nil, fmt.Errorf("create client: %w", err)
 	}
-	return &Env{Config: cfg, Client: client.WithFieldValidation(c, metav1.FieldValidationStrict), env: env}, nil
+	return &Env{Config: cluster.Config, Client: client.WithFieldValidation(c, metav1.FieldValidationStrict), cluster: cluster}, nil
 }
 
 // Stop stops the control plane.
-func (e *Env) Stop() error { return e.env.Stop() }
+func (e *Env) Stop() error { return e.cluster.Stop() }
 
 // Main runs a package's tests against one control plane shared by them all.
 // Use from TestMain: os.Exit(testenv.Main(m, &env)). Each setup runs once
@@ -117,29 +106,13 @@ func (e *Env) Namespace(t testing.TB) string {
 // its path, for code under test that takes --kubeconfig.
 func (e *Env) Kubeconfig(t testing.TB, dir string) string {
 	t.Helper()
-	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: "test-admin", Groups: []string{"system:masters"}}, nil)
+	data, err := e.cluster.Kubeconfig("test-admin")
 	if err != nil {
-		t.Fatalf("add kubeconfig user: %v", err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		t.Fatalf("render kubeconfig: %v", err)
+		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatalf("write kubeconfig: %v", err)
 	}
 	return path
-}
-
-func buildAssets() (string, error) {
-	cmd := exec.Command(filepath.Join(RepoRoot(), "hack", "setup-envtest.sh"))
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("hack/setup-envtest.sh failed (it builds kube-apiserver and etcd for the tests): %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	return lines[len(lines)-1], nil
 }

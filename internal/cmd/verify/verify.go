@@ -25,20 +25,32 @@ var ErrInvalid = errors.New("the pass is invalid")
 func run(_ context.Context, args []string) error {
 	fs := cli.NewFlagSet("wallet-operator", "verify", os.Stderr)
 	roots := fs.String("roots", "", "PEM file of root certificates to check the signer's chain against (Apple's root, or the development root of a generated chain).")
-	// Accept the file before or after the flags.
-	var file string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		file, args = args[0], args[1:]
+	// Accept files before or after the flags.
+	var files []string
+	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		files, args = append(files, args[0]), args[1:]
 	}
 	if err := cli.Parse(fs, args, true); err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if file == "" || fs.NArg() > 0 {
-		return fmt.Errorf("%w: want one FILE.pkpass", cli.ErrUsage)
+	files = append(files, fs.Args()...)
+	if len(files) == 0 {
+		return fmt.Errorf("%w: want FILE.pkpass [FILE.pkpass ...]", cli.ErrUsage)
 	}
-	return Verify(os.Stdout, file, *roots)
+	var failed []string
+	for _, file := range files {
+		if err := Verify(os.Stdout, file, *roots); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				return err
+			}
+			fmt.Fprintln(os.Stdout, "INVALID", file)
+			failed = append(failed, file)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%w: %d of %d files", ErrInvalid, len(failed), len(files))
+	}
+	return nil
 }
 
 // Verify checks file and prints the outcome to w.

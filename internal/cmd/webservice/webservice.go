@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
-	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests).")
+	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
 	o.Webhooks = ws.DefaultWebhookOptions
 	fs.DurationVar(&o.Webhooks.Timeout, "webhook-timeout", o.Webhooks.Timeout, "A webhook must answer 2xx within this.")
@@ -123,16 +123,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	push := ws.PushOptions{APNsURL: o.APNsURL}
-	if o.APNsCA != "" {
-		pem, err := os.ReadFile(o.APNsCA)
-		if err != nil {
-			return err
-		}
-		push.RootCAs = x509.NewCertPool()
-		if !push.RootCAs.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("%w: --apns-ca %s holds no PEM certificate", cli.ErrUsage, o.APNsCA)
-		}
+	push, err := PushOptions(o.APNsURL, o.APNsCA)
+	if err != nil {
+		return err
 	}
 	server, err := Setup(ctx, mgr, ws.Options{
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
@@ -157,6 +150,23 @@ func Run(ctx context.Context, o Options) error {
 	}
 	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development)
 	return mgr.Start(ctx)
+}
+
+// PushOptions turns --apns-url and --apns-ca into push options: no URL
+// means pushes are logged, not sent.
+func PushOptions(apnsURL, apnsCA string) (ws.PushOptions, error) {
+	push := ws.PushOptions{APNsURL: apnsURL, LogOnly: apnsURL == ""}
+	if apnsCA != "" {
+		pem, err := os.ReadFile(apnsCA)
+		if err != nil {
+			return push, fmt.Errorf("read --apns-ca: %w", err)
+		}
+		push.RootCAs = x509.NewCertPool()
+		if !push.RootCAs.AppendCertsFromPEM(pem) {
+			return push, fmt.Errorf("%w: --apns-ca %s holds no PEM certificate", cli.ErrUsage, apnsCA)
+		}
+	}
+	return push, nil
 }
 
 // Setup adds the web service's indexes, registration counter and pusher

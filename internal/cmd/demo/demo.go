@@ -1,0 +1,377 @@
+// Package demo is the `wallet-operator demo` subcommand: a local control
+// plane, the samples applied, the manager and the web service in this
+// process, and the signed passes written to a directory.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers"
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
+	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	ws "github.com/wallet-operator/wallet-operator/webservice"
+)
+
+// Namespace is where the demo applies the samples.
+const Namespace = "default"
+
+// operatorNamespace holds the token key Secret, as in a cluster.
+const operatorNamespace = "wallet-operator-system"
+
+// Options are the demo's flags.
+type Options struct {
+	// Out receives kubeconfig, dev-root.pem and the passes.
+	Out string
+	// Listen is the web service's address; its URL is printed.
+	Listen string
+	// APNsURL and APNsCA send pushes to a gateway (a stand-in); without a
+	// URL pushes are logged.
+	APNsURL, APNsCA string
+	// ExitAfterReady stops once the passes are written.
+	ExitAfterReady bool
+	// Config is the repository's config directory (CRDs and samples).
+	Config string
+	// Assets holds kube-apiserver and etcd; found by localcluster.Assets
+	// when empty.
+	Assets string
+	// ReadyTimeout bounds the wait for the samples.
+	ReadyTimeout time.Duration
+	Zap          zap.Options
+	// Ready, when set, is called with the summary once everything is
+	// written (tests use it).
+	Ready func(Summary)
+}
+
+// Summary is what the demo made.
+type Summary struct {
+	WebServiceURL string
+	Kubeconfig    string
+	DevRoot       string
+	Passes        []PassFile
+	IssueLinks    map[string]string // template name → issue URL
+}
+
+// PassFile is one pass written to Out.
+type PassFile struct {
+	Name, File, DownloadURL string
+}
+
+// Command returns the `demo` subcommand.
+func Command() cli.Command {
+	return cli.Command{Name: "demo", Summary: "run everything on this machine: a local cluster, the samples, signed passes", Run: run}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := cli.NewFlagSet("wallet-operator", "demo", os.Stderr)
+	var o Options
+	fs.StringVar(&o.Out, "out", "demo-out", "Directory for kubeconfig, dev-root.pem and the signed passes.")
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "Address of the web service (devices, downloads, previews).")
+	fs.StringVar(&o.APNsURL, "apns-url", "", "APNs gateway (or a stand-in) to send pushes to; without it pushes are logged, not sent.")
+	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url.")
+	fs.BoolVar(&o.ExitAfterReady, "exit-after-ready", false, "Stop once the passes are written (for scripts).")
+	fs.StringVar(&o.Config, "config", "config", "The repository's config directory: CRDs from crd/bases, samples from samples.")
+	fs.StringVar(&o.Assets, "assets", "", "Directory of kube-apiserver and etcd. Default: $KUBEBUILDER_ASSETS, or built by hack/setup-envtest.sh.")
+	fs.DurationVar(&o.ReadyTimeout, "ready-timeout", 3*time.Minute, "How long to wait for the samples to become Ready.")
+	o.Zap.Development = true // console lines for people
+	o.Zap.BindFlags(fs)
+	if err := cli.Parse(fs, args, false); err != nil {
+		return err
+	}
+	return Run(ctx, o, os.Stdout)
+}
+
+// Run runs the demo, printing what it made to w, until ctx ends (or, with
+// ExitAfterReady, until the passes are written). The control plane's
+// processes are stopped before it returns.
+func Run(ctx context.Context, o Options, w io.Writer) (err error) {
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
+	log := ctrl.Log.WithName("demo")
+	crds, samples := filepath.Join(o.Config, "crd", "bases"), filepath.Join(o.Config, "samples")
+	if _, err := os.Stat(samples); err != nil {
+		return fmt.Errorf("no samples in %s: run the demo from the repository's top directory (make demo) or pass --config", samples)
+	}
+	push, err := wscmd.PushOptions(o.APNsURL, o.APNsCA)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return fmt.Errorf("create --out %s: %w", o.Out, err)
+	}
+	// Listen first: a busy port is reported before a cluster is started.
+	listener, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --listen)", o.Listen, err)
+	}
+	defer listener.Close()
+	url := "http://" + listener.Addr().String() + "/passes"
+
+	assets := o.Assets
+	if assets == "" {
+		if assets, err = localcluster.Assets("."); err != nil {
+			return err
+		}
+	}
+	log.Info("starting a local control plane (kube-apiserver and etcd)", "assets", assets)
+	cluster, err := localcluster.Start(assets, crds)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := cluster.Stop(); stopErr != nil && err == nil {
+			err = fmt.Errorf("stop the local control plane: %w", stopErr)
+		}
+	}()
+	summary := Summary{WebServiceURL: url, Kubeconfig: filepath.Join(o.Out, "kubeconfig"), DevRoot: filepath.Join(o.Out, "dev-root.pem")}
+	kubeconfig, err := cluster.Kubeconfig("demo-admin")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(summary.Kubeconfig, kubeconfig, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", summary.Kubeconfig, err)
+	}
+
+	c, err := client.New(cluster.Config, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s: %w", operatorNamespace, err)
+	}
+	key, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key")
+	if err != nil {
+		return err
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done, err := startManager(runCtx, cluster, listener, url, key, push)
+	if err != nil {
+		return err
+	}
+	defer func() { stop(); <-done }() // the manager ends before the control plane
+
+	if err := apply(ctx, c, samples); err != nil {
+		return err
+	}
+	log.Info("samples applied; waiting until every one is Ready", "namespace", Namespace)
+	if err := waitReady(ctx, c, o.ReadyTimeout); err != nil {
+		return err
+	}
+	if err := writeOutputs(ctx, c, o.Out, &summary); err != nil {
+		return err
+	}
+	printSummary(w, summary, o.ExitAfterReady, push.LogOnly)
+	if o.Ready != nil {
+		o.Ready(summary)
+	}
+	if o.ExitAfterReady {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(w, "Stopping: the web service, the controllers, kube-apiserver and etcd.")
+	case <-done:
+		return errors.New("the manager stopped; see the log above")
+	}
+	return nil
+}
+
+// startManager runs the controllers and the web service in one manager,
+// as the two Deployments do in a cluster. done closes when it has stopped.
+func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url string, key tokens.Key, push ws.PushOptions) (<-chan struct{}, error) {
+	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
+		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: ws.Uncached()}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		Pass: pass.Options{WebServiceURL: url, Development: true, Tokens: key}, PassWorkers: 2, TemplateWorkers: 2, CertificateWorkers: 1,
+	}); err != nil {
+		return nil, fmt.Errorf("set up controllers: %w", err)
+	}
+	server, err := wscmd.Setup(ctx, mgr, ws.Options{WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions}, push)
+	if err != nil {
+		return nil, fmt.Errorf("set up the web service: %w", err)
+	}
+	if err := mgr.Add(ws.Runnable{Server: server, Listener: listener}); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			ctrl.Log.WithName("demo").Error(err, "manager stopped")
+		}
+	}()
+	return done, nil
+}
+
+// apply creates the kustomization in dir in the demo namespace.
+func apply(ctx context.Context, c client.Client, dir string) error {
+	objs, err := manifests.ReadKustomization(dir)
+	if err != nil {
+		return fmt.Errorf("read samples %s: %w", dir, err)
+	}
+	for _, obj := range objs {
+		obj.SetNamespace(Namespace)
+		if err := c.Create(ctx, obj); err != nil {
+			return fmt.Errorf("apply %s %s: %w", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// waitReady waits until every certificate, template and pass is Ready for
+// its generation; on timeout it names those that are not, with reasons.
+func waitReady(ctx context.Context, c client.Client, timeout time.Duration) error {
+	var pending []string
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		var err error
+		pending, err = notReady(ctx, c)
+		return err == nil && len(pending) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("samples not Ready after %s: %s", timeout, strings.Join(pending, "; "))
+	}
+	return nil
+}
+
+func notReady(ctx context.Context, c client.Client) ([]string, error) {
+	var certs walletv1.PassCertificateList
+	var tpls walletv1.PassTemplateList
+	var passes walletv1.PassList
+	for _, l := range []client.ObjectList{&certs, &tpls, &passes} {
+		if err := c.List(ctx, l, client.InNamespace(Namespace)); err != nil {
+			return nil, err
+		}
+	}
+	var pending []string
+	check := func(kind, name string, conds []metav1.Condition, generation int64) {
+		if shared.IsReady(conds, generation) {
+			return
+		}
+		why := "no status yet"
+		if r := shared.ReadyCondition(conds); r != nil {
+			why = r.Reason + ": " + r.Message
+		}
+		pending = append(pending, fmt.Sprintf("%s %s (%s)", kind, name, why))
+	}
+	for _, x := range certs.Items {
+		check("PassCertificate", x.Name, x.Status.Conditions, x.Generation)
+	}
+	for _, x := range tpls.Items {
+		check("PassTemplate", x.Name, x.Status.Conditions, x.Generation)
+	}
+	for _, x := range passes.Items {
+		check("Pass", x.Name, x.Status.Conditions, x.Generation)
+	}
+	if len(passes.Items) == 0 {
+		pending = append(pending, "no passes yet")
+	}
+	return pending, nil
+}
+
+// writeOutputs writes every pass and the development root into out.
+func writeOutputs(ctx context.Context, c client.Client, out string, s *Summary) error {
+	var passes walletv1.PassList
+	if err := c.List(ctx, &passes, client.InNamespace(Namespace)); err != nil {
+		return err
+	}
+	for _, p := range passes.Items {
+		file := filepath.Join(out, Namespace+"-"+p.Name+".pkpass")
+		if _, err := fetch.Fetch(ctx, c, p.Namespace, p.Name, file); err != nil {
+			return fmt.Errorf("write pass %s: %w", p.Name, err)
+		}
+		s.Passes = append(s.Passes, PassFile{Name: p.Name, File: file, DownloadURL: p.Status.DownloadURL})
+	}
+	sort.Slice(s.Passes, func(i, j int) bool { return s.Passes[i].Name < s.Passes[j].Name })
+
+	var tpls walletv1.PassTemplateList
+	if err := c.List(ctx, &tpls, client.InNamespace(Namespace)); err != nil {
+		return err
+	}
+	s.IssueLinks = map[string]string{}
+	for _, t := range tpls.Items {
+		if t.Status.IssueURL != "" {
+			s.IssueLinks[t.Name] = t.Status.IssueURL
+		}
+	}
+
+	// The development root of every generated chain: what verify --roots
+	// and a development device need to trust the signatures.
+	var certs walletv1.PassCertificateList
+	if err := c.List(ctx, &certs, client.InNamespace(Namespace)); err != nil {
+		return err
+	}
+	var roots []byte
+	for _, cert := range certs.Items {
+		var secret corev1.Secret
+		if err := c.Get(ctx, client.ObjectKey{Namespace: Namespace, Name: cert.Spec.SecretRef.Name}, &secret); err != nil {
+			return fmt.Errorf("read Secret %s of certificate %s: %w", cert.Spec.SecretRef.Name, cert.Name, err)
+		}
+		roots = append(roots, secret.Data[walletv1.SecretKeyDevelopmentRoot]...)
+	}
+	if len(roots) == 0 {
+		return errors.New("no certificate has a development root: the samples must use spec.selfSigned")
+	}
+	return os.WriteFile(s.DevRoot, roots, 0o644)
+}
+
+func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
+	fmt.Fprintf(w, "\nwallet-operator demo: %d passes signed and Ready.\n\n", len(s.Passes))
+	fmt.Fprintf(w, "  Web service       %s\n", s.WebServiceURL)
+	fmt.Fprintf(w, "  Cluster           kubectl --kubeconfig %s get wallet\n", s.Kubeconfig)
+	fmt.Fprintf(w, "  Development root  %s (wallet-operator verify --roots %s FILE.pkpass)\n", s.DevRoot, s.DevRoot)
+	if logOnly {
+		fmt.Fprintln(w, "  Pushes            logged, not sent (pass --apns-url to send them)")
+	}
+	fmt.Fprintln(w, "\nPasses (a download link shows a preview in a browser, the pass on an iPhone):")
+	for _, p := range s.Passes {
+		fmt.Fprintf(w, "  %-24s %s\n  %-24s %s\n", p.Name, p.File, "", p.DownloadURL)
+	}
+	if len(s.IssueLinks) > 0 {
+		fmt.Fprintln(w, "\nIssue links (each visit creates a new pass):")
+		names := make([]string, 0, len(s.IssueLinks))
+		for n := range s.IssueLinks {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %-24s %s\n", n, s.IssueLinks[n])
+		}
+	}
+	if exiting {
+		fmt.Fprintln(w, "\n--exit-after-ready: stopping.")
+		return
+	}
+	fmt.Fprintf(w, "\nTry: kubectl --kubeconfig %s edit pass %s   (re-signs it; devices are told)\n", s.Kubeconfig, s.Passes[0].Name)
+	fmt.Fprintln(w, "Press Ctrl-C to stop; the local cluster goes with it.")
+}

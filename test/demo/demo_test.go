@@ -1,0 +1,270 @@
+// Package demo tests `wallet-operator demo` as a newcomer uses it: the
+// files it writes, the cluster its kubeconfig reaches, a device talking to
+// the printed URL seeing an edit, and a clean stop.
+package demo
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
+	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+)
+
+// syncBuffer is the demo's stdout, read while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestDemo(t *testing.T) {
+	root := testenv.RepoRoot()
+	assets, err := localcluster.Assets(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	apns := apnstest.Start()
+	defer apns.Close()
+	caFile := filepath.Join(t.TempDir(), "apns-ca.pem")
+	if err := os.WriteFile(caFile, apns.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan demo.Summary, 1)
+	var stdout syncBuffer
+	result := make(chan error, 1)
+	go func() {
+		result <- demo.Run(ctx, demo.Options{
+			Out: out, Listen: "127.0.0.1:0", Config: filepath.Join(root, "config"), Assets: assets,
+			APNsURL: apns.URL(), APNsCA: caFile, ReadyTimeout: 3 * time.Minute,
+			Ready: func(s demo.Summary) { ready <- s },
+		}, &stdout)
+	}()
+	var s demo.Summary
+	select {
+	case s = <-ready:
+	case err := <-result:
+		t.Fatalf("the demo ended before it was ready: %v", err)
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the demo was not ready within 5 minutes")
+	}
+
+	// What it printed: the URL, every pass's link and file, the kubectl hint.
+	printed := stdout.String()
+	for _, want := range []string{s.WebServiceURL, "kubectl --kubeconfig " + filepath.Join(out, "kubeconfig") + " get wallet", "Ctrl-C"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("the demo did not print %q:\n%s", want, printed)
+		}
+	}
+	if len(s.Passes) != 10 {
+		t.Fatalf("%d passes written, want the 10 samples", len(s.Passes))
+	}
+
+	// Every pass file is signed by a chain ending in dev-root.pem.
+	rootPEM, err := os.ReadFile(filepath.Join(out, "dev-root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(rootPEM) {
+		t.Fatal("dev-root.pem holds no certificate")
+	}
+	for _, p := range s.Passes {
+		if !strings.Contains(printed, p.DownloadURL) || !strings.Contains(printed, p.File) {
+			t.Errorf("pass %s: its file or download link is not printed", p.Name)
+		}
+		if want := filepath.Join(out, "default-"+p.Name+".pkpass"); p.File != want {
+			t.Errorf("pass %s written to %s, want %s", p.Name, p.File, want)
+		}
+		data, err := os.ReadFile(p.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := pkpass.Verify(data, roots); !r.OK() {
+			t.Errorf("%s does not verify against dev-root.pem: %v", p.File, r.Failures)
+		}
+	}
+
+	// The kubeconfig reaches the cluster, where everything is Ready.
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(out, "kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var passes walletv1.PassList
+	if err := c.List(ctx, &passes, client.InNamespace(demo.Namespace)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range passes.Items {
+		if !shared.IsReady(p.Status.Conditions, p.Generation) {
+			t.Errorf("pass %s is not Ready", p.Name)
+		}
+	}
+
+	// A device registers through the printed URL; an edit re-signs the pass,
+	// the device gets a push and then the new version.
+	tom := readPassJSON(t, filepath.Join(out, "default-member-tom.pkpass"))
+	base := s.WebServiceURL
+	auth := "ApplePass " + tom.AuthenticationToken
+	if code, body := call(t, "POST", base+"/v1/devices/demo-phone/registrations/"+tom.PassTypeIdentifier+"/"+tom.SerialNumber, auth, `{"pushToken":"demo-push-token"}`, nil); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	first := time.Now().UTC().Truncate(time.Second)
+	time.Sleep(1100 * time.Millisecond) // Last-Modified has seconds
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var p walletv1.Pass
+		if err := c.Get(ctx, client.ObjectKey{Namespace: demo.Namespace, Name: "member-tom"}, &p); err != nil {
+			return err
+		}
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Tom Berg", "since": "2025-09-15T00:00:00Z", "plan": "yearly"}`)}
+		return c.Update(ctx, &p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !pushedTo(apns, "demo-push-token") {
+		if time.Now().After(deadline) {
+			t.Fatal("the device got no push within a minute of the edit")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	code, body := call(t, "GET", base+"/v1/passes/"+tom.PassTypeIdentifier+"/"+tom.SerialNumber, auth, "",
+		http.Header{"If-Modified-Since": {first.Format(http.TimeFormat)}})
+	if code != 200 {
+		t.Fatalf("latest pass after the edit: %d, want 200", code)
+	}
+	if !bytes.Contains(passJSON(t, body), []byte("yearly")) {
+		t.Error("the pass the device fetched after the edit does not carry the new plan")
+	}
+
+	// Ctrl-C: the demo returns and the control plane is gone.
+	cancel()
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("the demo stopped with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the demo did not stop within a minute")
+	}
+	apiURL, _ := url.Parse(cfg.Host)
+	if conn, err := net.DialTimeout("tcp", apiURL.Host, time.Second); err == nil {
+		conn.Close()
+		t.Error("kube-apiserver still answers after the demo stopped")
+	}
+	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimSuffix(s.WebServiceURL, "/passes"), "http://"), time.Second); err == nil {
+		conn.Close()
+		t.Error("the web service still answers after the demo stopped")
+	}
+}
+
+type passFields struct {
+	AuthenticationToken string `json:"authenticationToken"`
+	PassTypeIdentifier  string `json:"passTypeIdentifier"`
+	SerialNumber        string `json:"serialNumber"`
+}
+
+func readPassJSON(t *testing.T, file string) passFields {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f passFields
+	if err := json.Unmarshal(passJSON(t, data), &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func passJSON(t *testing.T, pkpassData []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(pkpassData), int64(len(pkpassData)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("pass.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func call(t *testing.T, method, url, auth, body string, header http.Header) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", auth)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func pushedTo(apns *apnstest.Server, token string) bool {
+	for _, p := range apns.Pushes() {
+		if p.Token == token {
+			return true
+		}
+	}
+	return false
+}
