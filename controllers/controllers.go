@@ -18,6 +18,9 @@ import (
 // and cover only what the controllers read and own.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates;passtemplates;passes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/status;passtemplates/status;passes/status,verbs=get;update;patch
+// Owner references with blockOwnerDeletion need update on finalizers where
+// OwnerReferencesPermissionEnforcement is on.
+// +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/finalizers;passtemplates/finalizers;passes/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch

@@ -4,19 +4,34 @@ package deploy
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 )
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 
 func render(t *testing.T, dir string) []*unstructured.Unstructured {
 	t.Helper()
@@ -41,16 +56,10 @@ func render(t *testing.T, dir string) []*unstructured.Unstructured {
 	return objs
 }
 
-// `kubectl apply -k config/default` works: every rendered object passes the
-// API server's validation (server-side apply, dry run).
+// `kubectl apply --server-side -k config/default` works: every rendered
+// object passes the API server's validation (server-side apply, dry run).
 func TestDefaultInstallAppliesServerSide(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
 	ctx := context.Background()
-
 	objs := render(t, "config/default")
 	var kinds []string
 	for _, obj := range objs {
@@ -58,43 +67,287 @@ func TestDefaultInstallAppliesServerSide(t *testing.T) {
 		if obj.GetKind() == "Namespace" {
 			// A dry-run namespace would not exist for the objects inside it.
 			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
-			if err := env.Client.Create(ctx, ns); err != nil {
+			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if ns := obj.GetNamespace(); obj.GetKind() != "CustomResourceDefinition" && obj.GetKind() != "ClusterRole" && obj.GetKind() != "ClusterRoleBinding" && ns != "wallet-operator-system" {
+		if ns := obj.GetNamespace(); !clusterScoped[obj.GetKind()] && ns != "wallet-operator-system" {
 			t.Errorf("%s %s is in namespace %q, want wallet-operator-system", obj.GetKind(), obj.GetName(), ns)
 		}
 		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
 			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
 		}
 	}
-	for _, want := range []string{"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "Deployment", "Service"} {
+	for _, want := range []string{"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "Ingress"} {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("config/default renders no %s (kinds: %v)", want, kinds)
 		}
 	}
+	if slices.Contains(kinds, "ConfigMap") {
+		t.Error("the host parameter (a local-config ConfigMap) is in the output")
+	}
 }
 
-// The manager Deployment runs the manager subcommand with leader election,
-// as a non-root user on a read-only root filesystem.
-func TestManagerDeploymentIsHardened(t *testing.T) {
-	for _, obj := range render(t, "config/default") {
-		if obj.GetKind() != "Deployment" {
-			continue
-		}
-		containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
-		c := containers[0].(map[string]any)
-		args, _, _ := unstructured.NestedStringSlice(c, "args")
-		if len(args) == 0 || args[0] != "manager" || !slices.Contains(args, "--leader-elect") {
-			t.Errorf("manager args = %v, want the manager subcommand with --leader-elect", args)
-		}
-		nonRoot, _, _ := unstructured.NestedBool(obj.Object, "spec", "template", "spec", "securityContext", "runAsNonRoot")
-		readOnly, _, _ := unstructured.NestedBool(c, "securityContext", "readOnlyRootFilesystem")
-		escalation, found, _ := unstructured.NestedBool(c, "securityContext", "allowPrivilegeEscalation")
-		if !nonRoot || !readOnly || !found || escalation {
-			t.Errorf("manager pod: runAsNonRoot=%v readOnlyRootFilesystem=%v allowPrivilegeEscalation=%v", nonRoot, readOnly, escalation)
+var clusterScoped = map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}
+
+// find returns the rendered object of kind and name.
+func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	for _, obj := range objs {
+		if obj.GetKind() == kind && obj.GetName() == name {
+			return obj
 		}
 	}
+	t.Fatalf("no %s %s rendered", kind, name)
+	return nil
+}
+
+// Both Deployments run their subcommand of the one image as a non-root
+// user on a read-only root filesystem, with probes and resource requests;
+// the web service runs two replicas kept up by a PodDisruptionBudget.
+func TestDeploymentsAreHardened(t *testing.T) {
+	objs := render(t, "config/default")
+	for name, subcommand := range map[string]string{"wallet-operator-manager": "manager", "wallet-operator-webservice": "webservice"} {
+		var d appsv1.Deployment
+		fromUnstructured(t, find(t, objs, "Deployment", name), &d)
+		pod := d.Spec.Template.Spec
+		c := pod.Containers[0]
+		if len(c.Args) == 0 || c.Args[0] != subcommand || !slices.Contains(c.Args, "--leader-elect") || !slices.Contains(c.Args, "--webservice-url=$(WEBSERVICE_URL)") {
+			t.Errorf("%s args = %v, want the %s subcommand with --leader-elect and the web service URL", name, c.Args, subcommand)
+		}
+		if c.Image != "wallet-operator:latest" {
+			t.Errorf("%s image = %s", name, c.Image)
+		}
+		sc := c.SecurityContext
+		if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot ||
+			sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+			sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+			sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
+			t.Errorf("%s is not locked down: pod %+v, container %+v", name, pod.SecurityContext, sc)
+		}
+		if c.LivenessProbe == nil || c.ReadinessProbe == nil {
+			t.Errorf("%s has no liveness or readiness probe", name)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s resources = %+v, want CPU and memory requests and a memory limit", name, c.Resources)
+		}
+		if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" }) {
+			t.Errorf("%s exposes no metrics port", name)
+		}
+	}
+
+	var ws appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-webservice"), &ws)
+	if ws.Spec.Replicas == nil || *ws.Spec.Replicas != 2 {
+		t.Errorf("web service replicas = %v, want 2", ws.Spec.Replicas)
+	}
+	var pdb policyv1.PodDisruptionBudget
+	fromUnstructured(t, find(t, objs, "PodDisruptionBudget", "wallet-operator-webservice"), &pdb)
+	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 ||
+		!labels.SelectorFromSet(pdb.Spec.Selector.MatchLabels).Matches(labels.Set(ws.Spec.Template.Labels)) {
+		t.Errorf("the PodDisruptionBudget does not keep a web service pod: %+v", pdb.Spec)
+	}
+	var svc corev1.Service
+	fromUnstructured(t, find(t, objs, "Service", "wallet-operator-webservice"), &svc)
+	if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(ws.Spec.Template.Labels)) {
+		t.Error("the web service Service does not select its pods")
+	}
+}
+
+// The host parameter reaches the Ingress (rule and TLS) and the URL both
+// components use; an overlay changes it, the image, and adds monitoring.
+func TestHostParameterAndOverlay(t *testing.T) {
+	for dir, host := range map[string]string{"config/default": "passes.example.com", "config/example-overlay": "wallet.acme.test"} {
+		objs := render(t, dir)
+		var ing networkingv1.Ingress
+		fromUnstructured(t, find(t, objs, "Ingress", "wallet-operator-webservice"), &ing)
+		if ing.Spec.Rules[0].Host != host || len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].Hosts[0] != host || ing.Spec.TLS[0].SecretName == "" {
+			t.Errorf("%s: Ingress rules %+v tls %+v, want host %s with TLS", dir, ing.Spec.Rules, ing.Spec.TLS, host)
+		}
+		for _, name := range []string{"wallet-operator-manager", "wallet-operator-webservice"} {
+			var d appsv1.Deployment
+			fromUnstructured(t, find(t, objs, "Deployment", name), &d)
+			env := d.Spec.Template.Spec.Containers[0].Env
+			i := slices.IndexFunc(env, func(e corev1.EnvVar) bool { return e.Name == "WEBSERVICE_URL" })
+			if want := "https://" + host + "/passes"; i < 0 || env[i].Value != want {
+				t.Errorf("%s: %s WEBSERVICE_URL = %v, want %s", dir, name, env, want)
+			}
+		}
+	}
+	objs := render(t, "config/example-overlay")
+	var d appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-webservice"), &d)
+	if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.example.com/platform/wallet-operator:v0.1.0" {
+		t.Errorf("overlay image = %s", img)
+	}
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule"} {
+		for _, obj := range objs {
+			if obj.GetKind() == kind && obj.GetNamespace() != "wallet-operator-system" {
+				t.Errorf("%s %s in namespace %q", kind, obj.GetName(), obj.GetNamespace())
+			}
+		}
+	}
+	find(t, objs, "ServiceMonitor", "wallet-operator-manager")
+	find(t, objs, "ServiceMonitor", "wallet-operator-webservice")
+}
+
+// Every metric the alerts use is one the binaries export, so a renamed
+// metric cannot silence an alert.
+func TestAlertsUseExportedMetrics(t *testing.T) {
+	rule := find(t, render(t, "config/example-overlay"), "PrometheusRule", "wallet-operator")
+	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
+	exported := exportedMetrics(t)
+	alerts := 0
+	for _, g := range groups {
+		rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+		for _, r := range rules {
+			expr, _, _ := unstructured.NestedString(r.(map[string]any), "expr")
+			alert, _, _ := unstructured.NestedString(r.(map[string]any), "alert")
+			alerts++
+			names := metricName.FindAllString(expr, -1)
+			if len(names) == 0 {
+				t.Errorf("alert %s uses no wallet metric: %s", alert, expr)
+			}
+			for _, n := range names {
+				if !exported[n] {
+					t.Errorf("alert %s uses %s, which no binary exports", alert, n)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"wallet_operator_certificate_expiration_timestamp_seconds", "wallet_webservice_pushes_total"} {
+		if !strings.Contains(fmt.Sprint(groups), want) {
+			t.Errorf("no alert on %s", want)
+		}
+	}
+	if alerts < 4 {
+		t.Errorf("%d alerts", alerts)
+	}
+}
+
+var metricName = regexp.MustCompile(`wallet_[a-z_]+`)
+
+// exportedMetrics are the metric names declared in the Go sources.
+func exportedMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	declared := regexp.MustCompile(`(?:Name:\s*|NewDesc\()"(wallet_[a-z_]+)"`)
+	names := map[string]bool{}
+	root := testenv.RepoRoot()
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		for _, m := range declared.FindAllStringSubmatch(string(data), -1) {
+			names[m[1]] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func fromUnstructured(t *testing.T, obj *unstructured.Unstructured, into any) {
+	t.Helper()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each component's service account may do what it needs and nothing
+// more: the rendered RBAC is applied to the API server and asked, as
+// `kubectl auth can-i --as system:serviceaccount:...` asks.
+func TestRBACIsLeastPrivilege(t *testing.T) {
+	ctx := context.Background()
+	for _, obj := range render(t, "config/default") {
+		switch obj.GetKind() {
+		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership); err != nil {
+				t.Fatalf("apply %s %s: %v", obj.GetKind(), obj.GetName(), err)
+			}
+		}
+	}
+	const (
+		ns    = "wallet-operator-system"
+		team  = "team-a"
+		group = "passes.wallet-operator.io"
+	)
+	type can struct {
+		verb, group, resource, namespace string
+		allowed                          bool
+	}
+	cases := map[string][]can{
+		"wallet-operator-webservice": {
+			{"get", "", "secrets", team, true}, // by name: the APNs certificate, webhook keys
+			{"list", "", "secrets", team, false},
+			{"watch", "", "secrets", team, false},
+			{"update", "", "secrets", team, false},
+			{"create", "", "secrets", team, false},
+			{"delete", "", "secrets", team, false},
+			{"create", group, "passtemplates", team, false},
+			{"update", group, "passtemplates", team, false},
+			{"delete", group, "passtemplates", team, false},
+			{"create", group, "passcertificates", team, false},
+			{"update", group, "passcertificates", team, false},
+			{"create", group, "passes", team, true}, // issue links
+			{"update", group, "passes", team, false},
+			{"delete", group, "passes", team, false},
+			{"patch", group, "passes/status", team, true},
+			{"create", group, "deviceregistrations", team, true},
+			{"delete", group, "deviceregistrations", team, true},
+			{"get", "", "configmaps", team, true},
+			{"create", "", "configmaps", team, false},
+			{"update", "", "configmaps", team, false},
+			{"update", "coordination.k8s.io", "leases", ns, true},
+			{"update", "coordination.k8s.io", "leases", team, false},
+			{"create", "", "pods", team, false},
+		},
+		"wallet-operator-manager": {
+			{"create", "", "configmaps", team, true},
+			{"delete", "", "configmaps", team, true}, // its unused shared bundles
+			{"create", "", "secrets", team, true},    // a generated development chain, the token key
+			{"update", "", "secrets", team, false},   // never overwrites one
+			{"delete", "", "secrets", team, false},
+			{"create", group, "passes", team, false},
+			{"update", group, "passes", team, false},
+			{"delete", group, "passes", team, false},
+			{"update", group, "passtemplates", team, false},
+			{"patch", group, "passes/status", team, true},
+			{"update", group, "passes/finalizers", team, true},
+			{"get", group, "deviceregistrations", team, false},
+			{"delete", group, "deviceregistrations", team, false},
+			{"update", "coordination.k8s.io", "leases", ns, true},
+			{"update", "coordination.k8s.io", "leases", team, false},
+			{"create", "", "pods", team, false},
+		},
+		// Nobody: proves the API server authorizes with RBAC at all.
+		"nobody": {
+			{"get", "", "secrets", team, false},
+		},
+	}
+	for sa, checks := range cases {
+		for _, c := range checks {
+			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User:               "system:serviceaccount:" + ns + ":" + sa,
+				Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: c.verb, Group: c.group, Resource: strings.Split(c.resource, "/")[0], Subresource: subresource(c.resource), Namespace: c.namespace},
+			}}
+			if err := env.Client.Create(ctx, sar); err != nil {
+				t.Fatal(err)
+			}
+			if sar.Status.Allowed != c.allowed {
+				t.Errorf("%s can %s %s in %s: %v, want %v", sa, c.verb, c.resource, c.namespace, sar.Status.Allowed, c.allowed)
+			}
+		}
+	}
+}
+
+func subresource(resource string) string {
+	if _, sub, ok := strings.Cut(resource, "/"); ok {
+		return sub
+	}
+	return ""
 }
