@@ -8,6 +8,7 @@ require (
 	github.com/prometheus/client_golang v1.23.2
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sideshow/apns2 v0.25.0
+	github.com/yuin/gopher-lua v1.1.2
 	go.mozilla.org/pkcs7 v0.10.0
 	go.uber.org/zap v1.27.1
 	golang.org/x/net v0.53.0

@@ -351,3 +351,22 @@ func subresource(resource string) string {
 	}
 	return ""
 }
+
+// config/argocd merges the health script into an Argo CD installation's
+// argocd-cm under the keys Argo CD reads, keeping what was there.
+func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "argocd", "health.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := find(t, render(t, "test/deploy/testdata/argocd"), "ConfigMap", "argocd-cm")
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	for _, kind := range []string{"PassCertificate", "PassTemplate", "Pass"} {
+		if got := data["resource.customizations.health.passes.wallet-operator.io_"+kind]; got != string(script) {
+			t.Errorf("argocd-cm has no health check for %s (or not health.lua)", kind)
+		}
+	}
+	if data["url"] != "https://argocd.example.com" {
+		t.Error("the merge lost argocd-cm's own settings")
+	}
+}
