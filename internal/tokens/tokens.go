@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,6 +53,10 @@ func Equal(presented, expected string) bool {
 	return hmac.Equal([]byte(presented), []byte(expected))
 }
 
+// ErrMayNotCreate: the key Secret is missing and the caller (the web
+// service) may not create it; the manager will.
+var ErrMayNotCreate = errors.New("this component may not create it")
+
 // Ensure returns the key held in the Secret namespace/name, creating the
 // Secret with a new random key when it does not exist. Replicas racing to
 // create it all end up with the one that won.
@@ -82,7 +87,7 @@ func Ensure(ctx context.Context, c client.Client, namespace, name string) (Key, 
 			return key, nil
 		}
 		if apierrors.IsForbidden(err) {
-			return nil, fmt.Errorf("token key Secret %s/%s does not exist and this component may not create it: start the manager with --webservice-url, which creates it", namespace, name)
+			return nil, fmt.Errorf("token key Secret %s/%s does not exist and %w: start the manager with --webservice-url, which creates it", namespace, name, ErrMayNotCreate)
 		}
 		if !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("create token key Secret %s/%s: %w", namespace, name, err)

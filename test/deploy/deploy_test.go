@@ -262,14 +262,7 @@ func fromUnstructured(t *testing.T, obj *unstructured.Unstructured, into any) {
 // `kubectl auth can-i --as system:serviceaccount:...` asks.
 func TestRBACIsLeastPrivilege(t *testing.T) {
 	ctx := context.Background()
-	for _, obj := range render(t, "config/default") {
-		switch obj.GetKind() {
-		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership); err != nil {
-				t.Fatalf("apply %s %s: %v", obj.GetKind(), obj.GetName(), err)
-			}
-		}
-	}
+	applyRBAC(t)
 	const (
 		ns    = "wallet-operator-system"
 		team  = "team-a"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/sideshow/apns2"
 	"k8s.io/client-go/tools/clientcmd"
@@ -107,7 +108,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	key, err := tokens.Ensure(ctx, direct, o.OperatorNamespace, o.TokenKeySecret)
+	key, err := waitForKey(ctx, direct, o.OperatorNamespace, o.TokenKeySecret)
 	if err != nil {
 		return err
 	}
@@ -150,6 +151,27 @@ func Run(ctx context.Context, o Options) error {
 	}
 	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development)
 	return mgr.Start(ctx)
+}
+
+// waitForKey reads the token key Secret. When the web service starts
+// before the manager has created it, it waits a minute for it rather than
+// crash-looping.
+func waitForKey(ctx context.Context, c client.Client, namespace, name string) (tokens.Key, error) {
+	deadline := time.Now().Add(time.Minute)
+	for logged := false; ; logged = true {
+		key, err := tokens.Ensure(ctx, c, namespace, name)
+		if !errors.Is(err, tokens.ErrMayNotCreate) || time.Now().After(deadline) {
+			return key, err
+		}
+		if !logged {
+			ctrl.Log.WithName("webservice").Info("waiting for the manager to create the token key Secret", "namespace", namespace, "name", name)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // PushOptions turns --apns-url and --apns-ca into push options: no URL

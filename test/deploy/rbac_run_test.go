@@ -1,0 +1,194 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
+	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	ws "github.com/wallet-operator/wallet-operator/webservice"
+)
+
+const operatorNS = "wallet-operator-system"
+
+// applyRBAC applies the rendered namespace, service accounts and roles.
+func applyRBAC(t *testing.T) {
+	t.Helper()
+	for _, obj := range render(t, "config/default") {
+		switch obj.GetKind() {
+		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := env.Client.Patch(context.Background(), obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership); err != nil {
+				t.Fatalf("apply %s %s: %v", obj.GetKind(), obj.GetName(), err)
+			}
+		}
+	}
+}
+
+// kubeconfigAs writes a kubeconfig that acts as a component's service
+// account, as its pod would.
+func kubeconfigAs(t *testing.T, serviceAccount string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := env.Kubeconfig(t, dir)
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, auth := range cfg.AuthInfos {
+		auth.Impersonate = "system:serviceaccount:" + operatorNS + ":" + serviceAccount
+		auth.ImpersonateGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + operatorNS, "system:authenticated"}
+	}
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The manager and the web service do their work with nothing but the
+// permissions config/default grants them: the web service waits for the
+// token key the manager creates, the samples become Ready, a download is
+// served and a device registers.
+func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
+	applyRBAC(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	url := "http://" + addr + "/passes"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	webDone, mgrDone := make(chan error, 1), make(chan error, 1)
+	defer func() { cancel(); <-webDone; <-mgrDone }()
+
+	// The web service first: it may not create the token key, so it waits.
+	go func() {
+		webDone <- wscmd.Run(ctx, wscmd.Options{
+			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"), WebServiceURL: url, Development: true,
+			MetricsBindAddress: "0", HealthProbeBindAddress: "0", LeaderElect: true, LeaderElectionNS: operatorNS,
+			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", RequestsPerSecond: 100, Burst: 100,
+			Webhooks: ws.DefaultWebhookOptions,
+		})
+	}()
+	time.Sleep(3 * time.Second)
+	select {
+	case err := <-webDone:
+		t.Fatalf("the web service gave up before the manager created the token key: %v", err)
+	default:
+	}
+	go func() {
+		mgrDone <- manager.Run(ctx, manager.Options{
+			Kubeconfig: kubeconfigAs(t, "wallet-operator-manager"), MetricsBindAddress: "0", HealthProbeBindAddress: "0",
+			LeaderElect: true, LeaderElectionNamespace: operatorNS, WebServiceURL: url, Development: true,
+			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", QPS: 100, Burst: 200, PassWorkers: 2, TemplateWorkers: 1,
+		})
+	}()
+
+	ns := applySamples(t)
+	var passes walletv1.PassList
+	eventually(t, 2*time.Minute, "every sample pass Ready under the manager's RBAC", func() (bool, string) {
+		select {
+		case err := <-mgrDone:
+			t.Fatalf("the manager stopped: %v", err)
+		case err := <-webDone:
+			t.Fatalf("the web service stopped: %v", err)
+		default:
+		}
+		if err := env.Client.List(ctx, &passes, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		for _, p := range passes.Items {
+			if !shared.IsReady(p.Status.Conditions, p.Generation) {
+				return false, p.Name + " not Ready"
+			}
+		}
+		return len(passes.Items) == 10, fmt.Sprintf("%d passes", len(passes.Items))
+	})
+
+	p := passes.Items[0]
+	eventually(t, time.Minute, "a download served under the web service's RBAC", func() (bool, string) {
+		resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && resp.Header.Get("Content-Type") == "application/vnd.apple.pkpass", fmt.Sprint(resp.StatusCode, " ", string(body))
+	})
+
+	var s corev1.Secret
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: operatorNS, Name: "wallet-operator-token-key"}, &s); err != nil {
+		t.Fatal(err)
+	}
+	key := tokens.Key(s.Data[tokens.SecretKey])
+	pt := p.Status.PassTypeIdentifier
+	req, _ := http.NewRequest("POST", url+"/v1/devices/rbac-phone/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"rbac-token"}`))
+	req.Header.Set("Authorization", "ApplePass "+key.Authentication(pt, p.Spec.SerialNumber))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("device registration under the web service's RBAC: %d", resp.StatusCode)
+	}
+	eventually(t, time.Minute, "registeredDevices counted by the elected web service", func() (bool, string) {
+		var got walletv1.Pass
+		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(&p), &got)
+		return got.Status.RegisteredDevices == 1, fmt.Sprint(got.Status.RegisteredDevices)
+	})
+}
+
+// applySamples creates config/samples in a new namespace.
+func applySamples(t *testing.T) string {
+	t.Helper()
+	ns := env.Namespace(t)
+	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		obj.SetNamespace(ns)
+		if obj.GetKind() == "PassCertificate" {
+			_ = unstructured.SetNestedField(obj.Object, "pass.io.wallet-operator."+ns, "spec", "selfSigned", "passTypeIdentifier")
+		}
+		if err := env.Client.Create(context.Background(), obj); err != nil {
+			t.Fatalf("create %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	return ns
+}
+
+func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s; last: %s", limit, what, last)
+}
