@@ -28,7 +28,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
-	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
@@ -94,22 +93,7 @@ func zapLevel() zapcore.Level {
 // identifier of its own so serial numbers do not clash across tests.
 func applySamples(t *testing.T) (string, []*unstructured.Unstructured) {
 	t.Helper()
-	ns := env.Namespace(t)
-	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, obj := range objs {
-		obj.SetNamespace(ns)
-		if obj.GetKind() == "PassCertificate" {
-			if err := unstructured.SetNestedField(obj.Object, "pass.io.wallet-operator."+ns, "spec", "selfSigned", "passTypeIdentifier"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := c.Create(context.Background(), obj); err != nil {
-			t.Fatalf("create %s %s: %v", obj.GetKind(), obj.GetName(), err)
-		}
-	}
+	ns, _, objs := env.ApplySamples(t)
 	return ns, objs
 }
 

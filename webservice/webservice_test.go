@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +16,6 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -29,7 +27,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
-	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
@@ -103,21 +100,7 @@ func start(e *testenv.Env) (func(), error) {
 // and waits until every pass is Ready.
 func samples(t *testing.T) (ns, passType string) {
 	t.Helper()
-	ns = env.Namespace(t)
-	passType = "pass.io.wallet-operator." + ns
-	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, obj := range objs {
-		obj.SetNamespace(ns)
-		if obj.GetKind() == "PassCertificate" {
-			_ = unstructured.SetNestedField(obj.Object, passType, "spec", "selfSigned", "passTypeIdentifier")
-		}
-		if err := c.Create(context.Background(), obj); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ns, passType, _ = env.ApplySamples(t)
 	eventually(t, "samples Ready", func() (bool, string) {
 		var list walletv1.PassList
 		if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {

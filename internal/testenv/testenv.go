@@ -12,10 +12,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )
 
@@ -115,4 +117,29 @@ func (e *Env) Kubeconfig(t testing.TB, dir string) string {
 		t.Fatalf("write kubeconfig: %v", err)
 	}
 	return path
+}
+
+// ApplySamples creates config/samples in a new namespace of its own, with
+// a pass type identifier of its own (serial numbers are unique per pass
+// type), and returns the namespace, the pass type and the objects created.
+func (e *Env) ApplySamples(t testing.TB) (ns, passType string, objs []*unstructured.Unstructured) {
+	t.Helper()
+	ns = e.Namespace(t)
+	passType = "pass.io.wallet-operator." + ns
+	objs, err := manifests.ReadKustomization(filepath.Join(RepoRoot(), "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		obj.SetNamespace(ns)
+		if obj.GetKind() == "PassCertificate" {
+			if err := unstructured.SetNestedField(obj.Object, passType, "spec", "selfSigned", "passTypeIdentifier"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Client.Create(context.Background(), obj); err != nil {
+			t.Fatalf("create %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	return ns, passType, objs
 }

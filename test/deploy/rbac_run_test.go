@@ -6,13 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,8 +18,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
-	"github.com/wallet-operator/wallet-operator/internal/manifests"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 )
@@ -102,7 +98,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		})
 	}()
 
-	ns := applySamples(t)
+	ns, _, _ := env.ApplySamples(t)
 	var passes walletv1.PassList
 	eventually(t, 2*time.Minute, "every sample pass Ready under the manager's RBAC", func() (bool, string) {
 		select {
@@ -156,26 +152,6 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(&p), &got)
 		return got.Status.RegisteredDevices == 1, fmt.Sprint(got.Status.RegisteredDevices)
 	})
-}
-
-// applySamples creates config/samples in a new namespace.
-func applySamples(t *testing.T) string {
-	t.Helper()
-	ns := env.Namespace(t)
-	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, obj := range objs {
-		obj.SetNamespace(ns)
-		if obj.GetKind() == "PassCertificate" {
-			_ = unstructured.SetNestedField(obj.Object, "pass.io.wallet-operator."+ns, "spec", "selfSigned", "passTypeIdentifier")
-		}
-		if err := env.Client.Create(context.Background(), obj); err != nil {
-			t.Fatalf("create %s %s: %v", obj.GetKind(), obj.GetName(), err)
-		}
-	}
-	return ns
 }
 
 func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
