@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 )
 
@@ -50,6 +52,9 @@ type Options struct {
 	Out string
 	// Listen is the web service's address; its URL is printed.
 	Listen string
+	// URL is the web service URL written into passes; derived from Listen
+	// when empty.
+	URL string
 	// APNsURL and APNsCA send pushes to a gateway (a stand-in); without a
 	// URL pushes are logged.
 	APNsURL, APNsCA string
@@ -92,6 +97,7 @@ func run(ctx context.Context, args []string) error {
 	var o Options
 	fs.StringVar(&o.Out, "out", "demo-out", "Directory for kubeconfig, dev-root.pem and the signed passes.")
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "Address of the web service (devices, downloads, previews).")
+	fs.StringVar(&o.URL, "webservice-url", "", "URL devices reach the web service at (e.g. http://192.168.1.20:8080/passes for a phone on your network). Default: from --listen.")
 	fs.StringVar(&o.APNsURL, "apns-url", "", "APNs gateway (or a stand-in) to send pushes to; without it pushes are logged, not sent.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url.")
 	fs.BoolVar(&o.ExitAfterReady, "exit-after-ready", false, "Stop once the passes are written (for scripts).")
@@ -129,7 +135,12 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 		return fmt.Errorf("listen on %s: %w (choose another with --listen)", o.Listen, err)
 	}
 	defer listener.Close()
-	url := "http://" + listener.Addr().String() + "/passes"
+	url := o.URL
+	if url == "" {
+		url = webServiceURL(listener.Addr().(*net.TCPAddr))
+	} else if err := weburl.Check(url, true); err != nil {
+		return fmt.Errorf("%w: --webservice-url: %v", cli.ErrUsage, err)
+	}
 
 	assets := o.Assets
 	if assets == "" {
@@ -181,6 +192,9 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	}
 	log.Info("samples applied; waiting until every one is Ready", "namespace", Namespace)
 	if err := waitReady(ctx, c, o.ReadyTimeout); err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while starting
+		}
 		return err
 	}
 	if err := writeOutputs(ctx, c, o.Out, &summary); err != nil {
@@ -200,6 +214,24 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 		return errors.New("the manager stopped; see the log above")
 	}
 	return nil
+}
+
+// webServiceURL is the URL of a listening address: on all interfaces, the
+// first address a phone on the same network could reach.
+func webServiceURL(addr *net.TCPAddr) string {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			for _, a := range addrs {
+				if ip, ok := a.(*net.IPNet); ok && !ip.IP.IsLoopback() && ip.IP.To4() != nil {
+					host = ip.IP.String()
+					break
+				}
+			}
+		}
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/passes"
 }
 
 // startManager runs the controllers and the web service in one manager,
