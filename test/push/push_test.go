@@ -378,3 +378,23 @@ func TestPushLoad(t *testing.T) {
 	fmt.Printf("push-load: %d passes; change-to-push (signed to pushed) p50 %s p99 %s; template edit to push p50 %s p99 %s\n",
 		len(fromSign), pct(fromSign, 0.5), pct(fromSign, 0.99), pct(fromEdit, 0.5), pct(fromEdit, 0.99))
 }
+
+// Without a gateway (the demo without --apns-url) pushes are logged and
+// recorded, never sent.
+func TestLogOnlySendsNothing(t *testing.T) {
+	ns, pt := oneTemplate(t, 1)
+	toks := register(t, ns, "member-0000", pt, "m-0000", 5, "n")
+	p, _ := startPusher(t, false, webservice.PushOptions{LogOnly: true})
+	start := time.Now()
+	digest := changePass(t, ns, "member-0000", "yearly")
+	eventually(t, time.Minute, "5 registrations recorded", allPushed(t, ns, digest, 5))
+	got := tokensSince(start)
+	for _, tok := range toks {
+		if got[tok] != 0 {
+			t.Errorf("token %s was sent a push in log-only mode", tok)
+		}
+	}
+	if n := p.Sent.Load(); n != 0 {
+		t.Errorf("the pusher sent %d pushes in log-only mode", n)
+	}
+}
