@@ -4,6 +4,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +29,11 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
+	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/weburl"
 )
 
 var env *testenv.Env
@@ -373,3 +379,44 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 		t.Error("the merge lost argocd-cm's own settings")
 	}
 }
+
+// Every flag the Deployments pass is one the binary knows: the rendered
+// args (with $(VAR) expanded from the container's env) parse, and the URL
+// they give is one the components accept outside development.
+func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
+	commands := map[string]cli.Command{"manager": manager.Command(), "webservice": wscmd.Command()}
+	for _, obj := range render(t, "config/default") {
+		if obj.GetKind() != "Deployment" {
+			continue
+		}
+		var d appsv1.Deployment
+		fromUnstructured(t, obj, &d)
+		c := d.Spec.Template.Spec.Containers[0]
+		vars := map[string]string{}
+		for _, e := range c.Env {
+			vars[e.Name] = e.Value
+		}
+		args := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			args[i] = varRef.ReplaceAllStringFunc(a, func(ref string) string { return vars[ref[2:len(ref)-1]] })
+		}
+		cmd, ok := commands[args[0]]
+		if !ok {
+			t.Errorf("%s runs an unknown subcommand %q", d.Name, args[0])
+			continue
+		}
+		// --help last: parsing stops there with ErrHelp once every flag before it is known.
+		if err := cmd.Run(context.Background(), append(args[1:], "--help")); !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s: %s refuses its args %v: %v", d.Name, args[0], args[1:], err)
+		}
+		for _, a := range args {
+			if url, ok := strings.CutPrefix(a, "--webservice-url="); ok {
+				if err := weburl.Check(url, false); err != nil {
+					t.Errorf("%s: --webservice-url %s: %v", d.Name, url, err)
+				}
+			}
+		}
+	}
+}
+
+var varRef = regexp.MustCompile(`\$\([A-Z_]+\)`)
