@@ -252,7 +252,11 @@ func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([
 			due = append(due, reg)
 		}
 	}
-	p.told[key] = stillTold
+	if len(stillTold) > 0 {
+		p.told[key] = stillTold
+	} else {
+		delete(p.told, key)
+	}
 	return due, nil
 }
 
