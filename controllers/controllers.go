@@ -11,6 +11,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
+	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 )
 
@@ -23,6 +24,8 @@ import (
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/finalizers;passtemplates/finalizers;passes/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// In the operator's namespace only: the push credentials it keeps there.
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -31,6 +34,9 @@ type Options struct {
 	Pass pass.Options
 	// Workers per controller.
 	CertificateWorkers, TemplateWorkers, PassWorkers int
+	// OperatorNamespace receives each template's push credentials for the
+	// web service (pushcredentials); none are kept when empty.
+	OperatorNamespace string
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
 }
@@ -55,6 +61,11 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens,
 	}).SetupWithManager(mgr, max(o.TemplateWorkers, 1)); err != nil {
 		return err
+	}
+	if o.OperatorNamespace != "" {
+		if err := (&pushcredentials.Reconciler{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Namespace: o.OperatorNamespace}).SetupWithManager(mgr); err != nil {
+			return err
+		}
 	}
 	if err := (&pass.Reconciler{
 		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,

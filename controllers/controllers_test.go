@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, startManager))
 }
 
+// operatorNamespace receives the push credentials the manager keeps.
+const operatorNamespace = "wallet-operator-system"
+
 // startManager runs the manager with every controller against the test
 // API server until the tests end.
 func startManager(e *testenv.Env) (func(), error) {
@@ -65,9 +68,13 @@ func startManager(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
+		cancel()
+		return nil, err
+	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass:        pass.Options{WebServiceURL: webServiceURL, Tokens: tokenKey},
-		PassWorkers: 4, TemplateWorkers: 2, CertificateWorkers: 1,
+		PassWorkers: 4, TemplateWorkers: 2, CertificateWorkers: 1, OperatorNamespace: operatorNamespace,
 	}); err != nil {
 		cancel()
 		return nil, err

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 )
@@ -48,6 +49,10 @@ func init() { metrics.Registry.MustRegister(pushesTotal) }
 type PushOptions struct {
 	// APNsURL is the APNs gateway; production when empty.
 	APNsURL string
+	// CredentialsNamespace holds the push credentials Secrets the manager
+	// keeps (the APNs client certificate of each template): the operator's
+	// namespace.
+	CredentialsNamespace string
 	// LogOnly logs pushes (a count per pass, no device data) instead of
 	// sending them, and records them as sent: for a demo without APNs.
 	LogOnly bool
@@ -399,13 +404,16 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 	if c := p.clientFor(cert.Status.Fingerprint); c != nil {
 		return c, nil // no Secret read per pass
 	}
+	// The manager's copy of the certificate and key: the web service reads
+	// no Secret in the teams' namespaces.
 	secret := &corev1.Secret{}
-	if err := p.API.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: cert.Spec.SecretRef.Name}, secret); err != nil {
-		return nil, fmt.Errorf("Secret %s of certificate %s: %w", cert.Spec.SecretRef.Name, cert.Name, err)
+	name := pushcredentials.SecretName(pass.Namespace, tpl.Name)
+	if err := p.API.Get(ctx, client.ObjectKey{Namespace: p.Options.CredentialsNamespace, Name: name}, secret); err != nil {
+		return nil, fmt.Errorf("push credentials Secret %s/%s of template %s: %w", p.Options.CredentialsNamespace, name, tpl.Name, err)
 	}
 	id, err := certs.FromSecretData(secret.Data)
 	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", cert.Name, err)
+		return nil, fmt.Errorf("push credentials of template %s (certificate %s): %w", tpl.Name, cert.Name, err)
 	}
 	fp := certs.Fingerprint(id.Certificate)
 	p.mu.Lock()

@@ -47,6 +47,9 @@ type Options struct {
 	BundleCacheBytes int
 	// Webhooks shapes webhook deliveries; DefaultWebhookOptions when zero.
 	Webhooks WebhookOptions
+	// CredentialsNamespace holds the push credentials Secrets the manager
+	// keeps (webhooks' API keys): the operator's namespace.
+	CredentialsNamespace string
 }
 
 // Server answers devices and browsers.
@@ -92,7 +95,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		log:        log,
 		logLimiter: rate.NewLimiter(10, 50),
 		webhooks: &Webhooks{
-			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks,
+			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 			Log: log.WithName("webhooks"), HTTP: &http.Client{},
 		},
 	}, nil

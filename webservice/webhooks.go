@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 )
 
 var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -58,8 +59,11 @@ type Webhooks struct {
 	Cache   client.Reader
 	API     client.Reader
 	Options WebhookOptions
-	Log     logr.Logger
-	HTTP    *http.Client
+	// CredentialsNamespace holds the templates' push credentials, with the
+	// webhooks' API keys.
+	CredentialsNamespace string
+	Log                  logr.Logger
+	HTTP                 *http.Client
 
 	mu     sync.Mutex
 	queues map[string][]WebhookEvent // by namespace/pass; present while a sender runs
@@ -121,7 +125,7 @@ func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
 		if len(hook.Events) > 0 && !slices.Contains(hook.Events, walletv1.WebhookEvent(ev.Event)) {
 			continue
 		}
-		apiKey, err := w.apiKey(ctx, ev.Namespace, hook.APIKeySecretRef)
+		apiKey, err := w.apiKey(ctx, tpl, hook)
 		if err != nil {
 			w.Log.Error(err, "read a webhook's API key", "template", ev.Namespace+"/"+tpl.Name)
 			webhookDeliveries.WithLabelValues("abandoned").Inc()
@@ -174,17 +178,21 @@ func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) er
 	return nil
 }
 
-func (w *Webhooks) apiKey(ctx context.Context, namespace string, ref *walletv1.KeyReference) (string, error) {
-	if ref == nil {
+// apiKey reads a webhook's API key from the template's push credentials
+// (the manager's copy in the operator's namespace).
+func (w *Webhooks) apiKey(ctx context.Context, tpl *walletv1.PassTemplate, hook walletv1.Webhook) (string, error) {
+	if hook.APIKeySecretRef == nil {
 		return "", nil
 	}
 	var s corev1.Secret
-	if err := w.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &s); err != nil {
-		return "", fmt.Errorf("Secret %s: %w", ref.Name, err)
+	name := pushcredentials.SecretName(tpl.Namespace, tpl.Name)
+	if err := w.API.Get(ctx, client.ObjectKey{Namespace: w.CredentialsNamespace, Name: name}, &s); err != nil {
+		return "", fmt.Errorf("push credentials Secret %s/%s: %w", w.CredentialsNamespace, name, err)
 	}
-	v, ok := s.Data[ref.Key]
+	v, ok := s.Data[pushcredentials.WebhookKey(hook)]
 	if !ok {
-		return "", fmt.Errorf("Secret %s has no key %q", ref.Name, ref.Key)
+		return "", fmt.Errorf("the API key of webhook %s is not in the push credentials yet: check that Secret %s has key %q (the manager copies it)",
+			hook.URL, hook.APIKeySecretRef.Name, hook.APIKeySecretRef.Key)
 	}
 	return string(v), nil
 }

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -46,6 +48,9 @@ var (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, start)) }
 
+// operatorNamespace receives the push credentials the controllers keep.
+const operatorNamespace = "wallet-operator-system"
+
 // start runs the controllers and the web service (as in a cluster, but in
 // one process) and serves HTTP on a loopback port.
 func start(e *testenv.Env) (func(), error) {
@@ -67,15 +72,19 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
+		cancel()
+		return nil, err
+	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-		Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4,
+		Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4, OperatorNamespace: operatorNamespace,
 	}); err != nil {
 		cancel()
 		return nil, err
 	}
 	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4}},
-		webservice.PushOptions{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
+		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4}, CredentialsNamespace: operatorNamespace},
+		webservice.PushOptions{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsNamespace: operatorNamespace})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -24,6 +24,9 @@ const (
 	IndexTemplateConfigMaps = "spec.images.configMapKeyRef.name"
 	// IndexTemplateSecrets indexes PassTemplates by the Secrets their images read.
 	IndexTemplateSecrets = "spec.images.secretKeyRef.name"
+	// IndexTemplateWebhookSecrets indexes PassTemplates by the Secrets
+	// holding their webhooks' API keys.
+	IndexTemplateWebhookSecrets = "spec.webhooks.apiKeySecretRef.name"
 	// IndexCertificateSecret indexes PassCertificates by spec.secretRef.name.
 	IndexCertificateSecret = "spec.secretRef.name"
 	// IndexPassConfigMaps and IndexPassSecrets index Passes by their image overrides.
@@ -48,6 +51,7 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 		}},
 		{&walletv1.PassTemplate{}, IndexTemplateConfigMaps, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, false) }},
 		{&walletv1.PassTemplate{}, IndexTemplateSecrets, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, true) }},
+		{&walletv1.PassTemplate{}, IndexTemplateWebhookSecrets, func(o client.Object) []string { return webhookSecrets(o.(*walletv1.PassTemplate).Spec.Webhooks) }},
 		{&walletv1.PassCertificate{}, IndexCertificateSecret, func(o client.Object) []string {
 			return []string{o.(*walletv1.PassCertificate).Spec.SecretRef.Name}
 		}},
@@ -67,6 +71,17 @@ func imageSources(images []walletv1.Image, secrets bool) []string {
 			names = append(names, img.SecretKeyRef.Name)
 		case !secrets && img.ConfigMapKeyRef != nil:
 			names = append(names, img.ConfigMapKeyRef.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+func webhookSecrets(hooks []walletv1.Webhook) []string {
+	var names []string
+	for _, h := range hooks {
+		if h.APIKeySecretRef != nil {
+			names = append(names, h.APIKeySecretRef.Name)
 		}
 	}
 	slices.Sort(names)

@@ -290,7 +290,9 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 	}
 	cases := map[string][]can{
 		"wallet-operator-webservice": {
-			{"get", "", "secrets", team, true}, // by name: the APNs certificate, webhook keys
+			{"get", "", "secrets", team, false}, // the teams' Secrets: never
+			{"get", "", "secrets", ns, true},    // token key, push credentials
+			{"list", "", "secrets", ns, false},
 			{"list", "", "secrets", team, false},
 			{"watch", "", "secrets", team, false},
 			{"update", "", "secrets", team, false},
@@ -320,6 +322,8 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"create", "", "secrets", team, true},    // a generated development chain, the token key
 			{"update", "", "secrets", team, false},   // never overwrites one
 			{"delete", "", "secrets", team, false},
+			{"update", "", "secrets", ns, true}, // the push credentials it keeps
+			{"delete", "", "secrets", ns, true},
 			{"create", group, "passes", team, false},
 			{"update", group, "passes", team, false},
 			{"delete", group, "passes", team, false},

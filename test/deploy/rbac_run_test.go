@@ -6,16 +6,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -60,7 +65,8 @@ func kubeconfigAs(t *testing.T, serviceAccount string) string {
 // The manager and the web service do their work with nothing but the
 // permissions config/default grants them: the web service waits for the
 // token key the manager creates, the samples become Ready, a download is
-// served and a device registers.
+// served, a device registers, and a change is pushed with the certificate
+// the web service may only read from the manager's copy.
 func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	applyRBAC(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -70,6 +76,13 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	url := "http://" + addr + "/passes"
+
+	apns := apnstest.Start()
+	defer apns.Close()
+	caFile := filepath.Join(t.TempDir(), "apns-ca.pem")
+	if err := os.WriteFile(caFile, apns.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	webDone, mgrDone := make(chan error, 1), make(chan error, 1)
@@ -81,7 +94,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"), WebServiceURL: url, Development: true,
 			MetricsBindAddress: "0", HealthProbeBindAddress: "0", LeaderElect: true, LeaderElectionNS: operatorNS,
 			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", RequestsPerSecond: 100, Burst: 100,
-			Webhooks: ws.DefaultWebhookOptions,
+			Webhooks: ws.DefaultWebhookOptions, APNsURL: apns.URL(), APNsCA: caFile,
 		})
 	}()
 	time.Sleep(3 * time.Second)
@@ -119,7 +132,12 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		return len(passes.Items) == 10, fmt.Sprintf("%d passes", len(passes.Items))
 	})
 
-	p := passes.Items[0]
+	var p walletv1.Pass
+	for _, item := range passes.Items {
+		if item.Name == "member-tom" {
+			p = item
+		}
+	}
 	eventually(t, time.Minute, "a download served under the web service's RBAC", func() (bool, string) {
 		resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
 		if err != nil {
@@ -151,6 +169,26 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		var got walletv1.Pass
 		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(&p), &got)
 		return got.Status.RegisteredDevices == 1, fmt.Sprint(got.Status.RegisteredDevices)
+	})
+
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var got walletv1.Pass
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(&p), &got); err != nil {
+			return err
+		}
+		got.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Tom Berg", "since": "2025-09-15T00:00:00Z", "plan": "yearly"}`)}
+		return env.Client.Update(ctx, &got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "the device pushed with the pass's certificate", func() (bool, string) {
+		for _, push := range apns.Pushes() {
+			if push.Token == "rbac-token" && push.Topic == pt {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d pushes, none to the device", len(apns.Pushes()))
 	})
 }
 

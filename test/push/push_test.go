@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -37,6 +38,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
+// operatorNamespace receives the push credentials the controllers keep.
+const operatorNamespace = "wallet-operator-system"
+
 var (
 	env  *testenv.Env
 	c    client.Client
@@ -58,8 +62,13 @@ func TestMain(m *testing.M) {
 			return nil, err
 		}
 		ctx, cancel := context.WithCancel(context.Background())
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
+			cancel()
+			return nil, err
+		}
 		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 			Pass: pass.Options{WebServiceURL: "http://127.0.0.1:9/passes", Development: true, Tokens: tokens.Key("0123456789abcdef0123456789abcdef")}, PassWorkers: 4,
+			OperatorNamespace: operatorNamespace,
 		}); err != nil {
 			cancel()
 			return nil, err
@@ -97,7 +106,7 @@ func startPusher(t *testing.T, leaderElect bool, o webservice.PushOptions) (*web
 		t.Fatal(err)
 	}
 	pusherSeq++
-	o.APNsURL, o.RootCAs = apns.URL(), apns.RootCAs()
+	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
 	p := &webservice.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o, Name: fmt.Sprintf("pusher-%d", pusherSeq)}
 	if err := p.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)

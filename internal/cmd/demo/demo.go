@@ -246,10 +246,14 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: pass.Options{WebServiceURL: url, Development: true, Tokens: key}, PassWorkers: 2, TemplateWorkers: 2, CertificateWorkers: 1,
+		OperatorNamespace: operatorNamespace,
 	}); err != nil {
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
-	server, err := wscmd.Setup(ctx, mgr, ws.Options{WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions}, push)
+	push.CredentialsNamespace = operatorNamespace
+	server, err := wscmd.Setup(ctx, mgr, ws.Options{
+		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions, CredentialsNamespace: operatorNamespace,
+	}, push)
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)
 	}

@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the pod's namespace.")
 	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "Base URL of the web service, written into passes as webServiceURL (https). Without it passes carry no web service fields.")
 	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url. Never in production: devices refuse http.")
-	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
@@ -137,6 +137,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1,
+		OperatorNamespace: o.OperatorNamespace,
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}

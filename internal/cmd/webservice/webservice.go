@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts, pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
-	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret and of the push credentials the manager keeps.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
@@ -128,9 +128,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	push.CredentialsNamespace = o.OperatorNamespace
 	server, err := Setup(ctx, mgr, ws.Options{
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
-		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks,
+		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
 	}, push)
 	if err != nil {
 		return err

@@ -1,0 +1,197 @@
+// Package pushcredentials keeps, for every PassTemplate, a Secret in the
+// operator's namespace holding what the web service needs to reach devices
+// and customers for it: the Pass Type ID certificate and key (the APNs
+// client certificate) and its webhooks' API keys. The web service then
+// reads Secrets of its own namespace only, never the teams'.
+package pushcredentials
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/certs"
+)
+
+// Labels on a credentials Secret name the template it is for.
+const (
+	LabelPart              = "passes.wallet-operator.io/part"
+	PartValue              = "push-credentials"
+	LabelTemplateNamespace = "passes.wallet-operator.io/template-namespace"
+	LabelTemplate          = "passes.wallet-operator.io/template"
+)
+
+// SecretName is the credentials Secret of template namespace/name: a hash,
+// as names from every namespace share the operator's.
+func SecretName(namespace, template string) string {
+	sum := sha256.Sum256([]byte(namespace + "/" + template))
+	return "push-credentials-" + hex.EncodeToString(sum[:12])
+}
+
+// WebhookKey is the data key holding a webhook's API key. It names the
+// URL and the source Secret key, so a key is never sent to a receiver it
+// was not configured for, even while the copy lags a template edit.
+func WebhookKey(h walletv1.Webhook) string {
+	if h.APIKeySecretRef == nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(h.URL + "\x00" + h.APIKeySecretRef.Name + "\x00" + h.APIKeySecretRef.Key))
+	return "webhook-" + hex.EncodeToString(sum[:12])
+}
+
+// Reconciler keeps the credentials Secrets.
+type Reconciler struct {
+	Client client.Client // cached templates and certificates; writes
+	API    client.Reader // Secrets, read on demand
+	// Namespace is the operator's namespace, where the Secrets live.
+	Namespace string
+}
+
+// SetupWithManager watches templates, their certificates (a rotation
+// changes the certificate's status), the Secrets of their webhooks' API keys
+// and the credentials Secrets themselves (metadata only), so a deleted or
+// orphaned copy is put right.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("pushcredentials").
+		For(&walletv1.PassTemplate{}).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.templatesByIndex(shared.IndexTemplateCertificate))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.templatesOfSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
+		Complete(shared.StopQuietly(r))
+}
+
+func (r *Reconciler) templatesByIndex(index string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var list walletv1.PassTemplateList
+		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
+			log.FromContext(ctx).Error(err, "list templates", "index", index)
+			return nil
+		}
+		reqs := make([]reconcile.Request, len(list.Items))
+		for i := range list.Items {
+			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+		}
+		return reqs
+	}
+}
+
+// templatesOfSecret maps a credentials Secret to its template, and any
+// other Secret to the templates whose webhooks read it.
+func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[LabelPart] == PartValue {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[LabelTemplateNamespace], Name: l[LabelTemplate]}}}
+	}
+	return r.templatesByIndex(shared.IndexTemplateWebhookSecrets)(ctx, obj)
+}
+
+// Reconcile writes the template's credentials Secret, or deletes it once
+// the template is gone.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	name := SecretName(req.Namespace, req.Name)
+	tpl := &walletv1.PassTemplate{}
+	err := r.Client.Get(ctx, req.NamespacedName, tpl)
+	if apierrors.IsNotFound(err) || (err == nil && !tpl.DeletionTimestamp.IsZero()) {
+		stale := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: name}}
+		return ctrl.Result{}, client.IgnoreNotFound(r.Client.Delete(ctx, stale))
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	data, err := r.credentials(ctx, tpl)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	current := &corev1.Secret{}
+	err = r.API.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name}, current)
+	if err == nil && maps.EqualFunc(current.Data, data, func(a, b []byte) bool { return string(a) == string(b) }) && current.Labels[LabelTemplate] == tpl.Name {
+		return ctrl.Result{}, nil // nothing to write
+	}
+	if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
+	}
+	desired := &corev1.Secret{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: name, Labels: map[string]string{
+			LabelPart: PartValue, LabelTemplateNamespace: tpl.Namespace, LabelTemplate: tpl.Name,
+			"app.kubernetes.io/managed-by": "wallet-operator",
+		}},
+		Type: corev1.SecretTypeOpaque,
+		Data: data,
+	}
+	if err := r.Client.Patch(ctx, desired, client.Apply, client.FieldOwner("wallet-operator"), client.ForceOwnership); err != nil {
+		return ctrl.Result{}, fmt.Errorf("write push credentials of template %s/%s into Secret %s/%s: %w", tpl.Namespace, tpl.Name, r.Namespace, name, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// credentials collects what is available now: a missing or invalid
+// certificate or key Secret leaves its part out (the template's and the
+// certificate's status say why), and the copy follows once it is fixed.
+func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate) (map[string][]byte, error) {
+	data := map[string][]byte{}
+	cert := &walletv1.PassCertificate{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: tpl.Spec.CertificateRef.Name}, cert)
+	if client.IgnoreNotFound(err) != nil {
+		return nil, err
+	}
+	if err == nil {
+		secret, err := r.secret(ctx, tpl.Namespace, cert.Spec.SecretRef.Name)
+		if err != nil {
+			return nil, err
+		}
+		if id, err := certs.FromSecretData(secret.Data); secret.Data != nil && err == nil {
+			key, err := x509.MarshalPKCS8PrivateKey(id.Key)
+			if err != nil {
+				return nil, fmt.Errorf("certificate %s/%s: %w", cert.Namespace, cert.Name, err)
+			}
+			data[walletv1.SecretKeyCertificate] = certs.EncodeCertificatePEM(id.Certificate)
+			data[walletv1.SecretKeyPrivateKey] = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})
+			if id.Intermediate != nil {
+				data[walletv1.SecretKeyIntermediate] = certs.EncodeCertificatePEM(id.Intermediate)
+			}
+		}
+	}
+	for _, h := range tpl.Spec.Webhooks {
+		if h.APIKeySecretRef == nil {
+			continue
+		}
+		secret, err := r.secret(ctx, tpl.Namespace, h.APIKeySecretRef.Name)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := secret.Data[h.APIKeySecretRef.Key]; ok {
+			data[WebhookKey(h)] = v
+		}
+	}
+	return data, nil
+}
+
+// secret reads a Secret; a missing one is empty.
+func (r *Reconciler) secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	if err := r.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return &corev1.Secret{}, nil
+		}
+		return nil, err
+	}
+	return s, nil
+}
