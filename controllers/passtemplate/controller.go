@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -47,30 +46,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassTemplate{}).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
-		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateCertificate))).
-		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexTemplateSecrets))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateCertificate))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateConfigMaps))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateSecrets))).
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(templateOfPass), builder.WithPredicates(passCountChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
 		Complete(shared.StopQuietly(r))
-}
-
-// byIndex maps an object to the templates in its namespace whose field
-// index holds its name.
-func (r *Reconciler) byIndex(index string) handler.MapFunc {
-	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var list walletv1.PassTemplateList
-		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
-			log.FromContext(ctx).Error(err, "list templates", "index", index)
-			return nil
-		}
-		reqs := make([]reconcile.Request, len(list.Items))
-		for i := range list.Items {
-			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-		}
-		return reqs
-	}
 }
 
 func templateOfPass(_ context.Context, obj client.Object) []reconcile.Request {

@@ -21,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -71,25 +70,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("pushcredentials").
 		For(&walletv1.PassTemplate{}).
-		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.templatesByIndex(shared.IndexTemplateCertificate))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateCertificate))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.templatesOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
 		Complete(shared.StopQuietly(r))
-}
-
-func (r *Reconciler) templatesByIndex(index string) handler.MapFunc {
-	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var list walletv1.PassTemplateList
-		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
-			log.FromContext(ctx).Error(err, "list templates", "index", index)
-			return nil
-		}
-		reqs := make([]reconcile.Request, len(list.Items))
-		for i := range list.Items {
-			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-		}
-		return reqs
-	}
 }
 
 // templatesOfSecret maps a credentials Secret to its template, and any
@@ -98,7 +82,7 @@ func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) [
 	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[LabelPart] == PartValue {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[LabelTemplateNamespace], Name: l[LabelTemplate]}}}
 	}
-	return r.templatesByIndex(shared.IndexTemplateWebhookSecrets)(ctx, obj)
+	return shared.TemplatesByIndex(r.Client, shared.IndexTemplateWebhookSecrets)(ctx, obj)
 }
 
 // Reconcile writes the template's credentials Secret, or deletes it once

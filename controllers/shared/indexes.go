@@ -7,7 +7,10 @@ import (
 	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 )
@@ -86,4 +89,22 @@ func webhookSecrets(hooks []walletv1.Webhook) []string {
 	}
 	slices.Sort(names)
 	return slices.Compact(names)
+}
+
+// TemplatesByIndex maps an object to the PassTemplates in its namespace
+// whose field index holds its name (their certificate, image sources,
+// webhook Secrets).
+func TemplatesByIndex(c client.Reader, index string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var list walletv1.PassTemplateList
+		if err := c.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
+			log.FromContext(ctx).Error(err, "list templates", "index", index)
+			return nil
+		}
+		reqs := make([]reconcile.Request, len(list.Items))
+		for i := range list.Items {
+			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+		}
+		return reqs
+	}
 }
