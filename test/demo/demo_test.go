@@ -124,6 +124,20 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// The start page lists every pass with its preview and QR code.
+	code, page := call(t, "GET", s.StartPage, "", "", nil)
+	if code != 200 || !strings.Contains(printed, s.StartPage) {
+		t.Fatalf("start page %s: %d (printed: %v)", s.StartPage, code, strings.Contains(printed, s.StartPage))
+	}
+	for _, p := range s.Passes {
+		if !bytes.Contains(page, []byte(`href="`+p.DownloadURL+`"`)) || !bytes.Contains(page, []byte(`src="`+p.DownloadURL+`?format=qrcode"`)) {
+			t.Errorf("the start page has no preview link or QR code for %s", p.Name)
+		}
+	}
+	if n := bytes.Count(page, []byte("<td>Ready</td>")); n != 10 {
+		t.Errorf("the start page shows %d passes Ready, want 10", n)
+	}
+
 	// The kubeconfig reaches the cluster, where everything is Ready.
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(out, "kubeconfig"))
 	if err != nil {

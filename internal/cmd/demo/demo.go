@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +24,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -75,6 +77,8 @@ type Options struct {
 
 // Summary is what the demo made.
 type Summary struct {
+	// StartPage lists the passes with previews and QR codes.
+	StartPage     string
 	WebServiceURL string
 	Kubeconfig    string
 	DevRoot       string
@@ -158,7 +162,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 			err = fmt.Errorf("stop the local control plane: %w", stopErr)
 		}
 	}()
-	summary := Summary{WebServiceURL: url, Kubeconfig: filepath.Join(o.Out, "kubeconfig"), DevRoot: filepath.Join(o.Out, "dev-root.pem")}
+	summary := Summary{StartPage: startPage(url), WebServiceURL: url, Kubeconfig: filepath.Join(o.Out, "kubeconfig"), DevRoot: filepath.Join(o.Out, "dev-root.pem")}
 	kubeconfig, err := cluster.Kubeconfig("demo-admin")
 	if err != nil {
 		return err
@@ -181,7 +185,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	done, err := startManager(runCtx, cluster, listener, url, key, push)
+	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, push)
 	if err != nil {
 		return err
 	}
@@ -234,9 +238,18 @@ func webServiceURL(addr *net.TCPAddr) string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/passes"
 }
 
+// startPage is the root of the web service's host.
+func startPage(webServiceURL string) string {
+	u, err := neturl.Parse(webServiceURL)
+	if err != nil {
+		return webServiceURL
+	}
+	return u.Scheme + "://" + u.Host + "/"
+}
+
 // startManager runs the controllers and the web service in one manager,
 // as the two Deployments do in a cluster. done closes when it has stopped.
-func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url string, key tokens.Key, push ws.PushOptions) (<-chan struct{}, error) {
+func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, push ws.PushOptions) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: ws.Uncached()}},
@@ -257,7 +270,9 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)
 	}
-	if err := mgr.Add(ws.Runnable{Server: server, Listener: listener}); err != nil {
+	// The web service, and the demo's start page at "/".
+	handler := indexHandler(mgr.GetClient(), kubeconfig, server.Handler())
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error { return serve(ctx, listener, handler) })); err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
@@ -383,6 +398,7 @@ func writeOutputs(ctx context.Context, c client.Client, out string, s *Summary) 
 
 func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintf(w, "\nwallet-operator demo: %d passes signed and Ready.\n\n", len(s.Passes))
+	fmt.Fprintf(w, "  Start page        %s   (open it in a browser)\n", s.StartPage)
 	fmt.Fprintf(w, "  Web service       %s\n", s.WebServiceURL)
 	fmt.Fprintf(w, "  Cluster           kubectl --kubeconfig %s get wallet\n", s.Kubeconfig)
 	fmt.Fprintf(w, "  Development root  %s (wallet-operator verify --roots %s FILE.pkpass)\n", s.DevRoot, s.DevRoot)
