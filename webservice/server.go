@@ -125,13 +125,14 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	return s.ServeListener(ctx, l)
+	return ServeHandler(ctx, l, s.Handler())
 }
 
-// ServeListener serves on l until ctx ends, then shuts down gracefully.
-func (s *Server) ServeListener(ctx context.Context, l net.Listener) error {
+// ServeHandler serves h on l with the web service's timeouts and header
+// limit until ctx ends, then shuts down gracefully.
+func ServeHandler(ctx context.Context, l net.Listener, h http.Handler) error {
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -154,18 +155,10 @@ func (s *Server) ServeListener(ctx context.Context, l net.Listener) error {
 type Runnable struct {
 	Server *Server
 	Addr   string
-	// Listener, when set, is served instead of listening on Addr (the
-	// demo listens first to learn its port).
-	Listener net.Listener
 }
 
 // Start serves until ctx ends.
-func (r Runnable) Start(ctx context.Context) error {
-	if r.Listener != nil {
-		return r.Server.ServeListener(ctx, r.Listener)
-	}
-	return r.Server.Serve(ctx, r.Addr)
-}
+func (r Runnable) Start(ctx context.Context) error { return r.Server.Serve(ctx, r.Addr) }
 
 // NeedLeaderElection is false: every replica answers devices.
 func (Runnable) NeedLeaderElection() bool { return false }

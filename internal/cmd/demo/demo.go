@@ -272,7 +272,7 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}
 	// The web service, and the demo's start page at "/".
 	handler := indexHandler(mgr.GetClient(), kubeconfig, server.Handler())
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error { return serve(ctx, listener, handler) })); err != nil {
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error { return ws.ServeHandler(ctx, listener, handler) })); err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})

@@ -1,12 +1,9 @@
 package demo
 
 import (
-	"context"
 	"html/template"
-	"net"
 	"net/http"
 	"sort"
-	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -85,19 +82,4 @@ func indexHandler(c client.Reader, kubeconfig string, next http.Handler) http.Ha
 		_ = index.Execute(w, page)
 	})
 	return mux
-}
-
-// serve serves h on l until ctx ends (a manager Runnable).
-func serve(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
-	}
 }
