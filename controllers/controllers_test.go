@@ -107,17 +107,7 @@ func applySamples(t *testing.T) (string, []*unstructured.Unstructured) {
 // eventually polls cond until it holds or 60s pass.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s; last state: %s", what, last)
+	testenv.Eventually(t, 60*time.Second, what, cond)
 }
 
 func getPass(t *testing.T, ns, name string) *walletv1.Pass {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -142,4 +143,21 @@ func (e *Env) ApplySamples(t testing.TB) (ns, passType string, objs []*unstructu
 		}
 	}
 	return ns, passType, objs
+}
+
+// Eventually polls cond every 100 ms until it holds, or fails the test
+// after limit with what it waited for and the last state cond reported.
+func Eventually(t testing.TB, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s; last state: %s", limit, what, last)
 }

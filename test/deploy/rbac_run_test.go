@@ -23,6 +23,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 )
@@ -113,7 +114,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 
 	ns, _, _ := env.ApplySamples(t)
 	var passes walletv1.PassList
-	eventually(t, 2*time.Minute, "every sample pass Ready under the manager's RBAC", func() (bool, string) {
+	testenv.Eventually(t, 2*time.Minute, "every sample pass Ready under the manager's RBAC", func() (bool, string) {
 		select {
 		case err := <-mgrDone:
 			t.Fatalf("the manager stopped: %v", err)
@@ -138,7 +139,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 			p = item
 		}
 	}
-	eventually(t, time.Minute, "a download served under the web service's RBAC", func() (bool, string) {
+	testenv.Eventually(t, time.Minute, "a download served under the web service's RBAC", func() (bool, string) {
 		resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
 		if err != nil {
 			return false, err.Error()
@@ -165,7 +166,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("device registration under the web service's RBAC: %d", resp.StatusCode)
 	}
-	eventually(t, time.Minute, "registeredDevices counted by the elected web service", func() (bool, string) {
+	testenv.Eventually(t, time.Minute, "registeredDevices counted by the elected web service", func() (bool, string) {
 		var got walletv1.Pass
 		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(&p), &got)
 		return got.Status.RegisteredDevices == 1, fmt.Sprint(got.Status.RegisteredDevices)
@@ -182,7 +183,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "the device pushed with the pass's certificate", func() (bool, string) {
+	testenv.Eventually(t, time.Minute, "the device pushed with the pass's certificate", func() (bool, string) {
 		for _, push := range apns.Pushes() {
 			if push.Token == "rbac-token" && push.Topic == pt {
 				return true, ""
@@ -190,19 +191,4 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%d pushes, none to the device", len(apns.Pushes()))
 	})
-}
-
-func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s; last: %s", limit, what, last)
 }
