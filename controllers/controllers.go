@@ -63,7 +63,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	if o.OperatorNamespace != "" {
-		if err := (&pushcredentials.Reconciler{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Namespace: o.OperatorNamespace}).SetupWithManager(mgr); err != nil {
+		if err := (&pushcredentials.Reconciler{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Sources: sources, Namespace: o.OperatorNamespace}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 	}

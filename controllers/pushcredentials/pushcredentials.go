@@ -8,9 +8,8 @@ package pushcredentials
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -58,6 +57,9 @@ func WebhookKey(h walletv1.Webhook) string {
 type Reconciler struct {
 	Client client.Client // cached templates and certificates; writes
 	API    client.Reader // Secrets, read on demand
+	// Sources parses certificates' Secrets once per version, shared with
+	// the other reconcilers.
+	Sources *shared.Sources
 	// Namespace is the operator's namespace, where the Secrets live.
 	Namespace string
 }
@@ -137,19 +139,16 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 		return nil, err
 	}
 	if err == nil {
-		secret, err := r.secret(ctx, tpl.Namespace, cert.Spec.SecretRef.Name)
-		if err != nil {
+		id, err := r.Sources.Identity(ctx, cert)
+		var problem *certs.Problem
+		switch {
+		case errors.As(err, &problem):
+			// Missing or invalid: left out until fixed.
+		case err != nil:
 			return nil, err
-		}
-		if id, err := certs.FromSecretData(secret.Data); secret.Data != nil && err == nil {
-			key, err := x509.MarshalPKCS8PrivateKey(id.Key)
-			if err != nil {
+		default:
+			if data, err = id.SecretData(); err != nil {
 				return nil, fmt.Errorf("certificate %s/%s: %w", cert.Namespace, cert.Name, err)
-			}
-			data[walletv1.SecretKeyCertificate] = certs.EncodeCertificatePEM(id.Certificate)
-			data[walletv1.SecretKeyPrivateKey] = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})
-			if id.Intermediate != nil {
-				data[walletv1.SecretKeyIntermediate] = certs.EncodeCertificatePEM(id.Intermediate)
 			}
 		}
 	}

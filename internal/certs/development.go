@@ -111,16 +111,29 @@ func GenerateDevelopmentChain(o DevelopmentOptions) (*DevelopmentChain, error) {
 
 // SecretData is the chain as the keys of a PassCertificate's Secret.
 func (d *DevelopmentChain) SecretData() (map[string][]byte, error) {
-	key, err := x509.MarshalPKCS8PrivateKey(d.Identity.Key)
+	data, err := d.Identity.SecretData()
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{
-		walletv1.SecretKeyCertificate:     EncodeCertificatePEM(d.Identity.Certificate),
-		walletv1.SecretKeyPrivateKey:      pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
-		walletv1.SecretKeyIntermediate:    EncodeCertificatePEM(d.Identity.Intermediate),
-		walletv1.SecretKeyDevelopmentRoot: EncodeCertificatePEM(d.Root),
-	}, nil
+	data[walletv1.SecretKeyDevelopmentRoot] = EncodeCertificatePEM(d.Root)
+	return data, nil
+}
+
+// SecretData is the identity as PEM under a PassCertificate Secret's keys
+// (tls.crt, tls.key as PKCS#8, ca.crt when there is an intermediate).
+func (id *Identity) SecretData() (map[string][]byte, error) {
+	key, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string][]byte{
+		walletv1.SecretKeyCertificate: EncodeCertificatePEM(id.Certificate),
+		walletv1.SecretKeyPrivateKey:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
+	}
+	if id.Intermediate != nil {
+		data[walletv1.SecretKeyIntermediate] = EncodeCertificatePEM(id.Intermediate)
+	}
+	return data, nil
 }
 
 // EncodeCertificatePEM encodes a certificate as PEM.
