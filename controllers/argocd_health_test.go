@@ -16,7 +16,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 )
 
@@ -125,7 +125,7 @@ func TestArgoCDHealth(t *testing.T) {
 	})
 	eventually(t, "InvalidData", func() (bool, string) {
 		got := getPass(t, ns, p.Name)
-		r := shared.ReadyCondition(got.Status.Conditions)
+		r := status.Ready(got.Status.Conditions)
 		return r.Reason == walletv1.ReasonInvalidData && r.ObservedGeneration == got.Generation, r.Reason
 	})
 	if status, msg := argoHealth(t, getPass(t, ns, p.Name)); status != "Degraded" || !strings.Contains(msg, "InvalidData") {
@@ -142,7 +142,7 @@ func TestArgoCDHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "TemplateNotFound", func() (bool, string) {
-		r := shared.ReadyCondition(getPass(t, ns, early.Name).Status.Conditions)
+		r := status.Ready(getPass(t, ns, early.Name).Status.Conditions)
 		return r != nil && r.Reason == walletv1.ReasonTemplateNotFound, "no condition"
 	})
 	if status, msg := argoHealth(t, getPass(t, ns, early.Name)); status != "Progressing" {
@@ -160,7 +160,7 @@ func TestArgoCDHealth(t *testing.T) {
 	}
 	eventually(t, "the broken certificate judged", func() (bool, string) {
 		_ = c.Get(ctx, client.ObjectKeyFromObject(broken), broken)
-		r := shared.ReadyCondition(broken.Status.Conditions)
+		r := status.Ready(broken.Status.Conditions)
 		return r != nil && r.ObservedGeneration == broken.Generation, "no condition"
 	})
 	if status, msg := argoHealth(t, broken); status != "Degraded" {

@@ -1,9 +1,11 @@
-// Package controllers wires the reconcilers of the three kinds:
-// PassCertificate, PassTemplate and Pass (one package each).
+// Package controllers wires the manager's reconcilers: PassCertificate,
+// PassTemplate and Pass (one package each), and the push credentials the
+// manager keeps for the web service.
 package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -42,35 +44,46 @@ type Options struct {
 }
 
 // SetupWithManager registers the field indexes, the reconcilers and the
-// certificate metrics with mgr.
+// certificate metrics with mgr. An error names the part that failed.
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if err := shared.SetupIndexes(ctx, mgr); err != nil {
-		return err
+		return fmt.Errorf("field indexes: %w", err)
 	}
 	sources := shared.NewSources(mgr.GetAPIReader(), mgr.GetCache())
-	if err := (&passcertificate.Reconciler{
-		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passcertificate-controller"), Now: o.Now,
-	}).SetupWithManager(mgr, max(o.CertificateWorkers, 1)); err != nil {
-		return err
-	}
-	if err := (&passtemplate.Reconciler{
-		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
-		WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens,
-	}).SetupWithManager(mgr, max(o.TemplateWorkers, 1)); err != nil {
-		return err
-	}
-	if o.OperatorNamespace != "" {
-		if err := (&pushcredentials.Reconciler{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Sources: sources, Namespace: o.OperatorNamespace}).SetupWithManager(mgr); err != nil {
-			return err
+	for _, step := range []struct {
+		name  string
+		setup func() error
+	}{
+		{"passcertificate controller", func() error {
+			return (&passcertificate.Reconciler{
+				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passcertificate-controller"), Now: o.Now,
+			}).SetupWithManager(mgr, max(o.CertificateWorkers, 1))
+		}},
+		{"passtemplate controller", func() error {
+			return (&passtemplate.Reconciler{
+				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
+				WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens,
+			}).SetupWithManager(mgr, max(o.TemplateWorkers, 1))
+		}},
+		{"pushcredentials controller", func() error {
+			if o.OperatorNamespace == "" {
+				return nil
+			}
+			return (&pushcredentials.Reconciler{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Sources: sources, Namespace: o.OperatorNamespace}).SetupWithManager(mgr)
+		}},
+		{"pass controller", func() error {
+			return (&pass.Reconciler{
+				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
+			}).SetupWithManager(mgr, max(o.PassWorkers, 1))
+		}},
+		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},
+	} {
+		if err := step.setup(); err != nil {
+			return fmt.Errorf("set up the %s: %w", step.name, err)
 		}
 	}
-	if err := (&pass.Reconciler{
-		Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
-	}).SetupWithManager(mgr, max(o.PassWorkers, 1)); err != nil {
-		return err
-	}
-	return passcertificate.RegisterMetrics(mgr.GetCache())
+	return nil
 }

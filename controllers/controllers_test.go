@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +24,12 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -62,7 +62,7 @@ func startManager(e *testenv.Env) (func(), error) {
 		Scheme:                 scheme.New(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}}}},
+		Client:                 kube.ManagerClientOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func getPass(t *testing.T, ns, name string) *walletv1.Pass {
 }
 
 func readyState(conds []metav1.Condition, generation int64) (bool, string) {
-	r := shared.ReadyCondition(conds)
+	r := status.Ready(conds)
 	if r == nil {
 		return false, "no Ready condition"
 	}
@@ -178,13 +178,9 @@ func devRoots(t *testing.T, ns string) *x509.CertPool {
 // checks it as `wallet-operator verify --roots` does.
 func fetchAndVerify(t *testing.T, ns, name string, roots *x509.CertPool) pkpass.Files {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name+".pkpass")
-	if _, err := fetch.Fetch(context.Background(), c, ns, name, out); err != nil {
-		t.Fatalf("fetch %s: %v", name, err)
-	}
-	data, err := os.ReadFile(out)
+	data, err := bundle.Fetch(context.Background(), c, ns, name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("fetch %s: %v", name, err)
 	}
 	if r := pkpass.Verify(data, roots); !r.OK() {
 		t.Fatalf("verify %s: %v", name, r.Failures)
@@ -381,11 +377,11 @@ func TestInvalidChangeKeepsLastGoodBundle(t *testing.T) {
 	})
 	eventually(t, "InvalidData", func() (bool, string) {
 		got := getPass(t, ns, p.Name)
-		r := shared.ReadyCondition(got.Status.Conditions)
+		r := status.Ready(got.Status.Conditions)
 		return r.Status == metav1.ConditionFalse && r.Reason == walletv1.ReasonInvalidData && r.ObservedGeneration == got.Generation, r.Reason + ": " + r.Message
 	})
 	got := getPass(t, ns, p.Name)
-	if r := shared.ReadyCondition(got.Status.Conditions); !strings.Contains(r.Message, "spec.data.flight") || !strings.Contains(r.Message, "last good bundle is still served") {
+	if r := status.Ready(got.Status.Conditions); !strings.Contains(r.Message, "spec.data.flight") || !strings.Contains(r.Message, "last good bundle is still served") {
 		t.Errorf("message should point at the field and say the old bundle is served: %s", r.Message)
 	}
 	if !equality.Semantic.DeepEqual(*got.Status.Bundle, good) {
@@ -408,7 +404,7 @@ func TestDuplicateSerialConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "SerialConflict", func() (bool, string) {
-		r := shared.ReadyCondition(getPass(t, ns, dup.Name).Status.Conditions)
+		r := status.Ready(getPass(t, ns, dup.Name).Status.Conditions)
 		if r == nil {
 			return false, "no condition"
 		}
@@ -443,13 +439,13 @@ func TestExpiredCertificateKeepsBundles(t *testing.T) {
 	eventually(t, "certificate Expired", func() (bool, string) {
 		var cert walletv1.PassCertificate
 		_ = c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "dev-certificate"}, &cert)
-		r := shared.ReadyCondition(cert.Status.Conditions)
+		r := status.Ready(cert.Status.Conditions)
 		exp := meta(cert.Status.Conditions, walletv1.ConditionExpiring)
 		return r != nil && r.Reason == walletv1.ReasonExpired && exp != nil && exp.Status == metav1.ConditionTrue, fmt.Sprintf("%+v", r)
 	})
 	for _, p := range passes {
 		eventually(t, p.Name+" not Ready", func() (bool, string) {
-			r := shared.ReadyCondition(getPass(t, ns, p.Name).Status.Conditions)
+			r := status.Ready(getPass(t, ns, p.Name).Status.Conditions)
 			return r.Status == metav1.ConditionFalse && r.Reason == walletv1.ReasonTemplateNotReady, r.Reason
 		})
 		got := getPass(t, ns, p.Name)
@@ -462,7 +458,7 @@ func TestExpiredCertificateKeepsBundles(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "harbour-concert"}, &tpl); err != nil {
 		t.Fatal(err)
 	}
-	if r := shared.ReadyCondition(tpl.Status.Conditions); r.Reason != walletv1.ReasonCertificateNotReady || !strings.Contains(r.Message, "Expired") {
+	if r := status.Ready(tpl.Status.Conditions); r.Reason != walletv1.ReasonCertificateNotReady || !strings.Contains(r.Message, "Expired") {
 		t.Errorf("template Ready = %s: %s", r.Reason, r.Message)
 	}
 }
@@ -484,7 +480,7 @@ func TestSelfSignedNeverOverwritesASecret(t *testing.T) {
 	}
 	eventually(t, "SecretInvalid", func() (bool, string) {
 		_ = c.Get(ctx, client.ObjectKeyFromObject(cert), cert)
-		r := shared.ReadyCondition(cert.Status.Conditions)
+		r := status.Ready(cert.Status.Conditions)
 		return r != nil && r.Reason == walletv1.ReasonSecretInvalid, fmt.Sprintf("%+v", r)
 	})
 	var s corev1.Secret

@@ -11,13 +11,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 )
 
 func credentials(ns, template string) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
-	err := c.Get(context.Background(), client.ObjectKey{Namespace: operatorNamespace, Name: pushcredentials.SecretName(ns, template)}, s)
+	err := c.Get(context.Background(), client.ObjectKey{Namespace: operatorNamespace, Name: walletv1.PushCredentialsSecretName(ns, template)}, s)
 	return s, err
 }
 
@@ -47,8 +46,8 @@ func TestPushCredentialsFollowTheirTemplate(t *testing.T) {
 			if err != nil {
 				return false, err.Error()
 			}
-			ok := certs.Fingerprint(id.Certificate) == cert.Status.Fingerprint && s.Labels[pushcredentials.LabelTemplate] == tpl.Name &&
-				s.Labels[pushcredentials.LabelTemplateNamespace] == ns
+			ok := certs.Fingerprint(id.Certificate) == cert.Status.Fingerprint && s.Labels[walletv1.LabelTemplate] == tpl.Name &&
+				s.Labels[walletv1.LabelTemplateNamespace] == ns
 			return ok, fmt.Sprint(s.Labels)
 		})
 	}
@@ -65,7 +64,7 @@ func TestPushCredentialsFollowTheirTemplate(t *testing.T) {
 	update(t, tpl, func(tpl *walletv1.PassTemplate) {
 		tpl.Spec.Webhooks[0].APIKeySecretRef = &walletv1.KeyReference{Name: "club-hooks", Key: "api-key"}
 	})
-	hookKey := pushcredentials.WebhookKey(tpl.Spec.Webhooks[0])
+	hookKey := walletv1.WebhookKey(tpl.Spec.Webhooks[0])
 	for _, want := range []string{"first", "second"} {
 		if want == "second" {
 			apiKey.Data["api-key"] = []byte("second")

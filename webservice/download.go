@@ -2,7 +2,6 @@ package webservice
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
@@ -94,41 +94,9 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 	return base + strings.TrimPrefix(path, s.base)
 }
 
-// passFields is the part of pass.json the preview draws.
-type passFields struct {
-	OrganizationName string `json:"organizationName"`
-	Description      string `json:"description"`
-	LogoText         string `json:"logoText"`
-	BackgroundColor  string `json:"backgroundColor"`
-	ForegroundColor  string `json:"foregroundColor"`
-	LabelColor       string `json:"labelColor"`
-	Voided           bool   `json:"voided"`
-	Barcodes         []struct {
-		Format  string `json:"format"`
-		Message string `json:"message"`
-		AltText string `json:"altText"`
-	} `json:"barcodes"`
-	styles map[string]*structure
-}
-
-type structure struct {
-	HeaderFields    []field `json:"headerFields"`
-	PrimaryFields   []field `json:"primaryFields"`
-	SecondaryFields []field `json:"secondaryFields"`
-	AuxiliaryFields []field `json:"auxiliaryFields"`
-	BackFields      []field `json:"backFields"`
-}
-
-type field struct {
-	Key       string `json:"key"`
-	Label     string `json:"label"`
-	Value     any    `json:"value"`
-	DateStyle string `json:"dateStyle"`
-	TimeStyle string `json:"timeStyle"`
-}
-
-// Display is the value as Wallet would show it, roughly: dates in words.
-func (f field) Display() string {
+// display is a field's value as Wallet would show it, roughly: dates in
+// words.
+func display(f render.Field) string {
 	s := fmt.Sprint(f.Value)
 	if f.DateStyle == "" && f.TimeStyle == "" {
 		return s
@@ -148,30 +116,15 @@ func (f field) Display() string {
 	return s
 }
 
-func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*passFields, error) {
+func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*render.PassJSON, error) {
 	b, err := s.bundles.get(r.Context(), s.api, p)
 	if err != nil {
 		return nil, err
 	}
-	pj := &passFields{}
-	if err := json.Unmarshal(b.files[pkpass.PassJSON], pj); err != nil {
-		return nil, err
-	}
-	var styles map[string]json.RawMessage
-	_ = json.Unmarshal(b.files[pkpass.PassJSON], &styles)
-	pj.styles = map[string]*structure{}
-	for _, k := range []string{"boardingPass", "coupon", "eventTicket", "generic", "storeCard"} {
-		if raw, ok := styles[k]; ok {
-			st := &structure{}
-			if err := json.Unmarshal(raw, st); err == nil {
-				pj.styles[k] = st
-			}
-		}
-	}
-	return pj, nil
+	return render.ParsePassJSON(b.files[pkpass.PassJSON])
 }
 
-var previewPage = template.Must(template.New("preview").Parse(`<!doctype html>
+var previewPage = template.Must(template.New("preview").Funcs(template.FuncMap{"display": display}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Pass.Description}}</title>
 <style>
@@ -186,10 +139,10 @@ body{font-family:-apple-system,Helvetica,Arial,sans-serif;background:#f2f2f7;mar
 </style></head><body>
 <div class="pass" id="pass" data-style="{{.Style}}">
  <div class="top">{{if .Logo}}<img alt="logo" src="{{.Logo}}">{{end}}<div class="logotext">{{.Pass.LogoText}}</div>
-  {{range .Fields.HeaderFields}}<div class="head"><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
- <div class="row primary">{{range .Fields.PrimaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
- <div class="row">{{range .Fields.SecondaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
- <div class="row">{{range .Fields.AuxiliaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{.Display}}</div></div>{{end}}</div>
+  {{range .Fields.HeaderFields}}<div class="head"><div class="label">{{.Label}}</div><div class="value">{{display .}}</div></div>{{end}}</div>
+ <div class="row primary">{{range .Fields.PrimaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{display .}}</div></div>{{end}}</div>
+ <div class="row">{{range .Fields.SecondaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{display .}}</div></div>{{end}}</div>
+ <div class="row">{{range .Fields.AuxiliaryFields}}<div><div class="label">{{.Label}}</div><div class="value">{{display .}}</div></div>{{end}}</div>
  {{if .Pass.Voided}}<div class="void">VOID</div>{{end}}
  {{if .Barcode}}<div class="code" id="barcode">{{.Barcode}}{{if .AltText}}<div class="alt">{{.AltText}}</div>{{end}}</div>{{end}}
 </div>
@@ -209,11 +162,8 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 		"Pass": pj, "Background": cssColor(pj.BackgroundColor, "rgb(255, 255, 255)"),
 		"Foreground": cssColor(pj.ForegroundColor, "rgb(0, 0, 0)"), "Label": cssColor(pj.LabelColor, "rgb(90, 90, 90)"),
 		"PkpassLink": s.absoluteURL(r, r.URL.Path) + "?format=pkpass",
-		"Fields":     &structure{},
 	}
-	for style, st := range pj.styles {
-		data["Style"], data["Fields"] = style, st
-	}
+	data["Style"], data["Fields"] = pj.Style()
 	for _, name := range []string{"logo@2x.png", "logo.png"} {
 		if img, ok := b.files[name]; ok {
 			data["Logo"] = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(img))

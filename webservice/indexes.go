@@ -7,12 +7,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 // Indexes of the web service's cache, so no request lists everything.
 const (
-	indexPassTypeSerial      = "pass.passtype-serial"
-	indexRegistrationsOfPass = "deviceregistration.pass"
+	indexPassTypeSerial = "pass.passtype-serial"
 )
 
 func passTypeSerialKey(passType, serial string) string { return passType + "\x00" + serial }
@@ -35,7 +35,7 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	}); err != nil {
 		return err
 	}
-	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexRegistrationsOfPass, func(o client.Object) []string {
+	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, push.IndexRegistrationsOfPass, func(o client.Object) []string {
 		return []string{o.(*walletv1.DeviceRegistration).Spec.PassName}
 	})
 }

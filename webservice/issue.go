@@ -14,12 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
-
-// LabelIssuedBy marks passes created through a template's issue link.
-const LabelIssuedBy = "passes.wallet-operator.io/issued-by"
 
 // issueLink: GET /issue/{namespace}/{template}/{token}. Each visit creates
 // a new Pass from the template (a generated serial, the data schema's
@@ -44,14 +41,14 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this template does not hand out passes by link")
 		return
 	}
-	if !shared.IsReady(tpl.Status.Conditions, tpl.Generation) || tpl.Status.PassTypeIdentifier == "" {
+	if !status.IsReady(tpl.Status.Conditions, tpl.Generation) || tpl.Status.PassTypeIdentifier == "" {
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusServiceUnavailable, "passes of this template cannot be issued right now")
 		return
 	}
 	if limit := tpl.Spec.Distribution.Limit; limit != nil {
 		var issued walletv1.PassList
-		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{LabelIssuedBy: name}); err != nil {
+		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: name}); err != nil {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
@@ -69,7 +66,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 	p := &walletv1.Pass{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: ns, Name: truncateName(name) + "-" + serial,
-			Labels: map[string]string{LabelIssuedBy: name},
+			Labels: map[string]string{walletv1.LabelIssuedBy: name},
 		},
 		Spec: walletv1.PassSpec{
 			TemplateRef:  walletv1.LocalObjectReference{Name: name},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 )
@@ -229,7 +230,7 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 // has not seen it yet.
 func (s *Server) notify(r *http.Request, p *walletv1.Pass, event string) {
 	var regs walletv1.DeviceRegistrationList
-	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{indexRegistrationsOfPass: p.Name}); err != nil {
+	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: p.Name}); err != nil {
 		return
 	}
 	name := RegistrationName(r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"))

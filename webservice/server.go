@@ -19,12 +19,12 @@ import (
 
 	"github.com/go-logr/logr"
 	"golang.org/x/time/rate"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 // Options configure the server.
@@ -48,8 +48,12 @@ type Options struct {
 	// Webhooks shapes webhook deliveries; DefaultWebhookOptions when zero.
 	Webhooks WebhookOptions
 	// CredentialsNamespace holds the push credentials Secrets the manager
-	// keeps (webhooks' API keys): the operator's namespace.
+	// keeps (webhooks' API keys, APNs certificates): the operator's
+	// namespace.
 	CredentialsNamespace string
+	// Push configures pushes (GatewayOptions reads the gateway flags); its
+	// CredentialsNamespace defaults to the one above.
+	Push push.Options
 }
 
 // Server answers devices and browsers.
@@ -72,8 +76,11 @@ type Server struct {
 // through its client.
 func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	u, err := url.Parse(o.WebServiceURL)
-	if err != nil || u.Host == "" {
-		return nil, &url.Error{Op: "parse", URL: o.WebServiceURL, Err: err}
+	if err != nil {
+		return nil, fmt.Errorf("web service URL: %w", err)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("web service URL %q has no host: give an absolute URL such as https://passes.example.com/passes", o.WebServiceURL)
 	}
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 20, 40
@@ -239,12 +246,6 @@ func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*wall
 		}
 	}
 	return nil, nil
-}
-
-// Uncached lists the kinds the web service reads from the API server on
-// demand instead of caching (bundle ConfigMaps, Secrets).
-func Uncached() []client.Object {
-	return []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}}
 }
 
 // Webhooks returns the webhook sender (tests wait on it).

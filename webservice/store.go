@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/bundle"
 )
 
 // Registration is one device registered for one pass.
@@ -67,7 +66,7 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 	reg := &walletv1.DeviceRegistration{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: r.Namespace, Name: RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial),
-			Labels: map[string]string{bundle.LabelPass: r.PassName, "app.kubernetes.io/managed-by": "wallet-operator"},
+			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelPass: r.PassName}),
 		},
 		Spec: walletv1.DeviceRegistrationSpec{
 			DeviceLibraryIdentifier: r.Device, PushToken: r.PushToken,

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 )
 
 var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -185,11 +184,11 @@ func (w *Webhooks) apiKey(ctx context.Context, tpl *walletv1.PassTemplate, hook 
 		return "", nil
 	}
 	var s corev1.Secret
-	name := pushcredentials.SecretName(tpl.Namespace, tpl.Name)
+	name := walletv1.PushCredentialsSecretName(tpl.Namespace, tpl.Name)
 	if err := w.API.Get(ctx, client.ObjectKey{Namespace: w.CredentialsNamespace, Name: name}, &s); err != nil {
 		return "", fmt.Errorf("push credentials Secret %s/%s: %w", w.CredentialsNamespace, name, err)
 	}
-	v, ok := s.Data[pushcredentials.WebhookKey(hook)]
+	v, ok := s.Data[walletv1.WebhookKey(hook)]
 	if !ok {
 		return "", fmt.Errorf("the API key of webhook %s is not in the push credentials yet: check that Secret %s has key %q (the manager copies it)",
 			hook.URL, hook.APIKeySecretRef.Name, hook.APIKeySecretRef.Key)

@@ -26,14 +26,15 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
-	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 var (
@@ -66,7 +67,7 @@ func start(e *testenv.Env) (func(), error) {
 	cfg.QPS, cfg.Burst = 500, 1000
 	mgr, err = ctrl.NewManager(&cfg, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Client: client.Options{Cache: &client.CacheOptions{DisableFor: webservice.Uncached()}},
+		Client: kube.ManagerClientOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -82,9 +83,9 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	server, err = wscmd.Setup(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4}, CredentialsNamespace: operatorNamespace},
-		webservice.PushOptions{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsNamespace: operatorNamespace})
+	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4}, CredentialsNamespace: operatorNamespace,
+		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond}})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -116,7 +117,7 @@ func samples(t *testing.T) (ns, passType string) {
 			return false, err.Error()
 		}
 		for _, p := range list.Items {
-			if !shared.IsReady(p.Status.Conditions, p.Generation) {
+			if !status.IsReady(p.Status.Conditions, p.Generation) {
 				return false, p.Name
 			}
 		}
@@ -405,7 +406,7 @@ func TestIssueLinks(t *testing.T) {
 		t.Fatalf("issue link: %d, Location %q", r.code, r.header.Get("Location"))
 	}
 	var issued walletv1.PassList
-	if err := c.List(context.Background(), &issued, client.InNamespace(ns), client.MatchingLabels{webservice.LabelIssuedBy: "coffee-coupon"}); err != nil || len(issued.Items) != 1 {
+	if err := c.List(context.Background(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: "coffee-coupon"}); err != nil || len(issued.Items) != 1 {
 		t.Fatalf("want one issued pass, got %d (%v)", len(issued.Items), err)
 	}
 	download := strings.TrimPrefix(r.header.Get("Location"), baseURL)

@@ -4,7 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Condition types shared by the three kinds. Types are adjectives; reasons
+// Condition types shared by the kinds that report status. Types are adjectives; reasons
 // are CamelCase nouns (see the Reason constants beside each kind).
 const (
 	// ConditionReady says whether the object does its job: a certificate can
@@ -14,10 +14,6 @@ const (
 	// ConditionExpiring warns that a certificate enters its expiry window.
 	ConditionExpiring = "Expiring"
 )
-
-// ReasonReconciling is the Ready reason while the controller has not yet
-// looked at the current generation.
-const ReasonReconciling = "Reconciling"
 
 // LocalObjectReference names an object in the same namespace.
 type LocalObjectReference struct {

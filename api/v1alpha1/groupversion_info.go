@@ -1,6 +1,7 @@
 // Package v1alpha1 holds the passes.wallet-operator.io/v1alpha1 API:
 // PassCertificate (the signing identity), PassTemplate (the design shared by
-// a family of passes) and Pass (one holder's pass).
+// a family of passes), Pass (one holder's pass) and DeviceRegistration (a
+// device that added a pass, written by the web service).
 //
 // +kubebuilder:object:generate=true
 // +groupName=passes.wallet-operator.io
@@ -11,9 +12,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
+// GroupName is the API group; well-known labels and annotations are
+// prefixed with it.
+const GroupName = "passes.wallet-operator.io"
+
 var (
 	// GroupVersion is the group and version of every kind in this package.
-	GroupVersion = schema.GroupVersion{Group: "passes.wallet-operator.io", Version: "v1alpha1"}
+	GroupVersion = schema.GroupVersion{Group: GroupName, Version: "v1alpha1"}
 
 	// SchemeBuilder registers the kinds of this package with a runtime.Scheme.
 	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}

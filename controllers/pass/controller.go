@@ -21,7 +21,9 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
@@ -59,7 +61,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(r.passesWithSameSerial), builder.WithPredicates(deleted())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("pass").
-		Complete(shared.StopQuietly(r))
+		Complete(kube.StopQuietly(r))
 }
 
 // scope is what one reconcile works on, filled phase by phase.
@@ -76,6 +78,10 @@ type scope struct {
 // has not caught up yet, and its update will bring the pass back.
 var errWaiting = errors.New("waiting for a dependency to be reconciled")
 
+// transitions: a pass Event only when it stops being Ready or changes why;
+// becoming Ready is the norm and has its own "Signed" Event.
+var transitions = []status.Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse, WarningsOnly: true}}
+
 // Reconcile brings a pass's signed bundle up to date.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
 	p := &walletv1.Pass{}
@@ -85,44 +91,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if !p.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // owned ConfigMaps go with it
 	}
-	before := p.DeepCopy()
-	s := &scope{pass: p, now: r.Now()}
-	defer func() {
-		p.Status.ObservedGeneration = p.Generation
-		if err := shared.PatchStatus(ctx, r.Client, p, before, p.Status, before.Status); err != nil && reterr == nil {
-			reterr = err
-		}
-		r.recordTransition(before, p)
-	}()
+	patch := status.NewHelper(r.Client, r.Recorder, p, transitions...)
+	defer func() { reterr = patch.Patch(ctx, reterr) }()
+	return r.reconcile(ctx, &scope{pass: p, now: r.Now()})
+}
 
-	setRedeemed(p, s.now)
+// reconcile runs the phases in order; the first verdict or error stops it.
+func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, error) {
+	setRedeemed(s.pass, s.now)
 	for _, phase := range []func(context.Context, *scope) error{
 		r.resolveTemplate, r.resolveCertificate, r.checkSerial, r.signAndStore,
 	} {
-		if err := phase(ctx, s); err != nil {
-			var invalid *render.Error
-			switch {
-			case errors.Is(err, errWaiting):
-				return ctrl.Result{}, nil
-			case errors.As(err, &invalid):
-				countFailure(invalid.Reason)
-				setNotReady(p, invalid.Reason, invalid.Error())
-				return ctrl.Result{}, nil
-			default:
-				countFailure("Error")
-				return ctrl.Result{}, err
-			}
+		err := phase(ctx, s)
+		if err == nil {
+			continue
 		}
+		if errors.Is(err, errWaiting) {
+			return ctrl.Result{}, nil
+		}
+		if verdict, ok := shared.AsNotReady(err); ok {
+			countFailure(verdict.Reason)
+			setNotReady(s.pass, verdict.Reason, verdict.Error())
+			return ctrl.Result{}, nil
+		}
+		countFailure("Error")
+		return ctrl.Result{}, err
 	}
-	setReady(p)
-	setDownloadURL(p, r.Options)
+	setReady(s.pass)
+	setDownloadURL(s.pass, r.Options)
 	return ctrl.Result{}, nil
-}
-
-func (r *Reconciler) recordTransition(before, after *walletv1.Pass) {
-	old, cur := shared.ReadyCondition(before.Status.Conditions), shared.ReadyCondition(after.Status.Conditions)
-	if cur == nil || cur.Status == metav1.ConditionTrue || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
-		return
-	}
-	r.Recorder.Event(after, corev1.EventTypeWarning, cur.Reason, cur.Message)
 }

@@ -21,11 +21,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
-
-func notReady(reason, field, format string, args ...any) *render.Error {
-	return &render.Error{Reason: reason, Field: field, Message: fmt.Sprintf(format, args...)}
-}
 
 // resolveTemplate needs the template to exist and be Ready for its current
 // generation, and compiles it against its stored shared files.
@@ -34,17 +31,17 @@ func (r *Reconciler) resolveTemplate(ctx context.Context, s *scope) error {
 	tpl := &walletv1.PassTemplate{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl)
 	if apierrors.IsNotFound(err) {
-		return notReady(walletv1.ReasonTemplateNotFound, "spec.templateRef", "PassTemplate %s does not exist: create it or fix the reference", p.Spec.TemplateRef.Name)
+		return shared.NotReady(walletv1.ReasonTemplateNotFound, "spec.templateRef", "PassTemplate %s does not exist: create it or fix the reference", p.Spec.TemplateRef.Name)
 	}
 	if err != nil {
 		return err
 	}
-	ready := shared.ReadyCondition(tpl.Status.Conditions)
+	ready := status.Ready(tpl.Status.Conditions)
 	switch {
 	case ready == nil || ready.ObservedGeneration != tpl.Generation:
 		return errWaiting // the template's update will bring this pass back
 	case ready.Status != metav1.ConditionTrue:
-		return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassTemplate %s is not Ready (%s: %s)", tpl.Name, ready.Reason, ready.Message)
+		return shared.NotReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassTemplate %s is not Ready (%s: %s)", tpl.Name, ready.Reason, ready.Message)
 	}
 	compiled, _, err := r.Sources.CompiledTemplate(ctx, tpl)
 	if err != nil {
@@ -61,7 +58,7 @@ func (r *Reconciler) resolveCertificate(ctx context.Context, s *scope) error {
 	name := s.template.Spec.CertificateRef.Name
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: s.pass.Namespace, Name: name}, cert); err != nil {
 		if apierrors.IsNotFound(err) {
-			return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s of template %s does not exist", name, s.template.Name)
+			return shared.NotReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s of template %s does not exist", name, s.template.Name)
 		}
 		return err
 	}
@@ -73,7 +70,7 @@ func (r *Reconciler) resolveCertificate(ctx context.Context, s *scope) error {
 		if _, ok := err.(*certs.Problem); !ok {
 			return err
 		}
-		return notReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s cannot sign (%s): %v", name, certs.ReasonOf(err), err)
+		return shared.NotReady(walletv1.ReasonTemplateNotReady, "spec.templateRef", "PassCertificate %s cannot sign (%s): %v", name, certs.ReasonOf(err), err)
 	}
 	s.cert, s.identity = cert, id
 	return nil
@@ -96,7 +93,7 @@ func (r *Reconciler) checkSerial(ctx context.Context, s *scope) error {
 			return err
 		}
 		if ptid == s.pass.Status.PassTypeIdentifier {
-			return notReady(walletv1.ReasonSerialConflict, "spec.serialNumber",
+			return shared.NotReady(walletv1.ReasonSerialConflict, "spec.serialNumber",
 				"Pass %s/%s already uses serial number %s for %s: serial numbers are unique per pass type; choose another", other.Namespace, other.Name, s.pass.Spec.SerialNumber, ptid)
 		}
 	}
@@ -178,7 +175,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	start := time.Now()
 	signed, err := pkpass.SignFiles(full, s.identity)
 	if err != nil {
-		return notReady(walletv1.ReasonSigningFailed, "", "signing failed: %v", err)
+		return shared.NotReady(walletv1.ReasonSigningFailed, "", "signing failed: %v", err)
 	}
 	zipped, err := pkpass.Zip(signed.Files)
 	if err != nil {
@@ -213,7 +210,7 @@ func (r *Reconciler) storedBundle(ctx context.Context, p *walletv1.Pass) (*walle
 		return nil, client.IgnoreNotFound(err)
 	}
 	var b walletv1.BundleStatus
-	if err := json.Unmarshal([]byte(m.Annotations[bundle.AnnotationBundle]), &b); err != nil || b.ContentDigest != m.Annotations[bundle.AnnotationContentDigest] {
+	if err := json.Unmarshal([]byte(m.Annotations[walletv1.AnnotationBundle]), &b); err != nil || b.ContentDigest != m.Annotations[walletv1.AnnotationContentDigest] {
 		return nil, nil //nolint:nilerr // no usable record: sign again
 	}
 	return &b, nil
@@ -230,13 +227,12 @@ func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pk
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: p.Namespace, Name: bundle.PassName(p.Name),
-			Labels: map[string]string{
-				bundle.LabelPass: p.Name, bundle.LabelTemplate: p.Spec.TemplateRef.Name, bundle.LabelPart: "pass",
-				"app.kubernetes.io/managed-by": "wallet-operator",
-			},
+			Labels: walletv1.ManagedLabels(map[string]string{
+				walletv1.LabelPass: p.Name, walletv1.LabelTemplate: p.Spec.TemplateRef.Name, walletv1.LabelPart: walletv1.PartPass,
+			}),
 			Annotations: map[string]string{
-				bundle.AnnotationContentDigest: status.ContentDigest, bundle.AnnotationSharedConfigMap: status.SharedConfigMap,
-				bundle.AnnotationBundle: string(record),
+				walletv1.AnnotationContentDigest: status.ContentDigest, walletv1.AnnotationSharedConfigMap: status.SharedConfigMap,
+				walletv1.AnnotationBundle: string(record),
 			},
 		},
 		BinaryData: bundle.Encode(own),
@@ -245,7 +241,7 @@ func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pk
 		return err
 	}
 	//nolint:staticcheck // client.Apply with a typed object is the one-request create-or-replace.
-	if err := r.Client.Patch(ctx, cm, client.Apply, client.FieldOwner("wallet-operator"), client.ForceOwnership); err != nil {
+	if err := r.Client.Patch(ctx, cm, client.Apply, client.FieldOwner(walletv1.FieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("store the bundle of Pass %s in ConfigMap %s: %w", p.Name, cm.Name, err)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // setRedeemed records when the pass was first seen redeemed.
@@ -27,12 +27,12 @@ func setNotReady(p *walletv1.Pass, reason, message string) {
 	if p.Status.Bundle != nil {
 		message += "; the last good bundle is still served"
 	}
-	shared.SetCondition(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
+	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
 }
 
 func setReady(p *walletv1.Pass) {
 	b := p.Status.Bundle
-	shared.SetCondition(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
+	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
 		fmt.Sprintf("signed bundle in ConfigMap %s, content %s, last changed %s", b.ConfigMap, short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
 }
 

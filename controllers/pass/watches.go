@@ -13,27 +13,13 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
-
-func requests(list *walletv1.PassList) []reconcile.Request {
-	reqs := make([]reconcile.Request, len(list.Items))
-	for i := range list.Items {
-		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-	}
-	return reqs
-}
 
 // byIndex maps an object to the passes in its namespace whose index holds
 // its name.
 func (r *Reconciler) byIndex(index string) handler.MapFunc {
-	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var list walletv1.PassList
-		if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
-			log.FromContext(ctx).Error(err, "list passes", "index", index)
-			return nil
-		}
-		return requests(&list)
-	}
+	return shared.ByIndex(r.Client, shared.PassList, index)
 }
 
 func (r *Reconciler) passesOfTemplate(ctx context.Context, tpl client.Object) []reconcile.Request {
@@ -63,7 +49,7 @@ func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object
 		log.FromContext(ctx).Error(err, "list passes by serial number")
 		return nil
 	}
-	return requests(&list)
+	return shared.Requests(&list)
 }
 
 // templateChanged passes template updates that matter to its passes: a new
@@ -92,7 +78,7 @@ type readyState struct {
 }
 
 func readyKey(conds []metav1.Condition) readyState {
-	c := shared.ReadyCondition(conds)
+	c := status.Ready(conds)
 	if c == nil {
 		return readyState{}
 	}

@@ -15,12 +15,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // Reconciler reconciles PassCertificates.
@@ -37,24 +37,17 @@ type Reconciler struct {
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassCertificate{}).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.certificatesOfSecret)).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.CertificateList, shared.IndexCertificateSecret))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passcertificate").
-		Complete(shared.StopQuietly(r))
+		Complete(kube.StopQuietly(r))
 }
 
-// certificatesOfSecret maps a Secret to the certificates that use it.
-func (r *Reconciler) certificatesOfSecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	var list walletv1.PassCertificateList
-	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()), client.MatchingFields{shared.IndexCertificateSecret: secret.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "list certificates of a Secret")
-		return nil
-	}
-	reqs := make([]reconcile.Request, len(list.Items))
-	for i := range list.Items {
-		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-	}
-	return reqs
+// transitions: an Event when the certificate becomes Ready or stops being,
+// and when it enters or leaves its expiry window.
+var transitions = []status.Transition{
+	{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse},
+	{Type: walletv1.ConditionExpiring, Warn: metav1.ConditionTrue},
 }
 
 // scope is what one reconcile works on.
@@ -69,16 +62,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Client.Get(ctx, req.NamespacedName, cert); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := cert.DeepCopy()
-	s := &scope{cert: cert, now: r.Now()}
-	defer func() {
-		cert.Status.ObservedGeneration = cert.Generation
-		if err := shared.PatchStatus(ctx, r.Client, cert, before, cert.Status, before.Status); err != nil && reterr == nil {
-			reterr = err
-		}
-		r.recordTransitions(before, cert)
-	}()
-	return r.reconcile(ctx, s)
+	patch := status.NewHelper(r.Client, r.Recorder, cert, transitions...)
+	defer func() { reterr = patch.Patch(ctx, reterr) }()
+	return r.reconcile(ctx, &scope{cert: cert, now: r.Now()})
 }
 
 func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, error) {
@@ -135,8 +121,8 @@ func (r *Reconciler) ensureDevelopmentSecret(ctx context.Context, s *scope) erro
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: key.Namespace, Name: key.Name,
-			Labels:      map[string]string{"app.kubernetes.io/managed-by": "wallet-operator"},
-			Annotations: map[string]string{"passes.wallet-operator.io/development": "generated development chain; no real device trusts it"},
+			Labels:      walletv1.ManagedLabels(nil),
+			Annotations: map[string]string{walletv1.AnnotationDevelopment: "generated development chain; no real device trusts it"},
 		},
 		Type: corev1.SecretTypeOpaque,
 		Data: data,
@@ -149,29 +135,5 @@ func (r *Reconciler) ensureDevelopmentSecret(ctx context.Context, s *scope) erro
 	}
 	r.Recorder.Eventf(s.cert, corev1.EventTypeNormal, "DevelopmentChainGenerated",
 		"generated a development chain for %s into Secret %s; passes it signs are trusted by no real device", spec.PassTypeIdentifier, key.Name)
-	return nil
-}
-
-// recordTransitions emits an Event when Ready or Expiring changes.
-func (r *Reconciler) recordTransitions(before, after *walletv1.PassCertificate) {
-	for _, typ := range []string{walletv1.ConditionReady, walletv1.ConditionExpiring} {
-		old, cur := findCondition(before, typ), findCondition(after, typ)
-		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
-			continue
-		}
-		eventType := corev1.EventTypeNormal
-		if (typ == walletv1.ConditionReady && cur.Status != metav1.ConditionTrue) || (typ == walletv1.ConditionExpiring && cur.Status == metav1.ConditionTrue) {
-			eventType = corev1.EventTypeWarning
-		}
-		r.Recorder.Event(after, eventType, cur.Reason, cur.Message)
-	}
-}
-
-func findCondition(c *walletv1.PassCertificate, typ string) *metav1.Condition {
-	for i := range c.Status.Conditions {
-		if c.Status.Conditions[i].Type == typ {
-			return &c.Status.Conditions[i]
-		}
-	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 var (
@@ -39,7 +39,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, cert := range list.Items {
 		ready := 0.0
-		if cond := shared.ReadyCondition(cert.Status.Conditions); cond != nil && cond.Status == metav1.ConditionTrue {
+		if cond := status.Ready(cert.Status.Conditions); cond != nil && cond.Status == metav1.ConditionTrue {
 			ready = 1
 		}
 		ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, ready, cert.Namespace, cert.Name)

@@ -7,8 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // defaultWarning is the Expiring window when spec.expiryWarning is unset.
@@ -34,14 +34,14 @@ func setFacts(c *walletv1.PassCertificate, f certs.Facts) {
 // setReady sets Ready from the first failing check, or True.
 func setReady(c *walletv1.PassCertificate, problem error) {
 	if problem != nil {
-		shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionFalse, certs.ReasonOf(problem), problem.Error())
+		status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionFalse, certs.ReasonOf(problem), problem.Error())
 		return
 	}
 	msg := fmt.Sprintf("signs passes for %s (team %s) until %s", c.Status.PassTypeIdentifier, c.Status.TeamIdentifier, c.Status.NotAfter.UTC().Format(time.RFC3339))
 	if c.Status.Development {
 		msg += "; a development chain: passes are well-formed but no real device trusts them"
 	}
-	shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonCertificateValid, msg)
+	status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonCertificateValid, msg)
 }
 
 // setUnusable reports a Secret that cannot be read as an identity; the
@@ -49,8 +49,8 @@ func setReady(c *walletv1.PassCertificate, problem error) {
 func setUnusable(c *walletv1.PassCertificate, err error) {
 	c.Status.PassTypeIdentifier, c.Status.TeamIdentifier, c.Status.Fingerprint = "", "", ""
 	c.Status.NotBefore, c.Status.NotAfter, c.Status.Development = nil, nil, false
-	shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionFalse, certs.ReasonOf(err), err.Error())
-	shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionUnknown, walletv1.ReasonSecretInvalid, "no certificate to check")
+	status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionReady, metav1.ConditionFalse, certs.ReasonOf(err), err.Error())
+	status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionUnknown, walletv1.ReasonSecretInvalid, "no certificate to check")
 }
 
 // setExpiring is True from warning before notAfter on.
@@ -62,10 +62,10 @@ func setExpiring(c *walletv1.PassCertificate, f certs.Facts, warning time.Durati
 		if left <= 0 {
 			msg = fmt.Sprintf("the certificate expired at %s", f.NotAfter.UTC().Format(time.RFC3339))
 		}
-		shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionTrue, walletv1.ReasonExpiringSoon, msg)
+		status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionTrue, walletv1.ReasonExpiringSoon, msg)
 		return
 	}
-	shared.SetCondition(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionFalse, walletv1.ReasonNotExpiring,
+	status.Set(&c.Status.Conditions, c.Generation, walletv1.ConditionExpiring, metav1.ConditionFalse, walletv1.ReasonNotExpiring,
 		fmt.Sprintf("valid until %s", f.NotAfter.UTC().Format(time.RFC3339)))
 }
 

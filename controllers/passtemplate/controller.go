@@ -5,7 +5,6 @@ package passtemplate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,8 +23,10 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
@@ -46,13 +47,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassTemplate{}).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
-		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateCertificate))).
-		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateSecrets))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateCertificate))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateConfigMaps))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateSecrets))).
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(templateOfPass), builder.WithPredicates(passCountChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
-		Complete(shared.StopQuietly(r))
+		Complete(kube.StopQuietly(r))
 }
 
 func templateOfPass(_ context.Context, obj client.Object) []reconcile.Request {
@@ -67,7 +68,7 @@ func passCountChanged() predicate.Funcs {
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
 			return o.Spec.TemplateRef != n.Spec.TemplateRef ||
-				shared.IsReady(o.Status.Conditions, o.Generation) != shared.IsReady(n.Status.Conditions, n.Generation) ||
+				status.IsReady(o.Status.Conditions, o.Generation) != status.IsReady(n.Status.Conditions, n.Generation) ||
 				sharedOf(o) != sharedOf(n)
 		},
 	}
@@ -79,6 +80,9 @@ func sharedOf(p *walletv1.Pass) string {
 	}
 	return p.Status.Bundle.SharedConfigMap
 }
+
+// transitions: an Event whenever the template becomes Ready or stops being.
+var transitions = []status.Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse}}
 
 // scope is what one reconcile works on.
 type scope struct {
@@ -97,15 +101,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		r.Sources.Forget(tpl.UID)
 		return ctrl.Result{}, nil
 	}
-	before := tpl.DeepCopy()
+	patch := status.NewHelper(r.Client, r.Recorder, tpl, transitions...)
+	defer func() { reterr = patch.Patch(ctx, reterr) }()
 	s := &scope{template: tpl}
-	defer func() {
-		tpl.Status.ObservedGeneration = tpl.Generation
-		if err := shared.PatchStatus(ctx, r.Client, tpl, before, tpl.Status, before.Status); err != nil && reterr == nil {
-			reterr = err
-		}
-		r.recordTransition(before, tpl)
-	}()
 
 	var list walletv1.PassList
 	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingFields{shared.IndexPassTemplate: tpl.Name}, client.UnsafeDisableDeepCopy); err != nil {
@@ -116,9 +114,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 
 	for _, phase := range []func(context.Context, *scope) error{r.checkCertificate, r.storeSharedFiles, r.collectOldSharedFiles} {
 		if err := phase(ctx, s); err != nil {
-			var invalid *render.Error
-			if errors.As(err, &invalid) {
-				setNotReady(tpl, invalid.Reason, invalid.Error())
+			if verdict, ok := shared.AsNotReady(err); ok {
+				setNotReady(tpl, verdict.Reason, verdict.Error())
 				return ctrl.Result{}, nil
 			}
 			return ctrl.Result{}, err
@@ -135,19 +132,18 @@ func (r *Reconciler) checkCertificate(ctx context.Context, s *scope) error {
 	var cert walletv1.PassCertificate
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: tpl.Spec.CertificateRef.Name}, &cert)
 	if apierrors.IsNotFound(err) {
-		return &render.Error{Reason: walletv1.ReasonCertificateNotFound, Field: "spec.certificateRef",
-			Message: fmt.Sprintf("PassCertificate %s does not exist: create it or fix the reference", tpl.Spec.CertificateRef.Name)}
+		return shared.NotReady(walletv1.ReasonCertificateNotFound, "spec.certificateRef",
+			"PassCertificate %s does not exist: create it or fix the reference", tpl.Spec.CertificateRef.Name)
 	}
 	if err != nil {
 		return err
 	}
-	if !shared.IsReady(cert.Status.Conditions, cert.Generation) {
+	if !status.IsReady(cert.Status.Conditions, cert.Generation) {
 		msg := "it has not been checked yet"
-		if c := shared.ReadyCondition(cert.Status.Conditions); c != nil {
+		if c := status.Ready(cert.Status.Conditions); c != nil {
 			msg = c.Reason + ": " + c.Message
 		}
-		return &render.Error{Reason: walletv1.ReasonCertificateNotReady, Field: "spec.certificateRef",
-			Message: fmt.Sprintf("PassCertificate %s is not Ready (%s)", cert.Name, msg)}
+		return shared.NotReady(walletv1.ReasonCertificateNotReady, "spec.certificateRef", "PassCertificate %s is not Ready (%s)", cert.Name, msg)
 	}
 	tpl.Status.PassTypeIdentifier = cert.Status.PassTypeIdentifier
 	return nil
@@ -167,7 +163,7 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: tpl.Namespace, Name: name,
-			Labels: map[string]string{bundle.LabelTemplate: tpl.Name, bundle.LabelPart: "shared", "app.kubernetes.io/managed-by": "wallet-operator"},
+			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelTemplate: tpl.Name, walletv1.LabelPart: walletv1.PartShared}),
 		},
 		BinaryData: bundle.Encode(files),
 	}
@@ -188,7 +184,7 @@ func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error 
 	tpl := s.template
 	var list metav1.PartialObjectMetadataList
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
-	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{bundle.LabelTemplate: tpl.Name, bundle.LabelPart: "shared"}); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{walletv1.LabelTemplate: tpl.Name, walletv1.LabelPart: walletv1.PartShared}); err != nil {
 		return err
 	}
 	inUse := map[string]bool{tpl.Status.SharedBundle: true}
@@ -205,16 +201,4 @@ func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error 
 		}
 	}
 	return nil
-}
-
-func (r *Reconciler) recordTransition(before, after *walletv1.PassTemplate) {
-	old, cur := shared.ReadyCondition(before.Status.Conditions), shared.ReadyCondition(after.Status.Conditions)
-	if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
-		return
-	}
-	eventType := corev1.EventTypeNormal
-	if cur.Status != metav1.ConditionTrue {
-		eventType = corev1.EventTypeWarning
-	}
-	r.Recorder.Event(after, eventType, cur.Reason, cur.Message)
 }

@@ -8,14 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
 func setCounts(t *walletv1.PassTemplate, passes []walletv1.Pass) {
 	var ready int32
 	for i := range passes {
-		if shared.IsReady(passes[i].Status.Conditions, passes[i].Generation) {
+		if status.IsReady(passes[i].Status.Conditions, passes[i].Generation) {
 			ready++
 		}
 	}
@@ -23,11 +23,11 @@ func setCounts(t *walletv1.PassTemplate, passes []walletv1.Pass) {
 }
 
 func setNotReady(t *walletv1.PassTemplate, reason, message string) {
-	shared.SetCondition(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
+	status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
 }
 
 func setReady(t *walletv1.PassTemplate) {
-	shared.SetCondition(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonTemplateValid,
+	status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonTemplateValid,
 		fmt.Sprintf("passes render with the shared files in ConfigMap %s", t.Status.SharedBundle))
 }
 

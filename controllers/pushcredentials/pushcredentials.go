@@ -7,8 +7,6 @@ package pushcredentials
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,33 +23,8 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 )
-
-// Labels on a credentials Secret name the template it is for.
-const (
-	LabelPart              = "passes.wallet-operator.io/part"
-	PartValue              = "push-credentials"
-	LabelTemplateNamespace = "passes.wallet-operator.io/template-namespace"
-	LabelTemplate          = "passes.wallet-operator.io/template"
-)
-
-// SecretName is the credentials Secret of template namespace/name: a hash,
-// as names from every namespace share the operator's.
-func SecretName(namespace, template string) string {
-	sum := sha256.Sum256([]byte(namespace + "/" + template))
-	return "push-credentials-" + hex.EncodeToString(sum[:12])
-}
-
-// WebhookKey is the data key holding a webhook's API key. It names the
-// URL and the source Secret key, so a key is never sent to a receiver it
-// was not configured for, even while the copy lags a template edit.
-func WebhookKey(h walletv1.Webhook) string {
-	if h.APIKeySecretRef == nil {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(h.URL + "\x00" + h.APIKeySecretRef.Name + "\x00" + h.APIKeySecretRef.Key))
-	return "webhook-" + hex.EncodeToString(sum[:12])
-}
 
 // Reconciler keeps the credentials Secrets.
 type Reconciler struct {
@@ -72,25 +45,25 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("pushcredentials").
 		For(&walletv1.PassTemplate{}).
-		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesByIndex(r.Client, shared.IndexTemplateCertificate))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateCertificate))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.templatesOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
-		Complete(shared.StopQuietly(r))
+		Complete(kube.StopQuietly(r))
 }
 
 // templatesOfSecret maps a credentials Secret to its template, and any
 // other Secret to the templates whose webhooks read it.
 func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[LabelPart] == PartValue {
-		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[LabelTemplateNamespace], Name: l[LabelTemplate]}}}
+	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[walletv1.LabelPart] == walletv1.PartPushCredentials {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: l[walletv1.LabelTemplate]}}}
 	}
-	return shared.TemplatesByIndex(r.Client, shared.IndexTemplateWebhookSecrets)(ctx, obj)
+	return shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateWebhookSecrets)(ctx, obj)
 }
 
 // Reconcile writes the template's credentials Secret, or deletes it once
 // the template is gone.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	name := SecretName(req.Namespace, req.Name)
+	name := walletv1.PushCredentialsSecretName(req.Namespace, req.Name)
 	tpl := &walletv1.PassTemplate{}
 	err := r.Client.Get(ctx, req.NamespacedName, tpl)
 	if apierrors.IsNotFound(err) || (err == nil && !tpl.DeletionTimestamp.IsZero()) {
@@ -107,7 +80,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	current := &corev1.Secret{}
 	err = r.API.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name}, current)
-	if err == nil && maps.EqualFunc(current.Data, data, func(a, b []byte) bool { return string(a) == string(b) }) && current.Labels[LabelTemplate] == tpl.Name {
+	if err == nil && maps.EqualFunc(current.Data, data, func(a, b []byte) bool { return string(a) == string(b) }) && current.Labels[walletv1.LabelTemplate] == tpl.Name {
 		return ctrl.Result{}, nil // nothing to write
 	}
 	if client.IgnoreNotFound(err) != nil {
@@ -115,14 +88,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	desired := &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: name, Labels: map[string]string{
-			LabelPart: PartValue, LabelTemplateNamespace: tpl.Namespace, LabelTemplate: tpl.Name,
-			"app.kubernetes.io/managed-by": "wallet-operator",
-		}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: name, Labels: walletv1.ManagedLabels(map[string]string{
+			walletv1.LabelPart: walletv1.PartPushCredentials, walletv1.LabelTemplateNamespace: tpl.Namespace, walletv1.LabelTemplate: tpl.Name,
+		})},
 		Type: corev1.SecretTypeOpaque,
 		Data: data,
 	}
-	if err := r.Client.Patch(ctx, desired, client.Apply, client.FieldOwner("wallet-operator"), client.ForceOwnership); err != nil {
+	if err := r.Client.Patch(ctx, desired, client.Apply, client.FieldOwner(walletv1.FieldOwner), client.ForceOwnership); err != nil {
 		return ctrl.Result{}, fmt.Errorf("write push credentials of template %s/%s into Secret %s/%s: %w", tpl.Namespace, tpl.Name, r.Namespace, name, err)
 	}
 	return ctrl.Result{}, nil
@@ -161,7 +133,7 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 			return nil, err
 		}
 		if v, ok := secret.Data[h.APIKeySecretRef.Key]; ok {
-			data[WebhookKey(h)] = v
+			data[walletv1.WebhookKey(h)] = v
 		}
 	}
 	return data, nil

@@ -1,11 +1,14 @@
-// Package shared holds what the three reconcilers share: field indexes,
-// status patching, and caches of parsed certificates and compiled templates.
+// Package shared holds what the manager's reconcilers share: field indexes
+// and the watches built on them, the NotReady verdict, and caches of parsed
+// certificates and compiled templates.
 package shared
 
 import (
 	"context"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -91,20 +94,31 @@ func webhookSecrets(hooks []walletv1.Webhook) []string {
 	return slices.Compact(names)
 }
 
-// TemplatesByIndex maps an object to the PassTemplates in its namespace
-// whose field index holds its name (their certificate, image sources,
-// webhook Secrets).
-func TemplatesByIndex(c client.Reader, index string) handler.MapFunc {
+// ByIndex maps an object to the objects of newList's kind in its namespace
+// whose field index holds its name (a template's certificate, a pass's
+// image sources, ...).
+func ByIndex(c client.Reader, newList func() client.ObjectList, index string) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var list walletv1.PassTemplateList
-		if err := c.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
-			log.FromContext(ctx).Error(err, "list templates", "index", index)
+		list := newList()
+		if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+			log.FromContext(ctx).Error(err, "list dependents", "index", index)
 			return nil
 		}
-		reqs := make([]reconcile.Request, len(list.Items))
-		for i := range list.Items {
-			reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
-		}
-		return reqs
+		return Requests(list)
 	}
 }
+
+// Requests turns a list into one reconcile request per item.
+func Requests(list client.ObjectList) []reconcile.Request {
+	reqs := make([]reconcile.Request, 0, meta.LenList(list))
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o.(client.Object))})
+		return nil
+	})
+	return reqs
+}
+
+// TemplateList, PassList and CertificateList make empty lists for ByIndex.
+func TemplateList() client.ObjectList    { return &walletv1.PassTemplateList{} }
+func PassList() client.ObjectList        { return &walletv1.PassList{} }
+func CertificateList() client.ObjectList { return &walletv1.PassCertificateList{} }

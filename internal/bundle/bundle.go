@@ -16,24 +16,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
-// Labels and annotations of the stored ConfigMaps.
-const (
-	// LabelTemplate names the PassTemplate a shared ConfigMap belongs to.
-	LabelTemplate = "passes.wallet-operator.io/template"
-	// LabelPass names the Pass a bundle ConfigMap belongs to.
-	LabelPass = "passes.wallet-operator.io/pass"
-	// LabelPart is "shared" or "pass".
-	LabelPart = "passes.wallet-operator.io/part"
-	// AnnotationContentDigest records the content digest of the stored files.
-	AnnotationContentDigest = "passes.wallet-operator.io/content-digest"
-	// AnnotationSharedConfigMap records which shared ConfigMap a pass's
-	// bundle was signed with.
-	AnnotationSharedConfigMap = "passes.wallet-operator.io/shared-configmap"
-	// AnnotationBundle records the bundle's status (JSON BundleStatus), so
-	// the status can be restored from what is stored without signing again.
-	AnnotationBundle = "passes.wallet-operator.io/bundle"
-)
-
 // SharedName is the shared ConfigMap of a template for one content digest,
 // so a template change never alters files a signed bundle relies on.
 func SharedName(template, digest string) string {
@@ -137,11 +119,25 @@ func Load(ctx context.Context, c client.Reader, p *walletv1.Pass) (pkpass.Files,
 	// The own ConfigMap names the shared files it was signed with; status
 	// may lag behind it by a moment.
 	sharedName := b.SharedConfigMap
-	if a := own.Annotations[AnnotationSharedConfigMap]; a != "" {
+	if a := own.Annotations[walletv1.AnnotationSharedConfigMap]; a != "" {
 		sharedName = a
 	}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: sharedName}, &sharedCM); err != nil {
 		return nil, fmt.Errorf("read the shared files of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, sharedName, err)
 	}
 	return Assemble(&sharedCM, &own)
+}
+
+// Fetch reads the stored bundle of Pass namespace/name and returns it as a
+// .pkpass (zipped, signed as stored).
+func Fetch(ctx context.Context, c client.Reader, namespace, name string) ([]byte, error) {
+	var p walletv1.Pass
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &p); err != nil {
+		return nil, fmt.Errorf("get Pass %s/%s: %w", namespace, name, err)
+	}
+	files, err := Load(ctx, c, &p)
+	if err != nil {
+		return nil, err
+	}
+	return pkpass.Zip(files)
 }

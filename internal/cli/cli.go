@@ -23,8 +23,8 @@ type Command struct {
 	Run func(ctx context.Context, args []string) error
 }
 
-// ErrUsage marks an error caused by how the binary was called; Main prints
-// the usage text with it and exits 2.
+// ErrUsage marks an error caused by how the binary was called; App.Run
+// prints it and returns exit code 2 (other errors: 1).
 var ErrUsage = errors.New("usage")
 
 // App is the binary: a name and its subcommands.

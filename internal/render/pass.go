@@ -154,9 +154,9 @@ func (t *Template) passImages(pass *walletv1.Pass, src ImageSource) (pkpass.File
 	return files, nil
 }
 
-func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Options) (*passJSON, error) {
+func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Options) (*PassJSON, error) {
 	spec := t.spec
-	pj := &passJSON{
+	pj := &PassJSON{
 		FormatVersion:       1,
 		PassTypeIdentifier:  o.PassTypeIdentifier,
 		SerialNumber:        pass.Spec.SerialNumber,
@@ -188,9 +188,9 @@ func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Option
 	relevance(pj, spec.Relevance, pass.Spec.Relevance)
 	pj.ExpirationDate = t.expiration(pass, o)
 
-	st := &structureJSON{TransitType: string(spec.TransitType)}
+	st := &Structure{TransitType: string(spec.TransitType)}
 	secs := sections(spec.Fields)
-	targets := []*[]fieldJSON{&st.HeaderFields, &st.PrimaryFields, &st.SecondaryFields, &st.AuxiliaryFields, &st.BackFields}
+	targets := []*[]Field{&st.HeaderFields, &st.PrimaryFields, &st.SecondaryFields, &st.AuxiliaryFields, &st.BackFields}
 	for i, s := range secs {
 		for j, f := range s.fields {
 			fj, err := t.field(f, pass.Spec.Fields[f.Key], values, fmt.Sprintf("%s[%d]", s.path, j))
@@ -216,7 +216,7 @@ func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Option
 }
 
 // field renders one field with the pass's override applied.
-func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[string]any, path string) (fieldJSON, error) {
+func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[string]any, path string) (Field, error) {
 	label, value, change := f.Label, f.Value, string(f.ChangeMessage)
 	if o.Label != nil {
 		label = *o.Label
@@ -228,7 +228,7 @@ func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[
 		change = string(*o.ChangeMessage)
 	}
 	var err error
-	fj := fieldJSON{
+	fj := Field{
 		Key: f.Key, DateStyle: string(f.DateStyle), TimeStyle: string(f.TimeStyle),
 		IsRelative: f.IsRelative, IgnoresTimeZone: f.IgnoresTimeZone,
 		NumberStyle: string(f.NumberStyle), CurrencyCode: f.CurrencyCode, TextAlignment: string(f.TextAlignment),
@@ -274,8 +274,8 @@ func typedValue(f walletv1.Field, v, path string) (any, error) {
 	return v, nil
 }
 
-func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]barcodeJSON, error) {
-	var out []barcodeJSON
+func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]Barcode, error) {
+	var out []Barcode
 	for i, b := range t.spec.Barcodes {
 		path := fmt.Sprintf("spec.barcodes[%d]", i)
 		message, err := t.fill(b.Message, values, path+".message")
@@ -301,12 +301,12 @@ func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]barco
 		if encoding == "" {
 			encoding = "iso-8859-1"
 		}
-		out = append(out, barcodeJSON{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
+		out = append(out, Barcode{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
 	}
 	return out, nil
 }
 
-func relevance(pj *passJSON, template, pass *walletv1.Relevance) {
+func relevance(pj *PassJSON, template, pass *walletv1.Relevance) {
 	r := template
 	if pass != nil {
 		r = pass
@@ -315,10 +315,10 @@ func relevance(pj *passJSON, template, pass *walletv1.Relevance) {
 		return
 	}
 	for _, l := range r.Locations {
-		pj.Locations = append(pj.Locations, locationJSON{Latitude: l.Latitude, Longitude: l.Longitude, Altitude: l.Altitude, RelevantText: l.RelevantText})
+		pj.Locations = append(pj.Locations, Location{Latitude: l.Latitude, Longitude: l.Longitude, Altitude: l.Altitude, RelevantText: l.RelevantText})
 	}
 	for _, b := range r.Beacons {
-		pj.Beacons = append(pj.Beacons, beaconJSON{ProximityUUID: b.ProximityUUID, Major: b.Major, Minor: b.Minor, RelevantText: b.RelevantText})
+		pj.Beacons = append(pj.Beacons, Beacon{ProximityUUID: b.ProximityUUID, Major: b.Major, Minor: b.Minor, RelevantText: b.RelevantText})
 	}
 	pj.MaxDistance = r.MaxDistance
 	if r.RelevantDate != nil {

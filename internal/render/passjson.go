@@ -1,51 +1,57 @@
 package render
 
-// The shape of pass.json (Apple's Wallet Passes reference). Struct order is
-// the output order, so equal inputs give equal bytes.
+import "encoding/json"
 
-type passJSON struct {
-	FormatVersion       int           `json:"formatVersion"`
-	PassTypeIdentifier  string        `json:"passTypeIdentifier"`
-	SerialNumber        string        `json:"serialNumber"`
-	TeamIdentifier      string        `json:"teamIdentifier"`
-	OrganizationName    string        `json:"organizationName"`
-	Description         string        `json:"description"`
-	WebServiceURL       string        `json:"webServiceURL,omitempty"`
-	AuthenticationToken string        `json:"authenticationToken,omitempty"`
-	LogoText            string        `json:"logoText,omitempty"`
-	BackgroundColor     string        `json:"backgroundColor,omitempty"`
-	ForegroundColor     string        `json:"foregroundColor,omitempty"`
-	LabelColor          string        `json:"labelColor,omitempty"`
-	GroupingIdentifier  string        `json:"groupingIdentifier,omitempty"`
-	SharingProhibited   bool          `json:"sharingProhibited,omitempty"`
-	SuppressStripShine  bool          `json:"suppressStripShine,omitempty"`
-	Barcodes            []barcodeJSON `json:"barcodes,omitempty"`
+// The shape of pass.json (Apple's Wallet Passes reference). Struct order is
+// the output order, so equal inputs give equal bytes. The web service's
+// preview reads signed pass.json files back into the same types.
+
+// PassJSON is pass.json.
+type PassJSON struct {
+	FormatVersion       int       `json:"formatVersion"`
+	PassTypeIdentifier  string    `json:"passTypeIdentifier"`
+	SerialNumber        string    `json:"serialNumber"`
+	TeamIdentifier      string    `json:"teamIdentifier"`
+	OrganizationName    string    `json:"organizationName"`
+	Description         string    `json:"description"`
+	WebServiceURL       string    `json:"webServiceURL,omitempty"`
+	AuthenticationToken string    `json:"authenticationToken,omitempty"`
+	LogoText            string    `json:"logoText,omitempty"`
+	BackgroundColor     string    `json:"backgroundColor,omitempty"`
+	ForegroundColor     string    `json:"foregroundColor,omitempty"`
+	LabelColor          string    `json:"labelColor,omitempty"`
+	GroupingIdentifier  string    `json:"groupingIdentifier,omitempty"`
+	SharingProhibited   bool      `json:"sharingProhibited,omitempty"`
+	SuppressStripShine  bool      `json:"suppressStripShine,omitempty"`
+	Barcodes            []Barcode `json:"barcodes,omitempty"`
 	// Barcode is the first barcode again, for iOS 8 and earlier, when its
 	// format is one they know.
-	Barcode        *barcodeJSON   `json:"barcode,omitempty"`
-	Locations      []locationJSON `json:"locations,omitempty"`
-	Beacons        []beaconJSON   `json:"beacons,omitempty"`
-	MaxDistance    *int32         `json:"maxDistance,omitempty"`
-	RelevantDate   string         `json:"relevantDate,omitempty"`
-	ExpirationDate string         `json:"expirationDate,omitempty"`
-	Voided         bool           `json:"voided,omitempty"`
-	BoardingPass   *structureJSON `json:"boardingPass,omitempty"`
-	Coupon         *structureJSON `json:"coupon,omitempty"`
-	EventTicket    *structureJSON `json:"eventTicket,omitempty"`
-	Generic        *structureJSON `json:"generic,omitempty"`
-	StoreCard      *structureJSON `json:"storeCard,omitempty"`
+	Barcode        *Barcode   `json:"barcode,omitempty"`
+	Locations      []Location `json:"locations,omitempty"`
+	Beacons        []Beacon   `json:"beacons,omitempty"`
+	MaxDistance    *int32     `json:"maxDistance,omitempty"`
+	RelevantDate   string     `json:"relevantDate,omitempty"`
+	ExpirationDate string     `json:"expirationDate,omitempty"`
+	Voided         bool       `json:"voided,omitempty"`
+	BoardingPass   *Structure `json:"boardingPass,omitempty"`
+	Coupon         *Structure `json:"coupon,omitempty"`
+	EventTicket    *Structure `json:"eventTicket,omitempty"`
+	Generic        *Structure `json:"generic,omitempty"`
+	StoreCard      *Structure `json:"storeCard,omitempty"`
 }
 
-type structureJSON struct {
-	TransitType     string      `json:"transitType,omitempty"`
-	HeaderFields    []fieldJSON `json:"headerFields,omitempty"`
-	PrimaryFields   []fieldJSON `json:"primaryFields,omitempty"`
-	SecondaryFields []fieldJSON `json:"secondaryFields,omitempty"`
-	AuxiliaryFields []fieldJSON `json:"auxiliaryFields,omitempty"`
-	BackFields      []fieldJSON `json:"backFields,omitempty"`
+// Structure is the field layout under the style key.
+type Structure struct {
+	TransitType     string  `json:"transitType,omitempty"`
+	HeaderFields    []Field `json:"headerFields,omitempty"`
+	PrimaryFields   []Field `json:"primaryFields,omitempty"`
+	SecondaryFields []Field `json:"secondaryFields,omitempty"`
+	AuxiliaryFields []Field `json:"auxiliaryFields,omitempty"`
+	BackFields      []Field `json:"backFields,omitempty"`
 }
 
-type fieldJSON struct {
+// Field is one field of a Structure.
+type Field struct {
 	Key               string   `json:"key"`
 	Label             string   `json:"label,omitempty"`
 	Value             any      `json:"value"`
@@ -60,23 +66,49 @@ type fieldJSON struct {
 	DataDetectorTypes []string `json:"dataDetectorTypes,omitempty"`
 }
 
-type barcodeJSON struct {
+// Barcode is one entry of barcodes.
+type Barcode struct {
 	Format          string `json:"format"`
 	Message         string `json:"message"`
 	MessageEncoding string `json:"messageEncoding"`
 	AltText         string `json:"altText,omitempty"`
 }
 
-type locationJSON struct {
+// Location is one relevant location.
+type Location struct {
 	Latitude     float64  `json:"latitude"`
 	Longitude    float64  `json:"longitude"`
 	Altitude     *float64 `json:"altitude,omitempty"`
 	RelevantText string   `json:"relevantText,omitempty"`
 }
 
-type beaconJSON struct {
+// Beacon is one relevant beacon.
+type Beacon struct {
 	ProximityUUID string `json:"proximityUUID"`
 	Major         *int32 `json:"major,omitempty"`
 	Minor         *int32 `json:"minor,omitempty"`
 	RelevantText  string `json:"relevantText,omitempty"`
+}
+
+// ParsePassJSON reads a pass.json.
+func ParsePassJSON(data []byte) (*PassJSON, error) {
+	pj := &PassJSON{}
+	if err := json.Unmarshal(data, pj); err != nil {
+		return nil, err
+	}
+	return pj, nil
+}
+
+// Style returns the pass's style key (boardingPass, coupon, ...) and its
+// field layout; an empty style and layout when it has none.
+func (pj *PassJSON) Style() (string, *Structure) {
+	for _, s := range []struct {
+		key string
+		st  *Structure
+	}{{"boardingPass", pj.BoardingPass}, {"coupon", pj.Coupon}, {"eventTicket", pj.EventTicket}, {"generic", pj.Generic}, {"storeCard", pj.StoreCard}} {
+		if s.st != nil {
+			return s.key, s.st
+		}
+	}
+	return "", &Structure{}
 }

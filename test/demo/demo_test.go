@@ -26,12 +26,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
 	"github.com/wallet-operator/wallet-operator/internal/localcluster"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 )
 
@@ -152,7 +152,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range passes.Items {
-		if !shared.IsReady(p.Status.Conditions, p.Generation) {
+		if !status.IsReady(p.Status.Conditions, p.Generation) {
 			t.Errorf("pass %s is not Ready", p.Name)
 		}
 	}

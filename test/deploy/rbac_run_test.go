@@ -19,10 +19,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
@@ -126,7 +126,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 			return false, err.Error()
 		}
 		for _, p := range passes.Items {
-			if !shared.IsReady(p.Status.Conditions, p.Generation) {
+			if !status.IsReady(p.Status.Conditions, p.Generation) {
 				return false, p.Name + " not Ready"
 			}
 		}

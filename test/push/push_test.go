@@ -29,13 +29,15 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 // operatorNamespace receives the push credentials the controllers keep.
@@ -87,7 +89,7 @@ func newManager(leaderElect bool) (ctrl.Manager, error) {
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		LeaderElection: leaderElect, LeaderElectionID: "test-pushers", LeaderElectionNamespace: "default",
 		LeaseDuration: &lease, RenewDeadline: &renew, RetryPeriod: &retryPeriod, LeaderElectionReleaseOnCancel: true,
-		Client: client.Options{Cache: &client.CacheOptions{DisableFor: webservice.Uncached()}},
+		Client: kube.ManagerClientOptions(),
 	})
 }
 
@@ -95,7 +97,7 @@ var pusherSeq int
 
 // startPusher runs a pusher in a manager of its own, as one web service
 // replica would.
-func startPusher(t *testing.T, leaderElect bool, o webservice.PushOptions) (*webservice.Pusher, func()) {
+func startPusher(t *testing.T, leaderElect bool, o push.Options) (*push.Pusher, func()) {
 	t.Helper()
 	mgr, err := newManager(leaderElect)
 	if err != nil {
@@ -107,7 +109,7 @@ func startPusher(t *testing.T, leaderElect bool, o webservice.PushOptions) (*web
 	}
 	pusherSeq++
 	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
-	p := &webservice.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o, Name: fmt.Sprintf("pusher-%d", pusherSeq)}
+	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o, Name: fmt.Sprintf("pusher-%d", pusherSeq)}
 	if err := p.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func changePass(t *testing.T, ns, name, plan string) string {
 	eventually(t, time.Minute, "re-signed", func() bool {
 		_ = c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p)
 		digest = p.Status.Bundle.ContentDigest
-		return digest != before && shared.IsReady(p.Status.Conditions, p.Generation)
+		return digest != before && status.IsReady(p.Status.Conditions, p.Generation)
 	})
 	return digest
 }
@@ -265,7 +267,7 @@ func TestRestartMidFanOut(t *testing.T) {
 	toks := register(t, ns, "member-0000", pt, "m-0000", 500, "r")
 	apns.Delay(20 * time.Millisecond)
 	defer apns.Delay(0)
-	_, stopA := startPusher(t, false, webservice.PushOptions{Concurrency: 4})
+	_, stopA := startPusher(t, false, push.Options{Concurrency: 4})
 
 	start := time.Now()
 	digest := changePass(t, ns, "member-0000", "yearly")
@@ -277,7 +279,7 @@ func TestRestartMidFanOut(t *testing.T) {
 	}
 	t.Logf("first replica stopped after %d of 500 pushes", before)
 
-	startPusher(t, false, webservice.PushOptions{Concurrency: 16})
+	startPusher(t, false, push.Options{Concurrency: 16})
 	eventually(t, 2*time.Minute, "all 500 registrations pushed for the latest content", allPushed(t, ns, digest, 500))
 	got := tokensSince(start)
 	for _, tok := range toks {
@@ -291,8 +293,8 @@ func TestRestartMidFanOut(t *testing.T) {
 func TestOnePusherAmongReplicas(t *testing.T) {
 	ns, pt := oneTemplate(t, 1)
 	register(t, ns, "member-0000", pt, "m-0000", 50, "o")
-	a, _ := startPusher(t, true, webservice.PushOptions{})
-	b, _ := startPusher(t, true, webservice.PushOptions{})
+	a, _ := startPusher(t, true, push.Options{})
+	b, _ := startPusher(t, true, push.Options{})
 	time.Sleep(2 * time.Second) // an election
 	sentA, sentB := a.Sent.Load(), b.Sent.Load()
 	start := time.Now()
@@ -315,7 +317,7 @@ func TestPushLoad(t *testing.T) {
 	// Fan-out: 10,000 registrations of one pass.
 	ns, pt := oneTemplate(t, 1)
 	register(t, ns, "member-0000", pt, "m-0000", 10000, "f")
-	startPusher(t, false, webservice.PushOptions{Concurrency: 128})
+	startPusher(t, false, push.Options{Concurrency: 128})
 	start := time.Now()
 	digest := changePass(t, ns, "member-0000", "yearly")
 	eventually(t, 5*time.Minute, "10,000 pushed", allPushed(t, ns, digest, 10000))
@@ -393,7 +395,7 @@ func TestPushLoad(t *testing.T) {
 func TestLogOnlySendsNothing(t *testing.T) {
 	ns, pt := oneTemplate(t, 1)
 	toks := register(t, ns, "member-0000", pt, "m-0000", 5, "n")
-	p, _ := startPusher(t, false, webservice.PushOptions{LogOnly: true})
+	p, _ := startPusher(t, false, push.Options{LogOnly: true})
 	start := time.Now()
 	digest := changePass(t, ns, "member-0000", "yearly")
 	eventually(t, time.Minute, "5 registrations recorded", allPushed(t, ns, digest, 5))

@@ -30,16 +30,17 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
-	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/localcluster"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 // Namespace is where the demo applies the samples.
@@ -126,9 +127,9 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	if _, err := os.Stat(samples); err != nil {
 		return fmt.Errorf("no samples in %s: run the demo from the repository's top directory (make demo) or pass --config", samples)
 	}
-	push, err := wscmd.PushOptions(o.APNsURL, o.APNsCA)
+	pushOptions, err := ws.GatewayOptions(o.APNsURL, o.APNsCA)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return fmt.Errorf("create --out %s: %w", o.Out, err)
@@ -185,7 +186,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, push)
+	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, pushOptions)
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	if err := writeOutputs(ctx, c, o.Out, &summary); err != nil {
 		return err
 	}
-	printSummary(w, summary, o.ExitAfterReady, push.LogOnly)
+	printSummary(w, summary, o.ExitAfterReady, pushOptions.LogOnly)
 	if o.Ready != nil {
 		o.Ready(summary)
 	}
@@ -249,10 +250,10 @@ func startPage(webServiceURL string) string {
 
 // startManager runs the controllers and the web service in one manager,
 // as the two Deployments do in a cluster. done closes when it has stopped.
-func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, push ws.PushOptions) (<-chan struct{}, error) {
+func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, pushOptions push.Options) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Client: client.Options{Cache: &client.CacheOptions{DisableFor: ws.Uncached()}},
+		Client: kube.ManagerClientOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -263,10 +264,10 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}); err != nil {
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
-	push.CredentialsNamespace = operatorNamespace
-	server, err := wscmd.Setup(ctx, mgr, ws.Options{
+	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
 		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions, CredentialsNamespace: operatorNamespace,
-	}, push)
+		Push: pushOptions,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)
 	}
@@ -326,11 +327,11 @@ func notReady(ctx context.Context, c client.Client) ([]string, error) {
 	}
 	var pending []string
 	check := func(kind, name string, conds []metav1.Condition, generation int64) {
-		if shared.IsReady(conds, generation) {
+		if status.IsReady(conds, generation) {
 			return
 		}
 		why := "no status yet"
-		if r := shared.ReadyCondition(conds); r != nil {
+		if r := status.Ready(conds); r != nil {
 			why = r.Reason + ": " + r.Message
 		}
 		pending = append(pending, fmt.Sprintf("%s %s (%s)", kind, name, why))
@@ -358,7 +359,11 @@ func writeOutputs(ctx context.Context, c client.Client, out string, s *Summary) 
 	}
 	for _, p := range passes.Items {
 		file := filepath.Join(out, Namespace+"-"+p.Name+".pkpass")
-		if _, err := fetch.Fetch(ctx, c, p.Namespace, p.Name, file); err != nil {
+		data, err := bundle.Fetch(ctx, c, p.Namespace, p.Name)
+		if err == nil {
+			err = os.WriteFile(file, data, 0o644)
+		}
+		if err != nil {
 			return fmt.Errorf("write pass %s: %w", p.Name, err)
 		}
 		s.Passes = append(s.Passes, PassFile{Name: p.Name, File: file, DownloadURL: p.Status.DownloadURL})

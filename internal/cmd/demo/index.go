@@ -8,7 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // index is the demo's start page at "/": every pass with its preview,
@@ -64,9 +64,9 @@ func indexHandler(c client.Reader, kubeconfig string, next http.Handler) http.Ha
 		}{Namespace: Namespace, Kubeconfig: kubeconfig}
 		for _, p := range passes.Items {
 			state := "Ready"
-			if r := shared.ReadyCondition(p.Status.Conditions); r == nil {
+			if r := status.Ready(p.Status.Conditions); r == nil {
 				state = "pending"
-			} else if !shared.IsReady(p.Status.Conditions, p.Generation) {
+			} else if !status.IsReady(p.Status.Conditions, p.Generation) {
 				state = r.Reason
 			}
 			page.Passes = append(page.Passes, indexPass{Name: p.Name, Template: p.Spec.TemplateRef.Name, Serial: p.Spec.SerialNumber, State: state, DownloadURL: p.Status.DownloadURL})

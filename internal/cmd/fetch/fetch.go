@@ -11,10 +11,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
-	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )
 
@@ -59,28 +57,13 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := Fetch(ctx, c, *namespace, name, *out)
+	data, err := bundle.Fetch(ctx, c, *namespace, name)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", *out, n)
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", *out, len(data))
 	return nil
-}
-
-// Fetch writes the stored bundle of Pass namespace/name to out and returns
-// its size.
-func Fetch(ctx context.Context, c client.Reader, namespace, name, out string) (int, error) {
-	var p walletv1.Pass
-	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &p); err != nil {
-		return 0, fmt.Errorf("get Pass %s/%s: %w", namespace, name, err)
-	}
-	files, err := bundle.Load(ctx, c, &p)
-	if err != nil {
-		return 0, err
-	}
-	data, err := pkpass.Zip(files)
-	if err != nil {
-		return 0, err
-	}
-	return len(data), os.WriteFile(out, data, 0o644)
 }

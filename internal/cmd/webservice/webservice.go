@@ -1,11 +1,10 @@
-// Package webservice is the `wallet-operator webservice` subcommand: the
-// device-facing server, run by every replica, plus the registration counter
-// on the elected leader.
+// Package webservice is the `wallet-operator webservice` subcommand: it
+// parses the flags and runs the web service (webservice.SetupWithManager) in
+// a manager of its own.
 package webservice
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
@@ -119,22 +119,22 @@ func Run(ctx context.Context, o Options) error {
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        "wallet-operator-webservice.passes.wallet-operator.io",
 		LeaderElectionNamespace: o.LeaderElectionNS,
-		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: ws.Uncached()}},
+		Client:                  kube.ManagerClientOptions(),
 	})
 	if err != nil {
 		return err
 	}
-	push, err := PushOptions(o.APNsURL, o.APNsCA)
+	push, err := ws.GatewayOptions(o.APNsURL, o.APNsCA)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
-	push.CredentialsNamespace = o.OperatorNamespace
-	server, err := Setup(ctx, mgr, ws.Options{
+	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
 		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
-	}, push)
+		Push: push,
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("set up the web service: %w", err)
 	}
 	if err := mgr.Add(ws.Runnable{Server: server, Addr: o.Listen}); err != nil {
 		return err
@@ -173,38 +173,4 @@ func waitForKey(ctx context.Context, c client.Client, namespace, name string) (t
 		case <-time.After(2 * time.Second):
 		}
 	}
-}
-
-// PushOptions turns --apns-url and --apns-ca into push options: no URL
-// means pushes are logged, not sent.
-func PushOptions(apnsURL, apnsCA string) (ws.PushOptions, error) {
-	push := ws.PushOptions{APNsURL: apnsURL, LogOnly: apnsURL == ""}
-	if apnsCA != "" {
-		pem, err := os.ReadFile(apnsCA)
-		if err != nil {
-			return push, fmt.Errorf("read --apns-ca: %w", err)
-		}
-		push.RootCAs = x509.NewCertPool()
-		if !push.RootCAs.AppendCertsFromPEM(pem) {
-			return push, fmt.Errorf("%w: --apns-ca %s holds no PEM certificate", cli.ErrUsage, apnsCA)
-		}
-	}
-	return push, nil
-}
-
-// Setup adds the web service's indexes, registration counter and pusher
-// to mgr and returns the server (not yet listening).
-func Setup(ctx context.Context, mgr ctrl.Manager, o ws.Options, push ws.PushOptions) (*ws.Server, error) {
-	if err := ws.SetupIndexes(ctx, mgr); err != nil {
-		return nil, err
-	}
-	if err := (&ws.RegistrationCounter{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
-		return nil, err
-	}
-	pusher := &ws.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("webservice-pusher"), Options: push}
-	if err := pusher.SetupWithManager(mgr); err != nil {
-		return nil, err
-	}
-	store := &ws.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
-	return ws.New(mgr, store, o)
 }

@@ -1,4 +1,4 @@
-package webservice
+package push
 
 import (
 	"context"
@@ -11,8 +11,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
+
+// IndexRegistrationsOfPass indexes DeviceRegistrations by the Pass they
+// belong to (spec.passName); the web service registers it
+// (webservice.SetupWithManager) before the counter and the pusher run.
+const IndexRegistrationsOfPass = "deviceregistration.pass"
 
 // RegistrationCounter is the one writer of a Pass's registration fields
 // (registeredDevices, firstRegistered, lastRegistered): it runs on the
@@ -31,7 +37,7 @@ func (c *RegistrationCounter) SetupWithManager(mgr ctrl.Manager) error {
 			r := o.(*walletv1.DeviceRegistration)
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
 		})).
-		Complete(shared.StopQuietly(c))
+		Complete(kube.StopQuietly(c))
 }
 
 // Reconcile recounts one pass's registrations.
@@ -41,7 +47,7 @@ func (c *RegistrationCounter) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	var regs walletv1.DeviceRegistrationList
-	if err := c.Client.List(ctx, &regs, client.InNamespace(p.Namespace), client.MatchingFields{indexRegistrationsOfPass: p.Name}); err != nil {
+	if err := c.Client.List(ctx, &regs, client.InNamespace(p.Namespace), client.MatchingFields{IndexRegistrationsOfPass: p.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
 	before := p.DeepCopy()
@@ -65,5 +71,5 @@ func (c *RegistrationCounter) Reconcile(ctx context.Context, req ctrl.Request) (
 			p.Status.LastRegistered = &metav1.Time{Time: last}
 		}
 	}
-	return ctrl.Result{}, shared.PatchStatus(ctx, c.Client, p, before, p.Status, before.Status)
+	return ctrl.Result{}, status.Patch(ctx, c.Client, before, p)
 }

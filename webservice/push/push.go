@@ -1,4 +1,8 @@
-package webservice
+// Package push is the web service's work for registered devices on the
+// elected replica: an APNs push to every device when its pass's signed
+// content changes (Pusher), and the registration counts on each Pass
+// (RegistrationCounter).
+package push
 
 import (
 	"context"
@@ -34,9 +38,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
-	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 )
 
 var pushesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -45,8 +48,8 @@ var pushesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 
 func init() { metrics.Registry.MustRegister(pushesTotal) }
 
-// PushOptions configure pushes.
-type PushOptions struct {
+// Options configure pushes.
+type Options struct {
 	// APNsURL is the APNs gateway; production when empty.
 	APNsURL string
 	// CredentialsNamespace holds the push credentials Secrets the manager
@@ -79,7 +82,7 @@ type Pusher struct {
 	Client   client.Client // cached reads, writes
 	API      client.Reader // Secrets
 	Recorder record.EventRecorder
-	Options  PushOptions
+	Options  Options
 	// Name of the controller; "pusher" when empty (replicas in one test
 	// process need distinct names).
 	Name string
@@ -127,7 +130,7 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
 		}), builder.WithPredicates(registrationChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
-		Complete(shared.StopQuietly(p))
+		Complete(kube.StopQuietly(p))
 }
 
 func digestChanged() predicate.Funcs {
@@ -150,10 +153,30 @@ func registrationChanged() predicate.Funcs {
 	}
 }
 
+// Outcome is what one push achieved; it is also the outcome label of
+// wallet_webservice_pushes_total.
+type Outcome string
+
+// The outcomes of a push.
+const (
+	// Delivered: APNs accepted the push.
+	Delivered Outcome = "delivered"
+	// Unregistered: APNs no longer knows the token (410, BadDeviceToken);
+	// the registration is deleted.
+	Unregistered Outcome = "unregistered"
+	// Retry: 429, 5xx, a network error or shutdown; the pass is requeued.
+	Retry Outcome = "retry"
+	// Failed: APNs refused the push for good (another 4xx); recorded so it
+	// is not retried forever.
+	Failed Outcome = "failed"
+	// Logged: no gateway is configured; the push was logged, not sent.
+	Logged Outcome = "logged"
+)
+
 // outcome of one push.
 type outcome struct {
 	reg    *walletv1.DeviceRegistration
-	kind   string // delivered, unregistered, retry, failed, logged
+	kind   Outcome
 	reason string
 	err    error // recording the outcome failed
 }
@@ -163,11 +186,11 @@ type outcome struct {
 // registration APNs no longer knows.
 func (p *Pusher) record(ctx context.Context, o outcome, digest string, now metav1.Time) error {
 	switch o.kind {
-	case "delivered", "failed", "logged":
+	case Delivered, Failed, Logged:
 		before := o.reg.DeepCopy()
 		o.reg.Status.PushedDigest, o.reg.Status.LastPushed = digest, &now
 		return client.IgnoreNotFound(p.Client.Status().Patch(ctx, o.reg, client.MergeFrom(before)))
-	case "unregistered":
+	case Unregistered:
 		return client.IgnoreNotFound(p.Client.Delete(ctx, o.reg))
 	}
 	return nil
@@ -202,18 +225,18 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	outcomes := p.fanOut(ctx, apns, pass, due)
 	delivered, retry, failures := 0, false, map[string]int{}
 	for _, o := range outcomes {
-		pushesTotal.WithLabelValues(o.kind).Inc()
+		pushesTotal.WithLabelValues(string(o.kind)).Inc()
 		switch {
 		case o.err != nil:
 			retry = true
 			failures["not recorded"]++
-		case o.kind == "delivered":
+		case o.kind == Delivered:
 			delivered++
-		case o.kind == "failed":
+		case o.kind == Failed:
 			failures[o.reason]++
-		case o.kind == "unregistered":
+		case o.kind == Unregistered:
 			failures["unregistered: "+o.reason]++
-		case o.kind == "retry":
+		case o.kind == Retry:
 			retry = true
 			failures["will retry: "+o.reason]++
 		}
@@ -238,7 +261,7 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 // neither by their status nor by what this process already told them.
 func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([]*walletv1.DeviceRegistration, error) {
 	var regs walletv1.DeviceRegistrationList
-	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{indexRegistrationsOfPass: pass.Name}); err != nil {
+	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}); err != nil {
 		return nil, err
 	}
 	key := client.ObjectKeyFromObject(pass)
@@ -278,7 +301,7 @@ func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.
 			wg.Go(func() {
 				defer func() { <-p.sem }()
 				if p.Options.LogOnly {
-					pushed <- outcome{reg: reg, kind: "logged"}
+					pushed <- outcome{reg: reg, kind: Logged}
 					return
 				}
 				pushed <- p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
@@ -293,7 +316,7 @@ func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.
 	for range min(p.Options.RecordConcurrency, len(due)) {
 		writers.Go(func() {
 			for o := range pushed {
-				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != "retry" {
+				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != Retry {
 					p.remember(client.ObjectKeyFromObject(pass), o.reg.UID, digest)
 				}
 				recorded <- o
@@ -354,7 +377,7 @@ func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.Dev
 			select {
 			case <-time.After(backoff):
 			case <-ctx.Done():
-				return outcome{reg: reg, kind: "retry", reason: "stopping"}
+				return outcome{reg: reg, kind: Retry, reason: "stopping"}
 			}
 		}
 		p.Sent.Add(1)
@@ -364,17 +387,17 @@ func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.Dev
 			reason = "network error"
 			continue
 		case resp.StatusCode == http.StatusOK:
-			return outcome{reg: reg, kind: "delivered"}
+			return outcome{reg: reg, kind: Delivered}
 		case resp.StatusCode == http.StatusGone || resp.Reason == apns2.ReasonUnregistered || resp.Reason == apns2.ReasonBadDeviceToken:
-			return outcome{reg: reg, kind: "unregistered", reason: nonEmpty(resp.Reason, "410")}
+			return outcome{reg: reg, kind: Unregistered, reason: nonEmpty(resp.Reason, "410")}
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			reason = fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
 			continue
 		default:
-			return outcome{reg: reg, kind: "failed", reason: fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)}
+			return outcome{reg: reg, kind: Failed, reason: fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)}
 		}
 	}
-	return outcome{reg: reg, kind: "retry", reason: reason}
+	return outcome{reg: reg, kind: Retry, reason: reason}
 }
 
 func nonEmpty(s, fallback string) string {
@@ -407,7 +430,7 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 	// The manager's copy of the certificate and key: the web service reads
 	// no Secret in the teams' namespaces.
 	secret := &corev1.Secret{}
-	name := pushcredentials.SecretName(pass.Namespace, tpl.Name)
+	name := walletv1.PushCredentialsSecretName(pass.Namespace, tpl.Name)
 	if err := p.API.Get(ctx, client.ObjectKey{Namespace: p.Options.CredentialsNamespace, Name: name}, secret); err != nil {
 		return nil, fmt.Errorf("push credentials Secret %s/%s of template %s: %w", p.Options.CredentialsNamespace, name, tpl.Name, err)
 	}

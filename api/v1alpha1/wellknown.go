@@ -1,0 +1,96 @@
+package v1alpha1
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Well-known labels, annotations and names: the contracts the manager, the
+// web service and the command line share. They are declared here once, beside
+// the types, and imported by everyone who reads or writes them (as Cluster
+// API keeps them in its common_types.go).
+
+// Labels.
+const (
+	// LabelManagedBy marks every object the operator creates; its value is
+	// ManagedBy.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedBy is the value of LabelManagedBy.
+	ManagedBy = "wallet-operator"
+
+	// LabelTemplate names the PassTemplate an object belongs to (a bundle
+	// ConfigMap, a push credentials Secret).
+	LabelTemplate = GroupName + "/template"
+	// LabelTemplateNamespace names the namespace of that PassTemplate where
+	// the object lives elsewhere (push credentials in the operator's
+	// namespace).
+	LabelTemplateNamespace = GroupName + "/template-namespace"
+	// LabelPass names the Pass a bundle ConfigMap or DeviceRegistration
+	// belongs to.
+	LabelPass = GroupName + "/pass"
+	// LabelPart says which part an object is: PartShared, PartPass or
+	// PartPushCredentials.
+	LabelPart = GroupName + "/part"
+	// LabelIssuedBy marks passes created through a template's issue link.
+	LabelIssuedBy = GroupName + "/issued-by"
+)
+
+// Values of LabelPart.
+const (
+	// PartShared is a ConfigMap of the files every pass of a template shares.
+	PartShared = "shared"
+	// PartPass is a ConfigMap of one pass's own files.
+	PartPass = "pass"
+	// PartPushCredentials is a Secret the manager keeps for the web service.
+	PartPushCredentials = "push-credentials"
+)
+
+// Annotations.
+const (
+	// AnnotationContentDigest records the content digest of the stored files.
+	AnnotationContentDigest = GroupName + "/content-digest"
+	// AnnotationSharedConfigMap records which shared ConfigMap a pass's
+	// bundle was signed with.
+	AnnotationSharedConfigMap = GroupName + "/shared-configmap"
+	// AnnotationBundle records the bundle's status (JSON BundleStatus), so
+	// the status can be restored from what is stored without signing again.
+	AnnotationBundle = GroupName + "/bundle"
+	// AnnotationDevelopment marks a Secret holding a generated development
+	// chain.
+	AnnotationDevelopment = GroupName + "/development"
+)
+
+// FieldOwner is the field manager of every server-side apply the operator
+// makes.
+const FieldOwner = "wallet-operator"
+
+// ManagedLabels are the labels of an object the operator creates, with
+// extra labels added.
+func ManagedLabels(extra map[string]string) map[string]string {
+	l := make(map[string]string, len(extra)+1)
+	for k, v := range extra {
+		l[k] = v
+	}
+	l[LabelManagedBy] = ManagedBy
+	return l
+}
+
+// PushCredentialsSecretName is the Secret in the operator's namespace holding
+// the push credentials of template namespace/name: a hash, as names from
+// every namespace share the operator's.
+func PushCredentialsSecretName(namespace, template string) string {
+	sum := sha256.Sum256([]byte(namespace + "/" + template))
+	return "push-credentials-" + hex.EncodeToString(sum[:12])
+}
+
+// WebhookKey is the data key of a push credentials Secret holding a
+// webhook's API key. It names the URL and the source Secret key, so a key is
+// never sent to a receiver it was not configured for, even while the copy
+// lags a template edit.
+func WebhookKey(h Webhook) string {
+	if h.APIKeySecretRef == nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(h.URL + "\x00" + h.APIKeySecretRef.Name + "\x00" + h.APIKeySecretRef.Key))
+	return "webhook-" + hex.EncodeToString(sum[:12])
+}
