@@ -63,6 +63,7 @@ test: verify-generated vet ## Run every test against a real API server, then eac
 fuzz: ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration).
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRenderData$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/barcodes -run '^$$' -fuzz '^FuzzCheckThenEncode$$' -fuzztime $(FUZZTIME)
 
 PASSES ?= 10000
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -37,7 +38,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	format := r.URL.Query().Get("format")
 	if format == "qrcode" {
 		link := s.absoluteURL(r, r.URL.Path)
-		writeSVG(w, link, qrSVG)
+		writeSVG(w, link, barcodes.QRSVG)
 		return
 	}
 	p, err := s.lookupPass(r.Context(), passType, serial)
@@ -64,11 +65,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		}
 		bc := pj.Barcodes[0]
 		writeSVG(w, bc.Message, func(m string) (string, error) {
-			code, err := encodeBarcode(bc.Format, m)
+			code, err := barcodes.Encode(bc.Format, m)
 			if err != nil {
 				return "", err
 			}
-			return svg(code, 3, 60), nil
+			return barcodes.SVG(code, 3, 60), nil
 		})
 	case format == "":
 		s.preview(w, r, p)
@@ -172,12 +173,12 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 	}
 	if len(pj.Barcodes) > 0 {
 		bc := pj.Barcodes[0]
-		if code, err := encodeBarcode(bc.Format, bc.Message); err == nil {
-			data["Barcode"] = template.HTML(svg(code, 2, 50)) //nolint:gosec // generated SVG, no user markup
+		if code, err := barcodes.Encode(bc.Format, bc.Message); err == nil {
+			data["Barcode"] = template.HTML(barcodes.SVG(code, 2, 50)) //nolint:gosec // generated SVG, no user markup
 			data["AltText"] = bc.AltText
 		}
 	}
-	if qr, err := qrSVG(s.absoluteURL(r, r.URL.Path)); err == nil {
+	if qr, err := barcodes.QRSVG(s.absoluteURL(r, r.URL.Path)); err == nil {
 		data["QR"] = template.HTML(qr) //nolint:gosec // generated SVG
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -29,7 +30,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "qrcode" {
-		writeSVG(w, s.absoluteURL(r, r.URL.Path), qrSVG)
+		writeSVG(w, s.absoluteURL(r, r.URL.Path), barcodes.QRSVG)
 		return
 	}
 	tpl := &walletv1.PassTemplate{}

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -286,12 +287,15 @@ func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]Barco
 		if err != nil {
 			return nil, err
 		}
+		source := path + ".message"
 		if message == "" {
-			message = pass.Spec.SerialNumber
+			message, source = pass.Spec.SerialNumber, "spec.serialNumber"
+		} else if strings.Contains(b.Message, "{{") {
+			source = "spec.data"
 		}
 		if pass.Spec.Barcode != nil {
 			if pass.Spec.Barcode.Message != "" {
-				message = pass.Spec.Barcode.Message
+				message, source = pass.Spec.Barcode.Message, "spec.barcode.message"
 			}
 			if pass.Spec.Barcode.AltText != "" {
 				alt = pass.Spec.Barcode.AltText
@@ -300,6 +304,11 @@ func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]Barco
 		encoding := b.MessageEncoding
 		if encoding == "" {
 			encoding = "iso-8859-1"
+		}
+		// What no scanner can read is never signed: the last good bundle
+		// stays served instead.
+		if err := barcodes.Check(string(b.Format), message, encoding); err != nil {
+			return nil, errorf(walletv1.ReasonInvalidData, source, "barcode %d of template %s (%s): %v", i, t.name, strings.TrimPrefix(string(b.Format), "PKBarcodeFormat"), err)
 		}
 		out = append(out, Barcode{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
 	}

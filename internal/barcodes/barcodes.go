@@ -1,0 +1,140 @@
+// Package barcodes draws pass barcodes (boombuler/barcode) and checks, before
+// a pass is signed, that its barcode messages are ones their format can
+// draw and their messageEncoding can carry: what a scanner cannot read is
+// refused, never signed.
+package barcodes
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/aztec"
+	"github.com/boombuler/barcode/codabar"
+	"github.com/boombuler/barcode/code128"
+	"github.com/boombuler/barcode/code39"
+	"github.com/boombuler/barcode/ean"
+	"github.com/boombuler/barcode/pdf417"
+	"github.com/boombuler/barcode/qr"
+	"github.com/boombuler/barcode/twooffive"
+	"golang.org/x/text/encoding/ianaindex"
+)
+
+// MaxMessageBytes bounds a barcode message: the largest a QR code holds
+// (2,953 bytes at its lowest error correction) is already past what a
+// phone screen shows legibly; linear codes are refused far sooner by
+// their encoders or by scanners.
+const MaxMessageBytes = 2048
+
+// Check says why message cannot be drawn as format, or carried in
+// encoding (an IANA charset name such as iso-8859-1 or utf-8); nil when it
+// can. The error is a sentence a person can act on.
+func Check(format, message, encoding string) error {
+	if len(message) > MaxMessageBytes {
+		return fmt.Errorf("the message is %d bytes; a barcode holds at most %d", len(message), MaxMessageBytes)
+	}
+	if err := checkEncoding(message, encoding); err != nil {
+		return err
+	}
+	switch format {
+	case "PKBarcodeFormatEAN13":
+		if len(message) != 13 || strings.Trim(message, "0123456789") != "" {
+			return fmt.Errorf("%q is not an EAN-13 code: it needs exactly 13 digits, the last one the check digit", message)
+		}
+	case "PKBarcodeFormatI2of5":
+		if message == "" || len(message)%2 != 0 || strings.Trim(message, "0123456789") != "" {
+			return fmt.Errorf("%q is not an Interleaved 2 of 5 code: it needs an even number of digits", message)
+		}
+	}
+	if _, err := Encode(format, message); err != nil {
+		return fmt.Errorf("%q cannot be drawn as %s: %v", message, strings.TrimPrefix(format, "PKBarcodeFormat"), err)
+	}
+	return nil
+}
+
+// checkEncoding: every character of message exists in the charset.
+func checkEncoding(message, encoding string) error {
+	if encoding == "" {
+		encoding = "iso-8859-1"
+	}
+	if !utf8.ValidString(message) {
+		return fmt.Errorf("the message is not valid text")
+	}
+	enc, err := ianaindex.IANA.Encoding(encoding)
+	if err != nil || enc == nil {
+		return fmt.Errorf("messageEncoding %q is not a charset this operator knows: use iso-8859-1 or utf-8", encoding)
+	}
+	if _, err := enc.NewEncoder().String(message); err != nil {
+		return fmt.Errorf("%q holds characters %s cannot carry: use messageEncoding utf-8 or change the message", message, encoding)
+	}
+	return nil
+}
+
+// Encode draws a pass barcode (format is a PKBarcodeFormat).
+func Encode(format, message string) (barcode.Barcode, error) {
+	switch format {
+	case "PKBarcodeFormatQR":
+		return qr.Encode(message, qr.M, qr.Auto)
+	case "PKBarcodeFormatPDF417":
+		return pdf417.Encode(message, 2)
+	case "PKBarcodeFormatAztec":
+		return aztec.Encode([]byte(message), aztec.DEFAULT_EC_PERCENT, aztec.DEFAULT_LAYERS)
+	case "PKBarcodeFormatCode128":
+		return code128.Encode(message)
+	case "PKBarcodeFormatCode39":
+		return code39.Encode(message, false, true)
+	case "PKBarcodeFormatCodabar":
+		return codabar.Encode(message)
+	case "PKBarcodeFormatEAN13":
+		return ean.Encode(message)
+	case "PKBarcodeFormatI2of5":
+		return twooffive.Encode(message, true)
+	}
+	return nil, fmt.Errorf("unknown barcode format %q", format)
+}
+
+// SVG renders a barcode as SVG: one rectangle per run of dark modules.
+// One-dimensional codes (one module high) are drawn height modules tall.
+func SVG(code barcode.Barcode, module, height int) string {
+	b := code.Bounds()
+	w, h := b.Dx(), b.Dy()
+	rowHeight := module
+	if h == 1 {
+		rowHeight = height
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" shape-rendering="crispEdges">`,
+		(w+8)*module, h*rowHeight+8*module, (w+8)*module, h*rowHeight+8*module)
+	fmt.Fprintf(&s, `<rect width="100%%" height="100%%" fill="#fff"/><g fill="#000">`)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; {
+			if !dark(code.At(b.Min.X+x, b.Min.Y+y)) {
+				x++
+				continue
+			}
+			start := x
+			for x < w && dark(code.At(b.Min.X+x, b.Min.Y+y)) {
+				x++
+			}
+			fmt.Fprintf(&s, `<rect x="%d" y="%d" width="%d" height="%d"/>`, (start+4)*module, y*rowHeight+4*module, (x-start)*module, rowHeight)
+		}
+	}
+	s.WriteString(`</g></svg>`)
+	return s.String()
+}
+
+func dark(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	return r+g+b < 3*0x8000
+}
+
+// QRSVG is the QR code of a link, as SVG.
+func QRSVG(link string) (string, error) {
+	code, err := qr.Encode(link, qr.M, qr.Auto)
+	if err != nil {
+		return "", err
+	}
+	return SVG(code, 4, 0), nil
+}

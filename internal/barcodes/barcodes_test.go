@@ -1,0 +1,63 @@
+package barcodes
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		format, message, encoding string
+		wantErr                   string // empty: accepted
+	}{
+		{"PKBarcodeFormatEAN13", "4006381333931", "", ""},
+		{"PKBarcodeFormatEAN13", "HELLO", "", "13 digits"},
+		{"PKBarcodeFormatEAN13", "4006381333932", "", "cannot be drawn"}, // wrong check digit
+		{"PKBarcodeFormatEAN13", "400638133393", "", "13 digits"},
+		{"PKBarcodeFormatCode39", "HELLO-42", "", ""},
+		{"PKBarcodeFormatCode39", "hello~", "", ""}, // full ASCII
+		{"PKBarcodeFormatCode39", "grüezi", "", "cannot be drawn"},
+		{"PKBarcodeFormatCodabar", "A40156B", "", ""},
+		{"PKBarcodeFormatCodabar", "A40X56B", "", "cannot be drawn"},
+		{"PKBarcodeFormatI2of5", "123456", "", ""},
+		{"PKBarcodeFormatI2of5", "12345", "", "even number of digits"},
+		{"PKBarcodeFormatI2of5", "12A456", "", "even number of digits"},
+		{"PKBarcodeFormatCode128", "Order 42 / a-z", "", ""},
+		{"PKBarcodeFormatCode128", "Order 42 / ü", "", "cannot be drawn"},
+		{"PKBarcodeFormatQR", strings.Repeat("x", 2048), "", ""},
+		{"PKBarcodeFormatQR", strings.Repeat("x", 2049), "", "at most 2048"},
+		{"PKBarcodeFormatAztec", strings.Repeat("7", 2000), "", ""},
+		{"PKBarcodeFormatPDF417", strings.Repeat("Z", 1500), "", ""},
+		{"PKBarcodeFormatQR", "Zürich", "iso-8859-1", ""},
+		{"PKBarcodeFormatQR", "東京", "iso-8859-1", "cannot carry"},
+		{"PKBarcodeFormatQR", "東京", "utf-8", ""},
+		{"PKBarcodeFormatQR", "東京", "Shift_JIS", ""},
+		{"PKBarcodeFormatQR", "ok", "klingon-1", "not a charset"},
+		{"PKBarcodeFormatQR", "bad \xff byte", "utf-8", "not valid text"},
+	} {
+		err := Check(tc.format, tc.message, tc.encoding)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s %.20q (%s): refused: %v", tc.format, tc.message, tc.encoding, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s %.20q (%s): error %v, want one containing %q", tc.format, tc.message, tc.encoding, err, tc.wantErr)
+		}
+	}
+}
+
+// Whatever Check accepts, Encode draws.
+func FuzzCheckThenEncode(f *testing.F) {
+	for _, s := range []string{"4006381333931", "HELLO", "A123B", "1234", "ü"} {
+		f.Add("PKBarcodeFormatEAN13", s)
+		f.Add("PKBarcodeFormatCodabar", s)
+		f.Add("PKBarcodeFormatI2of5", s)
+	}
+	f.Fuzz(func(t *testing.T, format, message string) {
+		if Check(format, message, "utf-8") != nil {
+			return
+		}
+		if _, err := Encode(format, message); err != nil {
+			t.Fatalf("Check accepted %q as %s, Encode refused it: %v", message, format, err)
+		}
+	})
+}
