@@ -66,8 +66,11 @@ type PassSpec struct {
 	SerialNumber string `json:"serialNumber"`
 
 	// Data fills the template's placeholders and must satisfy its dataSchema.
+	// At most 256 keys; a pass whose rendered files exceed a ConfigMap's
+	// 1 MiB is BundleTooLarge.
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:MaxProperties=256
 	// +kubebuilder:validation:Schemaless
 	// +optional
 	Data *apiextensionsv1.JSON `json:"data,omitempty"`

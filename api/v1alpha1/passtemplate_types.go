@@ -57,6 +57,8 @@ const (
 	ReasonInvalidDataSchema   = "InvalidDataSchema"
 	ReasonDuplicateFieldKey   = "DuplicateFieldKey"
 	ReasonInvalidTemplate     = "InvalidTemplate"
+	// ReasonBundleTooLarge (shared with Pass): the shared files do not fit
+	// in a ConfigMap.
 )
 
 // Field is one label/value pair on the pass. Value may hold placeholders

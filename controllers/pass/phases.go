@@ -185,6 +185,12 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	for _, name := range []string{pkpass.ManifestJSON, pkpass.Signature} {
 		own[name] = signed.Files[name]
 	}
+	// A bundle the API server would refuse is a verdict, not a retry: the
+	// last good bundle stays served until the pass changes.
+	if size := bundle.TooLarge(own); size != "" {
+		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.data",
+			"the pass's own files (pass.json, image overrides, manifest, signature) are %s: make its data, field overrides or image overrides smaller", size)
+	}
 	sum := sha256.Sum256(zipped)
 	now := metav1.NewTime(s.now.Truncate(time.Second))
 	status := &walletv1.BundleStatus{

@@ -53,8 +53,9 @@ func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object
 }
 
 // templateChanged passes template updates that matter to its passes: a new
-// generation once checked, readiness, its shared files, its pass type.
-// Counts and messages do not wake thousands of passes.
+// generation once checked, readiness and why it is not Ready, its shared
+// files, its pass type. Counts and the message of a Ready template do not
+// wake thousands of passes.
 func templateChanged() predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld.(*walletv1.PassTemplate), e.ObjectNew.(*walletv1.PassTemplate)
@@ -64,7 +65,8 @@ func templateChanged() predicate.Funcs {
 	}}
 }
 
-// certificateChanged passes certificate updates that change what signs.
+// certificateChanged passes certificate updates that change what signs, or
+// what its passes say about it.
 func certificateChanged() predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld.(*walletv1.PassCertificate), e.ObjectNew.(*walletv1.PassCertificate)
@@ -72,9 +74,12 @@ func certificateChanged() predicate.Funcs {
 	}}
 }
 
+// readyState is what a pass repeats of a dependency's Ready condition: its
+// status and generation, and, when it is not Ready, its reason and message
+// (the pass's own condition quotes them, so they must not go stale).
 type readyState struct {
-	status     string
-	generation int64
+	status, reason, message string
+	generation              int64
 }
 
 func readyKey(conds []metav1.Condition) readyState {
@@ -82,7 +87,10 @@ func readyKey(conds []metav1.Condition) readyState {
 	if c == nil {
 		return readyState{}
 	}
-	return readyState{string(c.Status), c.ObservedGeneration}
+	if c.Status == metav1.ConditionTrue {
+		return readyState{status: string(c.Status), generation: c.ObservedGeneration}
+	}
+	return readyState{string(c.Status), c.Reason, c.Message, c.ObservedGeneration}
 }
 
 func deleted() predicate.Funcs {

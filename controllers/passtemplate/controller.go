@@ -159,6 +159,10 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 		return err
 	}
 	files := compiled.Shared()
+	if size := bundle.TooLarge(files); size != "" {
+		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.images",
+			"the files every pass shares (images, localizations) are %s: use smaller images", size)
+	}
 	name := bundle.SharedName(tpl.Name, pkpass.ContentDigest(files, ""))
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{

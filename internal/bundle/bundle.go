@@ -69,6 +69,23 @@ func Path(key string) (string, error) {
 	return b.String(), nil
 }
 
+// MaxConfigMapBytes is the most data a ConfigMap holds: the API server
+// refuses more ("Too long: may not be more than 1048576 bytes").
+const MaxConfigMapBytes = 1 << 20
+
+// TooLarge says, when files do not fit in one ConfigMap, how large they
+// are against the limit; "" when they fit.
+func TooLarge(files pkpass.Files) string {
+	n := 0
+	for _, data := range files {
+		n += len(data)
+	}
+	if n <= MaxConfigMapBytes {
+		return ""
+	}
+	return fmt.Sprintf("%d bytes (%.2f MiB), over the %d bytes (1 MiB) a ConfigMap holds", n, float64(n)/(1<<20), MaxConfigMapBytes)
+}
+
 // Encode turns files into ConfigMap binaryData.
 func Encode(files pkpass.Files) map[string][]byte {
 	out := make(map[string][]byte, len(files))
