@@ -42,6 +42,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.lookupPass(r.Context(), passType, serial)
+	if err != nil {
+		s.log.Error(err, "look up pass")
+	}
 	if err != nil || p == nil {
 		// A pass just issued is signed within moments.
 		w.Header().Set("Retry-After", "2")

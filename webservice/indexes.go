@@ -21,11 +21,14 @@ func passTypeSerialKey(passType, serial string) string { return passType + "\x00
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, func(o client.Object) []string {
+		// By the pass type its bundle is signed for, not the one its
+		// template names now: a pass only ever answers with a bundle signed
+		// for the pass type asked for.
 		p := o.(*walletv1.Pass)
-		if p.Status.PassTypeIdentifier == "" {
+		if p.Status.Bundle == nil || p.Status.Bundle.PassTypeIdentifier == "" {
 			return nil
 		}
-		return []string{passTypeSerialKey(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)}
+		return []string{passTypeSerialKey(p.Status.Bundle.PassTypeIdentifier, p.Spec.SerialNumber)}
 	}); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ package webservice
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
@@ -233,20 +235,33 @@ var (
 
 func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.MatchString(s) }
 
-// lookupPass finds the Pass devices know as passType/serial. The object is
-// the cache's own (no copy, on the hot path): read it, never change it.
+// lookupPass finds the Pass devices know as passType/serial: the one pass
+// whose bundle is signed for that pass type and that does not conflict over
+// its serial number. A pass of another namespace that claims the same pass
+// type and serial can never answer for it; should two candidates remain,
+// that is an error for the operator, never a coin toss. The object is the
+// cache's own (no copy, on the hot path): read it, never change it.
 func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*walletv1.Pass, error) {
 	var list walletv1.PassList
 	if err := s.cache.List(ctx, &list, client.MatchingFields{indexPassTypeSerial: passTypeSerialKey(passType, serial)}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
+	var found *walletv1.Pass
 	for i := range list.Items {
-		if list.Items[i].Status.Bundle != nil {
-			return &list.Items[i], nil
+		p := &list.Items[i]
+		if r := status.Ready(p.Status.Conditions); r != nil && r.Reason == walletv1.ReasonSerialConflict {
+			continue
 		}
+		if found != nil {
+			return nil, fmt.Errorf("passes %s/%s and %s/%s both answer for one pass type and serial number: %w", found.Namespace, found.Name, p.Namespace, p.Name, errAmbiguous)
+		}
+		found = p
 	}
-	return nil, nil
+	return found, nil
 }
+
+// errAmbiguous: more than one pass answers for a pass type and serial.
+var errAmbiguous = errors.New("ambiguous pass")
 
 // Webhooks returns the webhook sender (tests wait on it).
 func (s *Server) Webhooks() *Webhooks { return s.webhooks }

@@ -144,6 +144,11 @@ type BundleStatus struct {
 	// compare it, so two changes in one second are told apart.
 	// +optional
 	Revision int64 `json:"revision,omitempty"`
+
+	// PassTypeIdentifier the bundle is signed for. The web service answers
+	// for a pass type only with a bundle signed for it.
+	// +optional
+	PassTypeIdentifier string `json:"passTypeIdentifier,omitempty"`
 }
 
 // PassStatus says which bundle is served and who holds the pass.

@@ -92,10 +92,17 @@ func (r *Reconciler) checkSerial(ctx context.Context, s *scope) error {
 		if err != nil {
 			return err
 		}
-		if ptid == s.pass.Status.PassTypeIdentifier {
-			return shared.NotReady(walletv1.ReasonSerialConflict, "spec.serialNumber",
-				"Pass %s/%s already uses serial number %s for %s: serial numbers are unique per pass type; choose another", other.Namespace, other.Name, s.pass.Spec.SerialNumber, ptid)
+		if ptid != s.pass.Status.PassTypeIdentifier {
+			continue
 		}
+		// Another namespace's pass is not named: namespaces do not learn
+		// of each other's passes.
+		holder := "a Pass in another namespace"
+		if other.Namespace == s.pass.Namespace {
+			holder = "Pass " + other.Name
+		}
+		return shared.NotReady(walletv1.ReasonSerialConflict, "spec.serialNumber",
+			"%s already uses serial number %s for %s: serial numbers are unique per pass type; choose another", holder, s.pass.Spec.SerialNumber, ptid)
 	}
 	return nil
 }
@@ -153,6 +160,9 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		return err
 	}
 	if p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
+		// The digest covers the signing certificate: a bundle recorded before
+		// bundles named their pass type was signed for this one.
+		p.Status.Bundle.PassTypeIdentifier = facts.PassTypeIdentifier
 		if stored != nil {
 			return nil
 		}
@@ -168,6 +178,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		}
 	}
 	if stored != nil && stored.ContentDigest == digest {
+		stored.PassTypeIdentifier = facts.PassTypeIdentifier
 		p.Status.Bundle = stored
 		return nil
 	}
@@ -197,6 +208,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
 		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
+		PassTypeIdentifier: facts.PassTypeIdentifier,
 	}
 	if err := r.storeOwnFiles(ctx, p, own, status); err != nil {
 		return err

@@ -6,8 +6,10 @@ package push
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -87,8 +89,9 @@ type Pusher struct {
 	// process need distinct names).
 	Name string
 
-	mu      sync.Mutex
-	clients map[string]*apns2.Client // by certificate fingerprint
+	mu        sync.Mutex
+	clients   map[string]*apns2.Client  // by credentials content (credentialsKey)
+	templates map[string]templateClient // by push credentials Secret name
 	// told holds, per pass, the registrations this process pushed and
 	// recorded whose status the cache may not show yet: without it a
 	// reconcile reading a stale cache would push them again.
@@ -117,6 +120,7 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 		p.Options.MaxBackoff = 30 * time.Second
 	}
 	p.clients = map[string]*apns2.Client{}
+	p.templates = map[string]templateClient{}
 	p.told = map[types.NamespacedName]map[types.UID]string{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	if p.Name == "" {
@@ -206,7 +210,7 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if pass.Status.Bundle == nil || pass.Status.PassTypeIdentifier == "" {
+	if pass.Status.Bundle == nil || topic(pass) == "" {
 		return ctrl.Result{}, nil
 	}
 	digest := pass.Status.Bundle.ContentDigest
@@ -304,7 +308,7 @@ func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.
 					pushed <- outcome{reg: reg, kind: Logged}
 					return
 				}
-				pushed <- p.push(ctx, apns, reg, pass.Status.PassTypeIdentifier)
+				pushed <- p.push(ctx, apns, reg, topic(pass))
 			})
 		}
 		wg.Wait()
@@ -407,14 +411,13 @@ func nonEmpty(s, fallback string) string {
 	return s
 }
 
-func (p *Pusher) clientFor(fingerprint string) *apns2.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.clients[fingerprint]
-}
-
-// apnsClient returns the client of the pass's certificate: one per
-// certificate, reused across pushes.
+// apnsClient returns the APNs client of the pass's template: built from the
+// push credentials the manager copied for this very template, and one per
+// credentials content. A template's entry is reused while the certificate
+// it was built from is the one its PassCertificate reports; the reported
+// fingerprint only says when to read the Secret again, it never selects a
+// connection: a tenant whose status shows another's fingerprint still only
+// gets a client of its own credentials.
 func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Client, error) {
 	tpl := &walletv1.PassTemplate{}
 	if err := p.Client.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err != nil {
@@ -424,13 +427,14 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 	if err := p.Client.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: tpl.Spec.CertificateRef.Name}, cert); err != nil {
 		return nil, fmt.Errorf("certificate %s: %w", tpl.Spec.CertificateRef.Name, err)
 	}
-	if c := p.clientFor(cert.Status.Fingerprint); c != nil {
-		return c, nil // no Secret read per pass
-	}
-	// The manager's copy of the certificate and key: the web service reads
-	// no Secret in the teams' namespaces.
-	secret := &corev1.Secret{}
 	name := walletv1.PushCredentialsSecretName(pass.Namespace, tpl.Name)
+	p.mu.Lock()
+	e, ok := p.templates[name]
+	p.mu.Unlock()
+	if ok && e.fingerprint == cert.Status.Fingerprint {
+		return e.client, nil // no Secret read per pass
+	}
+	secret := &corev1.Secret{}
 	if err := p.API.Get(ctx, client.ObjectKey{Namespace: p.Options.CredentialsNamespace, Name: name}, secret); err != nil {
 		return nil, fmt.Errorf("push credentials Secret %s/%s of template %s: %w", p.Options.CredentialsNamespace, name, tpl.Name, err)
 	}
@@ -438,12 +442,28 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 	if err != nil {
 		return nil, fmt.Errorf("push credentials of template %s (certificate %s): %w", tpl.Name, cert.Name, err)
 	}
-	fp := certs.Fingerprint(id.Certificate)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.clients[fp]; ok {
-		return c, nil
+	key := credentialsKey(secret.Data)
+	c, ok := p.clients[key]
+	if !ok {
+		if c, err = p.newClient(id); err != nil {
+			return nil, err
+		}
+		p.clients[key] = c
 	}
+	p.templates[name] = templateClient{fingerprint: certs.Fingerprint(id.Certificate), client: c}
+	return c, nil
+}
+
+// templateClient is a template's APNs client and the fingerprint of the
+// certificate it was built from.
+type templateClient struct {
+	fingerprint string
+	client      *apns2.Client
+}
+
+func (p *Pusher) newClient(id *certs.Identity) (*apns2.Client, error) {
 	c := apns2.NewClient(id.TLSCertificate()).Production()
 	if p.Options.APNsURL != "" {
 		c.Host = strings.TrimSuffix(p.Options.APNsURL, "/")
@@ -455,6 +475,25 @@ func (p *Pusher) apnsClient(ctx context.Context, pass *walletv1.Pass) (*apns2.Cl
 		}
 		tr.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{id.TLSCertificate()}, RootCAs: p.Options.RootCAs, MinVersion: tls.VersionTLS12}
 	}
-	p.clients[fp] = c
 	return c, nil
+}
+
+// credentialsKey identifies push credentials by their content.
+func credentialsKey(data map[string][]byte) string {
+	h := sha256.New()
+	for _, k := range []string{walletv1.SecretKeyCertificate, walletv1.SecretKeyPrivateKey, walletv1.SecretKeyPKCS12, walletv1.SecretKeyPKCS12Password} {
+		fmt.Fprintf(h, "%s=%d:", k, len(data[k]))
+		h.Write(data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// topic is the pass type the pass's bundle is signed for: the APNs topic of
+// its devices. Bundles recorded before they named it fall back to the
+// status's.
+func topic(pass *walletv1.Pass) string {
+	if t := pass.Status.Bundle.PassTypeIdentifier; t != "" {
+		return t
+	}
+	return pass.Status.PassTypeIdentifier
 }
