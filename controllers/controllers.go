@@ -39,6 +39,10 @@ type Options struct {
 	// OperatorNamespace receives each template's push credentials for the
 	// web service (pushcredentials); none are kept when empty.
 	OperatorNamespace string
+	// Tenancy says which namespaces may sign for which pass types; the
+	// manager's --development (Pass.Development) also allows development
+	// chains everywhere.
+	Tenancy passcertificate.Tenancy
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
 }
@@ -49,6 +53,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Tenancy.Development = o.Tenancy.Development || o.Pass.Development
 	if err := shared.SetupIndexes(ctx, mgr); err != nil {
 		return fmt.Errorf("field indexes: %w", err)
 	}
@@ -59,7 +64,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}{
 		{"passcertificate controller", func() error {
 			return (&passcertificate.Reconciler{
-				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passcertificate-controller"), Now: o.Now,
+				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passcertificate-controller"), Now: o.Now, Tenancy: o.Tenancy,
 			}).SetupWithManager(mgr, max(o.CertificateWorkers, 1))
 		}},
 		{"passtemplate controller", func() error {

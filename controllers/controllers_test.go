@@ -24,6 +24,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
@@ -75,6 +76,9 @@ func startManager(e *testenv.Env) (func(), error) {
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass:        pass.Options{WebServiceURL: webServiceURL, Tokens: tokenKey},
 		PassWorkers: 4, TemplateWorkers: 2, CertificateWorkers: 1, OperatorNamespace: operatorNamespace,
+		// The samples sign with development chains in the tests' namespaces;
+		// TestDevelopmentChainsOnlyWhereAllowed uses others.
+		Tenancy: passcertificate.Tenancy{DevelopmentNamespaces: []string{"test-*"}},
 	}); err != nil {
 		cancel()
 		return nil, err

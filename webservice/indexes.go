@@ -20,16 +20,7 @@ func passTypeSerialKey(passType, serial string) string { return passType + "\x00
 // SetupIndexes registers the web service's field indexes.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, func(o client.Object) []string {
-		// By the pass type its bundle is signed for, not the one its
-		// template names now: a pass only ever answers with a bundle signed
-		// for the pass type asked for.
-		p := o.(*walletv1.Pass)
-		if p.Status.Bundle == nil || p.Status.Bundle.PassTypeIdentifier == "" {
-			return nil
-		}
-		return []string{passTypeSerialKey(p.Status.Bundle.PassTypeIdentifier, p.Spec.SerialNumber)}
-	}); err != nil {
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, passTypeSerialOf); err != nil {
 		return err
 	}
 	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
@@ -41,4 +32,15 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, push.IndexRegistrationsOfPass, func(o client.Object) []string {
 		return []string{o.(*walletv1.DeviceRegistration).Spec.PassName}
 	})
+}
+
+// passTypeSerialOf indexes a pass by the pass type its bundle is signed
+// for, not the one its template names now: a pass only ever answers with a
+// bundle signed for the pass type asked for.
+func passTypeSerialOf(o client.Object) []string {
+	p := o.(*walletv1.Pass)
+	if p.Status.Bundle == nil || p.Status.Bundle.PassTypeIdentifier == "" {
+		return nil
+	}
+	return []string{passTypeSerialKey(p.Status.Bundle.PassTypeIdentifier, p.Spec.SerialNumber)}
 }

@@ -35,6 +35,13 @@ const (
 	ReasonNotAPassCertificate = "NotAPassCertificate"
 	ReasonExpiringSoon        = "ExpiringSoon"
 	ReasonNotExpiring         = "NotExpiring"
+	// ReasonPassTypeClaimed: another namespace's PassCertificate owns the
+	// pass type identifier (a pass type belongs to one namespace).
+	ReasonPassTypeClaimed = "PassTypeClaimed"
+	// ReasonDevelopmentNotAllowed: a development chain (selfSigned, or one
+	// not issued by Apple's WWDR) in a namespace the manager does not allow
+	// them in.
+	ReasonDevelopmentNotAllowed = "DevelopmentNotAllowed"
 )
 
 // PassCertificateSpec points at the signing identity of a family of passes.

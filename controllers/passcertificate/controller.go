@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -30,6 +31,8 @@ type Reconciler struct {
 	Recorder record.EventRecorder
 	// Now is the clock; tests move it.
 	Now func() time.Time
+	// Tenancy says which namespaces may sign for which pass types.
+	Tenancy Tenancy
 }
 
 // SetupWithManager registers the reconciler; Secrets are watched by their
@@ -38,6 +41,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassCertificate{}).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.CertificateList, shared.IndexCertificateSecret))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.sameClaim), builder.WithPredicates(claimChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passcertificate").
 		Complete(kube.StopQuietly(r))
@@ -68,6 +72,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 }
 
 func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, error) {
+	if s.cert.Spec.SelfSigned != nil && !r.Tenancy.developmentAllowed(s.cert.Namespace) {
+		setUnusable(s.cert, developmentRefused()) // and no chain is generated
+		return ctrl.Result{}, nil
+	}
 	if err := r.ensureDevelopmentSecret(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -81,6 +89,16 @@ func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, erro
 	}
 	facts, problem := certs.Inspect(id, s.now)
 	setFacts(s.cert, facts)
+	if problem == nil && facts.Development && !r.Tenancy.developmentAllowed(s.cert.Namespace) {
+		problem = developmentRefused()
+	}
+	if problem == nil {
+		if claimed, err := r.claimedElsewhere(ctx, s.cert); err != nil {
+			return ctrl.Result{}, err
+		} else if claimed != nil {
+			problem = claimed
+		}
+	}
 	setReady(s.cert, problem)
 	setExpiring(s.cert, facts, warningWindow(s.cert), s.now)
 	return ctrl.Result{RequeueAfter: nextCheck(facts, warningWindow(s.cert), s.now)}, nil

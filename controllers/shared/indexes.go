@@ -33,6 +33,9 @@ const (
 	// IndexTemplateWebhookSecrets indexes PassTemplates by the Secrets
 	// holding their webhooks' API keys.
 	IndexTemplateWebhookSecrets = "spec.webhooks.apiKeySecretRef.name"
+	// IndexCertificatePassType indexes PassCertificates by the pass type
+	// identifier read from their certificate, across namespaces.
+	IndexCertificatePassType = "status.passTypeIdentifier"
 	// IndexCertificateSecret indexes PassCertificates by spec.secretRef.name.
 	IndexCertificateSecret = "spec.secretRef.name"
 	// IndexPassConfigMaps and IndexPassSecrets index Passes by their image overrides.
@@ -58,6 +61,12 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 		{&walletv1.PassTemplate{}, IndexTemplateConfigMaps, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, false) }},
 		{&walletv1.PassTemplate{}, IndexTemplateSecrets, func(o client.Object) []string { return imageSources(o.(*walletv1.PassTemplate).Spec.Images, true) }},
 		{&walletv1.PassTemplate{}, IndexTemplateWebhookSecrets, func(o client.Object) []string { return webhookSecrets(o.(*walletv1.PassTemplate).Spec.Webhooks) }},
+		{&walletv1.PassCertificate{}, IndexCertificatePassType, func(o client.Object) []string {
+			if pt := o.(*walletv1.PassCertificate).Status.PassTypeIdentifier; pt != "" {
+				return []string{pt}
+			}
+			return nil
+		}},
 		{&walletv1.PassCertificate{}, IndexCertificateSecret, func(o client.Object) []string {
 			return []string{o.(*walletv1.PassCertificate).Spec.SecretRef.Name}
 		}},

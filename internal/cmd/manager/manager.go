@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
@@ -36,7 +38,13 @@ type Options struct {
 	LeaderElectionNamespace string
 	// WebServiceURL is written into passes; https unless Development.
 	WebServiceURL string
-	Development   bool
+	// Development also allows development chains in every namespace.
+	Development bool
+	// DevelopmentNamespaces allow development chains in the namespaces
+	// they match (shell patterns such as dev-*).
+	DevelopmentNamespaces []string
+	// SharedPassTypes may be claimed by several namespaces ("*": all).
+	SharedPassTypes []string
 	// OperatorNamespace and TokenKeySecret locate the key pass tokens
 	// derive from.
 	OperatorNamespace string
@@ -75,7 +83,15 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader through a Lease so that only one replica reconciles at a time.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the pod's namespace.")
 	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "Base URL of the web service, written into passes as webServiceURL (https). Without it passes carry no web service fields.")
-	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url. Never in production: devices refuse http.")
+	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url and development chains (selfSigned) in every namespace. Never in production: devices refuse http.")
+	fs.Func("development-namespaces", "Comma-separated namespaces (shell patterns such as dev-*) whose PassCertificates may use development chains (selfSigned). Default: none, unless --development.", func(v string) error {
+		o.DevelopmentNamespaces = append(o.DevelopmentNamespaces, splitList(v)...)
+		return nil
+	})
+	fs.Func("shared-pass-types", "Comma-separated pass type identifiers that PassCertificates of several namespaces may claim (\"*\": every one). Default: each pass type belongs to the namespace that claimed it first.", func(v string) error {
+		o.SharedPassTypes = append(o.SharedPassTypes, splitList(v)...)
+		return nil
+	})
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
@@ -135,6 +151,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1,
 		OperatorNamespace: o.OperatorNamespace,
+		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
 	}
@@ -178,4 +195,15 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
 	}
 	return cfg, nil
+}
+
+// splitList reads a comma-separated flag value.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
