@@ -3,17 +3,23 @@ package webservice_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
@@ -57,7 +63,8 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 	downSrv := httptest.NewServer(down)
 	defer downSrv.Close()
 	if err := c.Create(context.Background(), &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"}, Data: map[string][]byte{"apiKey": []byte("k-123")},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key", Labels: map[string]string{walletv1.LabelWebhookAPIKey: "true"}},
+		Data:       map[string][]byte{"apiKey": []byte("k-123")},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +112,51 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 	if n, _, _ := down.snapshot(); n != 8 {
 		t.Errorf("abandoned events were retried further: %d attempts", n)
 	}
+}
+
+// A template may send only Secrets labelled for webhooks: naming any other
+// Secret of the namespace (a database password) sends nothing, and the
+// template says why; labelling the Secret lets the key through.
+func TestWebhookKeysOnlyFromLabelledSecrets(t *testing.T) {
+	ns, pt := samples(t)
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "database"}, Data: map[string][]byte{"password": []byte("db-secret-9")}}
+	if err := c.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "climbing-membership"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: srv.URL + "/events", APIKeySecretRef: &walletv1.KeyReference{Name: "database", Key: "password"}}}
+	})
+	webhooksReady := func(want metav1.ConditionStatus) *metav1.Condition {
+		var cond *metav1.Condition
+		eventually(t, "WebhooksReady "+string(want), func() (bool, string) {
+			_ = c.Get(context.Background(), client.ObjectKeyFromObject(tpl), tpl)
+			cond = apimeta.FindStatusCondition(tpl.Status.Conditions, walletv1.ConditionWebhooksReady)
+			return cond != nil && cond.Status == want, fmt.Sprintf("%+v", cond)
+		})
+		return cond
+	}
+	if cond := webhooksReady(metav1.ConditionFalse); cond.Reason != walletv1.ReasonAPIKeySecretNotAllowed || !strings.Contains(cond.Message, walletv1.LabelWebhookAPIKey) {
+		t.Errorf("WebhooksReady = %s: %s", cond.Reason, cond.Message)
+	}
+	if r := status.Ready(tpl.Status.Conditions); r == nil || r.Status != metav1.ConditionTrue {
+		t.Errorf("the template's Ready depends on its webhooks: %+v", r)
+	}
+	registerDevice(t, pt, "bc-2041", "label-phone-1", "labeltok1")
+	time.Sleep(2 * time.Second) // several delivery attempts
+	if _, evs, keys := rc.snapshot(); len(evs) != 0 || slices.Contains(keys, "db-secret-9") {
+		t.Fatalf("an unlabelled Secret's key reached the webhook: %d events, keys %q", len(evs), keys)
+	}
+
+	update(t, secret, func(s *corev1.Secret) { s.Labels = map[string]string{walletv1.LabelWebhookAPIKey: "true"} })
+	webhooksReady(metav1.ConditionTrue)
+	registerDevice(t, pt, "bc-2042", "label-phone-2", "labeltok2")
+	eventually(t, "the labelled key is sent", func() (bool, string) {
+		_, _, keys := rc.snapshot()
+		return slices.Contains(keys, "db-secret-9"), fmt.Sprint(len(keys))
+	})
 }

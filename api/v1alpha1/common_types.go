@@ -13,6 +13,10 @@ const (
 
 	// ConditionExpiring warns that a certificate enters its expiry window.
 	ConditionExpiring = "Expiring"
+
+	// ConditionWebhooksReady says whether a template's webhooks can be sent
+	// with their API keys. It never makes the template's Ready false.
+	ConditionWebhooksReady = "WebhooksReady"
 )
 
 // LocalObjectReference names an object in the same namespace.

@@ -61,6 +61,14 @@ const (
 	// in a ConfigMap.
 )
 
+// WebhooksReady reasons of a PassTemplate.
+const (
+	ReasonWebhooksValid = "Valid"
+	// ReasonAPIKeySecretNotAllowed: a webhook's apiKeySecretRef names a
+	// Secret without the webhook-api-key label, or one that does not exist.
+	ReasonAPIKeySecretNotAllowed = "APIKeySecretNotAllowed"
+)
+
 // Field is one label/value pair on the pass. Value may hold placeholders
 // filled from each Pass's data, e.g. "{{ .data.gate }}".
 // +kubebuilder:validation:XValidation:rule="!((has(self.dateStyle) || has(self.timeStyle)) && (has(self.numberStyle) || has(self.currencyCode)))",message="a field is either a date (dateStyle, timeStyle) or a number (numberStyle, currencyCode), not both"

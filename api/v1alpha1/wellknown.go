@@ -33,6 +33,10 @@ const (
 	LabelPart = GroupName + "/part"
 	// LabelIssuedBy marks passes created through a template's issue link.
 	LabelIssuedBy = GroupName + "/issued-by"
+	// LabelWebhookAPIKey: "true" on a Secret allows templates of its
+	// namespace to send its keys to their webhooks. A Secret without it
+	// (a database password, say) is never sent anywhere.
+	LabelWebhookAPIKey = GroupName + "/webhook-api-key"
 )
 
 // Values of LabelPart.

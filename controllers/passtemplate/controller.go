@@ -49,7 +49,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateCertificate))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateSecrets))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateSecrets, shared.IndexTemplateWebhookSecrets))).
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(templateOfPass), builder.WithPredicates(passCountChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
@@ -82,7 +82,10 @@ func sharedOf(p *walletv1.Pass) string {
 }
 
 // transitions: an Event whenever the template becomes Ready or stops being.
-var transitions = []status.Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse}}
+var transitions = []status.Transition{
+	{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse},
+	{Type: walletv1.ConditionWebhooksReady, Warn: metav1.ConditionFalse},
+}
 
 // scope is what one reconcile works on.
 type scope struct {
@@ -111,6 +114,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	s.passes = list.Items
 	setCounts(tpl, s.passes)
+	if err := r.checkWebhookSecrets(ctx, tpl); err != nil {
+		return ctrl.Result{}, err
+	}
 
 	for _, phase := range []func(context.Context, *scope) error{r.checkCertificate, r.storeSharedFiles, r.collectOldSharedFiles} {
 		if err := phase(ctx, s); err != nil {
@@ -124,6 +130,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	setReady(tpl)
 	setIssueURL(tpl, r.WebServiceURL, r.Tokens)
 	return ctrl.Result{}, nil
+}
+
+// checkWebhookSecrets reports on WebhooksReady whether every webhook's API
+// key comes from a Secret labelled for it; a key from any other Secret is
+// never copied for the web service, so never sent. Ready does not depend
+// on it: passes sign either way.
+func (r *Reconciler) checkWebhookSecrets(ctx context.Context, tpl *walletv1.PassTemplate) error {
+	var problems []string
+	for _, h := range tpl.Spec.Webhooks {
+		if h.APIKeySecretRef == nil {
+			continue
+		}
+		m := &metav1.PartialObjectMetadata{}
+		m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := r.Sources.Metadata.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: h.APIKeySecretRef.Name}, m)
+		switch {
+		case apierrors.IsNotFound(err):
+			problems = append(problems, fmt.Sprintf("Secret %s of webhook %s does not exist", h.APIKeySecretRef.Name, h.URL))
+		case err != nil:
+			return err
+		case m.Labels[walletv1.LabelWebhookAPIKey] != "true":
+			problems = append(problems, fmt.Sprintf("Secret %s of webhook %s is not labelled %s=true, so its key is not sent "+
+				"(kubectl label secret %s %s=true, if it holds nothing but that API key)", h.APIKeySecretRef.Name, h.URL, walletv1.LabelWebhookAPIKey, h.APIKeySecretRef.Name, walletv1.LabelWebhookAPIKey))
+		}
+	}
+	setWebhooksReady(tpl, problems)
+	return nil
 }
 
 // checkCertificate needs the certificate to exist and be Ready.

@@ -3,8 +3,10 @@ package passtemplate
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -40,4 +42,18 @@ func setIssueURL(t *walletv1.PassTemplate, webServiceURL string, key []byte) {
 	}
 	t.Status.IssueURL = strings.TrimSuffix(webServiceURL, "/") + "/issue/" + url.PathEscape(t.Namespace) + "/" + url.PathEscape(t.Name) + "/" +
 		tokens.Key(key).Issue(t.Namespace, t.Name)
+}
+
+// setWebhooksReady reports the webhooks' API key Secrets; no condition when
+// no webhook sends a key.
+func setWebhooksReady(t *walletv1.PassTemplate, problems []string) {
+	withKeys := slices.ContainsFunc(t.Spec.Webhooks, func(h walletv1.Webhook) bool { return h.APIKeySecretRef != nil })
+	switch {
+	case !withKeys:
+		meta.RemoveStatusCondition(&t.Status.Conditions, walletv1.ConditionWebhooksReady)
+	case len(problems) > 0:
+		status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionWebhooksReady, metav1.ConditionFalse, walletv1.ReasonAPIKeySecretNotAllowed, strings.Join(problems, "; "))
+	default:
+		status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionWebhooksReady, metav1.ConditionTrue, walletv1.ReasonWebhooksValid, "every webhook's API key Secret is labelled for webhooks")
+	}
 }

@@ -132,7 +132,9 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 		if err != nil {
 			return nil, err
 		}
-		if v, ok := secret.Data[h.APIKeySecretRef.Key]; ok {
+		// Only Secrets labelled for it: a template author may not send any
+		// Secret of the namespace to a URL of their choosing.
+		if v, ok := secret.Data[h.APIKeySecretRef.Key]; ok && secret.Labels[walletv1.LabelWebhookAPIKey] == "true" {
 			data[walletv1.WebhookKey(h)] = v
 		}
 	}

@@ -104,16 +104,24 @@ func webhookSecrets(hooks []walletv1.Webhook) []string {
 }
 
 // ByIndex maps an object to the objects of newList's kind in its namespace
-// whose field index holds its name (a template's certificate, a pass's
-// image sources, ...).
-func ByIndex(c client.Reader, newList func() client.ObjectList, index string) handler.MapFunc {
+// whose field indexes hold its name (a template's certificate, a pass's
+// image sources, ...); with several indexes, the union.
+func ByIndex(c client.Reader, newList func() client.ObjectList, indexes ...string) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		list := newList()
-		if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
-			log.FromContext(ctx).Error(err, "list dependents", "index", index)
-			return nil
+		var reqs []reconcile.Request
+		for _, index := range indexes {
+			list := newList()
+			if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+				log.FromContext(ctx).Error(err, "list dependents", "index", index)
+				return nil
+			}
+			for _, req := range Requests(list) {
+				if !slices.Contains(reqs, req) {
+					reqs = append(reqs, req)
+				}
+			}
 		}
-		return Requests(list)
+		return reqs
 	}
 }
 
