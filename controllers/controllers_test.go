@@ -219,7 +219,7 @@ func TestSamplesBecomeReadyAndVerify(t *testing.T) {
 		if !strings.Contains(string(files[pkpass.PassJSON]), `"webServiceURL":"`+webServiceURL+`"`) {
 			t.Errorf("%s: pass.json lacks the web service URL", p.Name)
 		}
-		want := tokenKey.Authentication(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
+		want := tokenKey.Authentication(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
 		if !strings.Contains(string(files[pkpass.PassJSON]), want) {
 			t.Errorf("%s: pass.json lacks the derived authentication token", p.Name)
 		}

@@ -62,7 +62,7 @@ func readyPass(b *testing.B) *walletv1.Pass {
 func BenchmarkNotModified(b *testing.B) {
 	p := readyPass(b)
 	h := http.Header{}
-	h.Set("Authorization", "ApplePass "+key.Authentication(p.Status.PassTypeIdentifier, p.Spec.SerialNumber))
+	h.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber))
 	h.Set("If-Modified-Since", time.Now().UTC().Format(http.TimeFormat))
 	benchRequests(b, baseURL+"/v1/passes/"+p.Status.PassTypeIdentifier+"/"+p.Spec.SerialNumber, h, http.StatusNotModified)
 }
@@ -70,7 +70,7 @@ func BenchmarkNotModified(b *testing.B) {
 func BenchmarkFullDownload(b *testing.B) {
 	p := readyPass(b)
 	h := http.Header{}
-	h.Set("Authorization", "ApplePass "+key.Authentication(p.Status.PassTypeIdentifier, p.Spec.SerialNumber))
+	h.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber))
 	benchRequests(b, baseURL+"/v1/passes/"+p.Status.PassTypeIdentifier+"/"+p.Spec.SerialNumber, h, http.StatusOK)
 }
 
@@ -83,7 +83,7 @@ func BenchmarkBareHandler(b *testing.B) {
 	}))
 	defer srv.Close()
 	h := http.Header{}
-	h.Set("Authorization", "ApplePass "+key.Authentication("pass.x.y", "serial"))
+	h.Set("Authorization", "ApplePass "+key.Authentication("default", "pass.x.y", "serial"))
 	h.Set("If-Modified-Since", time.Now().UTC().Format(http.TimeFormat))
 	benchRequests(b, srv.URL+"/passes/v1/passes/pass.x.y/serial", h, http.StatusNotModified)
 }

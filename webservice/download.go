@@ -28,22 +28,29 @@ func walletClient(r *http.Request) bool {
 // Wallet-capable clients get the .pkpass, other browsers a preview page.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	passType, serial, token := r.PathValue("passType"), r.PathValue("serial"), r.PathValue("token")
-	if !validPassType(passType) || !serialPattern.MatchString(serial) || !tokens.Equal(token, s.opts.Tokens.Download(passType, serial)) {
+	if !validPassType(passType) || !serialPattern.MatchString(serial) {
+		writeError(w, http.StatusNotFound, "no such pass")
+		return
+	}
+	format := r.URL.Query().Get("format")
+	// The token covers the pass's namespace, so it is checked once the pass
+	// is found; until then (an issued pass being signed) the answer says
+	// only "being prepared", whatever the token.
+	p, err := s.lookupPass(r.Context(), passType, serial)
+	if err != nil {
+		s.log.Error(err, "look up pass")
+	}
+	if p != nil && !tokens.Equal(token, s.opts.Tokens.Download(p.Namespace, passType, serial)) &&
+		!(s.opts.AcceptLegacyTokens && tokens.Equal(token, s.opts.Tokens.LegacyDownload(passType, serial))) {
 		writeError(w, http.StatusNotFound, "no such pass")
 		return
 	}
 	if tag := r.URL.Query().Get("tag"); tag != "" && tagPattern.MatchString(tag) {
 		downloadTags.WithLabelValues(tag).Inc()
 	}
-	format := r.URL.Query().Get("format")
 	if format == "qrcode" {
-		link := s.absoluteURL(r, r.URL.Path)
-		writeSVG(w, link, barcodes.QRSVG)
+		writeSVG(w, s.absoluteURL(r, r.URL.Path), barcodes.QRSVG)
 		return
-	}
-	p, err := s.lookupPass(r.Context(), passType, serial)
-	if err != nil {
-		s.log.Error(err, "look up pass")
 	}
 	if err != nil || p == nil {
 		// A pass just issued is signed within moments.

@@ -82,7 +82,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 	}
 	issuedTotal.WithLabelValues(ns, name).Inc()
 	ptid := tpl.Status.PassTypeIdentifier
-	link := strings.TrimSuffix(s.opts.WebServiceURL, "/") + "/download/" + url.PathEscape(ptid) + "/" + serial + "/" + s.opts.Tokens.Download(ptid, serial)
+	link := strings.TrimSuffix(s.opts.WebServiceURL, "/") + "/download/" + url.PathEscape(ptid) + "/" + serial + "/" + s.opts.Tokens.Download(ns, ptid, serial)
 	http.Redirect(w, r, link, http.StatusSeeOther)
 }
 

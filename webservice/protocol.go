@@ -26,15 +26,21 @@ const maxDeviceBody = 4 << 10
 // pass reported twice only costs the device a 304).
 const tagGrace = 10 * time.Second
 
-// authorized checks the ApplePass header against the token derived for the
-// pass, in constant time. Unknown passes and wrong tokens look the same.
-func (s *Server) authorized(r *http.Request, passType, serial string) bool {
+// authorized checks the ApplePass header against the pass's token, in
+// constant time; a pass signed before tokens covered the namespace also
+// accepts its legacy token while --accept-legacy-tokens is on.
+func (s *Server) authorized(r *http.Request, p *walletv1.Pass, passType, serial string) bool {
 	presented, ok := strings.CutPrefix(r.Header.Get("Authorization"), "ApplePass ")
-	return ok && tokens.Equal(presented, s.opts.Tokens.Authentication(passType, serial))
+	if !ok {
+		return false
+	}
+	return tokens.Equal(presented, s.opts.Tokens.Authentication(p.Namespace, passType, serial)) ||
+		(s.opts.AcceptLegacyTokens && tokens.Equal(presented, s.opts.Tokens.LegacyAuthentication(passType, serial)))
 }
 
-// devicePass validates the path and token and finds the pass; it answers
-// the request itself when that fails.
+// devicePass validates the path, finds the pass and checks its token; it
+// answers the request itself when that fails. Unknown passes and wrong
+// tokens look the same.
 func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.Pass, bool) {
 	passType, serial := r.PathValue("passType"), r.PathValue("serial")
 	if device := r.PathValue("device"); device != "" && !devicePattern.MatchString(device) {
@@ -45,17 +51,13 @@ func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.P
 		writeError(w, http.StatusBadRequest, "malformed pass type identifier or serial number")
 		return nil, false
 	}
-	if !s.authorized(r, passType, serial) {
-		writeError(w, http.StatusUnauthorized, "unauthorized")
-		return nil, false
-	}
 	p, err := s.lookupPass(r.Context(), passType, serial)
 	if err != nil {
 		s.log.Error(err, "look up pass")
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return nil, false
 	}
-	if p == nil {
+	if p == nil || !s.authorized(r, p, passType, serial) {
 		writeError(w, http.StatusUnauthorized, "unauthorized")
 		return nil, false
 	}

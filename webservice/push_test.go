@@ -21,7 +21,7 @@ import (
 // registerDevice registers a device for a pass through the protocol.
 func registerDevice(t *testing.T, pt, serial, device, pushToken string) {
 	t.Helper()
-	r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, key.Authentication(pt, serial), []byte(`{"pushToken":"`+pushToken+`"}`))
+	r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+pushToken+`"}`))
 	if r.code != 201 {
 		t.Fatalf("register %s: %d %s", device, r.code, r.body)
 	}

@@ -36,6 +36,10 @@ type Options struct {
 	WebServiceURL string
 	// Tokens checks authentication, download and issue tokens.
 	Tokens tokens.Key
+	// AcceptLegacyTokens also accepts the tokens of passes signed before
+	// tokens covered the namespace (--accept-legacy-tokens): the devices
+	// holding them fetch the re-signed pass with them.
+	AcceptLegacyTokens bool
 	// RequestsPerSecond and Burst limit each client address.
 	RequestsPerSecond float64
 	Burst             int

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
 // One namespace cannot take over another's pass: tenant B signs a pass
@@ -74,7 +78,7 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 		}
 	}
 
-	token := key.Authentication(victimPT, serial)
+	token := authToken(victimPT, serial)
 	for i := range 100 {
 		r := call(t, "POST", fmt.Sprintf("/v1/devices/tenancydevice%04d/registrations/%s/%s", i, victimPT, serial), token, []byte(`{"pushToken":"tenancytoken`+fmt.Sprint(i)+`"}`))
 		if r.code != 201 {
@@ -88,6 +92,58 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 		}
 		if len(regs.Items) != want {
 			t.Errorf("namespace %s holds %d registrations made with the victim's token, want %d", ns, len(regs.Items), want)
+		}
+	}
+}
+
+// Tokens cover the pass's namespace: the token a pass of another namespace
+// would have for the same pass type and serial is refused. Tokens of passes
+// signed before (legacy) are accepted only while AcceptLegacyTokens is on,
+// so devices holding them can fetch the re-signed pass.
+func TestTokensCoverTheNamespace(t *testing.T) {
+	ns, pt := samples(t)
+	const serial = "bc-2041"
+	legacyServer, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
+		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6, AcceptLegacyTokens: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := httptest.NewServer(legacyServer.Handler())
+	defer legacy.Close()
+	get := func(base, path, token string) int {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "ApplePass "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	u, _ := url.Parse(baseURL)
+	legacyBase := legacy.URL + u.Path
+	passPath := "/v1/passes/" + pt + "/" + serial
+	downloadPath := func(token string) string { return "/download/" + pt + "/" + serial + "/" + token + "?format=pkpass" }
+	for _, tc := range []struct {
+		name       string
+		base, path string
+		token      string
+		want       int
+	}{
+		{"the pass's token", baseURL, passPath, key.Authentication(ns, pt, serial), 200},
+		{"another namespace's token", baseURL, passPath, key.Authentication("other", pt, serial), 401},
+		{"a legacy token, legacy off", baseURL, passPath, key.LegacyAuthentication(pt, serial), 401},
+		{"a legacy token, legacy on", legacyBase, passPath, key.LegacyAuthentication(pt, serial), 200},
+		{"another namespace's token, legacy on", legacyBase, passPath, key.Authentication("other", pt, serial), 401},
+		{"the pass's download link", baseURL, downloadPath(key.Download(ns, pt, serial)), "", 200},
+		{"another namespace's download link", baseURL, downloadPath(key.Download("other", pt, serial)), "", 404},
+		{"a legacy download link, legacy off", baseURL, downloadPath(key.LegacyDownload(pt, serial)), "", 404},
+		{"a legacy download link, legacy on", legacyBase, downloadPath(key.LegacyDownload(pt, serial)), "", 200},
+	} {
+		if got := get(tc.base, tc.path, tc.token); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
 	}
 }

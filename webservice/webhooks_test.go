@@ -81,7 +81,7 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 	serial := "bc-2041"
 	registerDevice(t, pt, serial, "hook-phone-1", "hooktok1")
 	registerDevice(t, pt, serial, "hook-phone-2", "hooktok2")
-	if r := call(t, "DELETE", "/v1/devices/hook-phone-1/registrations/"+pt+"/"+serial, key.Authentication(pt, serial), nil); r.code != 200 {
+	if r := call(t, "DELETE", "/v1/devices/hook-phone-1/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
 	eventually(t, "three events delivered", func() (bool, string) {

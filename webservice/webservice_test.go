@@ -172,7 +172,7 @@ func getPass(t *testing.T, ns, name string) *walletv1.Pass {
 func TestProtocolConformance(t *testing.T) {
 	ns, pt := samples(t)
 	const serial = "serial-1350551026" // james-smith-pd123
-	token := key.Authentication(pt, serial)
+	token := authToken(pt, serial)
 	device := "device-0001"
 	regPath := "/v1/devices/" + device + "/registrations/" + pt + "/" + serial
 	push := func(tok string) []byte { return []byte(`{"pushToken":"` + tok + `"}`) }
@@ -191,7 +191,7 @@ func TestProtocolConformance(t *testing.T) {
 	}{
 		{"register with a wrong token", "POST", regPath, "wrong-token-wrong-token", push("aaaa"), nil, 401, nil},
 		{"register without a token", "POST", regPath, "", push("aaaa"), nil, 401, nil},
-		{"register an unknown serial (valid-looking token)", "POST", "/v1/devices/" + device + "/registrations/" + pt + "/nope", key.Authentication(pt, "nope"), push("aaaa"), nil, 401, nil},
+		{"register an unknown serial (valid-looking token)", "POST", "/v1/devices/" + device + "/registrations/" + pt + "/nope", authToken(pt, "nope"), push("aaaa"), nil, 401, nil},
 		{"register with malformed JSON", "POST", regPath, token, []byte(`{"pushToken":`), nil, 400, nil},
 		{"register without a push token", "POST", regPath, token, []byte(`{}`), nil, 400, nil},
 		{"register with an oversized body", "POST", regPath, token, []byte(`{"pushToken":"` + strings.Repeat("a", 10000) + `"}`), nil, 413, nil},
@@ -248,7 +248,7 @@ func TestUpdateTags(t *testing.T) {
 	device := "device-tags"
 	serials := map[string]string{"bakery-jana": "bk-000101", "bakery-anonymous": "bk-000102"}
 	for _, serial := range serials {
-		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, key.Authentication(pt, serial), []byte(`{"pushToken":"tok"}`))
+		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"tok"}`))
 		if r.code != 201 {
 			t.Fatalf("register %s: %d %s", serial, r.code, r.body)
 		}
@@ -306,7 +306,7 @@ func TestConcurrentDevices(t *testing.T) {
 	ns, pt := samples(t)
 	const devices = 200
 	serial := "bc-2041" // member-petra
-	token := key.Authentication(pt, serial)
+	token := authToken(pt, serial)
 	var wg sync.WaitGroup
 	errs := make(chan string, devices*2)
 	for i := range devices {
@@ -427,4 +427,10 @@ func TestIssueLinks(t *testing.T) {
 		r := call(t, "GET", issue, "", nil)
 		return r.code == http.StatusGone, fmt.Sprint(r.code)
 	})
+}
+
+// authToken is the authentication token of a sample pass: the samples'
+// pass type identifier names their namespace (testenv.ApplySamples).
+func authToken(passType, serial string) string {
+	return key.Authentication(strings.TrimPrefix(passType, "pass.io.wallet-operator."), passType, serial)
 }

@@ -138,7 +138,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	}
 	if r.Options.WebServiceURL != "" {
 		opts.WebServiceURL = r.Options.WebServiceURL
-		opts.AuthenticationToken = r.Options.Tokens.Authentication(facts.PassTypeIdentifier, p.Spec.SerialNumber)
+		opts.AuthenticationToken = r.Options.Tokens.Authentication(p.Namespace, facts.PassTypeIdentifier, p.Spec.SerialNumber)
 	}
 	own, err := s.compiled.Render(p, r.Sources.ImageSource(ctx, p.Namespace), opts)
 	if err != nil {

@@ -45,5 +45,5 @@ func setDownloadURL(p *walletv1.Pass, o Options) {
 	}
 	p.Status.DownloadURL = strings.TrimSuffix(o.WebServiceURL, "/") + "/download/" +
 		url.PathEscape(p.Status.PassTypeIdentifier) + "/" + url.PathEscape(p.Spec.SerialNumber) + "/" +
-		o.Tokens.Download(p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
+		o.Tokens.Download(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
 }

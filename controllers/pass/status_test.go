@@ -33,7 +33,7 @@ func TestDownloadURL(t *testing.T) {
 	key := tokens.Key("0123456789abcdef0123456789abcdef")
 	p := &walletv1.Pass{Spec: walletv1.PassSpec{SerialNumber: "s-1"}, Status: walletv1.PassStatus{PassTypeIdentifier: "pass.x.y"}}
 	setDownloadURL(p, Options{WebServiceURL: "https://w.example.com/base/", Tokens: key})
-	want := "https://w.example.com/base/download/pass.x.y/s-1/" + key.Download("pass.x.y", "s-1")
+	want := "https://w.example.com/base/download/pass.x.y/s-1/" + key.Download("", "pass.x.y", "s-1")
 	if p.Status.DownloadURL != want {
 		t.Errorf("downloadURL = %s, want %s", p.Status.DownloadURL, want)
 	}

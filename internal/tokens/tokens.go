@@ -1,9 +1,14 @@
 // Package tokens derives each pass's secrets from one key, so none is stored
 // per pass: the authentication token Wallet sends back (ApplePass header)
 // and the download token of the web service's download link. Both are
-// HMAC-SHA256 over the pass's identity on devices (pass type identifier and
-// serial number), so the web service can check a request from its path
-// alone. Rotating the key invalidates every pass on every device: don't.
+// HMAC-SHA256 over the pass's owner and identity on devices (namespace, pass
+// type identifier and serial number): a pass of another namespace with the
+// same pass type and serial never has the same tokens. Rotating the key
+// invalidates every pass on every device: don't.
+//
+// Tokens before version 2 covered pass type and serial only (Legacy*). The
+// web service accepts them while --accept-legacy-tokens is on, so devices
+// holding a pass signed before the upgrade can fetch its re-signed version.
 package tokens
 
 import (
@@ -27,19 +32,38 @@ const SecretKey = "hmac-key"
 // Key derives tokens.
 type Key []byte
 
-func (k Key) derive(purpose, passTypeIdentifier, serial string) string {
+// derive is HMAC-SHA256 over purpose and parts, NUL-separated (no part
+// holds a NUL: they are Kubernetes names and Apple identifiers).
+func (k Key) derive(purpose string, parts ...string) string {
 	mac := hmac.New(sha256.New, k)
-	fmt.Fprintf(mac, "%s\x00%s\x00%s", purpose, passTypeIdentifier, serial)
+	mac.Write([]byte(purpose))
+	for _, p := range parts {
+		mac.Write([]byte{0})
+		mac.Write([]byte(p))
+	}
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// Authentication is the pass's authenticationToken (43 characters).
-func (k Key) Authentication(passTypeIdentifier, serial string) string {
+// Authentication is the authenticationToken (43 characters) of the pass in
+// namespace known to devices as passTypeIdentifier/serial.
+func (k Key) Authentication(namespace, passTypeIdentifier, serial string) string {
+	return k.derive("authentication/v2", namespace, passTypeIdentifier, serial)
+}
+
+// Download is the unguessable part of that pass's download link.
+func (k Key) Download(namespace, passTypeIdentifier, serial string) string {
+	return k.derive("download/v2", namespace, passTypeIdentifier, serial)
+}
+
+// LegacyAuthentication is the authenticationToken of passes signed before
+// tokens covered their namespace.
+func (k Key) LegacyAuthentication(passTypeIdentifier, serial string) string {
 	return k.derive("authentication", passTypeIdentifier, serial)
 }
 
-// Download is the unguessable part of the pass's download link.
-func (k Key) Download(passTypeIdentifier, serial string) string {
+// LegacyDownload is the download token of links made before tokens
+// covered their namespace.
+func (k Key) LegacyDownload(passTypeIdentifier, serial string) string {
 	return k.derive("download", passTypeIdentifier, serial)
 }
 

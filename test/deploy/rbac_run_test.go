@@ -156,7 +156,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	key := tokens.Key(s.Data[tokens.SecretKey])
 	pt := p.Status.PassTypeIdentifier
 	req, _ := http.NewRequest("POST", url+"/v1/devices/rbac-phone/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"rbac-token"}`))
-	req.Header.Set("Authorization", "ApplePass "+key.Authentication(pt, p.Spec.SerialNumber))
+	req.Header.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, pt, p.Spec.SerialNumber))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

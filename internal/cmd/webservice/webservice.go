@@ -40,6 +40,7 @@ type Options struct {
 	OperatorNamespace      string
 	TokenKeySecret         string
 	TrustForwardedFor      bool
+	AcceptLegacyTokens     bool
 	RequestsPerSecond      float64
 	Burst                  int
 	APNsURL                string
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret and of the push credentials the manager keeps.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
+	fs.BoolVar(&o.AcceptLegacyTokens, "accept-legacy-tokens", true, "Also accept the tokens of passes signed before tokens covered their namespace, so devices holding them fetch the re-signed version. Turn off once every device has updated (see the README's multi-tenancy section).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
@@ -129,7 +131,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor,
+		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, AcceptLegacyTokens: o.AcceptLegacyTokens,
 		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
 		Push: push,
 	})
