@@ -4,9 +4,11 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -16,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
@@ -49,11 +52,14 @@ type Options struct {
 	// derive from.
 	OperatorNamespace string
 	TokenKeySecret    string
-	QPS               float64
-	Burst             int
-	PassWorkers       int
-	TemplateWorkers   int
-	Zap               zap.Options
+	// RegenerateTokenKey makes a new token key when its Secret is missing
+	// even though passes exist (their devices' tokens become wrong).
+	RegenerateTokenKey bool
+	QPS                float64
+	Burst              int
+	PassWorkers        int
+	TemplateWorkers    int
+	Zap                zap.Options
 }
 
 // defaultNamespace is where the operator runs: the pod's namespace, or
@@ -94,6 +100,7 @@ func run(ctx context.Context, args []string) error {
 	})
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
+	fs.BoolVar(&o.RegenerateTokenKey, "regenerate-token-key", false, "When the token key Secret is missing although passes exist, make a new key anyway: every pass on every device then needs re-adding. Without it the manager waits for the Secret to be restored.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
 	fs.IntVar(&o.PassWorkers, "pass-workers", 4, "Passes reconciled (rendered and signed) in parallel.")
@@ -128,7 +135,7 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		if passOptions.Tokens, err = tokens.Ensure(ctx, direct, o.OperatorNamespace, o.TokenKeySecret); err != nil {
+		if passOptions.Tokens, err = tokenKey(ctx, direct, o); err != nil {
 			return err
 		}
 	}
@@ -154,6 +161,12 @@ func Run(ctx context.Context, o Options) error {
 		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)
+	}
+	if passOptions.Tokens != nil {
+		if err := mgr.Add(&tokens.Guard{Client: mgr.GetClient(), Namespace: o.OperatorNamespace, Name: o.TokenKeySecret,
+			Key: passOptions.Tokens, Restore: true, Log: log.WithName("token-key")}); err != nil {
+			return err
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("add health check: %w", err)
@@ -206,4 +219,36 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// tokenKey loads the key every pass's tokens derive from. A new one is made
+// only when none was ever used: when its Secret is missing while passes
+// exist, a new key would make every device's token wrong, so the manager
+// says so loudly and waits (not ready) for the Secret to be restored, unless
+// --regenerate-token-key accepts that.
+func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, error) {
+	log := ctrl.Log.WithName("manager")
+	for attempt := 0; ; attempt++ {
+		key, err := tokens.Load(ctx, c, o.OperatorNamespace, o.TokenKeySecret)
+		if !errors.Is(err, tokens.ErrNotFound) {
+			return key, err
+		}
+		var passes walletv1.PassList
+		if err := c.List(ctx, &passes, client.Limit(1)); err != nil {
+			return nil, fmt.Errorf("check for passes before making a token key: %w", err)
+		}
+		if len(passes.Items) == 0 || o.RegenerateTokenKey {
+			return tokens.Ensure(ctx, c, o.OperatorNamespace, o.TokenKeySecret)
+		}
+		if attempt%6 == 0 {
+			log.Error(err, "THE TOKEN KEY SECRET IS MISSING WHILE PASSES EXIST: a new key would make every device's token wrong. "+
+				"Restore the Secret from a backup (the manager waits for it), or start the manager with --regenerate-token-key and re-add every pass on devices",
+				"namespace", o.OperatorNamespace, "name", o.TokenKeySecret)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,10 +12,15 @@ import (
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
 // The manager subcommand, started as a user would start it, serves its
@@ -122,4 +128,55 @@ func waitFor(t *testing.T, done <-chan error, cond func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("condition not met within 30s")
+}
+
+// The token key never changes under devices: while passes exist, a missing
+// key Secret is not replaced by a new key (the manager waits, not ready);
+// once it is back, the manager runs, and a later deletion is undone with
+// the same key.
+func TestManagerKeepsTheTokenKey(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := env.Namespace(t)
+	pass := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "on-devices"},
+		Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "t"}, SerialNumber: "s-1"}}
+	if err := env.Client.Create(ctx, pass); err != nil {
+		t.Fatal(err)
+	}
+	probeAddr := freeAddr(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{
+			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--webservice-url", "https://wallet.example.com/passes",
+			"--operator-namespace", ns, "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,
+		})
+	}()
+	secretKey := client.ObjectKey{Namespace: ns, Name: "wallet-operator-token-key"}
+	time.Sleep(3 * time.Second)
+	if get(t, "http://"+probeAddr+"/readyz") == "ok" {
+		t.Fatal("the manager is ready without its token key while passes exist")
+	}
+	if err := env.Client.Get(ctx, secretKey, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a new token key was made while passes exist: %v", err)
+	}
+
+	original := []byte("restored-from-backup-0123456789abcdef")
+	if err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: secretKey.Name},
+		Data: map[string][]byte{tokens.SecretKey: original}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, done, func() bool { return get(t, "http://"+probeAddr+"/readyz") == "ok" })
+
+	if err := env.Client.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: secretKey.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, done, func() bool {
+		var s corev1.Secret
+		return env.Client.Get(ctx, secretKey, &s) == nil && bytes.Equal(s.Data[tokens.SecretKey], original)
+	})
 }

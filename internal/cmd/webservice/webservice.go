@@ -141,6 +141,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := mgr.Add(ws.Runnable{Server: server, Addr: o.Listen}); err != nil {
 		return err
 	}
+	if err := mgr.Add(&tokens.Guard{Client: mgr.GetClient(), Namespace: o.OperatorNamespace, Name: o.TokenKeySecret, Key: key, Log: log.WithName("token-key")}); err != nil {
+		return err
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
