@@ -25,7 +25,10 @@ import (
 // OwnerReferencesPermissionEnforcement is on.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/finalizers;passtemplates/finalizers;passes/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// The teams' Secrets (certificates, image sources, webhook keys; create for
+// development chains) are granted by config/rbac/secrets_role.yaml, a
+// ClusterRole of its own, so a namespaced install binds it per namespace
+// (config/namespaced-example) instead of cluster-wide.
 // In the operator's namespace only: the push credentials it keeps there.
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch

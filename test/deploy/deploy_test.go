@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -389,7 +390,7 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 // they give is one the components accept outside development.
 func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 	commands := map[string]cli.Command{"manager": manager.Command(), "webservice": wscmd.Command()}
-	for _, obj := range render(t, "config/default") {
+	for _, obj := range append(render(t, "config/default"), render(t, "config/namespaced-example")...) {
 		if obj.GetKind() != "Deployment" {
 			continue
 		}
@@ -424,3 +425,68 @@ func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 }
 
 var varRef = regexp.MustCompile(`\$\([A-Z_]+\)`)
+
+// The namespaced install (config/namespaced-example) applies server-side,
+// binds the manager's Secret rights in the watched namespaces only, and
+// tells the manager which namespaces to watch.
+func TestNamespacedInstall(t *testing.T) {
+	ctx := context.Background()
+	objs := render(t, "config/namespaced-example")
+	for _, ns := range []string{"wallet-operator-system", "team-a", "team-b", "team-c"} {
+		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	for _, obj := range objs {
+		if obj.GetKind() == "ClusterRoleBinding" && obj.GetName() == "wallet-operator-manager-secrets" {
+			t.Error("the namespaced install still binds the manager's Secret rights cluster-wide")
+		}
+		if obj.GetKind() == "Namespace" {
+			continue
+		}
+		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
+			t.Errorf("server-side apply of %s %s/%s refused: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+		}
+	}
+	var d appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-manager"), &d)
+	if !slices.Contains(d.Spec.Template.Spec.Containers[0].Args, "--watch-namespaces=team-a,team-b") {
+		t.Errorf("manager args %v do not name the watched namespaces", d.Spec.Template.Spec.Containers[0].Args)
+	}
+
+	// Its RBAC in a real API server: Secrets in team-a and team-b, not
+	// team-c, nothing cluster-wide. The default install's binding goes for
+	// this test and comes back after it.
+	for _, obj := range render(t, "config/namespaced-example") {
+		switch obj.GetKind() {
+		case "ServiceAccount", "ClusterRole", "Role", "RoleBinding":
+			if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership); err != nil {
+				t.Fatalf("apply %s %s: %v", obj.GetKind(), obj.GetName(), err)
+			}
+		}
+	}
+	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "wallet-operator-manager-secrets"}}
+	if err := env.Client.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { applyRBAC(t) })
+	for _, tc := range []struct {
+		verb, namespace string
+		allowed         bool
+	}{
+		{"get", "team-a", true}, {"list", "team-b", true}, {"create", "team-a", true},
+		{"get", "team-c", false}, {"list", "", false}, {"update", "team-a", false}, {"delete", "team-b", false},
+	} {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:               "system:serviceaccount:wallet-operator-system:wallet-operator-manager",
+			Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:wallet-operator-system", "system:authenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: tc.verb, Resource: "secrets", Namespace: tc.namespace},
+		}}
+		if err := env.Client.Create(ctx, sar); err != nil {
+			t.Fatal(err)
+		}
+		if sar.Status.Allowed != tc.allowed {
+			t.Errorf("manager %s secrets in %q: allowed=%v, want %v", tc.verb, tc.namespace, sar.Status.Allowed, tc.allowed)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -48,6 +49,9 @@ type Options struct {
 	DevelopmentNamespaces []string
 	// SharedPassTypes may be claimed by several namespaces ("*": all).
 	SharedPassTypes []string
+	// WatchNamespaces, when set, are the only namespaces (with the
+	// operator's own) the manager caches and reconciles.
+	WatchNamespaces []string
 	// OperatorNamespace and TokenKeySecret locate the key pass tokens
 	// derive from.
 	OperatorNamespace string
@@ -101,6 +105,10 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
 	fs.BoolVar(&o.RegenerateTokenKey, "regenerate-token-key", false, "When the token key Secret is missing although passes exist, make a new key anyway: every pass on every device then needs re-adding. Without it the manager waits for the Secret to be restored.")
+	fs.Func("watch-namespaces", "Comma-separated namespaces to watch instead of the whole cluster (with RoleBindings granting Secrets there only: config/namespaced-example). Pass type ownership and serial numbers are then checked among them only.", func(v string) error {
+		o.WatchNamespaces = append(o.WatchNamespaces, splitList(v)...)
+		return nil
+	})
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
 	fs.IntVar(&o.PassWorkers, "pass-workers", 4, "Passes reconciled (rendered and signed) in parallel.")
@@ -142,6 +150,7 @@ func Run(ctx context.Context, o Options) error {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
 		Client:                  kube.ManagerClientOptions(),
+		Cache:                   watchNamespaces(o),
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
@@ -251,4 +260,17 @@ func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, erro
 		case <-time.After(5 * time.Second):
 		}
 	}
+}
+
+// watchNamespaces restricts the cache to --watch-namespaces and the
+// operator's namespace; the whole cluster when none are given.
+func watchNamespaces(o Options) cache.Options {
+	if len(o.WatchNamespaces) == 0 {
+		return cache.Options{}
+	}
+	namespaces := map[string]cache.Config{o.OperatorNamespace: {}}
+	for _, ns := range o.WatchNamespaces {
+		namespaces[ns] = cache.Config{}
+	}
+	return cache.Options{DefaultNamespaces: namespaces}
 }

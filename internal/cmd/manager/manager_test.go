@@ -19,6 +19,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -179,4 +180,41 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 		var s corev1.Secret
 		return env.Client.Get(ctx, secretKey, &s) == nil && bytes.Equal(s.Data[tokens.SecretKey], original)
 	})
+}
+
+// With --watch-namespaces the manager reconciles the namespaces it is
+// given and leaves the others alone.
+func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watched, other := env.Namespace(t), env.Namespace(t)
+	certIn := func(ns string) *walletv1.PassCertificate {
+		cert := &walletv1.PassCertificate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "dev"},
+			Spec: walletv1.PassCertificateSpec{SecretRef: walletv1.LocalObjectReference{Name: "dev-tls"},
+				SelfSigned: &walletv1.SelfSignedCertificate{PassTypeIdentifier: "pass.io.wallet-operator." + ns, TeamIdentifier: "A1B2C3D4E5"}}}
+		if err := env.Client.Create(ctx, cert); err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	inWatched, inOther := certIn(watched), certIn(other)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{
+			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--operator-namespace", watched, "--watch-namespaces", watched,
+			"--development-namespaces", "test-*", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+		})
+	}()
+	waitFor(t, done, func() bool {
+		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(inWatched), inWatched)
+		return status.IsReady(inWatched.Status.Conditions, inWatched.Generation)
+	})
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(inOther), inOther); err != nil || len(inOther.Status.Conditions) > 0 {
+		t.Errorf("a namespace the manager does not watch was reconciled: %v %+v", err, inOther.Status.Conditions)
+	}
 }
