@@ -191,4 +191,26 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%d pushes, none to the device", len(apns.Pushes()))
 	})
+
+	// Deleting the token key changes nothing for devices: the manager
+	// restores it with the same key (under its own RBAC), and the device's
+	// token keeps working.
+	if err := env.Client.Delete(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, time.Minute, "the token key restored with the same key", func() (bool, string) {
+		var got corev1.Secret
+		err := env.Client.Get(ctx, client.ObjectKeyFromObject(&s), &got)
+		return err == nil && string(got.Data[tokens.SecretKey]) == string(key), fmt.Sprint(err)
+	})
+	req, _ = http.NewRequest("POST", url+"/v1/devices/rbac-phone-2/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"rbac-token-2"}`))
+	req.Header.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, pt, p.Spec.SerialNumber))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Errorf("a device registration after the token key was deleted: %d", resp.StatusCode)
+	}
 }
