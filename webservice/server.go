@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -43,9 +44,17 @@ type Options struct {
 	// RequestsPerSecond and Burst limit each client address.
 	RequestsPerSecond float64
 	Burst             int
-	// TrustForwardedFor takes the client address from X-Forwarded-For (set
-	// it behind an Ingress that writes that header).
+	// TrustForwardedFor takes the client address from X-Forwarded-For as
+	// the trusted proxies in front of the service wrote it (set it behind an
+	// Ingress that appends to that header).
 	TrustForwardedFor bool
+	// TrustedProxies are the hops whose X-Forwarded-For entries are
+	// believed; DefaultTrustedProxies when empty.
+	TrustedProxies []netip.Prefix
+	// MaxClients and ClientIdle bound the per-client rate limiters: 65,536
+	// addresses, each forgotten after 10 minutes, when zero.
+	MaxClients int
+	ClientIdle time.Duration
 	// IssueRatePerMinute limits passes created per template through its
 	// issue link.
 	IssueRatePerMinute int
@@ -72,7 +81,7 @@ type Server struct {
 	bundles *bundleCache
 	log     logr.Logger
 
-	limiters   sync.Map // client address -> *rate.Limiter
+	clients    *limiters // per client address
 	logLimiter *rate.Limiter
 	issue      sync.Map // namespace/template -> *rate.Limiter
 	webhooks   *Webhooks
@@ -91,6 +100,15 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 20, 40
 	}
+	if len(o.TrustedProxies) == 0 {
+		o.TrustedProxies = DefaultTrustedProxies
+	}
+	if o.MaxClients == 0 {
+		o.MaxClients = 1 << 16
+	}
+	if o.ClientIdle == 0 {
+		o.ClientIdle = 10 * time.Minute
+	}
 	if o.IssueRatePerMinute == 0 {
 		o.IssueRatePerMinute = 60
 	}
@@ -105,6 +123,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		opts: o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:    newBundleCache(o.BundleCacheBytes),
+		clients:    newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		log:        log,
 		logLimiter: rate.NewLimiter(10, 50),
 		webhooks: &Webhooks{
@@ -181,34 +200,13 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
-		if !s.limiter(s.clientAddr(r)).Allow() {
+		if !s.clients.get(s.clientAddr(r)).Allow() {
 			rec.Header().Set("Retry-After", "1")
 			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
 			return
 		}
 		h(rec, r)
 	}
-}
-
-func (s *Server) limiter(addr string) *rate.Limiter {
-	if l, ok := s.limiters.Load(addr); ok {
-		return l.(*rate.Limiter)
-	}
-	l, _ := s.limiters.LoadOrStore(addr, rate.NewLimiter(rate.Limit(s.opts.RequestsPerSecond), s.opts.Burst))
-	return l.(*rate.Limiter)
-}
-
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.opts.TrustForwardedFor {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 type statusRecorder struct {

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sideshow/apns2"
@@ -40,6 +42,7 @@ type Options struct {
 	OperatorNamespace      string
 	TokenKeySecret         string
 	TrustForwardedFor      bool
+	TrustedProxies         []netip.Prefix
 	AcceptLegacyTokens     bool
 	RequestsPerSecond      float64
 	Burst                  int
@@ -71,7 +74,17 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret and of the push credentials the manager keeps.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
-	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For (only behind an Ingress that sets it).")
+	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
+	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
+		for _, c := range strings.Split(v, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil {
+				return err
+			}
+			o.TrustedProxies = append(o.TrustedProxies, p)
+		}
+		return nil
+	})
 	fs.BoolVar(&o.AcceptLegacyTokens, "accept-legacy-tokens", true, "Also accept the tokens of passes signed before tokens covered their namespace, so devices holding them fetch the re-signed version. Turn off once every device has updated (see the README's multi-tenancy section).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
@@ -131,7 +144,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, AcceptLegacyTokens: o.AcceptLegacyTokens,
+		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies, AcceptLegacyTokens: o.AcceptLegacyTokens,
 		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
 		Push: push,
 	})
