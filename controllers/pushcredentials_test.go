@@ -53,7 +53,7 @@ func TestPushCredentialsFollowTheirTemplate(t *testing.T) {
 	}
 
 	// A webhook key: copied under a key naming the webhook, and rotated.
-	apiKey := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "club-hooks"}, Data: map[string][]byte{"api-key": []byte("first")}}
+	apiKey := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "club-hooks", Labels: map[string]string{walletv1.LabelWebhookAPIKey: "true"}}, Data: map[string][]byte{"api-key": []byte("first")}}
 	if err := c.Create(ctx, apiKey); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func developmentRefused() *certs.Problem {
 
 // claimedElsewhere says, for a certificate that is otherwise usable,
 // whether another namespace owns its pass type identifier: another
-// namespace holds an older claimant.
+// namespace holds the oldest claimant.
 func (r *Reconciler) claimedElsewhere(ctx context.Context, cert *walletv1.PassCertificate) (*certs.Problem, error) {
 	pt := cert.Status.PassTypeIdentifier
 	if pt == "" || r.Tenancy.shared(pt) {
@@ -66,16 +66,21 @@ func (r *Reconciler) claimedElsewhere(ctx context.Context, cert *walletv1.PassCe
 	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexCertificatePassType: pt}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
+	// The owner is the namespace of the oldest claimant, this one included:
+	// a second certificate in the owner's namespace (a rotation) is fine.
+	owner := cert
 	for i := range list.Items {
 		other := &list.Items[i]
-		if other.Namespace == cert.Namespace || !isClaimant(other) || !olderThan(other, cert) {
-			continue
+		if other.UID != cert.UID && isClaimant(other) && olderThan(other, owner) {
+			owner = other
 		}
-		return &certs.Problem{Reason: walletv1.ReasonPassTypeClaimed,
-			Message: "pass type identifier " + pt + " belongs to another namespace: one namespace owns a pass type. " +
-				"If this namespace should sign for it too, a cluster administrator can list it in the manager's --shared-pass-types"}, nil
 	}
-	return nil, nil
+	if owner.Namespace == cert.Namespace {
+		return nil, nil
+	}
+	return &certs.Problem{Reason: walletv1.ReasonPassTypeClaimed,
+		Message: "pass type identifier " + pt + " belongs to another namespace: one namespace owns a pass type. " +
+			"If this namespace should sign for it too, a cluster administrator can list it in the manager's --shared-pass-types"}, nil
 }
 
 // isClaimant: the certificate's identity was read and usable as far as its

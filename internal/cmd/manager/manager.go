@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -151,6 +152,7 @@ func Run(ctx context.Context, o Options) error {
 		Scheme:                  scheme.New(),
 		Client:                  kube.ManagerClientOptions(),
 		Cache:                   watchNamespaces(o),
+		Controller:              config.Controller{SkipNameValidation: &skipControllerNameValidation},
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
@@ -274,3 +276,7 @@ func watchNamespaces(o Options) cache.Options {
 	}
 	return cache.Options{DefaultNamespaces: namespaces}
 }
+
+// skipControllerNameValidation lets tests run several managers in one
+// process; a process runs one manager.
+var skipControllerNameValidation = false

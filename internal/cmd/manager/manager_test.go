@@ -24,6 +24,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
+// Tests run several managers in one process.
+func init() { skipControllerNameValidation = true }
+
 // The manager subcommand, started as a user would start it, serves its
 // probes and metrics, takes the leader Lease, and stops cleanly.
 func TestManagerRunsAgainstAPIServer(t *testing.T) {
