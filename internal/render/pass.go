@@ -219,14 +219,17 @@ func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Option
 // field renders one field with the pass's override applied.
 func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[string]any, path string) (Field, error) {
 	label, value, change := f.Label, f.Value, string(f.ChangeMessage)
+	// An error in a pass's override names the pass's field.
+	labelPath, valuePath, changePath := path+".label", path+".value", path+".changeMessage"
+	overridePath := "spec.fields." + f.Key
 	if o.Label != nil {
-		label = *o.Label
+		label, labelPath = *o.Label, overridePath+".label"
 	}
 	if o.Value != nil {
-		value = *o.Value
+		value, valuePath = *o.Value, overridePath+".value"
 	}
 	if o.ChangeMessage != nil {
-		change = string(*o.ChangeMessage)
+		change, changePath = string(*o.ChangeMessage), overridePath+".changeMessage"
 	}
 	var err error
 	fj := Field{
@@ -237,17 +240,17 @@ func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[
 	for _, d := range f.DataDetectorTypes {
 		fj.DataDetectorTypes = append(fj.DataDetectorTypes, string(d))
 	}
-	if fj.Label, err = t.fill(label, values, path+".label"); err != nil {
+	if fj.Label, err = t.fill(label, values, labelPath); err != nil {
 		return fj, err
 	}
-	if fj.ChangeMessage, err = t.fill(change, values, path+".changeMessage"); err != nil {
+	if fj.ChangeMessage, err = t.fill(change, values, changePath); err != nil {
 		return fj, err
 	}
-	rendered, err := t.fill(value, values, path+".value")
+	rendered, err := t.fill(value, values, valuePath)
 	if err != nil {
 		return fj, err
 	}
-	fj.Value, err = typedValue(f, rendered, path+".value")
+	fj.Value, err = typedValue(f, rendered, valuePath)
 	return fj, err
 }
 

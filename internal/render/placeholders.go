@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -102,11 +103,14 @@ func (t *text) execute(values map[string]any, field string) (string, error) {
 				strings.Join(path, "."), missing, strings.Join(path, "."))
 		}
 	}
-	var b strings.Builder
-	if err := t.tmpl.Execute(&b, values); err != nil {
+	w := &limitedWriter{left: MaxTextBytes}
+	if err := t.tmpl.Execute(w, values); err != nil {
+		if errors.Is(err, errTextTooLong) {
+			return "", errorf(walletv1.ReasonBundleTooLarge, field, "the text renders to more than %d bytes", MaxTextBytes)
+		}
 		return "", errorf(walletv1.ReasonRenderFailed, field, "%v", err)
 	}
-	out := b.String()
+	out := w.b.String()
 	if strings.Contains(out, noValue) && !strings.Contains(t.raw, noValue) {
 		return "", errorf(walletv1.ReasonInvalidData, field, "a placeholder in %q has no value for this pass: add the key to the pass's data or use | default", t.raw)
 	}
@@ -127,4 +131,76 @@ func missingKey(values map[string]any, path []string) string {
 		}
 	}
 	return ""
+}
+
+// MaxTextBytes bounds one rendered text (a field value, a label, a barcode
+// message): a few placeholders can otherwise print without end
+// ({{range 300}}...), and a pass must never hold the manager's memory.
+const MaxTextBytes = 64 << 10
+
+var errTextTooLong = errors.New("text too long")
+
+// limitedWriter stops a template's execution at MaxTextBytes.
+type limitedWriter struct {
+	b    strings.Builder
+	left int
+}
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		return 0, errTextTooLong
+	}
+	w.left -= len(p)
+	return w.b.Write(p)
+}
+
+// parseOverride parses a pass's field override. A Pass is written by
+// whoever holds a pass (an issue link's visitor's data, a CRM sync), so its
+// texts are not templates: only plain placeholders such as {{ .data.gate }},
+// optionally piped to default, upper, lower or trim.
+func parseOverride(raw, field string) (*text, error) {
+	t, err := parseText(raw, field)
+	if err != nil || t.tmpl == nil {
+		return t, err
+	}
+	refuse := func() (*text, error) {
+		return nil, errorf(walletv1.ReasonInvalidData, field,
+			"a field override may hold plain placeholders only, such as {{ .data.gate }} or {{ .data.gate | default \"TBA\" }}; conditions, loops and function calls belong in the template")
+	}
+	for _, node := range t.tmpl.Tree.Root.Nodes {
+		switch n := node.(type) {
+		case *parse.TextNode:
+		case *parse.ActionNode:
+			if !plainPipe(n.Pipe) {
+				return refuse()
+			}
+		default:
+			return refuse()
+		}
+	}
+	return t, nil
+}
+
+// plainPipe: a field lookup, then at most one default "text" or one of
+// upper, lower, trim.
+func plainPipe(p *parse.PipeNode) bool {
+	if len(p.Decl) > 0 || len(p.Cmds) == 0 || len(p.Cmds) > 2 {
+		return false
+	}
+	if first := p.Cmds[0]; len(first.Args) != 1 || first.Args[0].Type() != parse.NodeField {
+		return false
+	}
+	if len(p.Cmds) == 1 {
+		return true
+	}
+	fn, ok := p.Cmds[1].Args[0].(*parse.IdentifierNode)
+	switch {
+	case !ok:
+		return false
+	case fn.Ident == "default":
+		return len(p.Cmds[1].Args) == 2 && p.Cmds[1].Args[1].Type() == parse.NodeString
+	case fn.Ident == "upper" || fn.Ident == "lower" || fn.Ident == "trim":
+		return len(p.Cmds[1].Args) == 1
+	}
+	return false
 }

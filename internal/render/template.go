@@ -128,12 +128,12 @@ func (t *Template) parse(raw, field string) error {
 }
 
 // fill fills the placeholders of a text the template holds, or of a pass's
-// override text (parsed on the spot).
+// override text (parsed on the spot, plain placeholders only).
 func (t *Template) fill(raw string, values map[string]any, field string) (string, error) {
 	parsed, ok := t.texts[raw]
 	if !ok {
 		var err error
-		if parsed, err = parseText(raw, field); err != nil {
+		if parsed, err = parseOverride(raw, field); err != nil {
 			return "", err
 		}
 	}
