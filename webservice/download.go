@@ -74,13 +74,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		bc := pj.Barcodes[0]
-		writeSVG(w, bc.Message, func(m string) (string, error) {
-			code, err := barcodes.Encode(bc.Format, m)
-			if err != nil {
-				return "", err
-			}
-			return barcodes.SVG(code, 3, 60), nil
-		})
+		writeSVG(w, bc.Message, func(m string) (string, error) { return s.codes.SVG(bc.Format, m, 3, 60) })
 	case format == "":
 		s.preview(w, r, p)
 	default:
@@ -183,8 +177,8 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 	}
 	if len(pj.Barcodes) > 0 {
 		bc := pj.Barcodes[0]
-		if code, err := barcodes.Encode(bc.Format, bc.Message); err == nil {
-			data["Barcode"] = template.HTML(barcodes.SVG(code, 2, 50)) //nolint:gosec // generated SVG, no user markup
+		if svg, err := s.codes.SVG(bc.Format, bc.Message, 2, 50); err == nil {
+			data["Barcode"] = template.HTML(svg) //nolint:gosec // generated SVG, no user markup
 			data["AltText"] = bc.AltText
 		}
 	}

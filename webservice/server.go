@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -82,6 +83,7 @@ type Server struct {
 	log     logr.Logger
 
 	clients    *limiters // per client address
+	codes      *barcodes.Drawer
 	logLimiter *rate.Limiter
 	issue      sync.Map // namespace/template -> *rate.Limiter
 	webhooks   *Webhooks
@@ -124,6 +126,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:    newBundleCache(o.BundleCacheBytes),
 		clients:    newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
+		codes:      barcodes.NewDrawer(256),
 		log:        log,
 		logLimiter: rate.NewLimiter(10, 50),
 		webhooks: &Webhooks{

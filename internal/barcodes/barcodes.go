@@ -5,6 +5,7 @@
 package barcodes
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"image/color"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/boombuler/barcode/pdf417"
 	"github.com/boombuler/barcode/qr"
 	"github.com/boombuler/barcode/twooffive"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/text/encoding/ianaindex"
 )
 
@@ -137,4 +139,37 @@ func QRSVG(link string) (string, error) {
 		return "", err
 	}
 	return SVG(code, 4, 0), nil
+}
+
+// Drawer draws codes as SVG and keeps the last ones it drew by content, so a
+// popular pass's barcode is drawn once, not per preview.
+type Drawer struct {
+	cache *lru.Cache[[sha256.Size]byte, string]
+}
+
+// NewDrawer keeps up to size drawn codes.
+func NewDrawer(size int) *Drawer {
+	c, _ := lru.New[[sha256.Size]byte, string](size)
+	return &Drawer{cache: c}
+}
+
+// SVG draws message as format, module pixels per module and height pixels
+// tall for linear codes. A message over MaxMessageBytes is refused before
+// any drawing: signed bundles from before the render-time check may hold
+// one.
+func (d *Drawer) SVG(format, message string, module, height int) (string, error) {
+	if len(message) > MaxMessageBytes {
+		return "", fmt.Errorf("the message is %d bytes; a barcode holds at most %d", len(message), MaxMessageBytes)
+	}
+	key := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", format, module, height, message))
+	if svg, ok := d.cache.Get(key); ok {
+		return svg, nil
+	}
+	code, err := Encode(format, message)
+	if err != nil {
+		return "", err
+	}
+	svg := SVG(code, module, height)
+	d.cache.Add(key, svg)
+	return svg, nil
 }

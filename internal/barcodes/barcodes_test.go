@@ -3,6 +3,7 @@ package barcodes
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheck(t *testing.T) {
@@ -60,4 +61,29 @@ func FuzzCheckThenEncode(f *testing.F) {
 			t.Fatalf("Check accepted %q as %s, Encode refused it: %v", message, format, err)
 		}
 	})
+}
+
+// A huge message is refused before drawing (a 200 KB Code39 message once
+// made a 49 MB SVG), and a drawn code is kept by content.
+func TestDrawerBoundsAndCaches(t *testing.T) {
+	d := NewDrawer(4)
+	start := time.Now()
+	if _, err := d.SVG("PKBarcodeFormatCode39", strings.Repeat("A", 200_000), 3, 60); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("a 200 KB message: %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Errorf("refusing took %s", time.Since(start))
+	}
+	a, err := d.SVG("PKBarcodeFormatQR", "hello", 2, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.cache.Len() != 1 {
+		t.Errorf("%d codes kept", d.cache.Len())
+	}
+	b, _ := d.SVG("PKBarcodeFormatQR", "hello", 2, 50)
+	c, _ := d.SVG("PKBarcodeFormatQR", "hello", 3, 60)
+	if a != b || a == c || d.cache.Len() != 2 {
+		t.Error("codes are not kept by content and size")
+	}
 }
