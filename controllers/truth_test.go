@@ -147,3 +147,27 @@ func TestUndrawableBarcodeKeepsLastGoodBundle(t *testing.T) {
 		t.Error("the served bundle is not the last good one")
 	}
 }
+
+// Names longer than a label value (63 characters) still sign: a pass of 100
+// characters, of a template of 70.
+func TestLongNamesSign(t *testing.T) {
+	ns, _ := applySamples(t)
+	waitAllReady(t, ns)
+	ctx := context.Background()
+	var tpl walletv1.PassTemplate
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "climbing-membership"}, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	long := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: strings.Repeat("t", 70)}, Spec: tpl.Spec}
+	if err := c.Create(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: strings.Repeat("p", 100)},
+		Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: long.Name}, SerialNumber: "long-names",
+			Data: &apiextensionsv1.JSON{Raw: []byte(`{"name":"Lee","since":"2025-09-15T00:00:00Z","plan":"monthly"}`)}}}
+	if err := c.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	waitVerdict(t, ns, p.Name, metav1.ConditionTrue, walletv1.ReasonSigned)
+	fetchAndVerify(t, ns, p.Name, devRoots(t, ns))
+}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,9 +15,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
-
-var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // walletClient says whether the browser can add a pass to Apple Wallet.
 func walletClient(r *http.Request) bool {
@@ -45,8 +45,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such pass")
 		return
 	}
-	if tag := r.URL.Query().Get("tag"); tag != "" && tagPattern.MatchString(tag) {
-		downloadTags.WithLabelValues(tag).Inc()
+	if tag := r.URL.Query().Get("tag"); tag != "" && p != nil {
+		downloadTags.WithLabelValues(s.trackedTag(r, p, tag)).Inc()
 	}
 	if format == "qrcode" {
 		writeSVG(w, s.absoluteURL(r, r.URL.Path), barcodes.QRSVG)
@@ -201,4 +201,15 @@ func cssColor(c, fallback string) template.CSS {
 		return template.CSS(c) //nolint:gosec // checked against the pattern
 	}
 	return template.CSS(fallback)
+}
+
+// trackedTag is the metric label of a download link's ?tag=: the tag when
+// the pass's template lists it in spec.distribution.tags, else "other".
+func (s *Server) trackedTag(r *http.Request, p *walletv1.Pass, tag string) string {
+	var tpl walletv1.PassTemplate
+	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err == nil &&
+		tpl.Spec.Distribution != nil && slices.Contains(tpl.Spec.Distribution.Tags, tag) {
+		return tag
+	}
+	return "other"
 }

@@ -49,7 +49,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if limit := tpl.Spec.Distribution.Limit; limit != nil {
 		var issued walletv1.PassList
-		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: name}); err != nil {
+		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: walletv1.LabelValue(name)}); err != nil {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
@@ -67,7 +67,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 	p := &walletv1.Pass{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: ns, Name: truncateName(name) + "-" + serial,
-			Labels: map[string]string{walletv1.LabelIssuedBy: name},
+			Labels: map[string]string{walletv1.LabelIssuedBy: walletv1.LabelValue(name)},
 		},
 		Spec: walletv1.PassSpec{
 			TemplateRef:  walletv1.LocalObjectReference{Name: name},

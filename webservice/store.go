@@ -66,7 +66,7 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 	reg := &walletv1.DeviceRegistration{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: r.Namespace, Name: RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial),
-			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelPass: r.PassName}),
+			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelPass: walletv1.LabelValue(r.PassName)}),
 		},
 		Spec: walletv1.DeviceRegistrationSpec{
 			DeviceLibraryIdentifier: r.Device, PushToken: r.PushToken,

@@ -236,6 +236,15 @@ type Distribution struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	Limit *int32 `json:"limit,omitempty"`
+
+	// Tags are the ?tag= values of this template's download links counted by
+	// campaign in wallet_webservice_download_tags_total; any other tag is
+	// counted as "other", so visitors cannot create metric series at will.
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9_-]{1,32}$`
+	// +listType=set
+	// +optional
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Webhook receives device registration events of passes made from the

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // Well-known labels, annotations and names: the contracts the manager, the
@@ -63,6 +64,21 @@ const (
 	// chain.
 	AnnotationDevelopment = GroupName + "/development"
 )
+
+// LabelValue is an object's name as a label value: the name itself when it
+// fits the 63 characters a label value holds, else a prefix and a hash of
+// it, so that names of up to 253 characters still label and select.
+func LabelValue(name string) string {
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:50], "-._") + "-" + hex.EncodeToString(sum[:6])
+}
+
+// AnnotationTemplate names, in full, the PassTemplate a push credentials
+// Secret belongs to (its label holds LabelValue of the name).
+const AnnotationTemplate = GroupName + "/template"
 
 // FieldOwner is the field manager of every server-side apply the operator
 // makes.

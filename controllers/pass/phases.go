@@ -246,7 +246,7 @@ func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pk
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: p.Namespace, Name: bundle.PassName(p.Name),
 			Labels: walletv1.ManagedLabels(map[string]string{
-				walletv1.LabelPass: p.Name, walletv1.LabelTemplate: p.Spec.TemplateRef.Name, walletv1.LabelPart: walletv1.PartPass,
+				walletv1.LabelPass: walletv1.LabelValue(p.Name), walletv1.LabelTemplate: walletv1.LabelValue(p.Spec.TemplateRef.Name), walletv1.LabelPart: walletv1.PartPass,
 			}),
 			Annotations: map[string]string{
 				walletv1.AnnotationContentDigest: status.ContentDigest, walletv1.AnnotationSharedConfigMap: status.SharedConfigMap,

@@ -200,7 +200,7 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: tpl.Namespace, Name: name,
-			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelTemplate: tpl.Name, walletv1.LabelPart: walletv1.PartShared}),
+			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelTemplate: walletv1.LabelValue(tpl.Name), walletv1.LabelPart: walletv1.PartShared}),
 		},
 		BinaryData: bundle.Encode(files),
 	}
@@ -221,7 +221,7 @@ func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error 
 	tpl := s.template
 	var list metav1.PartialObjectMetadataList
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
-	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{walletv1.LabelTemplate: tpl.Name, walletv1.LabelPart: walletv1.PartShared}); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{walletv1.LabelTemplate: walletv1.LabelValue(tpl.Name), walletv1.LabelPart: walletv1.PartShared}); err != nil {
 		return err
 	}
 	inUse := map[string]bool{tpl.Status.SharedBundle: true}

@@ -55,7 +55,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // other Secret to the templates whose webhooks read it.
 func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
 	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[walletv1.LabelPart] == walletv1.PartPushCredentials {
-		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: l[walletv1.LabelTemplate]}}}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: obj.GetAnnotations()[walletv1.AnnotationTemplate]}}}
 	}
 	return shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateWebhookSecrets)(ctx, obj)
 }
@@ -80,7 +80,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	current := &corev1.Secret{}
 	err = r.API.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name}, current)
-	if err == nil && maps.EqualFunc(current.Data, data, func(a, b []byte) bool { return string(a) == string(b) }) && current.Labels[walletv1.LabelTemplate] == tpl.Name {
+	if err == nil && maps.EqualFunc(current.Data, data, func(a, b []byte) bool { return string(a) == string(b) }) && current.Annotations[walletv1.AnnotationTemplate] == tpl.Name {
 		return ctrl.Result{}, nil // nothing to write
 	}
 	if client.IgnoreNotFound(err) != nil {
@@ -89,8 +89,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	desired := &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: name, Labels: walletv1.ManagedLabels(map[string]string{
-			walletv1.LabelPart: walletv1.PartPushCredentials, walletv1.LabelTemplateNamespace: tpl.Namespace, walletv1.LabelTemplate: tpl.Name,
-		})},
+			walletv1.LabelPart: walletv1.PartPushCredentials, walletv1.LabelTemplateNamespace: tpl.Namespace, walletv1.LabelTemplate: walletv1.LabelValue(tpl.Name),
+		}), Annotations: map[string]string{walletv1.AnnotationTemplate: tpl.Name}},
 		Type: corev1.SecretTypeOpaque,
 		Data: data,
 	}
