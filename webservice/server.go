@@ -131,7 +131,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		logLimiter: rate.NewLimiter(10, 50),
 		webhooks: &Webhooks{
 			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
-			Log: log.WithName("webhooks"), HTTP: &http.Client{},
+			Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
 		},
 	}, nil
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/record"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -21,7 +25,7 @@ import (
 )
 
 var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned).",
+	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned, refused).",
 }, []string{"outcome"})
 
 func init() { metrics.Registry.MustRegister(webhookDeliveries) }
@@ -46,6 +50,9 @@ type WebhookOptions struct {
 	BaseDelay   time.Duration
 	Factor      float64
 	MaxAttempts int
+	// AllowedCIDRs are internal addresses webhooks may still be sent to
+	// (--webhook-allow-cidrs), e.g. a receiver inside the cluster.
+	AllowedCIDRs []netip.Prefix
 }
 
 // DefaultWebhookOptions are 10 s, 10 s × 1.5^n, 15 attempts.
@@ -63,6 +70,8 @@ type Webhooks struct {
 	CredentialsNamespace string
 	Log                  logr.Logger
 	HTTP                 *http.Client
+	// Recorder reports refused destinations on the template.
+	Recorder record.EventRecorder
 
 	mu     sync.Mutex
 	queues map[string][]WebhookEvent // by namespace/pass; present while a sender runs
@@ -130,11 +139,11 @@ func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
 			webhookDeliveries.WithLabelValues("abandoned").Inc()
 			continue
 		}
-		w.send(ctx, hook.URL, apiKey, body, ev)
+		w.send(ctx, tpl, hook.URL, apiKey, body, ev)
 	}
 }
 
-func (w *Webhooks) send(ctx context.Context, url, apiKey string, body []byte, ev WebhookEvent) {
+func (w *Webhooks) send(ctx context.Context, tpl *walletv1.PassTemplate, url, apiKey string, body []byte, ev WebhookEvent) {
 	o := w.Options
 	for attempt := range o.MaxAttempts {
 		if attempt > 0 {
@@ -145,8 +154,15 @@ func (w *Webhooks) send(ctx context.Context, url, apiKey string, body []byte, ev
 				return
 			}
 		}
-		if err := w.post(ctx, url, apiKey, body); err == nil {
+		err := w.post(ctx, url, apiKey, body)
+		if err == nil {
 			webhookDeliveries.WithLabelValues("delivered").Inc()
+			return
+		}
+		if errors.Is(err, errDestinationRefused) {
+			// Retrying cannot help: the template must change, and says so.
+			w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", url, err)
+			webhookDeliveries.WithLabelValues("refused").Inc()
 			return
 		} else if attempt == o.MaxAttempts-1 {
 			w.Log.Info("webhook event abandoned", "pass", ev.Namespace+"/"+ev.Pass, "event", ev.Event, "attempts", o.MaxAttempts, "lastError", err.Error())
@@ -170,6 +186,8 @@ func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) er
 	if err != nil {
 		return err
 	}
+	// Read a little of the answer (so the connection is reused), never all.
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("answered %d", resp.StatusCode)

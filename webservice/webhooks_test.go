@@ -160,3 +160,28 @@ func TestWebhookKeysOnlyFromLabelledSecrets(t *testing.T) {
 		return slices.Contains(keys, "db-secret-9"), fmt.Sprint(len(keys))
 	})
 }
+
+// A webhook to an internal address (cloud metadata) is refused, not
+// retried, and the template's Events say so.
+func TestWebhookToInternalAddressIsReported(t *testing.T) {
+	ns, pt := samples(t)
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "climbing-membership"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: "http://169.254.169.254/latest/meta-data/"}}
+	})
+	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhook
+	registerDevice(t, pt, "bc-2041", "metadata-phone", "metadatatok")
+	eventually(t, "a WebhookRefused Event on the template", func() (bool, string) {
+		var events corev1.EventList
+		if err := c.List(context.Background(), &events, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		for _, e := range events.Items {
+			if e.Reason == "WebhookRefused" && e.InvolvedObject.Kind == "PassTemplate" && strings.Contains(e.Message, "169.254.169.254") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(len(events.Items), " events")
+	})
+}

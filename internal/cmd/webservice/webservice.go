@@ -76,16 +76,10 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
-		for _, c := range strings.Split(v, ",") {
-			p, err := netip.ParsePrefix(strings.TrimSpace(c))
-			if err != nil {
-				return err
-			}
-			o.TrustedProxies = append(o.TrustedProxies, p)
-		}
-		return nil
+		prefixes, err := parsePrefixes(v)
+		o.TrustedProxies = append(o.TrustedProxies, prefixes...)
+		return err
 	})
-	fs.BoolVar(&o.AcceptLegacyTokens, "accept-legacy-tokens", true, "Also accept the tokens of passes signed before tokens covered their namespace, so devices holding them fetch the re-signed version. Turn off once every device has updated (see the README's multi-tenancy section).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
@@ -95,6 +89,11 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.Webhooks.BaseDelay, "webhook-retry-delay", o.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
 	fs.Float64Var(&o.Webhooks.Factor, "webhook-retry-factor", o.Webhooks.Factor, "Growth of webhook retry delays.")
 	fs.IntVar(&o.Webhooks.MaxAttempts, "webhook-attempts", o.Webhooks.MaxAttempts, "Attempts before a webhook event is abandoned.")
+	fs.Func("webhook-allow-cidrs", "Comma-separated CIDRs of internal addresses webhooks may be sent to (a receiver inside the cluster). Default: none; loopback, private, link-local and shared addresses are refused.", func(v string) error {
+		prefixes, err := parsePrefixes(v)
+		o.Webhooks.AllowedCIDRs = append(o.Webhooks.AllowedCIDRs, prefixes...)
+		return err
+	})
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
@@ -191,4 +190,17 @@ func waitForKey(ctx context.Context, c client.Client, namespace, name string) (t
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, c := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
