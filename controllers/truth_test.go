@@ -171,3 +171,27 @@ func TestLongNamesSign(t *testing.T) {
 	waitVerdict(t, ns, p.Name, metav1.ConditionTrue, walletv1.ReasonSigned)
 	fetchAndVerify(t, ns, p.Name, devRoots(t, ns))
 }
+
+// Last-Modified moves forward with every new content, also for changes
+// within one second, so a device is never answered 304 for a version it
+// does not have.
+func TestLastModifiedMovesForward(t *testing.T) {
+	ns, _ := applySamples(t)
+	waitAllReady(t, ns)
+	last := getPass(t, ns, "member-tom").Status.Bundle
+	for i := range 3 {
+		p := getPass(t, ns, "member-tom")
+		update(t, p, func(p *walletv1.Pass) {
+			p.Spec.Data = &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"name":"Tom %d","since":"2025-09-15T00:00:00Z","plan":"monthly"}`, i)}
+		})
+		var b *walletv1.BundleStatus
+		eventually(t, "re-signed", func() (bool, string) {
+			b = getPass(t, ns, "member-tom").Status.Bundle
+			return b.ContentDigest != last.ContentDigest, ""
+		})
+		if !b.LastModified.After(last.LastModified.Time) {
+			t.Errorf("change %d: lastModified %s does not move past %s", i, b.LastModified, last.LastModified)
+		}
+		last = b
+	}
+}

@@ -83,7 +83,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body must be JSON: {\"pushToken\": \"...\"}")
 		return
 	}
-	if body.PushToken == "" || len(body.PushToken) > 256 || !devicePattern.MatchString(body.PushToken) {
+	if !pushTokenPattern.MatchString(body.PushToken) {
 		writeError(w, http.StatusBadRequest, "pushToken is missing or malformed")
 		return
 	}
@@ -133,13 +133,10 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed device library identifier or pass type identifier")
 		return
 	}
+	// A tag this service did not give out (a device migrated from another
+	// pass platform) is answered like no tag: with every pass.
 	var since int64
-	if tag := r.URL.Query().Get("passesUpdatedSince"); tag != "" {
-		v, err := strconv.ParseInt(tag, 10, 64)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "passesUpdatedSince is not a tag this service gave out")
-			return
-		}
+	if v, err := strconv.ParseInt(r.URL.Query().Get("passesUpdatedSince"), 10, 64); err == nil && v > 0 {
 		since = v
 	}
 	now := time.Now()

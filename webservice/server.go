@@ -233,9 +233,12 @@ func writeError(w http.ResponseWriter, code int, message string) {
 // Path parameters are checked before use: identifiers Wallet sends are
 // short and plain.
 var (
-	devicePattern   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-	passTypePattern = regexp.MustCompile(`^pass(\.[A-Za-z0-9-]+)+$`)
-	serialPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$`)
+	devicePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+	// pushTokenPattern: an APNs token (64 hex characters today; Apple
+	// allows them to grow), up to the 256 a DeviceRegistration holds.
+	pushTokenPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,256}$`)
+	passTypePattern  = regexp.MustCompile(`^pass(\.[A-Za-z0-9-]+)+$`)
+	serialPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$`)
 )
 
 func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.MatchString(s) }

@@ -297,8 +297,12 @@ func TestUpdateTags(t *testing.T) {
 	if code, _, _ := list(fmt.Sprint(time.Now().Add(time.Hour).UnixNano())); code != 204 {
 		t.Errorf("no change since a future tag: want 204, got %d", code)
 	}
-	if code, _, _ := list("not-a-tag"); code != 400 {
-		t.Errorf("a malformed tag: want 400, got %d", code)
+	// Tags this service never gave out (a device migrated from another
+	// platform) get every pass, as no tag does.
+	for _, foreign := range []string{"not-a-tag", "1700000000", "-5"} {
+		if code, got, _ := list(foreign); code != 200 || len(got) != 2 {
+			t.Errorf("tag %q: want 200 with both serials, got %d %v", foreign, code, got)
+		}
 	}
 }
 
@@ -435,4 +439,27 @@ func TestIssueLinks(t *testing.T) {
 // pass type identifier names their namespace (testenv.ApplySamples).
 func authToken(passType, serial string) string {
 	return key.Authentication(strings.TrimPrefix(passType, "pass.io.wallet-operator."), passType, serial)
+}
+
+// One rule for push tokens: up to 256 characters (what a DeviceRegistration
+// holds), letters, digits, '.', '_' and '-'.
+func TestPushTokenRule(t *testing.T) {
+	_, pt := samples(t)
+	const serial = "bc-2042"
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{
+		{strings.Repeat("ab", 100), 201}, // 200 characters: refused before
+		{strings.Repeat("a", 256), 201},
+		{strings.Repeat("a", 257), 400},
+		{"", 400},
+		{"bad token", 400},
+	} {
+		device := fmt.Sprintf("token-rule-%d", len(tc.token))
+		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+tc.token+`"}`))
+		if r.code != tc.want {
+			t.Errorf("a push token of %d characters: %d, want %d", len(tc.token), r.code, tc.want)
+		}
+	}
 }

@@ -203,7 +203,13 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 			"the pass's own files (pass.json, image overrides, manifest, signature) are %s: make its data, field overrides or image overrides smaller", size)
 	}
 	sum := sha256.Sum256(zipped)
+	// Last-Modified (whole seconds in HTTP) moves forward with every new
+	// content, even two signings within one second: a device that fetched
+	// between them must not be answered 304.
 	now := metav1.NewTime(s.now.Truncate(time.Second))
+	if prev := p.Status.Bundle; prev != nil && prev.LastModified != nil && !now.After(prev.LastModified.Time) {
+		now = metav1.NewTime(prev.LastModified.Add(time.Second))
+	}
 	status := &walletv1.BundleStatus{
 		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
