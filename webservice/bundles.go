@@ -14,7 +14,8 @@ import (
 )
 
 // bundleCache keeps assembled .pkpass files, least recently used first
-// out, bounded in bytes. An entry is valid for one content digest.
+// out, bounded in bytes (zip and files both count). An entry is valid for
+// one content digest.
 type bundleCache struct {
 	mu      sync.Mutex
 	limit   int
@@ -28,6 +29,15 @@ type cachedBundle struct {
 	digest string
 	zip    []byte
 	files  pkpass.Files
+}
+
+// bytes is what the entry holds: the zip and the files it was made of.
+func (b *cachedBundle) bytes() int {
+	n := len(b.zip)
+	for _, f := range b.files {
+		n += len(f)
+	}
+	return n
 }
 
 func newBundleCache(limit int) *bundleCache {
@@ -57,15 +67,15 @@ func (c *bundleCache) get(ctx context.Context, api client.Reader, p *walletv1.Pa
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[p.UID]; ok {
-		c.size -= len(el.Value.(*cachedBundle).zip)
+		c.size -= el.Value.(*cachedBundle).bytes()
 		c.order.Remove(el)
 	}
 	c.entries[p.UID] = c.order.PushFront(b)
-	c.size += len(zipped)
+	c.size += b.bytes()
 	for c.size > c.limit && c.order.Len() > 1 {
 		old := c.order.Remove(c.order.Back()).(*cachedBundle)
 		delete(c.entries, old.uid)
-		c.size -= len(old.zip)
+		c.size -= old.bytes()
 	}
 	return b, nil
 }

@@ -186,7 +186,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 		data["QR"] = template.HTML(qr) //nolint:gosec // generated SVG
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if err := previewPage.Execute(w, data); err != nil {
 		s.log.Error(err, "render preview")

@@ -213,7 +213,9 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, msg := range body.Logs {
-		if i == 20 || !s.logLimiter.Allow() {
+		// Per client first, so one client cannot use up what the log
+		// allows everyone.
+		if i == 20 || !s.logLines.get(s.clientAddr(r)).Allow() || !s.logLimiter.Allow() {
 			break
 		}
 		if len(msg) > 512 {

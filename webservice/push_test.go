@@ -183,3 +183,22 @@ func TestRefusedPushIsRecordedNotRetried(t *testing.T) {
 		t.Errorf("a 400 must not be retried: %d attempts", len(got))
 	}
 }
+
+// A certificate APNs refuses (403) does not count as telling the device:
+// nothing is recorded, and the push is tried again later (once the
+// credentials are fixed), then delivered.
+func TestCertificateRefusalIsRetriedLater(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "cc-0002", "forbidden-phone", "forbidden"+ns)
+	apns.Script("forbidden"+ns, 403)
+	start := time.Now()
+	digest := changeData(t, ns, "coffee-coupon-0002", `{"product": "Ristretto", "discount": 0.5, "ean": "4006381333948"}`)
+	eventually(t, "delivered after the refusal", func() (bool, string) {
+		var reg walletv1.DeviceRegistration
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("forbidden-phone", pt, "cc-0002")}, &reg)
+		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+	})
+	if got := pushesTo(start, "forbidden"+ns); len(got) != 2 {
+		t.Errorf("want the refused push and one delivered later, got %d attempts", len(got))
+	}
+}

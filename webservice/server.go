@@ -84,8 +84,9 @@ type Server struct {
 
 	clients    *limiters // per client address
 	codes      *barcodes.Drawer
-	logLimiter *rate.Limiter
-	issue      sync.Map // namespace/template -> *rate.Limiter
+	logLimiter *rate.Limiter // device log lines, everyone
+	logLines   *limiters     // device log lines, per client
+	issue      sync.Map      // namespace/template -> *rate.Limiter
 	webhooks   *Webhooks
 }
 
@@ -128,7 +129,8 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		clients:    newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		codes:      barcodes.NewDrawer(256),
 		log:        log,
-		logLimiter: rate.NewLimiter(10, 50),
+		logLimiter: rate.NewLimiter(50, 200),
+		logLines:   newLimiters(1, 20, o.MaxClients, o.ClientIdle),
 		webhooks: &Webhooks{
 			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 			Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),

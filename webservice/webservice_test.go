@@ -87,7 +87,7 @@ func start(e *testenv.Env) (func(), error) {
 	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
 		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
-		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond}})
+		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -392,6 +392,9 @@ func TestDownloadLinks(t *testing.T) {
 		}
 	}
 	preview := call(t, "GET", link, "", nil).body
+	if csp := call(t, "GET", link, "", nil).header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("the preview may be framed: %s", csp)
+	}
 	for _, want := range []string{"Winter Concert", "SECTION", ">A<", "rgb(24, 46, 92)", "data:image/png;base64,", `id="barcode"`, `id="qr"`} {
 		if !bytes.Contains(preview, []byte(want)) {
 			t.Errorf("preview lacks %q", want)

@@ -74,6 +74,9 @@ type Options struct {
 	MaxAttempts int
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
+	// CredentialsRetry is when pushes APNs refused for the certificate (403)
+	// are tried again; 10 minutes when zero.
+	CredentialsRetry time.Duration
 }
 
 // Pusher tells every registered device when its pass's content changes.
@@ -118,6 +121,9 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if p.Options.MaxBackoff == 0 {
 		p.Options.MaxBackoff = 30 * time.Second
+	}
+	if p.Options.CredentialsRetry == 0 {
+		p.Options.CredentialsRetry = 10 * time.Minute
 	}
 	p.clients = map[string]*apns2.Client{}
 	p.templates = map[string]templateClient{}
@@ -175,6 +181,10 @@ const (
 	Failed Outcome = "failed"
 	// Logged: no gateway is configured; the push was logged, not sent.
 	Logged Outcome = "logged"
+	// CredentialsRefused: APNs refused the certificate (403). The device was
+	// not told, so nothing is recorded; the pass is tried again after
+	// CredentialsRetry, by when the credentials may be fixed.
+	CredentialsRefused Outcome = "credentials_refused"
 )
 
 // outcome of one push.
@@ -227,7 +237,7 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	}
 
 	outcomes := p.fanOut(ctx, apns, pass, due)
-	delivered, retry, failures := 0, false, map[string]int{}
+	delivered, retry, credentialsRefused, failures := 0, false, false, map[string]int{}
 	for _, o := range outcomes {
 		pushesTotal.WithLabelValues(string(o.kind)).Inc()
 		switch {
@@ -243,6 +253,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		case o.kind == Retry:
 			retry = true
 			failures["will retry: "+o.reason]++
+		case o.kind == CredentialsRefused:
+			credentialsRefused = true
+			failures["certificate refused, will retry: "+o.reason]++
 		}
 	}
 	if delivered > 0 {
@@ -255,8 +268,11 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	if len(failures) > 0 {
 		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "%d of %d pushes delivered; %s", delivered, len(due), summarize(failures))
 	}
-	if retry {
+	switch {
+	case retry:
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
+	case credentialsRefused:
+		return ctrl.Result{RequeueAfter: p.Options.CredentialsRetry}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -320,7 +336,7 @@ func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.
 	for range min(p.Options.RecordConcurrency, len(due)) {
 		writers.Go(func() {
 			for o := range pushed {
-				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != Retry {
+				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != Retry && o.kind != CredentialsRefused {
 					p.remember(client.ObjectKeyFromObject(pass), o.reg.UID, digest)
 				}
 				recorded <- o
@@ -394,6 +410,8 @@ func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.Dev
 			return outcome{reg: reg, kind: Delivered}
 		case resp.StatusCode == http.StatusGone || resp.Reason == apns2.ReasonUnregistered || resp.Reason == apns2.ReasonBadDeviceToken:
 			return outcome{reg: reg, kind: Unregistered, reason: nonEmpty(resp.Reason, "410")}
+		case resp.StatusCode == http.StatusForbidden:
+			return outcome{reg: reg, kind: CredentialsRefused, reason: fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)}
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			reason = fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
 			continue
