@@ -1,15 +1,19 @@
 package webservice
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"golang.org/x/time/rate"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,16 +51,18 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "passes of this template cannot be issued right now")
 		return
 	}
-	if limit := tpl.Spec.Distribution.Limit; limit != nil {
-		var issued walletv1.PassList
-		if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: walletv1.LabelValue(name)}); err != nil {
-			writeError(w, http.StatusInternalServerError, "internal error")
-			return
-		}
-		if len(issued.Items) >= int(*limit) {
-			writeError(w, http.StatusGone, "all passes of this link have been handed out")
-			return
-		}
+	limit := DefaultIssueLimit
+	if l := tpl.Spec.Distribution.Limit; l != nil {
+		limit = int(*l)
+	}
+	var issued walletv1.PassList
+	if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: walletv1.LabelValue(name)}); err != nil {
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if len(issued.Items) >= limit {
+		writeError(w, http.StatusGone, "all passes of this link have been handed out")
+		return
 	}
 	if !s.issueLimiter(ns + "/" + name).Allow() {
 		w.Header().Set("Retry-After", "5")
@@ -64,18 +70,12 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serial := randomHex(10)
-	p := &walletv1.Pass{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: ns, Name: truncateName(name) + "-" + serial,
-			Labels: map[string]string{walletv1.LabelIssuedBy: walletv1.LabelValue(name)},
-		},
-		Spec: walletv1.PassSpec{
-			TemplateRef:  walletv1.LocalObjectReference{Name: name},
-			SerialNumber: serial,
-			Data:         &apiextensionsv1.JSON{Raw: schemaDefaults(tpl)},
-		},
-	}
-	if err := s.api.Create(r.Context(), p); err != nil {
+	_, err := s.issueNext(r.Context(), tpl, serial, limit, len(issued.Items))
+	switch {
+	case errors.Is(err, errLimitReached):
+		writeError(w, http.StatusGone, "all passes of this link have been handed out")
+		return
+	case err != nil:
 		s.log.Error(err, "create a pass from an issue link", "template", ns+"/"+name)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
@@ -125,4 +125,41 @@ func schemaDefaults(tpl *walletv1.PassTemplate) []byte {
 	}
 	b, _ := json.Marshal(out)
 	return b
+}
+
+// DefaultIssueLimit is how many passes a template's issue links create
+// when spec.distribution.limit is not set.
+const DefaultIssueLimit = 1000
+
+var errLimitReached = errors.New("issue limit reached")
+
+// issueNext creates the next pass of a template's issue link, exactly within
+// limit across replicas: issued passes are named by slot,
+// <template>-issued-<n> for n in 1..limit, so the API server itself refuses
+// a second pass in a slot (AlreadyExists). The search starts after the
+// count the cache has seen and wraps round to reuse the slots of deleted
+// passes.
+func (s *Server) issueNext(ctx context.Context, tpl *walletv1.PassTemplate, serial string, limit, seen int) (*walletv1.Pass, error) {
+	for i := range limit {
+		slot := (seen+i)%limit + 1
+		p := &walletv1.Pass{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: tpl.Namespace, Name: fmt.Sprintf("%s-issued-%d", truncateName(tpl.Name), slot),
+				Labels: map[string]string{walletv1.LabelIssuedBy: walletv1.LabelValue(tpl.Name)},
+			},
+			Spec: walletv1.PassSpec{
+				TemplateRef:  walletv1.LocalObjectReference{Name: tpl.Name},
+				SerialNumber: serial,
+				Data:         &apiextensionsv1.JSON{Raw: schemaDefaults(tpl)},
+			},
+		}
+		err := s.api.Create(ctx, p)
+		if err == nil {
+			return p, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return nil, err
+		}
+	}
+	return nil, errLimitReached
 }

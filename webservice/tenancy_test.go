@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -145,5 +146,68 @@ func TestTokensCoverTheNamespace(t *testing.T) {
 		if got := get(tc.base, tc.path, tc.token); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// An issue link's limit is exact across replicas: 50 visitors at once,
+// split over two web service replicas, with limit 10 make exactly 10
+// passes; a deleted pass frees its place.
+func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
+	ns, _ := samples(t)
+	var replicas []string
+	for range 2 {
+		srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
+			webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6, IssueRatePerMinute: 6000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		u, _ := url.Parse(baseURL)
+		replicas = append(replicas, hs.URL+u.Path)
+	}
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "coffee-coupon"
+	limit := int32(10)
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Distribution.Limit = &limit })
+	eventually(t, "issue URL published", func() (bool, string) {
+		_ = c.Get(context.Background(), client.ObjectKeyFromObject(tpl), tpl)
+		return tpl.Status.IssueURL != "" && status.IsReady(tpl.Status.Conditions, tpl.Generation), ""
+	})
+	issue := strings.TrimPrefix(tpl.Status.IssueURL, baseURL)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			resp, err := noRedirect.Get(replicas[i%2] + issue)
+			if err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	count := func() int {
+		var issued walletv1.PassList
+		if err := c.List(context.Background(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: "coffee-coupon"}); err != nil {
+			t.Fatal(err)
+		}
+		return len(issued.Items)
+	}
+	if n := count(); n != 10 {
+		t.Fatalf("50 visitors over two replicas with limit 10 made %d passes", n)
+	}
+	if err := c.Delete(context.Background(), &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "coffee-coupon-issued-3"}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a deleted pass frees its place", func() (bool, string) {
+		resp, err := noRedirect.Get(replicas[0] + issue)
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusSeeOther, fmt.Sprint(resp.StatusCode)
+	})
+	if n := count(); n != 10 {
+		t.Errorf("%d passes after one was deleted and one issued", n)
 	}
 }

@@ -232,7 +232,8 @@ type Distribution struct {
 	// +optional
 	IssueLinks bool `json:"issueLinks,omitempty"`
 
-	// Limit is the most passes issue links may create; unset means no limit.
+	// Limit is the most passes issue links may create, exactly, however many
+	// web service replicas serve them; unset means 1,000.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	Limit *int32 `json:"limit,omitempty"`
