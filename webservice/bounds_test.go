@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,5 +76,30 @@ func TestDeviceLogIsLimitedPerClient(t *testing.T) {
 	}
 	if logged.Load() == flooder {
 		t.Error("another client's lines were dropped after one client flooded")
+	}
+}
+
+// Webhook events wait in bounded queues: a receiver that hangs while
+// devices keep registering does not grow memory without end.
+func TestWebhookQueuesAreBounded(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer hang.Close()
+	defer close(release)
+	tpl := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "t"},
+		Spec: walletv1.PassTemplateSpec{Webhooks: []walletv1.Webhook{{URL: hang.URL}}}}
+	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}, Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "t"}}}
+	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(tpl, p).Build()
+	w := &Webhooks{Cache: c, API: c, Log: funcr.New(func(string, string) {}, funcr.Options{}),
+		HTTP:    newWebhookClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}),
+		Options: WebhookOptions{Timeout: time.Minute, BaseDelay: time.Second, Factor: 1, MaxAttempts: 1}}
+	for range 1000 {
+		w.Enqueue(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p"})
+	}
+	w.mu.Lock()
+	queued := w.queued
+	w.mu.Unlock()
+	if queued > maxQueuedPerPass {
+		t.Errorf("%d events wait for one pass, want at most %d", queued, maxQueuedPerPass)
 	}
 }

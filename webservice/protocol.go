@@ -87,6 +87,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "pushToken is missing or malformed")
 		return
 	}
+	if ok, retry := s.mayRegister(r, p); !ok {
+		w.Header().Set("Retry-After", retry)
+		writeError(w, http.StatusTooManyRequests, "this pass has as many registered devices as it may have, or is registering too fast")
+		return
+	}
 	created, err := s.store.Register(r.Context(), Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
@@ -247,4 +252,27 @@ func (s *Server) notify(r *http.Request, p *walletv1.Pass, event string) {
 		Event: event, Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), DeviceCount: count,
 	})
+}
+
+// mayRegister bounds the registrations one pass can collect: anyone holding
+// a pass holds its token, and each registration is an object, a status
+// write and a webhook event. A device already registered may always renew;
+// a new one needs a place under MaxRegistrationsPerPass and the pass's
+// registration rate.
+func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryAfter string) {
+	var regs walletv1.DeviceRegistrationList
+	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: p.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return true, "" // the store answers for itself
+	}
+	device := r.PathValue("device")
+	if slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device }) {
+		return true, ""
+	}
+	if len(regs.Items) >= s.opts.MaxRegistrationsPerPass {
+		return false, "3600"
+	}
+	if !s.registrations.get(p.Namespace + "/" + p.Name).Allow() {
+		return false, "60"
+	}
+	return true, ""
 }

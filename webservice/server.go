@@ -56,6 +56,12 @@ type Options struct {
 	// addresses, each forgotten after 10 minutes, when zero.
 	MaxClients int
 	ClientIdle time.Duration
+	// MaxRegistrationsPerPass bounds the devices one pass may have
+	// (100 when zero); RegistrationsPerMinute and RegistrationBurst bound how
+	// fast a pass gains new ones (10 a minute, bursts of 20, when zero).
+	MaxRegistrationsPerPass int
+	RegistrationsPerMinute  float64
+	RegistrationBurst       int
 	// IssueRatePerMinute limits passes created per template through its
 	// issue link.
 	IssueRatePerMinute int
@@ -82,12 +88,13 @@ type Server struct {
 	bundles *bundleCache
 	log     logr.Logger
 
-	clients    *limiters // per client address
-	codes      *barcodes.Drawer
-	logLimiter *rate.Limiter // device log lines, everyone
-	logLines   *limiters     // device log lines, per client
-	issue      sync.Map      // namespace/template -> *rate.Limiter
-	webhooks   *Webhooks
+	clients       *limiters // per client address
+	codes         *barcodes.Drawer
+	logLimiter    *rate.Limiter // device log lines, everyone
+	logLines      *limiters     // device log lines, per client
+	registrations *limiters     // new registrations, per pass
+	issue         sync.Map      // namespace/template -> *rate.Limiter
+	webhooks      *Webhooks
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -112,6 +119,12 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if o.ClientIdle == 0 {
 		o.ClientIdle = 10 * time.Minute
 	}
+	if o.MaxRegistrationsPerPass == 0 {
+		o.MaxRegistrationsPerPass = 100
+	}
+	if o.RegistrationsPerMinute == 0 {
+		o.RegistrationsPerMinute, o.RegistrationBurst = 10, 20
+	}
 	if o.IssueRatePerMinute == 0 {
 		o.IssueRatePerMinute = 60
 	}
@@ -125,12 +138,13 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	return &Server{
 		opts: o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
-		bundles:    newBundleCache(o.BundleCacheBytes),
-		clients:    newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
-		codes:      barcodes.NewDrawer(256),
-		log:        log,
-		logLimiter: rate.NewLimiter(50, 200),
-		logLines:   newLimiters(1, 20, o.MaxClients, o.ClientIdle),
+		bundles:       newBundleCache(o.BundleCacheBytes),
+		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
+		codes:         barcodes.NewDrawer(256),
+		log:           log,
+		logLimiter:    rate.NewLimiter(50, 200),
+		logLines:      newLimiters(1, 20, o.MaxClients, o.ClientIdle),
+		registrations: newLimiters(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
 		webhooks: &Webhooks{
 			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 			Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -209,5 +210,72 @@ func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
 	})
 	if n := count(); n != 10 {
 		t.Errorf("%d passes after one was deleted and one issued", n)
+	}
+}
+
+// Registration floods are bounded: whoever holds a pass (and so its token)
+// can register new devices only at the pass's rate and up to its limit;
+// a device already registered can always renew.
+func TestRegistrationFloodIsBounded(t *testing.T) {
+	_, pt := samples(t)
+	srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
+		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+			MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	u, _ := url.Parse(baseURL)
+	const serial = "bc-2041"
+	register := func(device string) int {
+		req, _ := http.NewRequest("POST", hs.URL+u.Path+"/v1/devices/"+device+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"flood"}`))
+		req.Header.Set("Authorization", "ApplePass "+authToken(pt, serial))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	created := 0
+	for i := range 50 {
+		if register(fmt.Sprintf("flood%04d", i)) == http.StatusCreated {
+			created++
+		}
+		time.Sleep(20 * time.Millisecond) // the cache sees each registration
+	}
+	if created != 5 {
+		t.Errorf("50 random devices registered %d times on one pass, want 5", created)
+	}
+	if code := register("flood0000"); code != http.StatusOK {
+		t.Errorf("a registered device renewing: %d", code)
+	}
+
+	// The rate: bursts of 3 on another pass, far under its limit.
+	slow, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
+		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+			MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1, RegistrationBurst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs2 := httptest.NewServer(slow.Handler())
+	defer hs2.Close()
+	const other = "bc-2042"
+	created = 0
+	for i := range 10 {
+		req, _ := http.NewRequest("POST", hs2.URL+u.Path+"/v1/devices/"+fmt.Sprintf("burst%04d", i)+"/registrations/"+pt+"/"+other, strings.NewReader(`{"pushToken":"burst"}`))
+		req.Header.Set("Authorization", "ApplePass "+authToken(pt, other))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusCreated {
+			created++
+		}
+	}
+	if created != 3 {
+		t.Errorf("10 new devices at once on one pass: %d registered, want the burst of 3", created)
 	}
 }

@@ -25,7 +25,7 @@ import (
 )
 
 var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned, refused).",
+	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned, refused, dropped).",
 }, []string{"outcome"})
 
 func init() { metrics.Registry.MustRegister(webhookDeliveries) }
@@ -75,8 +75,16 @@ type Webhooks struct {
 
 	mu     sync.Mutex
 	queues map[string][]WebhookEvent // by namespace/pass; present while a sender runs
+	queued int                       // events in all queues
 	wg     sync.WaitGroup
 }
+
+// Bounds of the in-memory queues: a receiver that is down while devices
+// keep registering must not grow the web service's memory without end.
+const (
+	maxQueuedPerPass = 100
+	maxQueued        = 10_000
+)
 
 // Enqueue queues an event; it returns at once.
 func (w *Webhooks) Enqueue(ctx context.Context, ev WebhookEvent) {
@@ -87,6 +95,12 @@ func (w *Webhooks) Enqueue(ctx context.Context, ev WebhookEvent) {
 		w.queues = map[string][]WebhookEvent{}
 	}
 	q, running := w.queues[key]
+	if len(q) >= maxQueuedPerPass || w.queued >= maxQueued {
+		webhookDeliveries.WithLabelValues("dropped").Inc()
+		w.Log.Info("webhook event dropped: too many waiting for delivery", "pass", key, "event", ev.Event)
+		return
+	}
+	w.queued++
 	w.queues[key] = append(q, ev)
 	if running {
 		return
@@ -113,6 +127,7 @@ func (w *Webhooks) drain(ctx context.Context, key string) {
 		w.deliver(ctx, ev)
 		w.mu.Lock()
 		w.queues[key] = w.queues[key][1:]
+		w.queued--
 		w.mu.Unlock()
 	}
 }

@@ -43,6 +43,8 @@ type Options struct {
 	TokenKeySecret         string
 	TrustForwardedFor      bool
 	TrustedProxies         []netip.Prefix
+	MaxRegistrations       int
+	RegistrationsPerMinute float64
 	AcceptLegacyTokens     bool
 	RequestsPerSecond      float64
 	Burst                  int
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string) error {
 		o.TrustedProxies = append(o.TrustedProxies, prefixes...)
 		return err
 	})
+	fs.IntVar(&o.MaxRegistrations, "max-registrations-per-pass", 100, "Devices one pass may have registered; a device already registered may always renew.")
+	fs.Float64Var(&o.RegistrationsPerMinute, "registrations-per-minute", 10, "New device registrations a pass may gain per minute (bursts of twice that).")
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
@@ -143,8 +147,10 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies, AcceptLegacyTokens: o.AcceptLegacyTokens,
-		RequestsPerSecond: o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
+		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies,
+		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),
+		AcceptLegacyTokens: o.AcceptLegacyTokens,
+		RequestsPerSecond:  o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
 		Push: push,
 	})
 	if err != nil {
