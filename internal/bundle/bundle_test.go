@@ -2,7 +2,10 @@ package bundle
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
 var configMapKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
@@ -28,4 +31,16 @@ func FuzzKeyRoundTrip(f *testing.F) {
 			t.Fatalf("%q came back as %q (%v)", path, back, err)
 		}
 	})
+}
+
+// Files over what a ConfigMap holds are reported with their size and the
+// limit, before the API server refuses them.
+func TestTooLarge(t *testing.T) {
+	if got := TooLarge(pkpass.Files{"a": make([]byte, MaxConfigMapBytes-10), "b": make([]byte, 10)}); got != "" {
+		t.Errorf("exactly 1 MiB: %q", got)
+	}
+	got := TooLarge(pkpass.Files{"pass.json": make([]byte, 1_100_000)})
+	if !strings.Contains(got, "1100000 bytes") || !strings.Contains(got, "1048576 bytes") {
+		t.Errorf("over: %q", got)
+	}
 }
