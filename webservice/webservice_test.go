@@ -56,7 +56,9 @@ const operatorNamespace = "wallet-operator-system"
 // start runs the controllers and the web service (as in a cluster, but in
 // one process) and serves HTTP on a loopback port.
 func start(e *testenv.Env) (func(), error) {
-	ctrl.SetLogger(zap.New(zap.Level(zapcore.Level(2))))
+	// Every log line, at debug level, goes to a buffer: TestNothingSecretIsLogged
+	// reads it; errors also reach stderr.
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(&logs, errorsOnly{os.Stderr})), zap.Level(zapcore.DebugLevel)))
 	c = e.Client
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
