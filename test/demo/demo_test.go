@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,24 +34,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 )
 
-// syncBuffer is the demo's stdout, read while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestDemo(t *testing.T) {
 	root := testenv.RepoRoot()
 	assets, err := localcluster.Assets(root)
@@ -70,7 +51,7 @@ func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan demo.Summary, 1)
-	var stdout syncBuffer
+	var stdout testenv.SyncBuffer
 	result := make(chan error, 1)
 	go func() {
 		result <- demo.Run(ctx, demo.Options{
