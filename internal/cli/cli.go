@@ -105,3 +105,27 @@ func Parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	}
 	return nil
 }
+
+// ParseArgs parses args into fs with flags anywhere, before, between or
+// after the positional arguments (as kubectl users write them), and returns
+// the positional ones; "--" ends the flags. A bad flag is ErrUsage.
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		// flag stops at the first positional argument, or after "--".
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,33 @@ func TestAppDispatch(t *testing.T) {
 	}
 	if !errors.Is(Parse(flag.NewFlagSet("x", flag.ContinueOnError), []string{"--help"}, false), flag.ErrHelp) {
 		t.Error("--help should surface flag.ErrHelp")
+	}
+}
+
+// Flags go anywhere, as in the README's
+// `wallet-operator fetch -n default james-smith-pd123 -o james.pkpass`.
+func TestParseArgsFlagsAnywhere(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		positional []string
+		ns, out    string
+	}{
+		{[]string{"-n", "default", "james", "-o", "james.pkpass"}, []string{"james"}, "default", "james.pkpass"},
+		{[]string{"james", "-n", "team-a", "-o", "x.pkpass"}, []string{"james"}, "team-a", "x.pkpass"},
+		{[]string{"-o", "x.pkpass", "a.pkpass", "b.pkpass", "-n", "b"}, []string{"a.pkpass", "b.pkpass"}, "b", "x.pkpass"},
+		{[]string{"-n", "c", "--", "-dash-name", "-o"}, []string{"-dash-name", "-o"}, "c", ""},
+		{nil, nil, "default", ""},
+	} {
+		fs := NewFlagSet("app", "cmd", io.Discard)
+		ns := fs.String("n", "default", "")
+		out := fs.String("o", "", "")
+		got, err := ParseArgs(fs, tc.args)
+		if err != nil || !slices.Equal(got, tc.positional) || *ns != tc.ns || *out != tc.out {
+			t.Errorf("%q: positional %q, -n %q, -o %q, err %v", tc.args, got, *ns, *out, err)
+		}
+	}
+	fs := NewFlagSet("app", "cmd", io.Discard)
+	if _, err := ParseArgs(fs, []string{"name", "--no-such-flag"}); !errors.Is(err, ErrUsage) {
+		t.Errorf("an unknown flag after a name: %v", err)
 	}
 }

@@ -26,21 +26,15 @@ func run(ctx context.Context, args []string) error {
 	kubeconfig := fs.String("kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG or ~/.kube/config.")
 	namespace := fs.String("n", "default", "Namespace of the Pass.")
 	out := fs.String("o", "", "Where to write the .pkpass.")
-	var name string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		name, args = args[0], args[1:]
-	}
-	if err := cli.Parse(fs, args, true); err != nil {
+	positional, err := cli.ParseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	}
-	if name == "" || *out == "" {
+	if len(positional) != 1 || *out == "" {
 		return fmt.Errorf("%w: want NAME and -o OUT.pkpass", cli.ErrUsage)
 	}
+	name := positional[0]
 	var c client.Client
-	var err error
 	if *kubeconfig != "" {
 		cfg, cerr := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 		if cerr != nil {

@@ -25,15 +25,10 @@ var ErrInvalid = errors.New("the pass is invalid")
 func run(_ context.Context, args []string) error {
 	fs := cli.NewFlagSet("wallet-operator", "verify", os.Stderr)
 	roots := fs.String("roots", "", "PEM file of root certificates to check the signer's chain against (Apple's root, or the development root of a generated chain).")
-	// Accept files before or after the flags.
-	var files []string
-	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		files, args = append(files, args[0]), args[1:]
-	}
-	if err := cli.Parse(fs, args, true); err != nil {
+	files, err := cli.ParseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	files = append(files, fs.Args()...)
 	if len(files) == 0 {
 		return fmt.Errorf("%w: want FILE.pkpass [FILE.pkpass ...]", cli.ErrUsage)
 	}
