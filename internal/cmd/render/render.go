@@ -43,13 +43,14 @@ func run(_ context.Context, args []string) error {
 	out := fs.String("o", "", "Where to write the .pkpass.")
 	webServiceURL := fs.String("webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
 	development := fs.Bool("development", false, "Development mode: allow an http web service URL.")
+	namespace := fs.String("n", "default", "Namespace of the manifests that name none, as kubectl apply would put them.")
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	if len(files) == 0 || *out == "" {
 		return fmt.Errorf("%w: -f and -o are required", cli.ErrUsage)
 	}
-	objs, err := load(files)
+	objs, err := load(files, *namespace)
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,9 @@ type Objects struct {
 	Passes       []walletv1.Pass
 }
 
-func load(paths []string) (*Objects, error) {
+// load reads the manifests of paths; one that names no namespace is in
+// namespace, as kubectl apply would put it.
+func load(paths []string, namespace string) (*Objects, error) {
 	var all []*unstructured.Unstructured
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -106,6 +109,11 @@ func load(paths []string) (*Objects, error) {
 				return nil, err
 			}
 			all = append(all, objs...)
+		}
+	}
+	for _, u := range all {
+		if u.GetNamespace() == "" {
+			u.SetNamespace(namespace)
 		}
 	}
 	return Sort(all)

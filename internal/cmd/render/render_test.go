@@ -64,7 +64,7 @@ func chains(t *testing.T) (*certs.DevelopmentChain, *certs.DevelopmentChain) {
 func samples(t *testing.T) *Objects {
 	t.Helper()
 	c, _ := chains(t)
-	objs, err := load([]string{filepath.Join(testenv.RepoRoot(), "config", "samples")})
+	objs, err := load([]string{filepath.Join(testenv.RepoRoot(), "config", "samples")}, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,9 @@ func samples(t *testing.T) *Objects {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs.Secrets = append(objs.Secrets, corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dev-certificate-tls"}, Data: data})
+	// Written with its namespace, the samples without: one namespace, as
+	// kubectl apply -n default would have it.
+	objs.Secrets = append(objs.Secrets, corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "dev-certificate-tls"}, Data: data})
 	return objs
 }
 
