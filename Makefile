@@ -64,6 +64,8 @@ fuzz: ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRenderData$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/barcodes -run '^$$' -fuzz '^FuzzCheckThenEncode$$' -fuzztime $(FUZZTIME)
+	# The whole web service router against a real API server: one worker, which starts its own.
+	$(GO) test ./webservice -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FUZZTIME) -parallel 1
 
 PASSES ?= 10000
 

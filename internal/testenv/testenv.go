@@ -9,7 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,6 +71,15 @@ func (e *Env) Stop() error { return e.cluster.Stop() }
 // the control plane is up (e.g. to start a manager); the func it returns
 // runs after the tests.
 func Main(m *testing.M, env **Env, setups ...func(*Env) (func(), error)) int {
+	fuzzWorker := slices.ContainsFunc(os.Args, func(a string) bool { return strings.HasPrefix(a, "-test.fuzzworker") })
+	if fuzzWorker {
+		// A fuzz worker talks to its coordinator over the descriptors 3 and 4
+		// it inherited; the control plane it starts must not inherit them
+		// too, or the coordinator waits for them to close long after the
+		// worker has gone.
+		syscall.CloseOnExec(3)
+		syscall.CloseOnExec(4)
+	}
 	e, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -90,6 +103,14 @@ func Main(m *testing.M, env **Env, setups ...func(*Env) (func(), error)) int {
 		stops = append(stops, stop)
 	}
 	code := m.Run()
+	if fuzzWorker {
+		// The coordinator interrupts a worker that has not exited a second
+		// after its last input, too soon for a graceful stop: end the
+		// control plane at once, so that nothing it started outlives the
+		// worker.
+		killChildren()
+		return code
+	}
 	stopAll() // before the API server, so its watches end first
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stop the test control plane:", err)
@@ -182,4 +203,24 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// killChildren kills this process's child processes (Linux: read from
+// /proc), for a fuzz worker that has no time to stop them gracefully.
+func killChildren() {
+	entries, _ := os.ReadDir("/proc")
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) > 1 && fields[1] == self {
+			if pid, err := strconv.Atoi(e.Name()); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
 }
