@@ -8,8 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Command is one subcommand of the binary.
@@ -128,4 +131,22 @@ func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		positional, args = append(positional, rest[0]), rest[1:]
 	}
+}
+
+// OperatorNamespace is where the operator's own Secrets (the token key, the
+// push credentials) live when --operator-namespace is not given: the pod's
+// namespace in a cluster (POD_NAMESPACE), else the namespace of the
+// kubeconfig's current context, as kubectl would use ("default" when it
+// names none).
+func OperatorNamespace(kubeconfig string) string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	ns, _, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).Namespace()
+	if err != nil || ns == "" {
+		return "default"
+	}
+	return ns
 }

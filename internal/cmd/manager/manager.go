@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -67,15 +69,6 @@ type Options struct {
 	Zap                zap.Options
 }
 
-// defaultNamespace is where the operator runs: the pod's namespace, or
-// the one config/default installs into.
-func defaultNamespace() string {
-	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
-		return ns
-	}
-	return "wallet-operator-system"
-}
-
 // Command returns the `manager` subcommand.
 func Command() cli.Command {
 	return cli.Command{
@@ -103,7 +96,7 @@ func run(ctx context.Context, args []string) error {
 		o.SharedPassTypes = append(o.SharedPassTypes, splitList(v)...)
 		return nil
 	})
-	fs.StringVar(&o.OperatorNamespace, "operator-namespace", defaultNamespace(), "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
 	fs.BoolVar(&o.RegenerateTokenKey, "regenerate-token-key", false, "When the token key Secret is missing although passes exist, make a new key anyway: every pass on every device then needs re-adding. Without it the manager waits for the Secret to be restored.")
 	fs.Func("watch-namespaces", "Comma-separated namespaces to watch instead of the whole cluster (with RoleBindings granting Secrets there only: config/namespaced-example). Pass type ownership and serial numbers are then checked among them only.", func(v string) error {
@@ -118,6 +111,9 @@ func run(ctx context.Context, args []string) error {
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
+	}
+	if o.OperatorNamespace == "" {
+		o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
 	}
 	return Run(ctx, o)
 }
@@ -138,12 +134,15 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	cfg.QPS, cfg.Burst = float32(o.QPS), o.Burst
+	direct, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+	if err := checkOperatorNamespace(ctx, direct, o.OperatorNamespace); err != nil {
+		return err
+	}
 	passOptions := pass.Options{WebServiceURL: o.WebServiceURL, Development: o.Development}
 	if o.WebServiceURL != "" {
-		direct, err := client.New(cfg, client.Options{Scheme: scheme.New()})
-		if err != nil {
-			return err
-		}
 		if passOptions.Tokens, err = tokenKey(ctx, direct, o); err != nil {
 			return err
 		}
@@ -280,3 +279,15 @@ func watchNamespaces(o Options) cache.Options {
 // skipControllerNameValidation lets tests run several managers in one
 // process; a process runs one manager.
 var skipControllerNameValidation = false
+
+// checkOperatorNamespace says in one line what to do when the operator's
+// namespace (its token key and push credentials live there) does not exist,
+// e.g. a manager started outside a cluster. A manager that may not read
+// namespaces (its installed RBAC) skips the check.
+func checkOperatorNamespace(ctx context.Context, c client.Reader, namespace string) error {
+	err := c.Get(ctx, client.ObjectKey{Name: namespace}, &corev1.Namespace{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("the operator's namespace %q does not exist: create it (kubectl create namespace %s) or pass --operator-namespace", namespace, namespace)
+	}
+	return nil
+}

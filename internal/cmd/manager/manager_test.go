@@ -92,6 +92,26 @@ func TestManagerFlagErrors(t *testing.T) {
 	}
 }
 
+// Outside a cluster, a missing operator namespace is one line saying how to
+// make it, not a stack trace; by default the kubeconfig context's namespace
+// is used, as kubectl would.
+func TestManagerOperatorNamespace(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	kubeconfig := env.Kubeconfig(t, t.TempDir())
+	err = run(context.Background(), []string{"--kubeconfig", kubeconfig, "--operator-namespace", "wallet-operator-nowhere",
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0"})
+	if err == nil || !strings.Contains(err.Error(), "kubectl create namespace wallet-operator-nowhere") {
+		t.Errorf("a missing operator namespace: %v", err)
+	}
+	if got := cli.OperatorNamespace(kubeconfig); got != "default" {
+		t.Errorf("the default operator namespace outside a cluster is %q, want the context's (default)", got)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -61,10 +61,6 @@ func Command() cli.Command {
 
 func run(ctx context.Context, args []string) error {
 	fs := cli.NewFlagSet("wallet-operator", "webservice", os.Stderr)
-	ns := os.Getenv("POD_NAMESPACE")
-	if ns == "" {
-		ns = "wallet-operator-system"
-	}
 	var o Options
 	fs.StringVar(&o.Listen, "listen", ":8080", "Address devices and browsers reach (behind the Ingress, which terminates TLS).")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.")
@@ -74,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts, pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
-	fs.StringVar(&o.OperatorNamespace, "operator-namespace", ns, "Namespace of the token key Secret and of the push credentials the manager keeps.")
+	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
@@ -101,6 +97,9 @@ func run(ctx context.Context, args []string) error {
 	o.Zap.BindFlags(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
+	}
+	if o.OperatorNamespace == "" {
+		o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
 	}
 	if o.WebServiceURL == "" {
 		return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
