@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -105,13 +103,7 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 func TestTokensCoverTheNamespace(t *testing.T) {
 	ns, pt := samples(t)
 	const serial = "bc-2041"
-	legacyServer, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
-		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6, AcceptLegacyTokens: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacy := httptest.NewServer(legacyServer.Handler())
-	defer legacy.Close()
+	legacyBase := replica(t, webservice.Options{AcceptLegacyTokens: true})
 	get := func(base, path, token string) int {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		if token != "" {
@@ -124,8 +116,6 @@ func TestTokensCoverTheNamespace(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	u, _ := url.Parse(baseURL)
-	legacyBase := legacy.URL + u.Path
 	passPath := "/v1/passes/" + pt + "/" + serial
 	downloadPath := func(token string) string { return "/download/" + pt + "/" + serial + "/" + token + "?format=pkpass" }
 	for _, tc := range []struct {
@@ -155,18 +145,7 @@ func TestTokensCoverTheNamespace(t *testing.T) {
 // passes; a deleted pass frees its place.
 func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
 	ns, _ := samples(t)
-	var replicas []string
-	for range 2 {
-		srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
-			webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6, IssueRatePerMinute: 6000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(srv.Handler())
-		defer hs.Close()
-		u, _ := url.Parse(baseURL)
-		replicas = append(replicas, hs.URL+u.Path)
-	}
+	replicas := []string{replica(t, webservice.Options{IssueRatePerMinute: 6000}), replica(t, webservice.Options{IssueRatePerMinute: 6000})}
 	tpl := &walletv1.PassTemplate{}
 	tpl.Namespace, tpl.Name = ns, "coffee-coupon"
 	limit := int32(10)
@@ -218,18 +197,10 @@ func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
 // a device already registered can always renew.
 func TestRegistrationFloodIsBounded(t *testing.T) {
 	_, pt := samples(t)
-	srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
-		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-			MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	u, _ := url.Parse(baseURL)
+	capped := replica(t, webservice.Options{MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000})
 	const serial = "bc-2041"
 	register := func(device string) int {
-		req, _ := http.NewRequest("POST", hs.URL+u.Path+"/v1/devices/"+device+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"flood"}`))
+		req, _ := http.NewRequest("POST", capped+"/v1/devices/"+device+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"flood"}`))
 		req.Header.Set("Authorization", "ApplePass "+authToken(pt, serial))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -253,18 +224,11 @@ func TestRegistrationFloodIsBounded(t *testing.T) {
 	}
 
 	// The rate: bursts of 3 on another pass, far under its limit.
-	slow, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()},
-		webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-			MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1, RegistrationBurst: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs2 := httptest.NewServer(slow.Handler())
-	defer hs2.Close()
+	slow := replica(t, webservice.Options{MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1, RegistrationBurst: 3})
 	const other = "bc-2042"
 	created = 0
 	for i := range 10 {
-		req, _ := http.NewRequest("POST", hs2.URL+u.Path+"/v1/devices/"+fmt.Sprintf("burst%04d", i)+"/registrations/"+pt+"/"+other, strings.NewReader(`{"pushToken":"burst"}`))
+		req, _ := http.NewRequest("POST", slow+"/v1/devices/"+fmt.Sprintf("burst%04d", i)+"/registrations/"+pt+"/"+other, strings.NewReader(`{"pushToken":"burst"}`))
 		req.Header.Set("Authorization", "ApplePass "+authToken(pt, other))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -468,4 +470,23 @@ func TestPushTokenRule(t *testing.T) {
 			t.Errorf("a push token of %d characters: %d, want %d", len(tc.token), r.code, tc.want)
 		}
 	}
+}
+
+// replica starts another web service on the test manager, as a second
+// replica with options of its own, and returns the URL it answers under
+// (the web service URL's path on its own address).
+func replica(t *testing.T, o webservice.Options) string {
+	t.Helper()
+	o.WebServiceURL, o.Tokens = baseURL, key
+	if o.RequestsPerSecond == 0 {
+		o.RequestsPerSecond, o.Burst = 1e6, 1e6
+	}
+	srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	u, _ := url.Parse(baseURL)
+	return hs.URL + u.Path
 }

@@ -95,15 +95,15 @@ func NewFlagSet(app, command string, out io.Writer) *flag.FlagSet {
 }
 
 // Parse parses args into fs and wraps a bad flag as ErrUsage. Positional
-// arguments are refused unless allowArgs is set.
-func Parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
+// arguments are refused (ParseArgs takes them).
+func Parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	if !allowArgs && fs.NArg() > 0 {
+	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
 	}
 	return nil

@@ -20,7 +20,7 @@ func TestAppDispatch(t *testing.T) {
 		}},
 		{Name: "bad-flags", Summary: "misused", Run: func(_ context.Context, args []string) error {
 			fs := NewFlagSet("wallet-operator", "bad-flags", &bytes.Buffer{})
-			return Parse(fs, args, false)
+			return Parse(fs, args)
 		}},
 		{Name: "fails", Summary: "fails", Run: func(context.Context, []string) error { return errors.New("boom") }},
 	}}
@@ -50,7 +50,7 @@ func TestAppDispatch(t *testing.T) {
 	if len(ran) != 1 || ran[0] != "a b" {
 		t.Errorf("ok ran with %v, want [\"a b\"]", ran)
 	}
-	if !errors.Is(Parse(flag.NewFlagSet("x", flag.ContinueOnError), []string{"--help"}, false), flag.ErrHelp) {
+	if !errors.Is(Parse(flag.NewFlagSet("x", flag.ContinueOnError), []string{"--help"}), flag.ErrHelp) {
 		t.Error("--help should surface flag.ErrHelp")
 	}
 }

@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.ReadyTimeout, "ready-timeout", 3*time.Minute, "How long to wait for the samples to become Ready.")
 	o.Zap.Development = true // console lines for people
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	return Run(ctx, o, os.Stdout)

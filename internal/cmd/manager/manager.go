@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&o.TemplateWorkers, "template-workers", 2, "PassTemplates reconciled in parallel.")
 	o.Zap.Development = false
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if o.OperatorNamespace == "" {

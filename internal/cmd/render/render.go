@@ -44,7 +44,7 @@ func run(_ context.Context, args []string) error {
 	webServiceURL := fs.String("webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
 	development := fs.Bool("development", false, "Development mode: allow an http web service URL.")
 	namespace := fs.String("n", "default", "Namespace of the manifests that name none, as kubectl apply would put them.")
-	if err := cli.Parse(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if len(files) == 0 || *out == "" {

@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	})
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if o.OperatorNamespace == "" {
