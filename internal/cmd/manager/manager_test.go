@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,17 +25,18 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
-// Tests run several managers in one process.
-func init() { skipControllerNameValidation = true }
+// env is one control plane for the package's tests; each runs its own
+// manager (several in one process) in namespaces of its own.
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	skipControllerNameValidation = true
+	os.Exit(testenv.Main(m, &env))
+}
 
 // The manager subcommand, started as a user would start it, serves its
 // probes and metrics, takes the leader Lease, and stops cleanly.
 func TestManagerRunsAgainstAPIServer(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
 	kubeconfig := env.Kubeconfig(t, t.TempDir())
 	ns := env.Namespace(t)
 	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
@@ -96,13 +98,8 @@ func TestManagerFlagErrors(t *testing.T) {
 // make it, not a stack trace; by default the kubeconfig context's namespace
 // is used, as kubectl would.
 func TestManagerOperatorNamespace(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
 	kubeconfig := env.Kubeconfig(t, t.TempDir())
-	err = run(context.Background(), []string{"--kubeconfig", kubeconfig, "--operator-namespace", "wallet-operator-nowhere",
+	err := run(context.Background(), []string{"--kubeconfig", kubeconfig, "--operator-namespace", "wallet-operator-nowhere",
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0"})
 	if err == nil || !strings.Contains(err.Error(), "kubectl create namespace wallet-operator-nowhere") {
 		t.Errorf("a missing operator namespace: %v", err)
@@ -159,11 +156,6 @@ func waitFor(t *testing.T, done <-chan error, cond func() bool) {
 // once it is back, the manager runs, and a later deletion is undone with
 // the same key.
 func TestManagerKeepsTheTokenKey(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ns := env.Namespace(t)
@@ -208,11 +200,6 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 // With --watch-namespaces the manager reconciles the namespaces it is
 // given and leaves the others alone.
 func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	watched, other := env.Namespace(t), env.Namespace(t)
