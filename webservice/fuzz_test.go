@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 )
 
 // maxResponse bounds any answer: a bundle is at most 1 MiB, a preview far
@@ -22,6 +24,7 @@ func FuzzRouter(f *testing.F) {
 	ns, pt, _ := env.ApplySamples(f)
 	const serial = "bc-2041"
 	token := key.Authentication(ns, pt, serial)
+	device := apnstest.DeviceID("fuzz")
 	download := "/download/" + pt + "/" + serial + "/" + key.Download(ns, pt, serial)
 	for _, seed := range []struct {
 		method      uint8
@@ -29,10 +32,10 @@ func FuzzRouter(f *testing.F) {
 		auth, body  string
 		forwarded   string
 	}{
-		{1, "/v1/devices/fuzz-device/registrations/" + pt + "/" + serial, "", token, `{"pushToken":"fuzztoken"}`, ""},
-		{0, "/v1/devices/fuzz-device/registrations/" + pt, "passesUpdatedSince=1", "", "", ""},
+		{1, "/v1/devices/" + device + "/registrations/" + pt + "/" + serial, "", token, `{"pushToken":"` + apnstest.Token("fuzz") + `"}`, ""},
+		{0, "/v1/devices/" + device + "/registrations/" + pt, "passesUpdatedSince=1", "", "", ""},
 		{0, "/v1/passes/" + pt + "/" + serial, "", token, "", ""},
-		{2, "/v1/devices/fuzz-device/registrations/" + pt + "/" + serial, "", token, "", ""},
+		{2, "/v1/devices/" + device + "/registrations/" + pt + "/" + serial, "", token, "", ""},
 		{1, "/v1/log", "", "", `{"logs":["a","b"]}`, "203.0.113.1, 10.0.0.1"},
 		{0, download, "format=barcode", "", "", ""},
 		{0, download, "format=qrcode&tag=x", "", "", ""},

@@ -18,10 +18,11 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
-// registerDevice registers a device for a pass through the protocol.
+// registerDevice registers a device for a pass through the protocol; device
+// and pushToken are names apnstest turns into the shapes Wallet sends.
 func registerDevice(t *testing.T, pt, serial, device, pushToken string) {
 	t.Helper()
-	r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+pushToken+`"}`))
+	r := call(t, "POST", "/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+apnstest.Token(pushToken)+`"}`))
 	if r.code != 201 {
 		t.Fatalf("register %s: %d %s", device, r.code, r.body)
 	}
@@ -59,7 +60,7 @@ func changeData(t *testing.T, ns, name, data string) string {
 func pushesTo(since time.Time, token string) []apnstest.Push {
 	var out []apnstest.Push
 	for _, p := range apns.Since(since) {
-		if p.Token == token {
+		if p.Token == apnstest.Token(token) {
 			out = append(out, p)
 		}
 	}
@@ -90,7 +91,7 @@ func TestPushOnDataChange(t *testing.T) {
 	}
 	eventually(t, "registration records the pushed digest", func() (bool, string) {
 		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("phone-a", pt, "bk-000101")}, &reg)
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("phone-a"), pt, "bk-000101")}, &reg)
 		return reg.Status.PushedDigest == digest && reg.Status.LastPushed != nil, reg.Status.PushedDigest
 	})
 	eventually(t, "pass records the push", func() (bool, string) { return getPass(t, ns, "bakery-jana").Status.LastPushed != nil, "" })
@@ -116,11 +117,11 @@ func TestTemplateChangePushesEveryPass(t *testing.T) {
 func TestUnregisteredTokenIsDropped(t *testing.T) {
 	ns, pt := samples(t)
 	registerDevice(t, pt, "bc-2042", "old-phone", "gone"+ns)
-	apns.Script("gone"+ns, 410)
+	apns.Script(apnstest.Token("gone"+ns), 410)
 	changeData(t, ns, "member-tom", `{"name": "Tom Berg", "since": "2025-09-15T00:00:00Z", "plan": "yearly"}`)
 	eventually(t, "registration deleted", func() (bool, string) {
 		var reg walletv1.DeviceRegistration
-		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("old-phone", pt, "bc-2042")}, &reg)
+		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("old-phone"), pt, "bc-2042")}, &reg)
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 	eventually(t, "registeredDevices back to 0", func() (bool, string) {
@@ -131,12 +132,12 @@ func TestUnregisteredTokenIsDropped(t *testing.T) {
 func TestThrottledAndFailingPushesAreRetried(t *testing.T) {
 	ns, pt := samples(t)
 	registerDevice(t, pt, "cc-0001", "busy-phone", "busy"+ns)
-	apns.Script("busy"+ns, 429, 500, 503)
+	apns.Script(apnstest.Token("busy"+ns), 429, 500, 503)
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Cappuccino", "discount": 0.3, "ean": "4006381333931"}`)
 	eventually(t, "delivered after retries", func() (bool, string) {
 		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("busy-phone", pt, "cc-0001")}, &reg)
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("busy-phone"), pt, "cc-0001")}, &reg)
 		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
 	})
 	if got := pushesTo(start, "busy"+ns); len(got) != 4 {
@@ -148,7 +149,7 @@ func TestThrottledAndFailingPushesAreRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range events.list.Items {
-		if strings.Contains(e.Message, "busy"+ns) || strings.Contains(e.Message, "busy-phone") {
+		if strings.Contains(e.Message, apnstest.Token("busy"+ns)) || strings.Contains(e.Message, apnstest.DeviceID("busy-phone")) {
 			t.Errorf("an Event names a device or push token: %s", e.Message)
 		}
 	}
@@ -161,12 +162,12 @@ type eventList struct{ list corev1.EventList }
 func TestRefusedPushIsRecordedNotRetried(t *testing.T) {
 	ns, pt := samples(t)
 	registerDevice(t, pt, "cc-0001", "refused-phone", "refused"+ns)
-	apns.Script("refused"+ns, 400)
+	apns.Script(apnstest.Token("refused"+ns), 400)
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Espresso", "discount": 0.25, "ean": "4006381333931"}`)
 	eventually(t, "the failure recorded", func() (bool, string) {
 		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("refused-phone", pt, "cc-0001")}, &reg)
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("refused-phone"), pt, "cc-0001")}, &reg)
 		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
 	})
 	eventually(t, "a PushFailed Event naming the reason", func() (bool, string) {
@@ -190,12 +191,12 @@ func TestRefusedPushIsRecordedNotRetried(t *testing.T) {
 func TestCertificateRefusalIsRetriedLater(t *testing.T) {
 	ns, pt := samples(t)
 	registerDevice(t, pt, "cc-0002", "forbidden-phone", "forbidden"+ns)
-	apns.Script("forbidden"+ns, 403)
+	apns.Script(apnstest.Token("forbidden"+ns), 403)
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0002", `{"product": "Ristretto", "discount": 0.5, "ean": "4006381333948"}`)
 	eventually(t, "delivered after the refusal", func() (bool, string) {
 		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName("forbidden-phone", pt, "cc-0002")}, &reg)
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("forbidden-phone"), pt, "cc-0002")}, &reg)
 		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
 	})
 	if got := pushesTo(start, "forbidden"+ns); len(got) != 2 {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 )
 
@@ -82,7 +83,7 @@ func TestNothingSecretIsLogged(t *testing.T) {
 		return coupon.Status.IssueURL != "", ""
 	})
 	call(t, "GET", strings.TrimPrefix(coupon.Status.IssueURL, baseURL), "", nil)
-	if r := call(t, "DELETE", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
+	if r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
 	server.Webhooks().Wait()
@@ -91,7 +92,7 @@ func TestNothingSecretIsLogged(t *testing.T) {
 	secrets := map[string]string{
 		"authentication token": authToken(pt, serial), "download token": key.Download(ns, pt, serial),
 		"issue token": coupon.Status.IssueURL[strings.LastIndex(coupon.Status.IssueURL, "/")+1:],
-		"push token":  pushToken, "device identifier": device, "API key": apiKey, "pass data": dataValue,
+		"push token":  apnstest.Token(pushToken), "device identifier": apnstest.DeviceID(device), "API key": apiKey, "pass data": dataValue,
 	}
 	var events corev1.EventList
 	if err := c.List(ctx, &events, client.InNamespace(ns)); err != nil {

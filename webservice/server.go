@@ -249,10 +249,12 @@ func writeError(w http.ResponseWriter, code int, message string) {
 // Path parameters are checked before use: identifiers Wallet sends are
 // short and plain.
 var (
-	devicePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-	// pushTokenPattern: an APNs token (64 hex characters today; Apple
-	// allows them to grow), up to the 256 a DeviceRegistration holds.
-	pushTokenPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,256}$`)
+	// devicePattern: Wallet's device library identifiers are 32 hex
+	// characters; Apple documents no shape, so a little room either way.
+	devicePattern = regexp.MustCompile(`^[0-9A-Fa-f]{16,128}$`)
+	// pushTokenPattern: an APNs device token in hex, 32 bytes today;
+	// Apple warns they may grow, so up to 100 bytes.
+	pushTokenPattern = regexp.MustCompile(`^(?:[0-9A-Fa-f]{2}){32,100}$`)
 	passTypePattern  = regexp.MustCompile(`^pass(\.[A-Za-z0-9-]+)+$`)
 	serialPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$`)
 )

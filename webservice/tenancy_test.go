@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice"
@@ -80,7 +81,7 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 
 	token := authToken(victimPT, serial)
 	for i := range 100 {
-		r := call(t, "POST", fmt.Sprintf("/v1/devices/tenancydevice%04d/registrations/%s/%s", i, victimPT, serial), token, []byte(`{"pushToken":"tenancytoken`+fmt.Sprint(i)+`"}`))
+		r := call(t, "POST", fmt.Sprintf("/v1/devices/%s/registrations/%s/%s", apnstest.DeviceID(fmt.Sprint("tenancy-device-", i)), victimPT, serial), token, []byte(`{"pushToken":"`+apnstest.Token(fmt.Sprint("tenancy-", i))+`"}`))
 		if r.code != 201 {
 			t.Fatalf("registration %d: %d %s", i, r.code, r.body)
 		}
@@ -200,7 +201,7 @@ func TestRegistrationFloodIsBounded(t *testing.T) {
 	capped := replica(t, webservice.Options{MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000})
 	const serial = "bc-2041"
 	register := func(device string) int {
-		req, _ := http.NewRequest("POST", capped+"/v1/devices/"+device+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"flood"}`))
+		req, _ := http.NewRequest("POST", capped+"/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"`+apnstest.Token("flood")+`"}`))
 		req.Header.Set("Authorization", "ApplePass "+authToken(pt, serial))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -228,7 +229,7 @@ func TestRegistrationFloodIsBounded(t *testing.T) {
 	const other = "bc-2042"
 	created = 0
 	for i := range 10 {
-		req, _ := http.NewRequest("POST", slow+"/v1/devices/"+fmt.Sprintf("burst%04d", i)+"/registrations/"+pt+"/"+other, strings.NewReader(`{"pushToken":"burst"}`))
+		req, _ := http.NewRequest("POST", slow+"/v1/devices/"+apnstest.DeviceID(fmt.Sprint("burst-", i))+"/registrations/"+pt+"/"+other, strings.NewReader(`{"pushToken":"`+apnstest.Token("burst")+`"}`))
 		req.Header.Set("Authorization", "ApplePass "+authToken(pt, other))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

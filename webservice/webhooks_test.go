@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
@@ -81,7 +82,7 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 	serial := "bc-2041"
 	registerDevice(t, pt, serial, "hook-phone-1", "hooktok1")
 	registerDevice(t, pt, serial, "hook-phone-2", "hooktok2")
-	if r := call(t, "DELETE", "/v1/devices/hook-phone-1/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
+	if r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("hook-phone-1")+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
 	eventually(t, "three events delivered", func() (bool, string) {

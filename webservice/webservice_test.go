@@ -180,9 +180,9 @@ func TestProtocolConformance(t *testing.T) {
 	ns, pt := samples(t)
 	const serial = "serial-1350551026" // james-smith-pd123
 	token := authToken(pt, serial)
-	device := "device-0001"
+	device := apnstest.DeviceID("device-0001")
 	regPath := "/v1/devices/" + device + "/registrations/" + pt + "/" + serial
-	push := func(tok string) []byte { return []byte(`{"pushToken":"` + tok + `"}`) }
+	push := func(name string) []byte { return []byte(`{"pushToken":"` + apnstest.Token(name) + `"}`) }
 
 	p := getPass(t, ns, "james-smith-pd123")
 	lastModified := p.Status.Bundle.LastModified.UTC().Truncate(time.Second)
@@ -203,11 +203,13 @@ func TestProtocolConformance(t *testing.T) {
 		{"register without a push token", "POST", regPath, token, []byte(`{}`), nil, 400, nil},
 		{"register with an oversized body", "POST", regPath, token, []byte(`{"pushToken":"` + strings.Repeat("a", 10000) + `"}`), nil, 413, nil},
 		{"register with a malformed device id", "POST", "/v1/devices/dev%20ice/registrations/" + pt + "/" + serial, token, push("aaaa"), nil, 400, nil},
+		{"register with a device id Wallet never sends", "POST", "/v1/devices/device-0001/registrations/" + pt + "/" + serial, token, push("aaaa"), nil, 400, nil},
+		{"register with a push token APNs never issues", "POST", regPath, token, []byte(`{"pushToken":"not-an-apns-token"}`), nil, 400, nil},
 		{"register", "POST", regPath, token, push("aaaa1111"), nil, 201, nil},
 		{"register again", "POST", regPath, token, push("aaaa1111"), nil, 200, nil},
 		{"register again with a new push token", "POST", regPath, token, push("bbbb2222"), nil, 200, func(t *testing.T, _ response) {
 			var reg walletv1.DeviceRegistration
-			if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(device, pt, serial)}, &reg); err != nil || reg.Spec.PushToken != "bbbb2222" {
+			if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(device, pt, serial)}, &reg); err != nil || reg.Spec.PushToken != apnstest.Token("bbbb2222") {
 				t.Errorf("push token not updated: %v %q", err, reg.Spec.PushToken)
 			}
 		}},
@@ -252,10 +254,10 @@ func TestProtocolConformance(t *testing.T) {
 // Update tags never miss a change, however close together the changes are.
 func TestUpdateTags(t *testing.T) {
 	ns, pt := samples(t)
-	device := "device-tags"
+	device := apnstest.DeviceID("device-tags")
 	serials := map[string]string{"bakery-jana": "bk-000101", "bakery-anonymous": "bk-000102"}
 	for _, serial := range serials {
-		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"tok"}`))
+		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+apnstest.Token("tok")+`"}`))
 		if r.code != 201 {
 			t.Fatalf("register %s: %d %s", serial, r.code, r.body)
 		}
@@ -324,8 +326,8 @@ func TestConcurrentDevices(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			device := fmt.Sprintf("device-%04d", i)
-			r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, token, fmt.Appendf(nil, `{"pushToken":"push%04d"}`, i))
+			device := apnstest.DeviceID(fmt.Sprint("device-", i))
+			r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, token, []byte(`{"pushToken":"`+apnstest.Token(fmt.Sprint("push-", i))+`"}`))
 			if r.code != 201 {
 				errs <- fmt.Sprintf("%s: register %d %s", device, r.code, r.body)
 			}
@@ -340,8 +342,8 @@ func TestConcurrentDevices(t *testing.T) {
 		t.Error(e)
 	}
 	for i := range devices {
-		device := fmt.Sprintf("device-%04d", i)
-		eventually(t, device+" lists its pass", func() (bool, string) {
+		device := apnstest.DeviceID(fmt.Sprint("device-", i))
+		eventually(t, fmt.Sprint("device ", i, " lists its pass"), func() (bool, string) {
 			r := call(t, "GET", "/v1/devices/"+device+"/registrations/"+pt, "", nil)
 			return r.code == 200 && strings.Contains(string(r.body), `"serialNumbers":["bc-2041"]`), string(r.body)
 		})
@@ -355,11 +357,11 @@ func TestConcurrentDevices(t *testing.T) {
 		t.Fatalf("%d registrations stored, want %d (%v)", len(regs.Items), devices, err)
 	}
 	for _, r := range regs.Items {
-		if strings.Contains(r.Name, "device") {
+		if strings.Contains(r.Name, r.Spec.DeviceLibraryIdentifier) {
 			t.Fatalf("registration %s is named after a device identifier", r.Name)
 		}
 	}
-	r := call(t, "DELETE", "/v1/devices/device-0000/registrations/"+pt+"/"+serial, token, nil)
+	r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("device-0")+"/registrations/"+pt+"/"+serial, token, nil)
 	if r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
@@ -449,8 +451,8 @@ func authToken(passType, serial string) string {
 	return key.Authentication(strings.TrimPrefix(passType, "pass.io.wallet-operator."), passType, serial)
 }
 
-// One rule for push tokens: up to 256 characters (what a DeviceRegistration
-// holds), letters, digits, '.', '_' and '-'.
+// One rule for push tokens: an APNs device token in hex, 32 to 100 bytes
+// (32 today; Apple warns they may grow).
 func TestPushTokenRule(t *testing.T) {
 	_, pt := samples(t)
 	const serial = "bc-2042"
@@ -458,13 +460,16 @@ func TestPushTokenRule(t *testing.T) {
 		token string
 		want  int
 	}{
-		{strings.Repeat("ab", 100), 201}, // 200 characters: refused before
-		{strings.Repeat("a", 256), 201},
-		{strings.Repeat("a", 257), 400},
+		{strings.Repeat("ab", 32), 201},  // 32 bytes: today's tokens
+		{strings.Repeat("AB", 100), 201}, // 100 bytes
+		{strings.Repeat("ab", 101), 400},
+		{strings.Repeat("ab", 31), 400},
+		{strings.Repeat("a", 65), 400}, // half a byte
+		{strings.Repeat("zz", 32), 400},
 		{"", 400},
 		{"bad token", 400},
 	} {
-		device := fmt.Sprintf("token-rule-%d", len(tc.token))
+		device := apnstest.DeviceID(tc.token)
 		r := call(t, "POST", "/v1/devices/"+device+"/registrations/"+pt+"/"+serial, authToken(pt, serial), []byte(`{"pushToken":"`+tc.token+`"}`))
 		if r.code != tc.want {
 			t.Errorf("a push token of %d characters: %d, want %d", len(tc.token), r.code, tc.want)

@@ -4,8 +4,10 @@
 package apnstest
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -126,4 +128,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]string{"reason": reasons[code]})
+}
+
+// DeviceID turns a name a test reads well into the shape Wallet sends as
+// a device library identifier (32 hex characters); the same name gives the
+// same identifier.
+func DeviceID(name string) string {
+	sum := sha256.Sum256([]byte("device " + name))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Token turns a name a test reads well into the shape of an APNs device
+// token (32 bytes, 64 hex characters); the same name gives the same token.
+func Token(name string) string {
+	sum := sha256.Sum256([]byte("token " + name))
+	return hex.EncodeToString(sum[:])
 }

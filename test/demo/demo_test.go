@@ -143,7 +143,7 @@ func TestDemo(t *testing.T) {
 	tom := readPassJSON(t, filepath.Join(out, "default-member-tom.pkpass"))
 	base := s.WebServiceURL
 	auth := "ApplePass " + tom.AuthenticationToken
-	if code, body := call(t, "POST", base+"/v1/devices/demo-phone/registrations/"+tom.PassTypeIdentifier+"/"+tom.SerialNumber, auth, `{"pushToken":"demo-push-token"}`, nil); code != 201 {
+	if code, body := call(t, "POST", base+"/v1/devices/"+apnstest.DeviceID("demo-phone")+"/registrations/"+tom.PassTypeIdentifier+"/"+tom.SerialNumber, auth, `{"pushToken":"`+apnstest.Token("demo")+`"}`, nil); code != 201 {
 		t.Fatalf("register: %d %s", code, body)
 	}
 	first := time.Now().UTC().Truncate(time.Second)
@@ -160,7 +160,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
-	for !pushedTo(apns, "demo-push-token") {
+	for !pushedTo(apns, apnstest.Token("demo")) {
 		if time.Now().After(deadline) {
 			t.Fatal("the device got no push within a minute of the edit")
 		}

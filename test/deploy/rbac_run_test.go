@@ -155,7 +155,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	}
 	key := tokens.Key(s.Data[tokens.SecretKey])
 	pt := p.Status.PassTypeIdentifier
-	req, _ := http.NewRequest("POST", url+"/v1/devices/rbac-phone/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"rbac-token"}`))
+	req, _ := http.NewRequest("POST", url+"/v1/devices/"+apnstest.DeviceID("rbac-phone")+"/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"`+apnstest.Token("rbac")+`"}`))
 	req.Header.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, pt, p.Spec.SerialNumber))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -185,7 +185,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	}
 	testenv.Eventually(t, time.Minute, "the device pushed with the pass's certificate", func() (bool, string) {
 		for _, push := range apns.Pushes() {
-			if push.Token == "rbac-token" && push.Topic == pt {
+			if push.Token == apnstest.Token("rbac") && push.Topic == pt {
 				return true, ""
 			}
 		}
@@ -203,7 +203,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		err := env.Client.Get(ctx, client.ObjectKeyFromObject(&s), &got)
 		return err == nil && string(got.Data[tokens.SecretKey]) == string(key), fmt.Sprint(err)
 	})
-	req, _ = http.NewRequest("POST", url+"/v1/devices/rbac-phone-2/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"rbac-token-2"}`))
+	req, _ = http.NewRequest("POST", url+"/v1/devices/"+apnstest.DeviceID("rbac-phone-2")+"/registrations/"+pt+"/"+p.Spec.SerialNumber, strings.NewReader(`{"pushToken":"`+apnstest.Token("rbac-2")+`"}`))
 	req.Header.Set("Authorization", "ApplePass "+key.Authentication(p.Namespace, pt, p.Spec.SerialNumber))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
