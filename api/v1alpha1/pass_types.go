@@ -50,6 +50,7 @@ type PassBarcode struct {
 }
 
 // PassSpec is one holder's pass.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.anonymized) || !oldSelf.anonymized || (has(self.anonymized) && self.anonymized)",message="anonymized cannot be set back: the personal data is gone; create a new Pass instead"
 type PassSpec struct {
 	// TemplateRef names the PassTemplate the pass is made from.
 	// +required
@@ -108,6 +109,35 @@ type PassSpec struct {
 	// as voided.
 	// +optional
 	Redeemed bool `json:"redeemed,omitempty"`
+
+	// Anonymized removes the holder's personal data for good: the pass is
+	// rendered without data, field or image overrides (placeholders show
+	// their defaults, or nothing), with its barcode only when the template's
+	// anonymization keeps it, and no earlier bundle is kept. It cannot be
+	// set back.
+	// +optional
+	Anonymized bool `json:"anonymized,omitempty"`
+}
+
+// PassBarcodeStatus is the barcode the signed bundle shows.
+type PassBarcodeStatus struct {
+	// Message a scanner reads from the pass (its first barcode).
+	// +optional
+	Message string `json:"message,omitempty"`
+	// Format of that barcode.
+	// +optional
+	Format BarcodeFormat `json:"format,omitempty"`
+}
+
+// PushRequestsStatus records the push-now requests handled (the values of
+// the push-requested-at annotation on the pass and on its template).
+type PushRequestsStatus struct {
+	// Pass is the pass's annotation value last handled.
+	// +optional
+	Pass string `json:"pass,omitempty"`
+	// Template is the template's annotation value last handled.
+	// +optional
+	Template string `json:"template,omitempty"`
 }
 
 // BundleStatus describes the signed bundle being served.
@@ -196,6 +226,26 @@ type PassStatus struct {
 	// LastPushed is when devices were last told of a change.
 	// +optional
 	LastPushed *metav1.Time `json:"lastPushed,omitempty"`
+
+	// PushedDigest is the content digest every registered device has been
+	// pushed for (each push delivered, refused for good or its registration
+	// dropped): the fan-out for that version is over.
+	// +optional
+	PushedDigest string `json:"pushedDigest,omitempty"`
+
+	// PushRequests are the push-now requests handled.
+	// +optional
+	PushRequests *PushRequestsStatus `json:"pushRequests,omitempty"`
+
+	// Barcode is the barcode the signed bundle shows: what a scanner reads
+	// (select passes by it: --field-selector status.barcode.message=...).
+	// +optional
+	Barcode *PassBarcodeStatus `json:"barcode,omitempty"`
+
+	// Expired is true once the pass's expiration date (its own, or the
+	// template's default) has passed.
+	// +optional
+	Expired bool `json:"expired,omitempty"`
 }
 
 // Pass is one holder's Apple Wallet pass, made from a PassTemplate.
@@ -206,6 +256,11 @@ type PassStatus struct {
 // +kubebuilder:selectablefield:JSONPath=".spec.serialNumber"
 // +kubebuilder:selectablefield:JSONPath=".spec.templateRef.name"
 // +kubebuilder:selectablefield:JSONPath=".spec.barcode.message"
+// +kubebuilder:selectablefield:JSONPath=".status.barcode.message"
+// +kubebuilder:selectablefield:JSONPath=".spec.voided"
+// +kubebuilder:selectablefield:JSONPath=".spec.redeemed"
+// +kubebuilder:selectablefield:JSONPath=".status.expired"
+// +kubebuilder:selectablefield:JSONPath=".spec.anonymized"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
 // +kubebuilder:printcolumn:name="Template",type=string,JSONPath=".spec.templateRef.name"

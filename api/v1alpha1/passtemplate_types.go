@@ -378,12 +378,24 @@ type PassTemplateSpec struct {
 	// +optional
 	Distribution *Distribution `json:"distribution,omitempty"`
 
+	// Anonymization says what an anonymized pass keeps.
+	// +optional
+	Anonymization *Anonymization `json:"anonymization,omitempty"`
+
 	// Webhooks notified when devices register or unregister passes of this
 	// template.
 	// +kubebuilder:validation:MaxItems=10
 	// +listType=atomic
 	// +optional
 	Webhooks []Webhook `json:"webhooks,omitempty"`
+}
+
+// Anonymization says what an anonymized (or deleted) pass keeps.
+type Anonymization struct {
+	// KeepBarcode keeps the barcode message the pass had (a coupon code
+	// that stays redeemable); by default an anonymized pass has no barcode.
+	// +optional
+	KeepBarcode bool `json:"keepBarcode,omitempty"`
 }
 
 // PassTemplateStatus says whether passes can be made from the template.

@@ -3,7 +3,9 @@ package v1alpha1
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
+	"time"
 )
 
 // Well-known labels, annotations and names: the contracts the manager, the
@@ -63,7 +65,29 @@ const (
 	// AnnotationDevelopment marks a Secret holding a generated development
 	// chain.
 	AnnotationDevelopment = GroupName + "/development"
+	// AnnotationPushRequestedAt on a Pass or PassTemplate asks for a push to
+	// every registered device of it, once per distinct value (an RFC 3339
+	// time), though nothing changed.
+	AnnotationPushRequestedAt = GroupName + "/push-requested-at"
 )
+
+// FinalizerVoidOnDelete holds a deleted Pass until its devices were pushed a
+// final voided version (bounded by the manager's --void-timeout).
+const FinalizerVoidOnDelete = GroupName + "/void-on-delete"
+
+// PushRequest is the push-now request an object's annotation makes: "" when
+// there is none, an error when the value is not an RFC 3339 time.
+func PushRequest(annotations map[string]string) (string, error) {
+	v, ok := annotations[AnnotationPushRequestedAt]
+	if !ok || v == "" {
+		return "", nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err != nil {
+		return "", fmt.Errorf("annotation %s=%q is not an RFC 3339 time such as %s: nothing is pushed until it is",
+			AnnotationPushRequestedAt, v, time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC).Format(time.RFC3339))
+	}
+	return v, nil
+}
 
 // LabelValue is an object's name as a label value: the name itself when it
 // fits the 63 characters a label value holds, else a prefix and a hash of

@@ -33,6 +33,12 @@ type Options struct {
 	Development bool
 	// Now stands for the creation time of a pass that has none (the CLI).
 	Now time.Time
+	// Anonymize renders the pass without its personal data: no data, field
+	// or image overrides; placeholders show their defaults or nothing; a
+	// barcode only when the template's anonymization keeps it, then with
+	// KeptBarcodeMessage (the message the pass had) when set.
+	Anonymize          bool
+	KeptBarcodeMessage string
 }
 
 // MinTokenLength is the shortest authentication token Wallet accepts.
@@ -72,11 +78,14 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 	if err := o.check(); err != nil {
 		return nil, err
 	}
+	if o.Anonymize {
+		pass = t.anonymous(pass, o.KeptBarcodeMessage)
+	}
 	data, err := passData(pass)
 	if err != nil {
 		return nil, err
 	}
-	if t.schema != nil {
+	if t.schema != nil && !o.Anonymize {
 		if err := validateData(t.schema, data); err != nil {
 			return nil, err
 		}
@@ -95,13 +104,16 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 		return nil, err
 	}
 
-	values := map[string]any{
+	values := &fillValues{m: map[string]any{
 		"data":         data,
 		"serialNumber": pass.Spec.SerialNumber,
 		"name":         pass.Name,
 		"namespace":    pass.Namespace,
-	}
+	}, lenient: o.Anonymize}
 	pj, err := t.passJSON(pass, values, o)
+	if err == nil && o.Anonymize && !t.keepsBarcode() {
+		pj.Barcode, pj.Barcodes = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +125,21 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 	}
 	files[pkpass.PassJSON] = buf.Bytes()
 	return files, nil
+}
+
+// anonymous is the pass without what its holder gave: no data, field or
+// image overrides, and the barcode message it had when the template keeps it.
+func (t *Template) anonymous(pass *walletv1.Pass, keptBarcode string) *walletv1.Pass {
+	p := pass.DeepCopy()
+	p.Spec.Data, p.Spec.Fields, p.Spec.Images, p.Spec.Barcode = nil, nil, nil, nil
+	if t.keepsBarcode() && keptBarcode != "" {
+		p.Spec.Barcode = &walletv1.PassBarcode{Message: keptBarcode}
+	}
+	return p
+}
+
+func (t *Template) keepsBarcode() bool {
+	return t.spec.Anonymization != nil && t.spec.Anonymization.KeepBarcode
 }
 
 // passData decodes spec.data (numbers kept as written).
@@ -155,7 +182,7 @@ func (t *Template) passImages(pass *walletv1.Pass, src ImageSource) (pkpass.File
 	return files, nil
 }
 
-func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Options) (*PassJSON, error) {
+func (t *Template) passJSON(pass *walletv1.Pass, values *fillValues, o Options) (*PassJSON, error) {
 	spec := t.spec
 	pj := &PassJSON{
 		FormatVersion:       1,
@@ -217,7 +244,7 @@ func (t *Template) passJSON(pass *walletv1.Pass, values map[string]any, o Option
 }
 
 // field renders one field with the pass's override applied.
-func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[string]any, path string) (Field, error) {
+func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values *fillValues, path string) (Field, error) {
 	label, value, change := f.Label, f.Value, string(f.ChangeMessage)
 	// An error in a pass's override names the pass's field.
 	labelPath, valuePath, changePath := path+".label", path+".value", path+".changeMessage"
@@ -250,6 +277,12 @@ func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values map[
 	if err != nil {
 		return fj, err
 	}
+	if rendered == "" && values.lenient {
+		// An anonymized pass's emptied date or number is plain text.
+		fj.DateStyle, fj.TimeStyle, fj.NumberStyle, fj.CurrencyCode = "", "", "", ""
+		fj.Value = ""
+		return fj, nil
+	}
 	fj.Value, err = typedValue(f, rendered, valuePath)
 	return fj, err
 }
@@ -278,7 +311,7 @@ func typedValue(f walletv1.Field, v, path string) (any, error) {
 	return v, nil
 }
 
-func (t *Template) barcodes(pass *walletv1.Pass, values map[string]any) ([]Barcode, error) {
+func (t *Template) barcodes(pass *walletv1.Pass, values *fillValues) ([]Barcode, error) {
 	var out []Barcode
 	for i, b := range t.spec.Barcodes {
 		path := fmt.Sprintf("spec.barcodes[%d]", i)

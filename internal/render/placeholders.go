@@ -91,27 +91,43 @@ func fieldPaths(pipe *parse.PipeNode) [][]string {
 	return paths
 }
 
+// fillValues are what placeholders are filled from. Lenient filling (an
+// anonymized pass) never fails for a missing value: it shows the default,
+// or nothing.
+type fillValues struct {
+	m       map[string]any
+	lenient bool
+}
+
 // execute fills the placeholders from values.
-func (t *text) execute(values map[string]any, field string) (string, error) {
+func (t *text) execute(values *fillValues, field string) (string, error) {
 	if t.tmpl == nil {
 		return t.raw, nil
 	}
-	for _, path := range t.required {
-		if missing := missingKey(values, path); missing != "" {
-			return "", errorf(walletv1.ReasonInvalidData, field,
-				"the placeholder .%s needs %s, which the pass does not have: add it to the pass's data or write {{ .%s | default \"...\" }} in the template",
-				strings.Join(path, "."), missing, strings.Join(path, "."))
+	if !values.lenient {
+		for _, path := range t.required {
+			if missing := missingKey(values.m, path); missing != "" {
+				return "", errorf(walletv1.ReasonInvalidData, field,
+					"the placeholder .%s needs %s, which the pass does not have: add it to the pass's data or write {{ .%s | default \"...\" }} in the template",
+					strings.Join(path, "."), missing, strings.Join(path, "."))
+			}
 		}
 	}
 	w := &limitedWriter{left: MaxTextBytes}
-	if err := t.tmpl.Execute(w, values); err != nil {
+	if err := t.tmpl.Execute(w, values.m); err != nil {
 		if errors.Is(err, errTextTooLong) {
 			return "", errorf(walletv1.ReasonBundleTooLarge, field, "the text renders to more than %d bytes", MaxTextBytes)
+		}
+		if values.lenient {
+			return "", nil
 		}
 		return "", errorf(walletv1.ReasonRenderFailed, field, "%v", err)
 	}
 	out := w.b.String()
 	if strings.Contains(out, noValue) && !strings.Contains(t.raw, noValue) {
+		if values.lenient {
+			return strings.ReplaceAll(out, noValue, ""), nil
+		}
 		return "", errorf(walletv1.ReasonInvalidData, field, "a placeholder in %q has no value for this pass: add the key to the pass's data or use | default", t.raw)
 	}
 	return out, nil

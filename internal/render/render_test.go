@@ -206,3 +206,64 @@ func TestImageNames(t *testing.T) {
 		}
 	}
 }
+
+// An anonymized pass renders without anything its holder gave: no data
+// (placeholders show their defaults or nothing, a required key is no
+// error), no field overrides, no barcode unless the template keeps it.
+func TestAnonymizedPass(t *testing.T) {
+	personal := `{"discount": 0.25, "name": "Jana Nováková", "note": "allergic to nuts"}`
+	withOverride := func() *walletv1.Pass {
+		p := couponPass(personal)
+		v := "VIP Jana"
+		p.Spec.Fields = map[string]walletv1.FieldOverride{"note": {Value: &v}}
+		p.Spec.Barcode = &walletv1.PassBarcode{Message: "JANA-0042"}
+		return p
+	}
+	schema := coupon()
+	schema.Spec.DataSchema = &apiextensionsv1.JSON{Raw: []byte(`{"type": "object", "required": ["discount", "name"]}`)}
+	keeps := coupon()
+	keeps.Spec.Anonymization = &walletv1.Anonymization{KeepBarcode: true}
+	for _, tc := range []struct {
+		name        string
+		template    *walletv1.PassTemplate
+		kept        string
+		wantBarcode string // "" for none
+	}{
+		{"no barcode by default", schema, "JANA-0042", ""},
+		{"the template keeps the barcode", keeps, "JANA-0042", "JANA-0042"},
+		{"kept, but the pass never had one", keeps, "", "c-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl, err := CompileTemplate(tc.template, images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := testOptions
+			o.Anonymize, o.KeptBarcodeMessage = true, tc.kept
+			files, err := tpl.Render(withOverride(), images, o)
+			if err != nil {
+				t.Fatalf("an anonymized pass must always render: %v", err)
+			}
+			pjs := string(files[pkpass.PassJSON])
+			for _, personal := range []string{"Jana", "nuts", "VIP", "0.25"} {
+				if strings.Contains(pjs, personal) && !strings.Contains(tc.wantBarcode, personal) {
+					t.Errorf("pass.json still holds %q: %s", personal, pjs)
+				}
+			}
+			var pj PassJSON
+			if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+				t.Fatal(err)
+			}
+			offer, name := pj.Coupon.PrimaryFields[0], pj.Coupon.SecondaryFields[0]
+			if offer.Label != "Anything" || offer.Value != "" || offer.NumberStyle != "" || name.Value != "Guest" {
+				t.Errorf("offer %+v, name %+v: want the defaults, an empty plain offer", offer, name)
+			}
+			switch {
+			case tc.wantBarcode == "" && (len(pj.Barcodes) > 0 || pj.Barcode != nil):
+				t.Errorf("barcodes %+v: want none", pj.Barcodes)
+			case tc.wantBarcode != "" && (len(pj.Barcodes) == 0 || pj.Barcodes[0].Message != tc.wantBarcode):
+				t.Errorf("barcodes %+v: want the message %s", pj.Barcodes, tc.wantBarcode)
+			}
+		})
+	}
+}

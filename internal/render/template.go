@@ -129,7 +129,7 @@ func (t *Template) parse(raw, field string) error {
 
 // fill fills the placeholders of a text the template holds, or of a pass's
 // override text (parsed on the spot, plain placeholders only).
-func (t *Template) fill(raw string, values map[string]any, field string) (string, error) {
+func (t *Template) fill(raw string, values *fillValues, field string) (string, error) {
 	parsed, ok := t.texts[raw]
 	if !ok {
 		var err error
