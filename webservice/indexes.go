@@ -29,6 +29,11 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	}); err != nil {
 		return err
 	}
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
+		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
+	}); err != nil {
+		return err
+	}
 	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, push.IndexRegistrationsOfPass, func(o client.Object) []string {
 		return []string{o.(*walletv1.DeviceRegistration).Spec.PassName}
 	})

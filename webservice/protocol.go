@@ -40,7 +40,8 @@ func (s *Server) authorized(r *http.Request, p *walletv1.Pass, passType, serial 
 
 // devicePass validates the path, finds the pass and checks its token; it
 // answers the request itself when that fails. Unknown passes and wrong
-// tokens look the same.
+// tokens look the same, but to an unregistration: a device unregistering a
+// deleted pass is answered 200 (there is nothing left to remove).
 func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.Pass, bool) {
 	passType, serial := r.PathValue("passType"), r.PathValue("serial")
 	if device := r.PathValue("device"); device != "" && !devicePattern.MatchString(device) {
@@ -55,6 +56,10 @@ func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.P
 	if err != nil {
 		s.log.Error(err, "look up pass")
 		writeError(w, http.StatusInternalServerError, "internal error")
+		return nil, false
+	}
+	if p == nil && r.Method == http.MethodDelete {
+		w.WriteHeader(http.StatusOK)
 		return nil, false
 	}
 	if p == nil || !s.authorized(r, p, passType, serial) {
@@ -92,10 +97,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, "this pass has as many registered devices as it may have, or is registering too fast")
 		return
 	}
+	if !p.DeletionTimestamp.IsZero() {
+		// Being deleted: its devices are being told it is void.
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
 	created, err := s.store.Register(r.Context(), Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
-		Namespace: p.Namespace, PassName: p.Name, Digest: p.Status.Bundle.ContentDigest,
+		Namespace: p.Namespace, PassName: p.Name, PassUID: p.UID, Digest: p.Status.Bundle.ContentDigest,
 	})
 	if err != nil {
 		s.log.Error(err, "register a device", "pass", p.Namespace+"/"+p.Name)

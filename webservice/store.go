@@ -8,6 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -21,6 +22,8 @@ type Registration struct {
 	Serial             string
 	Namespace          string
 	PassName           string
+	// PassUID makes the registration the pass's: it goes with it.
+	PassUID types.UID
 	// Digest is the content the device registered with; it is not pushed
 	// for that content again.
 	Digest string
@@ -73,6 +76,11 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 			PassTypeIdentifier: r.PassTypeIdentifier, SerialNumber: r.Serial, PassName: r.PassName,
 			RegisteredDigest: r.Digest,
 		},
+	}
+	if r.PassUID != "" {
+		reg.OwnerReferences = []metav1.OwnerReference{{
+			APIVersion: walletv1.GroupVersion.String(), Kind: "Pass", Name: r.PassName, UID: r.PassUID,
+		}}
 	}
 	err := s.Client.Create(ctx, reg)
 	if err == nil {

@@ -179,6 +179,10 @@ type BundleStatus struct {
 	// for a pass type only with a bundle signed for it.
 	// +optional
 	PassTypeIdentifier string `json:"passTypeIdentifier,omitempty"`
+
+	// Anonymized says the bundle holds no personal data.
+	// +optional
+	Anonymized bool `json:"anonymized,omitempty"`
 }
 
 // PassStatus says which bundle is served and who holds the pass.
@@ -243,7 +247,7 @@ type PassStatus struct {
 	Barcode *PassBarcodeStatus `json:"barcode,omitempty"`
 
 	// Expired is true once the pass's expiration date (its own, or the
-	// template's default) has passed.
+	// template's default) has passed; the last signed version says which.
 	// +optional
 	Expired bool `json:"expired,omitempty"`
 }

@@ -29,6 +29,9 @@ import (
 
 // Options are the operator settings that reach every pass.
 type Options struct {
+	// VoidTimeout bounds how long a deleted pass waits for its devices to
+	// be pushed its final voided version; DefaultVoidTimeout when zero.
+	VoidTimeout time.Duration
 	// WebServiceURL is written into passes as webServiceURL; empty means
 	// passes carry no web service fields.
 	WebServiceURL string
@@ -72,6 +75,13 @@ type scope struct {
 	cert     *walletv1.PassCertificate
 	identity *certs.Identity
 	now      time.Time
+	// passJSON is the pass.json rendered this reconcile (status reads the
+	// barcode and expiration from it).
+	passJSON []byte
+	// deleting: the final version is signed (voided, without personal
+	// data); unsignable says why it cannot be.
+	deleting   bool
+	unsignable string
 }
 
 // errWaiting stops a reconcile without a verdict: an object it depends on
@@ -89,7 +99,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !p.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil // owned ConfigMaps go with it
+		return r.finalize(ctx, p)
+	}
+	if err := r.addFinalizer(ctx, p); err != nil {
+		return ctrl.Result{}, err
 	}
 	patch := status.NewHelper(r.Client, r.Recorder, p, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()
@@ -112,12 +125,29 @@ func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, erro
 		if verdict, ok := shared.AsNotReady(err); ok {
 			countFailure(verdict.Reason)
 			setNotReady(s.pass, verdict.Reason, verdict.Error())
-			return ctrl.Result{}, nil
+			return ctrl.Result{}, r.forgetPersonalData(ctx, s.pass)
 		}
 		countFailure("Error")
 		return ctrl.Result{}, err
 	}
 	setReady(s.pass)
 	setDownloadURL(s.pass, r.Options)
-	return ctrl.Result{}, nil
+	setBarcode(s.pass, s.passJSON)
+	return ctrl.Result{RequeueAfter: setExpired(s.pass, s.passJSON, s.now)}, nil
+}
+
+// forgetPersonalData deletes the last good bundle of an anonymized pass
+// that could not be signed again: it still holds the personal data, and
+// anonymizing must not leave it served.
+func (r *Reconciler) forgetPersonalData(ctx context.Context, p *walletv1.Pass) error {
+	if !p.Spec.Anonymized || p.Status.Bundle == nil || p.Status.Bundle.Anonymized {
+		return nil
+	}
+	own := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Status.Bundle.ConfigMap}}
+	if err := r.Client.Delete(ctx, own); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	p.Status.Bundle, p.Status.Barcode = nil, nil
+	r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDeleted", "the pass is anonymized but cannot be signed again, so its last bundle (with personal data) was deleted; it is served again once it signs")
+	return nil
 }

@@ -140,10 +140,22 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		opts.WebServiceURL = r.Options.WebServiceURL
 		opts.AuthenticationToken = r.Options.Tokens.Authentication(p.Namespace, facts.PassTypeIdentifier, p.Spec.SerialNumber)
 	}
-	own, err := s.compiled.Render(p, r.Sources.ImageSource(ctx, p.Namespace), opts)
+	rendered := p
+	if p.Spec.Anonymized || s.deleting {
+		opts.Anonymize = true
+		if p.Status.Barcode != nil {
+			opts.KeptBarcodeMessage = p.Status.Barcode.Message
+		}
+	}
+	if s.deleting {
+		rendered = p.DeepCopy()
+		rendered.Spec.Voided = true // the final version devices keep
+	}
+	own, err := s.compiled.Render(rendered, r.Sources.ImageSource(ctx, p.Namespace), opts)
 	if err != nil {
 		return err
 	}
+	s.passJSON = own[pkpass.PassJSON]
 	sharedName := s.template.Status.SharedBundle
 	_, sharedFiles, err := r.Sources.CompiledTemplate(ctx, s.template)
 	if err != nil {
@@ -214,7 +226,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
 		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
-		PassTypeIdentifier: facts.PassTypeIdentifier,
+		PassTypeIdentifier: facts.PassTypeIdentifier, Anonymized: opts.Anonymize,
 	}
 	if err := r.storeOwnFiles(ctx, p, own, status); err != nil {
 		return err

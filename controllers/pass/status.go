@@ -1,6 +1,7 @@
 package pass
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -46,4 +47,44 @@ func setDownloadURL(p *walletv1.Pass, o Options) {
 	p.Status.DownloadURL = strings.TrimSuffix(o.WebServiceURL, "/") + "/download/" +
 		url.PathEscape(p.Status.PassTypeIdentifier) + "/" + url.PathEscape(p.Spec.SerialNumber) + "/" +
 		o.Tokens.Download(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
+}
+
+// setBarcode records the barcode the signed bundle shows, as a scanner
+// reads it; nil when the pass shows none.
+func setBarcode(p *walletv1.Pass, passJSON []byte) {
+	var pj struct {
+		Barcodes []struct {
+			Format  string `json:"format"`
+			Message string `json:"message"`
+		} `json:"barcodes"`
+	}
+	if len(passJSON) == 0 || json.Unmarshal(passJSON, &pj) != nil {
+		return
+	}
+	if len(pj.Barcodes) == 0 {
+		p.Status.Barcode = nil
+		return
+	}
+	p.Status.Barcode = &walletv1.PassBarcodeStatus{Message: pj.Barcodes[0].Message, Format: walletv1.BarcodeFormat(pj.Barcodes[0].Format)}
+}
+
+// setExpired records whether the signed pass's expiration date has passed,
+// and says when to look again (0: never).
+func setExpired(p *walletv1.Pass, passJSON []byte, now time.Time) time.Duration {
+	var pj struct {
+		ExpirationDate string `json:"expirationDate"`
+	}
+	if len(passJSON) == 0 || json.Unmarshal(passJSON, &pj) != nil {
+		return 0
+	}
+	expires, err := time.Parse(time.RFC3339, pj.ExpirationDate)
+	if err != nil {
+		p.Status.Expired = false
+		return 0
+	}
+	p.Status.Expired = !now.Before(expires)
+	if p.Status.Expired {
+		return 0
+	}
+	return expires.Sub(now) + time.Second
 }

@@ -204,38 +204,34 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 		},
 		BinaryData: bundle.Encode(files),
 	}
-	if err := ctrl.SetControllerReference(tpl, cm, r.Client.Scheme()); err != nil {
-		return err
+	// The name is the content: an existing ConfigMap holds these files. It
+	// has no owner: passes keep serving it after the template is deleted.
+	err = r.Client.Create(ctx, cm)
+	if apierrors.IsAlreadyExists(err) {
+		err = r.disown(ctx, cm)
 	}
-	// The name is the content: an existing ConfigMap holds these files.
-	if err := r.Client.Create(ctx, cm); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err != nil {
 		return fmt.Errorf("store shared files of template %s in ConfigMap %s: %w", tpl.Name, name, err)
 	}
 	tpl.Status.SharedBundle = name
 	return nil
 }
 
+// disown removes the owner reference earlier versions set on shared
+// ConfigMaps, through which deleting the template broke its passes.
+func (r *Reconciler) disown(ctx context.Context, cm *corev1.ConfigMap) error {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(cm), m); err != nil || len(m.OwnerReferences) == 0 {
+		return err
+	}
+	before := m.DeepCopy()
+	m.OwnerReferences = nil
+	return r.Client.Patch(ctx, m, client.MergeFrom(before))
+}
+
 // collectOldSharedFiles deletes shared ConfigMaps of earlier template
 // contents that no pass's bundle uses any more.
 func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error {
-	tpl := s.template
-	var list metav1.PartialObjectMetadataList
-	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
-	if err := r.Client.List(ctx, &list, client.InNamespace(tpl.Namespace), client.MatchingLabels{walletv1.LabelTemplate: walletv1.LabelValue(tpl.Name), walletv1.LabelPart: walletv1.PartShared}); err != nil {
-		return err
-	}
-	inUse := map[string]bool{tpl.Status.SharedBundle: true}
-	for i := range s.passes {
-		inUse[sharedOf(&s.passes[i])] = true
-	}
-	for i := range list.Items {
-		cm := &list.Items[i]
-		if inUse[cm.Name] || !metav1.IsControlledBy(cm, tpl) {
-			continue
-		}
-		if err := r.Client.Delete(ctx, cm); client.IgnoreNotFound(err) != nil {
-			return err
-		}
-	}
-	return nil
+	return shared.CollectSharedFiles(ctx, r.Client, s.template.Namespace, s.template.Name, s.template.Status.SharedBundle, "")
 }

@@ -20,6 +20,10 @@ import (
 // (webservice.SetupWithManager) before the counter and the pusher run.
 const IndexRegistrationsOfPass = "deviceregistration.pass"
 
+// IndexPassesOfTemplate indexes Passes by their template's name (the
+// pusher's way from a template's push-now request to its passes).
+const IndexPassesOfTemplate = "pass.template"
+
 // RegistrationCounter is the one writer of a Pass's registration fields
 // (registeredDevices, firstRegistered, lastRegistered): it runs on the
 // leader replica and counts the pass's DeviceRegistrations.

@@ -24,6 +24,7 @@ import (
 	"github.com/sideshow/apns2"
 	"golang.org/x/net/http2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -134,7 +135,8 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(p.Name).
-		For(&walletv1.Pass{}, builder.WithPredicates(digestChanged())).
+		For(&walletv1.Pass{}, builder.WithPredicates(pushMayBeDue())).
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(p.passesWithDevices), builder.WithPredicates(pushRequested())).
 		Watches(&walletv1.DeviceRegistration{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			r := o.(*walletv1.DeviceRegistration)
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
@@ -143,14 +145,48 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(kube.StopQuietly(p))
 }
 
-func digestChanged() predicate.Funcs {
+// pushMayBeDue lets through a pass whose content digest moved, whose
+// push-now annotation changed, or whose deletion began (its devices are
+// told it is void, and the manager waits for the fan-out's end).
+func pushMayBeDue() predicate.Funcs {
 	digest := func(o client.Object) string {
 		if b := o.(*walletv1.Pass).Status.Bundle; b != nil {
 			return b.ContentDigest
 		}
 		return ""
 	}
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return digest(e.ObjectOld) != digest(e.ObjectNew) }}
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return digest(e.ObjectOld) != digest(e.ObjectNew) ||
+			e.ObjectOld.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != e.ObjectNew.GetAnnotations()[walletv1.AnnotationPushRequestedAt] ||
+			e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+	}}
+}
+
+// pushRequested lets through a template whose push-now annotation changed.
+func pushRequested() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return e.Object.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != "" },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != e.ObjectNew.GetAnnotations()[walletv1.AnnotationPushRequestedAt]
+		},
+		DeleteFunc: func(event.DeleteEvent) bool { return false },
+	}
+}
+
+// passesWithDevices are the passes of a template that have registered
+// devices: a template's push-now request concerns only them.
+func (p *Pusher) passesWithDevices(ctx context.Context, o client.Object) []reconcile.Request {
+	var passes walletv1.PassList
+	if err := p.Client.List(ctx, &passes, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexPassesOfTemplate: o.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range passes.Items {
+		if passes.Items[i].Status.RegisteredDevices > 0 {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&passes.Items[i])})
+		}
+	}
+	return out
 }
 
 // registrationChanged lets through new registrations and changed specs (a
@@ -224,9 +260,13 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		return ctrl.Result{}, nil
 	}
 	digest := pass.Status.Bundle.ContentDigest
-	due, err := p.due(ctx, pass, digest)
-	if err != nil || len(due) == 0 {
+	requests, since := p.pushRequests(ctx, pass)
+	due, registered, err := p.due(ctx, pass, digest, since)
+	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if len(due) == 0 {
+		return ctrl.Result{}, p.recordFanOut(ctx, pass, registered, requests, false)
 	}
 	var apns *apns2.Client
 	if p.Options.LogOnly {
@@ -258,15 +298,19 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 			failures["certificate refused, will retry: "+o.reason]++
 		}
 	}
-	if delivered > 0 {
+	if len(failures) > 0 {
+		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "%d of %d pushes delivered; %s", delivered, len(due), summarize(failures))
+	}
+	if !retry && !credentialsRefused {
+		if err := p.recordFanOut(ctx, pass, registered, requests, delivered > 0); err != nil {
+			return ctrl.Result{}, err
+		}
+	} else if delivered > 0 {
 		before := pass.DeepCopy()
 		pass.Status.LastPushed = ptr.To(metav1.Now())
 		if err := p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, err
 		}
-	}
-	if len(failures) > 0 {
-		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "%d of %d pushes delivered; %s", delivered, len(due), summarize(failures))
 	}
 	switch {
 	case retry:
@@ -277,12 +321,63 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	return ctrl.Result{}, nil
 }
 
+// recordFanOut records on the pass that the fan-out for its content and
+// push-now requests is over: every registered device was told (or refused
+// for good). A pass with no device records nothing (no write per pass of a
+// template change), unless it is being deleted: the manager waits for it.
+func (p *Pusher) recordFanOut(ctx context.Context, pass *walletv1.Pass, registered int, requests walletv1.PushRequestsStatus, delivered bool) error {
+	if registered == 0 && pass.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	before := pass.DeepCopy()
+	pass.Status.PushedDigest = pass.Status.Bundle.ContentDigest
+	if requests != (walletv1.PushRequestsStatus{}) {
+		pass.Status.PushRequests = &requests
+	}
+	if delivered {
+		pass.Status.LastPushed = ptr.To(metav1.Now())
+	}
+	if equality.Semantic.DeepEqual(before.Status, pass.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)))
+}
+
+// pushRequests reads the push-now requests of the pass and its template
+// (values that are not times are ignored; the manager reports them) and
+// returns them, and the time of the newest one not handled yet: devices
+// registered before it are pushed again. Zero when none is pending.
+func (p *Pusher) pushRequests(ctx context.Context, pass *walletv1.Pass) (walletv1.PushRequestsStatus, time.Time) {
+	var req walletv1.PushRequestsStatus
+	req.Pass, _ = walletv1.PushRequest(pass.Annotations)
+	tpl := &walletv1.PassTemplate{}
+	if err := p.Client.Get(ctx, client.ObjectKey{Namespace: pass.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err == nil {
+		req.Template, _ = walletv1.PushRequest(tpl.Annotations)
+	}
+	handled := walletv1.PushRequestsStatus{}
+	if pass.Status.PushRequests != nil {
+		handled = *pass.Status.PushRequests
+	}
+	var since time.Time
+	for _, v := range []struct{ now, before string }{{req.Pass, handled.Pass}, {req.Template, handled.Template}} {
+		if v.now == "" || v.now == v.before {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, v.now); err == nil && t.After(since) {
+			since = t
+		}
+	}
+	return req, since
+}
+
 // due lists the registrations of the pass that do not know digest yet,
-// neither by their status nor by what this process already told them.
-func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([]*walletv1.DeviceRegistration, error) {
+// neither by their status nor by what this process already told them, and,
+// when a push-now request is pending, those registered before it. It also
+// returns how many registrations the pass has.
+func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string, requestedAt time.Time) ([]*walletv1.DeviceRegistration, int, error) {
 	var regs walletv1.DeviceRegistrationList
 	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	key := client.ObjectKeyFromObject(pass)
 	p.mu.Lock()
@@ -296,7 +391,8 @@ func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([
 			stillTold[reg.UID] = d // the cache has not caught up yet
 			known = d
 		}
-		if known != digest && reg.DeletionTimestamp.IsZero() {
+		requested := !requestedAt.IsZero() && !reg.CreationTimestamp.After(requestedAt)
+		if (known != digest || requested) && reg.DeletionTimestamp.IsZero() {
 			due = append(due, reg)
 		}
 	}
@@ -305,7 +401,7 @@ func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string) ([
 	} else {
 		delete(p.told, key)
 	}
-	return due, nil
+	return due, len(regs.Items), nil
 }
 
 // fanOut pushes to every registration with bounded concurrency while a

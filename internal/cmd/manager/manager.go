@@ -62,11 +62,14 @@ type Options struct {
 	// RegenerateTokenKey makes a new token key when its Secret is missing
 	// even though passes exist (their devices' tokens become wrong).
 	RegenerateTokenKey bool
-	QPS                float64
-	Burst              int
-	PassWorkers        int
-	TemplateWorkers    int
-	Zap                zap.Options
+	// VoidTimeout bounds how long a deleted pass waits for its devices to
+	// be pushed its final voided version.
+	VoidTimeout     time.Duration
+	QPS             float64
+	Burst           int
+	PassWorkers     int
+	TemplateWorkers int
+	Zap             zap.Options
 }
 
 // Command returns the `manager` subcommand.
@@ -103,6 +106,7 @@ func run(ctx context.Context, args []string) error {
 		o.WatchNamespaces = append(o.WatchNamespaces, splitList(v)...)
 		return nil
 	})
+	fs.DurationVar(&o.VoidTimeout, "void-timeout", pass.DefaultVoidTimeout, "How long a deleted Pass waits for its registered devices to be pushed a final voided version before it goes anyway.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
 	fs.IntVar(&o.PassWorkers, "pass-workers", 4, "Passes reconciled (rendered and signed) in parallel.")
@@ -141,7 +145,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := checkOperatorNamespace(ctx, direct, o.OperatorNamespace); err != nil {
 		return err
 	}
-	passOptions := pass.Options{WebServiceURL: o.WebServiceURL, Development: o.Development}
+	passOptions := pass.Options{WebServiceURL: o.WebServiceURL, Development: o.Development, VoidTimeout: o.VoidTimeout}
 	if o.WebServiceURL != "" {
 		if passOptions.Tokens, err = tokenKey(ctx, direct, o); err != nil {
 			return err
