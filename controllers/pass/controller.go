@@ -32,6 +32,10 @@ type Options struct {
 	// VoidTimeout bounds how long a deleted pass waits for its devices to
 	// be pushed its final voided version; DefaultVoidTimeout when zero.
 	VoidTimeout time.Duration
+	// VoidFetchGrace is how long a deleted pass stays after its devices
+	// were pushed, for them to fetch the voided version;
+	// DefaultVoidFetchGrace when zero.
+	VoidFetchGrace time.Duration
 	// WebServiceURL is written into passes as webServiceURL; empty means
 	// passes carry no web service fields.
 	WebServiceURL string
@@ -103,6 +107,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	if err := r.addFinalizer(ctx, p); err != nil {
 		return ctrl.Result{}, err
+	}
+	if _, err := walletv1.PushRequest(p.Annotations); err != nil {
+		r.Recorder.Event(p, corev1.EventTypeWarning, "PushRequestInvalid", err.Error())
 	}
 	patch := status.NewHelper(r.Client, r.Recorder, p, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()

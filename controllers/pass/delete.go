@@ -21,6 +21,11 @@ import (
 // to be told it is void.
 const DefaultVoidTimeout = 2 * time.Minute
 
+// DefaultVoidFetchGrace is how long a deleted pass stays after its devices
+// were pushed, so they can fetch the voided version (a pushed device asks
+// within seconds; a pass already gone would answer it 401).
+const DefaultVoidFetchGrace = 30 * time.Second
+
 // addFinalizer makes a pass wait, when deleted, until its devices were told
 // it is void.
 func (r *Reconciler) addFinalizer(ctx context.Context, p *walletv1.Pass) error {
@@ -76,6 +81,11 @@ func (r *Reconciler) voidOnDevices(ctx context.Context, p *walletv1.Pass, now ti
 		return 0, nil
 	}
 	if b := p.Status.Bundle; b != nil && p.Status.PushedDigest == b.ContentDigest {
+		if last := p.Status.LastPushed; last != nil {
+			if wait := last.Add(r.fetchGrace()).Sub(now); wait > 0 {
+				return min(wait, left), nil
+			}
+		}
 		r.Recorder.Eventf(p, corev1.EventTypeNormal, "Voided", "the registered devices were pushed a final voided version")
 		return 0, nil
 	}
@@ -121,6 +131,13 @@ func (r *Reconciler) release(ctx context.Context, p *walletv1.Pass) error {
 		return nil
 	}
 	return shared.CollectSharedFiles(ctx, r.Client, p.Namespace, p.Spec.TemplateRef.Name, "", p.UID)
+}
+
+func (r *Reconciler) fetchGrace() time.Duration {
+	if r.Options.VoidFetchGrace > 0 {
+		return r.Options.VoidFetchGrace
+	}
+	return DefaultVoidFetchGrace
 }
 
 func (r *Reconciler) voidTimeout() time.Duration {

@@ -104,6 +104,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		r.Sources.Forget(tpl.UID)
 		return ctrl.Result{}, nil
 	}
+	if _, err := walletv1.PushRequest(tpl.Annotations); err != nil {
+		r.Recorder.Event(tpl, corev1.EventTypeWarning, "PushRequestInvalid", err.Error())
+	}
 	patch := status.NewHelper(r.Client, r.Recorder, tpl, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()
 	s := &scope{template: tpl}

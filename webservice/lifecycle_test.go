@@ -1,0 +1,355 @@
+package webservice_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/webservice"
+)
+
+// voidTimeout is the test manager's --void-timeout.
+const voidTimeout = 10 * time.Second
+
+// latestPassJSON fetches the pass as a device does and returns its pass.json.
+func latestPassJSON(t *testing.T, pt, serial string) (int, *render.PassJSON) {
+	t.Helper()
+	r := call(t, "GET", "/v1/passes/"+pt+"/"+serial, authToken(pt, serial), nil)
+	if r.code != 200 {
+		return r.code, nil
+	}
+	files, err := pkpass.Unzip(r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pj render.PassJSON
+	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+		t.Fatal(err)
+	}
+	return 200, &pj
+}
+
+func hasEvent(ns, object, reason string) bool {
+	var events corev1.EventList
+	_ = c.List(context.Background(), &events, client.InNamespace(ns))
+	for _, e := range events.Items {
+		if e.InvolvedObject.Name == object && e.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// Deleting a pass voids it on its devices: they are pushed a final voided
+// version without personal data, which they can fetch; then the pass, its
+// registrations and its bundle go. A device unregistering afterwards is
+// answered 200.
+func TestDeleteVoidsThePassOnDevices(t *testing.T) {
+	ns, pt := samples(t)
+	const serial = "bc-2041" // member-petra: {name: Petra Svoboda, ...}
+	registerDevice(t, pt, serial, "void-phone-1", "void1"+ns)
+	registerDevice(t, pt, serial, "void-phone-2", "void2"+ns)
+	eventually(t, "two devices counted", func() (bool, string) {
+		return getPass(t, ns, "member-petra").Status.RegisteredDevices == 2, ""
+	})
+	p := getPass(t, ns, "member-petra")
+	if !strings.Contains(strings.Join(p.Finalizers, ","), walletv1.FinalizerVoidOnDelete) {
+		t.Fatalf("finalizers %v: want %s", p.Finalizers, walletv1.FinalizerVoidOnDelete)
+	}
+	start := time.Now()
+	if err := c.Delete(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"void1" + ns, "void2" + ns} {
+		eventually(t, "the final version pushed to "+tok, func() (bool, string) { return len(pushesTo(start, tok)) == 1, "" })
+	}
+	// Pushed, the device fetches the latest version: voided, no personal data.
+	code, pj := latestPassJSON(t, pt, serial)
+	if code != 200 {
+		t.Fatalf("a pushed device fetching the deleted pass: %d", code)
+	}
+	if !pj.Voided || pj.Barcode != nil || len(pj.Barcodes) != 0 {
+		t.Errorf("final version: voided %v, barcodes %v; want voided without a barcode", pj.Voided, pj.Barcodes)
+	}
+	for _, f := range pj.Generic.PrimaryFields {
+		if strings.Contains(fmt.Sprint(f.Value), "Petra") {
+			t.Errorf("the final version still shows the holder's name: %v", f.Value)
+		}
+	}
+	eventually(t, "the pass gone", func() (bool, string) {
+		err := c.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	if d := time.Since(start); d > voidTimeout {
+		t.Errorf("deletion took %s, past the void timeout: the fan-out's end was not seen", d)
+	}
+	var regs walletv1.DeviceRegistrationList
+	if err := c.List(context.Background(), &regs, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelPass: "member-petra"}); err != nil || len(regs.Items) != 0 {
+		t.Errorf("%d registrations left behind (%v)", len(regs.Items), err)
+	}
+	err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: bundle.PassName("member-petra")}, &corev1.ConfigMap{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("the pass's bundle ConfigMap is left behind: %v", err)
+	}
+	if !hasEvent(ns, "member-petra", "Voided") {
+		t.Error("no Voided Event")
+	}
+	r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("void-phone-1")+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil)
+	if r.code != 200 {
+		t.Errorf("a device unregistering the deleted pass: %d, want 200", r.code)
+	}
+
+	// No device: deleted at once.
+	anon := getPass(t, ns, "bakery-anonymous")
+	start = time.Now()
+	if err := c.Delete(context.Background(), anon); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a pass without devices deleted at once", func() (bool, string) {
+		err := c.Get(context.Background(), client.ObjectKeyFromObject(anon), &walletv1.Pass{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	if d := time.Since(start); d > voidTimeout/2 {
+		t.Errorf("a pass without devices took %s to delete", d)
+	}
+}
+
+// A delete whose pushes cannot get through (APNs keeps failing, as when the
+// web service or APNs is down) waits no longer than the void timeout, then
+// goes with a VoidTimedOut Event.
+func TestDeleteTimesOutWhenDevicesCannotBeTold(t *testing.T) {
+	ns, pt := samples(t)
+	const serial = "hh-2026-a-12-8"
+	registerDevice(t, pt, serial, "unreachable-phone", "unreachable"+ns)
+	apns.Script(apnstest.Token("unreachable"+ns), repeat(503, 1000)...)
+	eventually(t, "the device counted", func() (bool, string) {
+		return getPass(t, ns, "concert-a-12-8").Status.RegisteredDevices == 1, ""
+	})
+	p := getPass(t, ns, "concert-a-12-8")
+	start := time.Now()
+	if err := c.Delete(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(voidTimeout / 2)
+	if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{}); err != nil {
+		t.Fatalf("gone before the void timeout although its device was not told: %v", err)
+	}
+	eventually(t, "gone after the void timeout", func() (bool, string) {
+		err := c.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	// The timeout counts from metadata.deletionTimestamp, in whole seconds.
+	if d := time.Since(start); d < voidTimeout-time.Second {
+		t.Errorf("gone after %s, before the void timeout", d)
+	}
+	if !hasEvent(ns, "concert-a-12-8", "VoidTimedOut") {
+		t.Error("no VoidTimedOut Event")
+	}
+	apns.Script(apnstest.Token("unreachable"+ns)) // nothing more to answer
+}
+
+func repeat(code, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = code
+	}
+	return out
+}
+
+// A deleted template (an Argo CD prune) does not break its passes: they
+// keep serving their last good bundle and say TemplateNotFound; a pass
+// deleted then still goes (nothing can be signed, so its devices keep
+// their version), and the last one takes the shared files with it.
+func TestTemplateDeletionKeepsPassesServed(t *testing.T) {
+	ns, pt := samples(t)
+	tpl := &walletv1.PassTemplate{}
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "harbour-concert"}, tpl); err != nil {
+		t.Fatal(err)
+	}
+	sharedName := tpl.Status.SharedBundle
+	registerDevice(t, pt, "hh-2026-a-12-7", "orphan-phone", "orphan"+ns)
+	if err := c.Delete(context.Background(), tpl); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"concert-a-12-7", "concert-a-12-8"} {
+		eventually(t, name+" says TemplateNotFound", func() (bool, string) {
+			r := status.Ready(getPass(t, ns, name).Status.Conditions)
+			return r != nil && r.Reason == walletv1.ReasonTemplateNotFound, fmt.Sprint(r)
+		})
+		p := getPass(t, ns, name)
+		if r := call(t, "GET", strings.TrimPrefix(p.Status.DownloadURL, baseURL)+"?format=pkpass", "", nil); r.code != 200 {
+			t.Errorf("%s's download link after its template was deleted: %d", name, r.code)
+		}
+	}
+	if code, _ := latestPassJSON(t, pt, "hh-2026-a-12-7"); code != 200 {
+		t.Errorf("a device fetching a pass of a deleted template: %d", code)
+	}
+
+	for _, name := range []string{"concert-a-12-7", "concert-a-12-8"} {
+		if err := c.Delete(context.Background(), getPass(t, ns, name)); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, name+" deleted without its template", func() (bool, string) {
+			err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &walletv1.Pass{})
+			return apierrors.IsNotFound(err), fmt.Sprint(err)
+		})
+	}
+	if !hasEvent(ns, "concert-a-12-7", "NotVoided") {
+		t.Error("no NotVoided Event for a pass whose devices could not be told")
+	}
+	eventually(t, "the shared files collected with the last pass", func() (bool, string) {
+		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: sharedName}, &corev1.ConfigMap{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+}
+
+// Anonymizing removes the holder's data for good: the pass is signed again
+// without it (a template without defaults renders empty values, not an
+// error), its devices are pushed, the stored bundle no longer holds it, and
+// it cannot be undone.
+func TestAnonymize(t *testing.T) {
+	ns, pt := samples(t)
+	const serial = "bc-2042" // member-tom: {name: Tom Berg, ...}; no defaults
+	registerDevice(t, pt, serial, "anon-phone", "anon"+ns)
+	start := time.Now()
+	update(t, getPass(t, ns, "member-tom"), func(p *walletv1.Pass) { p.Spec.Anonymized = true })
+	eventually(t, "the device pushed", func() (bool, string) { return len(pushesTo(start, "anon"+ns)) == 1, "" })
+	eventually(t, "Ready again, anonymized", func() (bool, string) {
+		p := getPass(t, ns, "member-tom")
+		return status.IsReady(p.Status.Conditions, p.Generation) && p.Status.Bundle.Anonymized, fmt.Sprint(p.Status.Conditions)
+	})
+	p := getPass(t, ns, "member-tom")
+	var own corev1.ConfigMap
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: p.Status.Bundle.ConfigMap}, &own); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range own.BinaryData {
+		if strings.Contains(string(v), "Tom Berg") || strings.Contains(string(v), "monthly") {
+			t.Errorf("the stored bundle's %s still holds the holder's data", k)
+		}
+	}
+	if p.Status.Barcode != nil {
+		t.Errorf("status.barcode = %+v; the template does not keep barcodes of anonymized passes", p.Status.Barcode)
+	}
+	code, pj := latestPassJSON(t, pt, serial)
+	if code != 200 || len(pj.Barcodes) != 0 || strings.Contains(fmt.Sprint(pj.Generic), "Tom") {
+		t.Errorf("the device fetched %d, barcodes %v, fields %+v", code, pj.Barcodes, pj.Generic)
+	}
+
+	err := c.Update(context.Background(), func() *walletv1.Pass { p := getPass(t, ns, "member-tom"); p.Spec.Anonymized = false; return p }())
+	if err == nil || !strings.Contains(err.Error(), "anonymized cannot be set back") {
+		t.Errorf("setting anonymized back: %v", err)
+	}
+}
+
+// Passes are found by what a scanner reads and by their state, with field
+// selectors the API server evaluates (as kubectl get --field-selector).
+func TestFindPassesBySelectableFields(t *testing.T) {
+	ns, _ := samples(t)
+	for _, tc := range []struct {
+		field, value string
+		want         []string
+	}{
+		{"status.barcode.message", "PD123-serial-1350551026", []string{"james-smith-pd123"}},
+		{"status.barcode.message", "4006381333948", []string{"coffee-coupon-0002"}},
+		{"spec.redeemed", "true", []string{"coffee-coupon-0002"}},
+		{"spec.voided", "true", nil},
+		{"status.expired", "true", []string{"member-tom"}}, // expired on 2026-10-15
+		{"spec.templateRef.name", "climbing-membership", []string{"member-petra", "member-tom"}},
+	} {
+		eventually(t, tc.field+"="+tc.value, func() (bool, string) {
+			var list walletv1.PassList
+			if err := c.List(context.Background(), &list, client.InNamespace(ns), client.MatchingFields{tc.field: tc.value}); err != nil {
+				return false, err.Error()
+			}
+			var got []string
+			for _, p := range list.Items {
+				got = append(got, p.Name)
+			}
+			return fmt.Sprint(got) == fmt.Sprint(tc.want), fmt.Sprint(got)
+		})
+	}
+}
+
+// Push now: the annotation on a pass pushes its devices once per distinct
+// value; on a template, every device of its passes; a value that is not a
+// time is an Event, not a push.
+func TestPushNow(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "cc-0001", "now-phone-1", "now1"+ns)
+	registerDevice(t, pt, "cc-0002", "now-phone-2", "now2"+ns)
+	eventually(t, "devices counted", func() (bool, string) {
+		return getPass(t, ns, "coffee-coupon-0001").Status.RegisteredDevices == 1 && getPass(t, ns, "coffee-coupon-0002").Status.RegisteredDevices == 1, ""
+	})
+	annotate := func(obj client.Object, value string) {
+		t.Helper()
+		update(t, obj, func(o client.Object) {
+			a := o.GetAnnotations()
+			if a == nil {
+				a = map[string]string{}
+			}
+			a[walletv1.AnnotationPushRequestedAt] = value
+			o.SetAnnotations(a)
+		})
+	}
+	requested := time.Now().UTC().Add(time.Second).Format(time.RFC3339)
+	start := time.Now()
+	annotate(getPass(t, ns, "coffee-coupon-0001"), requested)
+	eventually(t, "the pass's device pushed", func() (bool, string) { return len(pushesTo(start, "now1"+ns)) == 1, "" })
+	eventually(t, "the request recorded", func() (bool, string) {
+		r := getPass(t, ns, "coffee-coupon-0001").Status.PushRequests
+		return r != nil && r.Pass == requested, fmt.Sprint(r)
+	})
+	// The same value again (Argo CD re-applying) pushes nothing.
+	annotate(getPass(t, ns, "coffee-coupon-0001"), requested)
+	update(t, getPass(t, ns, "coffee-coupon-0001"), func(p *walletv1.Pass) { p.Labels = map[string]string{"touched": "yes"} })
+	time.Sleep(time.Second)
+	if n := len(pushesTo(start, "now1"+ns)); n != 1 {
+		t.Errorf("the same request pushed %d times", n)
+	}
+	if n := len(pushesTo(start, "now2"+ns)); n != 0 {
+		t.Errorf("a pass's request pushed another pass's device")
+	}
+
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "coffee-coupon"
+	start = time.Now()
+	annotate(tpl, time.Now().UTC().Add(time.Second).Format(time.RFC3339))
+	for _, tok := range []string{"now1" + ns, "now2" + ns} {
+		eventually(t, "the template's request pushed "+tok, func() (bool, string) { return len(pushesTo(start, tok)) == 1, "" })
+	}
+
+	annotate(getPass(t, ns, "coffee-coupon-0002"), "tomorrow")
+	eventually(t, "a PushRequestInvalid Event", func() (bool, string) { return hasEvent(ns, "coffee-coupon-0002", "PushRequestInvalid"), "" })
+	time.Sleep(time.Second)
+	if n := len(pushesTo(start, "now2"+ns)); n != 1 {
+		t.Errorf("an invalid request pushed: %d pushes", n)
+	}
+}
+
+// The registration a device makes belongs to its pass.
+func TestRegistrationsBelongToTheirPass(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "bk-000101", "owned-phone", "owned"+ns)
+	var reg walletv1.DeviceRegistration
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("owned-phone"), pt, "bk-000101")}, &reg); err != nil {
+		t.Fatal(err)
+	}
+	p := getPass(t, ns, "bakery-jana")
+	if len(reg.OwnerReferences) != 1 || reg.OwnerReferences[0].UID != p.UID || reg.OwnerReferences[0].Kind != "Pass" {
+		t.Errorf("owner references %+v: want the Pass %s", reg.OwnerReferences, p.UID)
+	}
+}
