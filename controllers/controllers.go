@@ -21,7 +21,7 @@ import (
 // and cover only what the controllers read and own.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates;passtemplates;passes,verbs=get;list;watch
 // Passes carry the void-on-delete finalizer; their registrations go with them.
-// +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passes,verbs=patch;update
+// +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passes,verbs=patch
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=deviceregistrations,verbs=deletecollection
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/status;passtemplates/status;passes/status,verbs=get;update;patch
 // Owner references with blockOwnerDeletion need update on finalizers where
@@ -76,7 +76,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		{"passtemplate controller", func() error {
 			return (&passtemplate.Reconciler{
 				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
-				WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens,
+				WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens, Now: o.Now,
 			}).SetupWithManager(mgr, max(o.TemplateWorkers, 1))
 		}},
 		{"pushcredentials controller", func() error {

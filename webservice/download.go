@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -45,8 +44,19 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such pass")
 		return
 	}
-	if tag := r.URL.Query().Get("tag"); tag != "" && p != nil {
-		downloadTags.WithLabelValues(s.trackedTag(r, p, tag)).Inc()
+	var tags []string
+	if p != nil {
+		var tpl walletv1.PassTemplate
+		if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err != nil {
+			tags = trackedTags(nil, r.URL.Query()["tag"])
+		} else {
+			tags = trackedTags(&tpl, r.URL.Query()["tag"])
+		}
+		for _, tag := range tags {
+			if tag != untagged {
+				downloadTags.WithLabelValues(tag).Inc()
+			}
+		}
 	}
 	if format == "qrcode" {
 		writeSVG(w, s.absoluteURL(r, r.URL.Path), barcodes.QRSVG)
@@ -66,6 +76,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case format == "pkpass" || (format == "" && walletClient(r)):
+		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindDownload, tags)
 		s.servePkpass(w, r, p, p.Status.Bundle.LastModified.UTC().Truncate(time.Second))
 	case format == "barcode":
 		pj, err := s.passJSON(r, p)
@@ -76,6 +87,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		bc := pj.Barcodes[0]
 		writeSVG(w, bc.Message, func(m string) (string, error) { return s.codes.SVG(bc.Format, m, 3, 60) })
 	case format == "":
+		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindPreview, tags)
 		s.preview(w, r, p)
 	default:
 		writeError(w, http.StatusBadRequest, "format is one of pkpass, qrcode, barcode")
@@ -201,15 +213,4 @@ func cssColor(c, fallback string) template.CSS {
 		return template.CSS(c) //nolint:gosec // checked against the pattern
 	}
 	return template.CSS(fallback)
-}
-
-// trackedTag is the metric label of a download link's ?tag=: the tag when
-// the pass's template lists it in spec.distribution.tags, else "other".
-func (s *Server) trackedTag(r *http.Request, p *walletv1.Pass, tag string) string {
-	var tpl walletv1.PassTemplate
-	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err == nil &&
-		tpl.Spec.Distribution != nil && slices.Contains(tpl.Spec.Distribution.Tags, tag) {
-		return tag
-	}
-	return "other"
 }

@@ -353,3 +353,38 @@ func TestRegistrationsBelongToTheirPass(t *testing.T) {
 		t.Errorf("owner references %+v: want the Pass %s", reg.OwnerReferences, p.UID)
 	}
 }
+
+// A template counts its passes by state, their devices, and the downloads
+// and previews of their links by every ?tag= (tags it lists; "other";
+// "untagged"); kubectl get passtemplates shows passes and devices.
+func TestTemplateStatistics(t *testing.T) {
+	ns, pt := samples(t)
+	registerDevice(t, pt, "cc-0001", "stats-phone-1", "stats1"+ns)
+	registerDevice(t, pt, "cc-0001", "stats-phone-2", "stats2"+ns)
+	link := strings.TrimPrefix(getPass(t, ns, "coffee-coupon-0001").Status.DownloadURL, baseURL)
+	opens := []struct {
+		query string
+		ua    string
+	}{
+		{"?tag=newsletter&tag=instagram", "iPhone"},
+		{"?tag=newsletter", "iPhone"},
+		{"?tag=newsletter&tag=made-up", "Firefox"},
+		{"", "Firefox"},
+		{"?format=pkpass", "curl"},
+	}
+	for _, o := range opens {
+		if r := call(t, "GET", link+o.query, "", nil, "User-Agent", o.ua); r.code != 200 {
+			t.Fatalf("GET %s as %s: %d", o.query, o.ua, r.code)
+		}
+	}
+	want := func(got map[string]int64, w map[string]int64) bool { return fmt.Sprint(got) == fmt.Sprint(w) }
+	eventually(t, "the template's counts", func() (bool, string) {
+		var tpl walletv1.PassTemplate
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "coffee-coupon"}, &tpl)
+		s := tpl.Status
+		ok := s.Passes == 2 && s.ReadyPasses == 2 && s.RedeemedPasses == 1 && s.VoidedPasses == 0 && s.RegisteredDevices == 2 &&
+			want(s.Downloads, map[string]int64{"instagram": 1, "newsletter": 2, "untagged": 1}) &&
+			want(s.Previews, map[string]int64{"newsletter": 1, "other": 1, "untagged": 1})
+		return ok, fmt.Sprintf("%+v", s)
+	})
+}

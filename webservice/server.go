@@ -67,6 +67,9 @@ type Options struct {
 	IssueRatePerMinute int
 	// BundleCacheBytes bounds the assembled bundles kept in memory.
 	BundleCacheBytes int
+	// StatsInterval is how often a replica adds the downloads and previews
+	// it served to their templates' status; 10 s when zero.
+	StatsInterval time.Duration
 	// Webhooks shapes webhook deliveries; DefaultWebhookOptions when zero.
 	Webhooks WebhookOptions
 	// CredentialsNamespace holds the push credentials Secrets the manager
@@ -95,6 +98,7 @@ type Server struct {
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
 	webhooks      *Webhooks
+	stats         *distributionStats
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -134,8 +138,16 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if o.Webhooks.MaxAttempts == 0 {
 		o.Webhooks = DefaultWebhookOptions
 	}
+	if o.StatsInterval == 0 {
+		o.StatsInterval = 10 * time.Second
+	}
 	log := mgr.GetLogger().WithName("webservice")
+	stats := newDistributionStats(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
+	if err := mgr.Add(stats); err != nil {
+		return nil, err
+	}
 	return &Server{
+		stats: stats,
 		opts: o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:       newBundleCache(o.BundleCacheBytes),

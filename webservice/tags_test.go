@@ -1,27 +1,33 @@
 package webservice
 
 import (
-	"net/http/httptest"
+	"fmt"
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )
 
-// Only the tags a template lists become metric labels: anyone with a link
-// could otherwise create series at will.
+// Only the tags a template lists become metric labels and status keys:
+// anyone with a link could otherwise create series at will. Every ?tag= of
+// a link counts, once each.
 func TestTrackedTags(t *testing.T) {
-	tpl := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "coupon"},
-		Spec: walletv1.PassTemplateSpec{Distribution: &walletv1.Distribution{Tags: []string{"newsletter"}}}}
-	s := &Server{cache: fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(tpl).Build()}
-	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "p"}, Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "coupon"}}}
-	r := httptest.NewRequest("GET", "/", nil)
-	for tag, want := range map[string]string{"newsletter": "newsletter", "random-8f3a": "other", "": "other"} {
-		if got := s.trackedTag(r, p, tag); got != want {
-			t.Errorf("tag %q counted as %q, want %q", tag, got, want)
+	tpl := &walletv1.PassTemplate{Spec: walletv1.PassTemplateSpec{Distribution: &walletv1.Distribution{Tags: []string{"newsletter", "poster"}}}}
+	for _, tc := range []struct {
+		tpl    *walletv1.PassTemplate
+		values []string
+		want   []string
+	}{
+		{tpl, []string{"newsletter"}, []string{"newsletter"}},
+		{tpl, []string{"newsletter", "poster"}, []string{"newsletter", "poster"}},
+		{tpl, []string{"random-8f3a", "newsletter", "other-9"}, []string{"other", "newsletter"}},
+		{tpl, []string{"poster", "poster"}, []string{"poster"}},
+		{tpl, nil, []string{untagged}},
+		{tpl, []string{""}, []string{"other"}},
+		{nil, []string{"newsletter"}, []string{"other"}},
+		{tpl, []string{"a", "b", "c", "d", "e", "f", "g", "h", "newsletter"}, []string{"other"}}, // past maxTagsCounted
+	} {
+		if got := trackedTags(tc.tpl, tc.values); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("tags %q counted as %q, want %q", tc.values, got, tc.want)
 		}
 	}
 }

@@ -90,7 +90,7 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000,
+		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
 		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
 		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}})

@@ -427,6 +427,35 @@ type PassTemplateStatus struct {
 	// +optional
 	ReadyPasses int32 `json:"readyPasses,omitempty"`
 
+	// VoidedPasses, RedeemedPasses, ExpiredPasses and AnonymizedPasses
+	// among them.
+	// +optional
+	VoidedPasses int32 `json:"voidedPasses,omitempty"`
+	// +optional
+	RedeemedPasses int32 `json:"redeemedPasses,omitempty"`
+	// +optional
+	ExpiredPasses int32 `json:"expiredPasses,omitempty"`
+	// +optional
+	AnonymizedPasses int32 `json:"anonymizedPasses,omitempty"`
+
+	// RegisteredDevices of all its passes.
+	// +optional
+	RegisteredDevices int64 `json:"registeredDevices,omitempty"`
+
+	// CountedAt is when the counts above were taken; they are refreshed at
+	// most every 10 seconds.
+	// +optional
+	CountedAt *metav1.Time `json:"countedAt,omitempty"`
+
+	// Downloads of its passes' .pkpass through download links, and
+	// Previews (the page other browsers get), by the link's ?tag= (tags the
+	// template lists; "other" for the rest, "untagged" without one). The
+	// web service adds to them at most every 10 seconds per replica.
+	// +optional
+	Downloads map[string]int64 `json:"downloads,omitempty"`
+	// +optional
+	Previews map[string]int64 `json:"previews,omitempty"`
+
 	// IssueURL creates a new pass on each visit, when spec.distribution
 	// allows issue links and a web service is configured.
 	// +optional
@@ -444,6 +473,9 @@ type PassTemplateStatus struct {
 // +kubebuilder:printcolumn:name="Style",type=string,JSONPath=".spec.style"
 // +kubebuilder:printcolumn:name="Certificate",type=string,JSONPath=".spec.certificateRef.name"
 // +kubebuilder:printcolumn:name="Passes",type=integer,JSONPath=".status.passes"
+// +kubebuilder:printcolumn:name="Devices",type=integer,JSONPath=".status.registeredDevices"
+// +kubebuilder:printcolumn:name="Voided",type=integer,priority=1,JSONPath=".status.voidedPasses"
+// +kubebuilder:printcolumn:name="Redeemed",type=integer,priority=1,JSONPath=".status.redeemedPasses"
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=".status.conditions[?(@.type==\"Ready\")].message"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 type PassTemplate struct {

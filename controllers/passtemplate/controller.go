@@ -6,6 +6,7 @@ package passtemplate
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,6 +39,8 @@ type Reconciler struct {
 	// WebServiceURL and Tokens publish issue links; empty means none.
 	WebServiceURL string
 	Tokens        tokens.Key
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // SetupWithManager registers the reconciler and what it watches: its
@@ -69,7 +72,7 @@ func passCountChanged() predicate.Funcs {
 			o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
 			return o.Spec.TemplateRef != n.Spec.TemplateRef ||
 				status.IsReady(o.Status.Conditions, o.Generation) != status.IsReady(n.Status.Conditions, n.Generation) ||
-				sharedOf(o) != sharedOf(n)
+				sharedOf(o) != sharedOf(n) || countsOf(o) != countsOf(n)
 		},
 	}
 }
@@ -116,7 +119,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 	s.passes = list.Items
-	setCounts(tpl, s.passes)
+	recount := setCounts(tpl, s.passes, r.now())
 	if err := r.checkWebhookSecrets(ctx, tpl); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -132,7 +135,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	setReady(tpl)
 	setIssueURL(tpl, r.WebServiceURL, r.Tokens)
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: recount}, nil
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 // checkWebhookSecrets reports on WebhooksReady whether every webhook's API

@@ -302,6 +302,8 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"create", group, "passtemplates", team, false},
 			{"update", group, "passtemplates", team, false},
 			{"delete", group, "passtemplates", team, false},
+			{"patch", group, "passtemplates/status", team, true}, // download counts
+			{"update", group, "passtemplates/status", team, false},
 			{"create", group, "passcertificates", team, false},
 			{"update", group, "passcertificates", team, false},
 			{"create", group, "passes", team, true}, // issue links
@@ -327,12 +329,14 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"delete", "", "secrets", ns, true},
 			{"create", group, "passes", team, false},
 			{"update", group, "passes", team, false},
+			{"patch", group, "passes", team, true}, // its void-on-delete finalizer
 			{"delete", group, "passes", team, false},
 			{"update", group, "passtemplates", team, false},
 			{"patch", group, "passes/status", team, true},
 			{"update", group, "passes/finalizers", team, true},
 			{"get", group, "deviceregistrations", team, false},
 			{"delete", group, "deviceregistrations", team, false},
+			{"deletecollection", group, "deviceregistrations", team, true}, // a deleted pass's
 			{"update", "coordination.k8s.io", "leases", ns, true},
 			{"update", "coordination.k8s.io", "leases", team, false},
 			{"create", "", "pods", team, false},
