@@ -19,16 +19,16 @@ import (
 )
 
 // The preview page in a real browser: headless Chromium (Debian's package,
-// installed by hack/install-chromium.sh) loads it; the test reads the DOM
+// installed by hack/install-test-tools.sh) loads it; the test reads the DOM
 // it built and looks at the screenshot it drew. The screenshot is kept in
 // bin/artifacts/ for a person to look at.
 func TestPreviewInChromium(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is missing: .ci/run installs it with hack/install-chromium.sh")
+			t.Fatal("chromium is missing: .ci/run installs it with hack/install-test-tools.sh")
 		}
-		t.Skip("chromium not installed; run hack/install-chromium.sh")
+		t.Skip("chromium not installed; run hack/install-test-tools.sh")
 	}
 	ns, _ := samples(t)
 	link := getPass(t, ns, "concert-a-12-7").Status.DownloadURL

@@ -23,7 +23,7 @@ func walletClient(r *http.Request) bool {
 	return strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad") || strings.Contains(ua, "iPod")
 }
 
-// download: GET /download/{passType}/{serial}/{token}[?format=pkpass|qrcode|barcode][&tag=...].
+// download: GET /download/{passType}/{serial}/{token}[?format=pkpass|pdf|qrcode|barcode][&tag=...].
 // Wallet-capable clients get the .pkpass, other browsers a preview page.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	passType, serial, token := r.PathValue("passType"), r.PathValue("serial"), r.PathValue("token")
@@ -86,11 +86,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		}
 		bc := pj.Barcodes[0]
 		writeSVG(w, bc.Message, func(m string) (string, error) { return s.codes.SVG(bc.Format, m, 3, 60) })
+	case format == "pdf":
+		s.servePDF(w, r, p)
 	case format == "":
 		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindPreview, tags)
 		s.preview(w, r, p)
 	default:
-		writeError(w, http.StatusBadRequest, "format is one of pkpass, qrcode, barcode")
+		writeError(w, http.StatusBadRequest, "format is one of pkpass, pdf, qrcode, barcode")
 	}
 }
 

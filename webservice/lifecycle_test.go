@@ -158,7 +158,7 @@ func TestDeleteTimesOutWhenDevicesCannotBeTold(t *testing.T) {
 	if !hasEvent(ns, "concert-a-12-8", "VoidTimedOut") {
 		t.Error("no VoidTimedOut Event")
 	}
-	apns.Script(apnstest.Token("unreachable"+ns)) // nothing more to answer
+	apns.Script(apnstest.Token("unreachable" + ns)) // nothing more to answer
 }
 
 func repeat(code, n int) []int {

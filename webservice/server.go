@@ -148,7 +148,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	}
 	return &Server{
 		stats: stats,
-		opts: o, base: strings.TrimSuffix(u.Path, "/"),
+		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:       newBundleCache(o.BundleCacheBytes),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),

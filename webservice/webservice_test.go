@@ -83,7 +83,7 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-		Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key, VoidTimeout: voidTimeout, VoidFetchGrace: 2 * time.Second},
+		Pass:        pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key, VoidTimeout: voidTimeout, VoidFetchGrace: 2 * time.Second},
 		PassWorkers: 4, OperatorNamespace: operatorNamespace,
 	}); err != nil {
 		cancel()

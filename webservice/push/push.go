@@ -165,7 +165,9 @@ func pushMayBeDue() predicate.Funcs {
 // pushRequested lets through a template whose push-now annotation changed.
 func pushRequested() predicate.Funcs {
 	return predicate.Funcs{
-		CreateFunc: func(e event.CreateEvent) bool { return e.Object.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != "" },
+		CreateFunc: func(e event.CreateEvent) bool {
+			return e.Object.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != ""
+		},
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			return e.ObjectOld.GetAnnotations()[walletv1.AnnotationPushRequestedAt] != e.ObjectNew.GetAnnotations()[walletv1.AnnotationPushRequestedAt]
 		},
