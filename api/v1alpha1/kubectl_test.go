@@ -72,7 +72,7 @@ func TestPrinterColumns(t *testing.T) {
 		}}
 	}
 	cert.Status = walletv1.PassCertificateStatus{Conditions: ready("Valid"), PassTypeIdentifier: "pass.com.example.test", NotAfter: &notAfter}
-	tpl.Status = walletv1.PassTemplateStatus{Conditions: ready("Valid"), Passes: 1, ReadyPasses: 1}
+	tpl.Status = walletv1.PassTemplateStatus{Conditions: ready("Valid"), Passes: 1, ReadyPasses: 1, RegisteredDevices: 3, RedeemedPasses: 1}
 	pass.Status = walletv1.PassStatus{Conditions: ready(walletv1.ReasonSigned), RegisteredDevices: 3}
 	for _, obj := range []client.Object{cert, tpl, pass} {
 		if err := env.Client.Status().Update(ctx, obj); err != nil {
@@ -89,8 +89,8 @@ func TestPrinterColumns(t *testing.T) {
 			[]string{"Name", "Ready", "Reason", "Pass Type", "Expires", "Message", "Age"},
 			map[string]any{"Name": "printer-cert", "Ready": "True", "Reason": "Valid", "Pass Type": "pass.com.example.test", "Message": "ready to sign"}},
 		{"passtemplates",
-			[]string{"Name", "Ready", "Reason", "Style", "Certificate", "Passes", "Message", "Age"},
-			map[string]any{"Name": "printer-tpl", "Ready": "True", "Style": "eventTicket", "Certificate": "printer-cert", "Passes": float64(1)}},
+			[]string{"Name", "Ready", "Reason", "Style", "Certificate", "Passes", "Devices", "Voided", "Redeemed", "Message", "Age"},
+			map[string]any{"Name": "printer-tpl", "Ready": "True", "Style": "eventTicket", "Certificate": "printer-cert", "Passes": float64(1), "Devices": float64(3), "Redeemed": float64(1)}},
 		{"passes",
 			[]string{"Name", "Ready", "Reason", "Template", "Serial", "Devices", "Message", "Age"},
 			map[string]any{"Name": "printer-pass", "Ready": "True", "Reason": "Signed", "Template": "printer-tpl", "Serial": "serial-printer", "Devices": float64(3)}},
