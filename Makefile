@@ -89,6 +89,18 @@ bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 build: ## Build bin/wallet-operator.
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
 
+PLUGIN_DIR ?= $(HOME)/.local/bin
+
+.PHONY: install-plugin
+install-plugin: build ## Install the binary as the kubectl plugin (kubectl wallet): a kubectl-wallet link in PLUGIN_DIR (default ~/.local/bin, which must be on PATH).
+	mkdir -p $(PLUGIN_DIR)
+	ln -sf $(abspath $(BIN)) $(PLUGIN_DIR)/kubectl-wallet
+	@echo "installed $(PLUGIN_DIR)/kubectl-wallet: try kubectl wallet --help"
+
+.PHONY: krew
+krew: ## Build bin/krew/: the plugin archive for this machine's platform and its krew manifest (VERSION=v0.1.0).
+	hack/krew.sh $(or $(VERSION),v0.0.0-dev)
+
 .PHONY: run
 run: manifests generate ## Run the manager against the cluster of the current kubeconfig.
 	$(GO) run . manager $(ARGS)

@@ -1,5 +1,7 @@
 // Command wallet-operator manages Apple Wallet passes as Kubernetes
-// resources. One binary, several subcommands; see `wallet-operator help`.
+// resources. One binary: the manager, the web service, the demo, and the
+// commands that work on passes; installed as kubectl-wallet it is the
+// `kubectl wallet` plugin. See `wallet-operator --help`.
 package main
 
 import (
@@ -9,27 +11,11 @@ import (
 	"syscall"
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/render"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/verify"
-	"github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/root"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := cli.App{
-		Name: "wallet-operator",
-		Commands: []cli.Command{
-			demo.Command(),
-			fetch.Command(),
-			manager.Command(),
-			render.Command(),
-			verify.Command(),
-			webservice.Command(),
-		},
-	}
-	os.Exit(app.Run(ctx, os.Args[1:], os.Stderr))
+	os.Exit(cli.Main(ctx, root.Command(os.Args[0]), os.Args[1:], os.Stdout, os.Stderr))
 }

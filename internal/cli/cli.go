@@ -1,5 +1,8 @@
-// Package cli is the subcommand framework of the wallet-operator binary:
-// each subcommand parses its own flags and runs until its context ends.
+// Package cli is the command line of the wallet-operator binary, on cobra:
+// the root command, how errors are printed and what exit code they give,
+// flag suggestions, and the adapter for the long-running commands whose
+// flags (and controller-runtime's zap flags) are declared with Go's flag
+// package.
 package cli
 
 import (
@@ -9,128 +12,170 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// Command is one subcommand of the binary.
-type Command struct {
-	// Name is the word that selects it: wallet-operator <Name> [flags].
-	Name string
-	// Summary is one line for the usage text.
-	Summary string
-	// Run parses args (the words after Name) and does the work. It returns
-	// when ctx is cancelled (a signal) or the work is done.
-	Run func(ctx context.Context, args []string) error
-}
-
-// ErrUsage marks an error caused by how the binary was called; App.Run
-// prints it and returns exit code 2 (other errors: 1).
+// ErrUsage marks an error caused by how the binary was called; Main prints
+// it and exits 2 (other errors: 1).
 var ErrUsage = errors.New("usage")
 
-// App is the binary: a name and its subcommands.
-type App struct {
-	Name     string
-	Commands []Command
+// ErrSilent is an error whose command already said what went wrong (a
+// verify failure list, a status tree with what is not Ready): exit 1,
+// nothing more printed.
+var ErrSilent = errors.New("")
+
+// PluginName is the executable name kubectl runs for `kubectl wallet`.
+const PluginName = "kubectl-wallet"
+
+// Usagef is a usage error with a message.
+func Usagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, args...))
 }
 
-// Run dispatches args (without the program name) to the subcommand they
-// name and returns the process exit code.
-func (a App) Run(ctx context.Context, args []string, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.usage(stderr)
-		if len(args) == 0 {
-			return 2
+// Invocation says how the binary was called: as wallet-operator, or as the
+// kubectl plugin (kubectl-wallet, through `kubectl wallet`).
+func Invocation(arg0 string) (use string, plugin bool) {
+	if strings.TrimSuffix(filepath.Base(arg0), ".exe") == PluginName {
+		return "kubectl wallet", true
+	}
+	return "wallet-operator", false
+}
+
+// NewRoot returns the root command. serverOnly commands (manager,
+// webservice, demo) are hidden when the binary runs as the kubectl plugin.
+func NewRoot(use string, plugin bool, commands []*cobra.Command, serverOnly map[string]bool) *cobra.Command {
+	root := &cobra.Command{
+		Use:           use,
+		Short:         "Apple Wallet passes as Kubernetes resources",
+		Long:          "Apple Wallet passes as Kubernetes resources: PassCertificates, PassTemplates and Passes, signed by the manager and served to iPhones by the web service.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	if plugin {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: use}
+	}
+	for _, c := range commands {
+		if plugin && serverOnly[c.Name()] {
+			c.Hidden = true
 		}
+		root.AddCommand(c)
+	}
+	root.SetFlagErrorFunc(suggestFlag)
+	return root
+}
+
+// Main runs the root command with args and returns the exit code, printing
+// errors to stderr as kubectl does.
+func Main(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) int {
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
 		return 0
 	}
-	cmd, ok := a.find(args[0])
-	if !ok {
-		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", a.Name, args[0])
-		a.usage(stderr)
-		return 2
-	}
-	err := cmd.Run(ctx, args[1:])
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, ErrUsage):
-		fmt.Fprintf(stderr, "%s %s: %v\n", a.Name, cmd.Name, err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "%s %s: %v\n", a.Name, cmd.Name, err)
+	if errors.Is(err, ErrSilent) {
 		return 1
 	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) && status.Status().Reason != "" {
+		fmt.Fprintf(stderr, "Error from server (%s): %s\n", status.Status().Reason, status.Status().Message)
+		return 1
+	}
+	fmt.Fprintf(stderr, "error: %v\n", strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "))
+	if errors.Is(err, ErrUsage) || isCobraUsage(err) {
+		fmt.Fprintf(stderr, "See '%s --help' for usage.\n", commandPath(root, args))
+		return 2
+	}
+	return 1
 }
 
-func (a App) find(name string) (Command, bool) {
-	for _, c := range a.Commands {
-		if c.Name == name {
-			return c, true
+// isCobraUsage recognises cobra's own argument errors (unknown command,
+// wrong number of arguments).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "requires ") ||
+		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "flag needs an argument")
+}
+
+func commandPath(root *cobra.Command, args []string) string {
+	if c, _, err := root.Find(args); err == nil {
+		return c.CommandPath()
+	}
+	return root.CommandPath()
+}
+
+// suggestFlag turns an unknown flag into a usage error naming the closest
+// flag the command has.
+func suggestFlag(c *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return Usagef("%s", msg)
+	}
+	best, bestDistance := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := distance(name, f.Name); d < bestDistance {
+			best, bestDistance = f.Name, d
 		}
+	})
+	if best != "" {
+		return Usagef("%s (did you mean --%s?)", msg, best)
 	}
-	return Command{}, false
+	return Usagef("%s", msg)
 }
 
-func (a App) usage(w io.Writer) {
-	cmds := append([]Command(nil), a.Commands...)
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
-	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: %s <command> [flags]\n\nCommands:\n", a.Name)
-	for _, c := range cmds {
-		fmt.Fprintf(&b, "  %-12s %s\n", c.Name, c.Summary)
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
 	}
-	fmt.Fprintf(&b, "\nRun '%s <command> --help' for the flags of a command.\n", a.Name)
-	io.WriteString(w, b.String())
-}
-
-// NewFlagSet returns a flag set for a subcommand that reports errors instead
-// of exiting, so Run can return them.
-func NewFlagSet(app, command string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(app+" "+command, flag.ContinueOnError)
-	fs.SetOutput(out)
-	return fs
-}
-
-// Parse parses args into fs and wraps a bad flag as ErrUsage. Positional
-// arguments are refused (ParseArgs takes them).
-func Parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", ErrUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
-	}
-	return nil
-}
-
-// ParseArgs parses args into fs with flags anywhere, before, between or
-// after the positional arguments (as kubectl users write them), and returns
-// the positional ones; "--" ends the flags. A bad flag is ErrUsage.
-func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
 			}
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		// flag stops at the first positional argument, or after "--".
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional, args = append(positional, rest[0]), rest[1:]
+		prev = cur
 	}
+	return prev[len(b)]
+}
+
+// RunFunc runs a command with its positional arguments.
+type RunFunc func(ctx context.Context, args []string) error
+
+// FromFlagSet makes a cobra command of one whose flags are declared on a Go
+// flag.FlagSet (the long-running commands, with controller-runtime's zap
+// flags): define declares them and returns what runs once they are parsed.
+// Their names stay as the Deployments write them (--leader-elect, ...).
+func FromFlagSet(cmd *cobra.Command, define func(fs *flag.FlagSet) RunFunc) *cobra.Command {
+	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	run := define(fs)
+	cmd.Flags().AddGoFlagSet(fs)
+	cmd.RunE = func(c *cobra.Command, args []string) error { return run(c.Context(), args) }
+	return cmd
+}
+
+// Execute runs one command with args, as the binary would (for tests of a
+// command on its own).
+func Execute(ctx context.Context, cmd *cobra.Command, args []string) error {
+	cmd.SetArgs(args)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	cmd.SetFlagErrorFunc(suggestFlag)
+	return cmd.ExecuteContext(ctx)
 }
 
 // OperatorNamespace is where the operator's own Secrets (the token key, the

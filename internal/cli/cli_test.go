@@ -4,81 +4,71 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"io"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-func TestAppDispatch(t *testing.T) {
-	var ran []string
-	app := App{Name: "wallet-operator", Commands: []Command{
-		{Name: "ok", Summary: "succeeds", Run: func(_ context.Context, args []string) error {
-			ran = append(ran, strings.Join(args, " "))
+// Exit codes and messages as kubectl users know them: 0 done, 1 failed
+// (an API error printed as "Error from server (Reason)"), 2 misused (with
+// where to read the usage, and the closest flag or command).
+func TestExitCodesAndMessages(t *testing.T) {
+	root := func() *cobra.Command {
+		var name string
+		ok := &cobra.Command{Use: "ok NAME", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
+			c.Print(args[0] + " " + name)
 			return nil
-		}},
-		{Name: "bad-flags", Summary: "misused", Run: func(_ context.Context, args []string) error {
-			fs := NewFlagSet("wallet-operator", "bad-flags", &bytes.Buffer{})
-			return Parse(fs, args)
-		}},
-		{Name: "fails", Summary: "fails", Run: func(context.Context, []string) error { return errors.New("boom") }},
-	}}
-	cases := []struct {
-		args     []string
-		code     int
-		inStderr string
+		}}
+		ok.Flags().StringVarP(&name, "namespace", "n", "default", "")
+		return NewRoot("wallet-operator", false, []*cobra.Command{
+			ok,
+			{Use: "fails", RunE: func(*cobra.Command, []string) error { return errors.New("boom") }},
+			{Use: "missing", RunE: func(*cobra.Command, []string) error {
+				return apierrors.NewNotFound(schema.GroupResource{Group: "passes.wallet-operator.io", Resource: "passes"}, "x")
+			}},
+			{Use: "misused", RunE: func(*cobra.Command, []string) error { return Usagef("want a name") }},
+			{Use: "quiet", RunE: func(*cobra.Command, []string) error { return ErrSilent }},
+		}, nil)
+	}
+	for _, tc := range []struct {
+		args             []string
+		code             int
+		stdout, inStderr string
 	}{
-		{nil, 2, "Usage: wallet-operator <command>"},
-		{[]string{"help"}, 0, "ok           succeeds"},
-		{[]string{"nope"}, 2, `unknown command "nope"`},
-		{[]string{"ok", "a", "b"}, 0, ""},
-		{[]string{"bad-flags", "--x"}, 2, "flag provided but not defined: -x"},
-		{[]string{"bad-flags", "extra"}, 2, `unexpected argument "extra"`},
-		{[]string{"bad-flags", "--help"}, 0, ""},
-		{[]string{"fails"}, 1, "wallet-operator fails: boom"},
-	}
-	for _, tc := range cases {
-		var stderr bytes.Buffer
-		if code := app.Run(context.Background(), tc.args, &stderr); code != tc.code {
-			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, code, tc.code, stderr.String())
+		{[]string{"ok", "james", "-n", "team-a"}, 0, "james team-a", ""},
+		{[]string{"-n", "team-a", "ok", "james"}, 0, "james team-a", ""}, // flags anywhere
+		{[]string{"ok", "-n", "b", "james"}, 0, "james b", ""},
+		{[]string{"ok"}, 2, "", "accepts 1 arg(s), received 0"},
+		{[]string{"ok", "x", "--namespce", "a"}, 2, "", "unknown flag: --namespce (did you mean --namespace?)\nSee 'wallet-operator ok --help' for usage."},
+		{[]string{"okk"}, 2, "", "Did you mean this?"},
+		{[]string{"fails"}, 1, "", "error: boom"},
+		{[]string{"missing"}, 1, "", `Error from server (NotFound): passes.passes.wallet-operator.io "x" not found`},
+		{[]string{"misused"}, 2, "", "error: want a name\nSee 'wallet-operator misused --help'"},
+		{[]string{"quiet"}, 1, "", ""},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), root(), tc.args, &stdout, &stderr)
+		if code != tc.code || stdout.String() != tc.stdout || !strings.Contains(stderr.String(), tc.inStderr) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, containing %q", tc.args, code, stdout.String(), stderr.String(), tc.code, tc.stdout, tc.inStderr)
 		}
-		if !strings.Contains(stderr.String(), tc.inStderr) {
-			t.Errorf("%v: stderr %q lacks %q", tc.args, stderr.String(), tc.inStderr)
-		}
-	}
-	if len(ran) != 1 || ran[0] != "a b" {
-		t.Errorf("ok ran with %v, want [\"a b\"]", ran)
-	}
-	if !errors.Is(Parse(flag.NewFlagSet("x", flag.ContinueOnError), []string{"--help"}), flag.ErrHelp) {
-		t.Error("--help should surface flag.ErrHelp")
 	}
 }
 
-// Flags go anywhere, as in the README's
-// `wallet-operator fetch -n default james-smith-pd123 -o james.pkpass`.
-func TestParseArgsFlagsAnywhere(t *testing.T) {
-	for _, tc := range []struct {
-		args       []string
-		positional []string
-		ns, out    string
-	}{
-		{[]string{"-n", "default", "james", "-o", "james.pkpass"}, []string{"james"}, "default", "james.pkpass"},
-		{[]string{"james", "-n", "team-a", "-o", "x.pkpass"}, []string{"james"}, "team-a", "x.pkpass"},
-		{[]string{"-o", "x.pkpass", "a.pkpass", "b.pkpass", "-n", "b"}, []string{"a.pkpass", "b.pkpass"}, "b", "x.pkpass"},
-		{[]string{"-n", "c", "--", "-dash-name", "-o"}, []string{"-dash-name", "-o"}, "c", ""},
-		{nil, nil, "default", ""},
-	} {
-		fs := NewFlagSet("app", "cmd", io.Discard)
-		ns := fs.String("n", "default", "")
-		out := fs.String("o", "", "")
-		got, err := ParseArgs(fs, tc.args)
-		if err != nil || !slices.Equal(got, tc.positional) || *ns != tc.ns || *out != tc.out {
-			t.Errorf("%q: positional %q, -n %q, -o %q, err %v", tc.args, got, *ns, *out, err)
+// The binary knows how it was called: as kubectl-wallet it is `kubectl
+// wallet`, and the server commands are hidden.
+func TestInvocation(t *testing.T) {
+	for arg0, want := range map[string]string{"/usr/local/bin/kubectl-wallet": "kubectl wallet", "kubectl-wallet.exe": "kubectl wallet", "bin/wallet-operator": "wallet-operator"} {
+		if use, _ := Invocation(arg0); use != want {
+			t.Errorf("%s: %q, want %q", arg0, use, want)
 		}
 	}
-	fs := NewFlagSet("app", "cmd", io.Discard)
-	if _, err := ParseArgs(fs, []string{"name", "--no-such-flag"}); !errors.Is(err, ErrUsage) {
-		t.Errorf("an unknown flag after a name: %v", err)
+	root := NewRoot("kubectl wallet", true, []*cobra.Command{{Use: "manager"}, {Use: "status"}}, map[string]bool{"manager": true})
+	for _, c := range root.Commands() {
+		if c.Hidden != (c.Name() == "manager") {
+			t.Errorf("%s hidden: %v", c.Name(), c.Hidden)
+		}
 	}
 }

@@ -175,6 +175,8 @@ func TestDemo(t *testing.T) {
 		t.Error("the pass the device fetched after the edit does not carry the new plan")
 	}
 
+	walkPlugin(t, filepath.Join(out, "kubeconfig"), c)
+
 	// Ctrl-C: the demo returns and the control plane is gone.
 	cancel()
 	select {

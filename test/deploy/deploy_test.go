@@ -4,8 +4,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -30,7 +29,6 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
@@ -393,7 +391,7 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 // args (with $(VAR) expanded from the container's env) parse, and the URL
 // they give is one the components accept outside development.
 func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
-	commands := map[string]cli.Command{"manager": manager.Command(), "webservice": wscmd.Command()}
+	commands := map[string]func() *cobra.Command{"manager": manager.Command, "webservice": wscmd.Command}
 	for _, obj := range append(render(t, "config/default"), render(t, "config/namespaced-example")...) {
 		if obj.GetKind() != "Deployment" {
 			continue
@@ -409,14 +407,14 @@ func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 		for i, a := range c.Args {
 			args[i] = varRef.ReplaceAllStringFunc(a, func(ref string) string { return vars[ref[2:len(ref)-1]] })
 		}
-		cmd, ok := commands[args[0]]
+		command, ok := commands[args[0]]
 		if !ok {
 			t.Errorf("%s runs an unknown subcommand %q", d.Name, args[0])
 			continue
 		}
-		// --help last: parsing stops there with ErrHelp once every flag before it is known.
-		if err := cmd.Run(context.Background(), append(args[1:], "--help")); !errors.Is(err, flag.ErrHelp) {
-			t.Errorf("%s: %s refuses its args %v: %v", d.Name, args[0], args[1:], err)
+		cmd := command()
+		if err := cmd.ParseFlags(args[1:]); err != nil || len(cmd.Flags().Args()) != 0 {
+			t.Errorf("%s: %s refuses its args %v: %v %v", d.Name, args[0], args[1:], err, cmd.Flags().Args())
 		}
 		for _, a := range args {
 			if url, ok := strings.CutPrefix(a, "--webservice-url="); ok {

@@ -4,6 +4,8 @@
 package demo
 
 import (
+	"flag"
+
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -93,12 +97,17 @@ type PassFile struct {
 }
 
 // Command returns the `demo` subcommand.
-func Command() cli.Command {
-	return cli.Command{Name: "demo", Summary: "run everything on this machine: a local cluster, the samples, signed passes", Run: run}
+func Command() *cobra.Command {
+	return cli.FromFlagSet(&cobra.Command{
+		Use:   "demo",
+		Short: "run everything on this machine: a local cluster, the samples, signed passes",
+		Example: `  wallet-operator demo
+  wallet-operator demo --exit-after-ready --out /tmp/passes`,
+		Args: cobra.NoArgs,
+	}, flags)
 }
 
-func run(ctx context.Context, args []string) error {
-	fs := cli.NewFlagSet("wallet-operator", "demo", os.Stderr)
+func flags(fs *flag.FlagSet) cli.RunFunc {
 	var o Options
 	fs.StringVar(&o.Out, "out", "demo-out", "Directory for kubeconfig, dev-root.pem and the signed passes.")
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "Address of the web service (devices, downloads, previews).")
@@ -111,10 +120,9 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.ReadyTimeout, "ready-timeout", 3*time.Minute, "How long to wait for the samples to become Ready.")
 	o.Zap.Development = true // console lines for people
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		return Run(ctx, o, os.Stdout)
 	}
-	return Run(ctx, o, os.Stdout)
 }
 
 // Run runs the demo, printing what it made to w, until ctx ends (or, with

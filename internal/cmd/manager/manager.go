@@ -3,12 +3,15 @@
 package manager
 
 import (
+	"flag"
+
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -73,16 +76,19 @@ type Options struct {
 }
 
 // Command returns the `manager` subcommand.
-func Command() cli.Command {
-	return cli.Command{
-		Name:    "manager",
-		Summary: "run the controllers that turn Pass resources into signed bundles",
-		Run:     run,
-	}
+func Command() *cobra.Command {
+	return cli.FromFlagSet(&cobra.Command{
+		Use:     "manager",
+		Short:   "run the controllers that turn Pass resources into signed bundles",
+		Example: `  wallet-operator manager --leader-elect --webservice-url=https://passes.example.com/passes`,
+		Args:    cobra.NoArgs,
+	}, flags)
 }
 
-func run(ctx context.Context, args []string) error {
-	fs := cli.NewFlagSet("wallet-operator", "manager", os.Stderr)
+// run runs the command with args, as the binary would.
+func run(ctx context.Context, args []string) error { return cli.Execute(ctx, Command(), args) }
+
+func flags(fs *flag.FlagSet) cli.RunFunc {
 	var o Options
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
@@ -113,13 +119,12 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&o.TemplateWorkers, "template-workers", 2, "PassTemplates reconciled in parallel.")
 	o.Zap.Development = false
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		if o.OperatorNamespace == "" {
+			o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
+		}
+		return Run(ctx, o)
 	}
-	if o.OperatorNamespace == "" {
-		o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
-	}
-	return Run(ctx, o)
 }
 
 // Run starts the manager and blocks until ctx is cancelled.

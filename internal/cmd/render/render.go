@@ -4,7 +4,6 @@
 package render
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,35 +27,43 @@ import (
 )
 
 // Command returns the `render` subcommand.
-func Command() cli.Command {
-	return cli.Command{Name: "render", Summary: "render and sign a Pass from manifest files into a .pkpass", Run: run}
+func Command() *cobra.Command {
+	var (
+		files                            []string
+		passName, out, webServiceURL, ns string
+		development                      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "render -f DIR|FILE... [--pass NAME] -o FILE",
+		Short: "render and sign a Pass from manifest files into a .pkpass",
+		Long: "Render and sign a Pass from manifest files (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes), " +
+			"without a cluster: what the manager would sign.",
+		Example: `  wallet-operator render -f config/samples --pass james-smith-pd123 -o james.pkpass
+  kubectl wallet render -f config/samples --pass member-tom -o tom.pkpass`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if len(files) == 0 || out == "" {
+				return cli.Usagef("-f and -o are required")
+			}
+			return run(files, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now()})
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&files, "filename", "f", nil, "A YAML file or directory of manifests (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes); repeatable.")
+	f.StringVar(&passName, "pass", "", "Name of the Pass to render; may be omitted when the files hold one Pass.")
+	f.StringVarP(&out, "output", "o", "", "Where to write the .pkpass.")
+	f.StringVar(&webServiceURL, "webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
+	f.BoolVar(&development, "development", false, "Development mode: allow an http web service URL.")
+	f.StringVarP(&ns, "namespace", "n", "default", "Namespace of the manifests that name none, as kubectl apply would put them.")
+	return cmd
 }
 
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-func run(_ context.Context, args []string) error {
-	fs := cli.NewFlagSet("wallet-operator", "render", os.Stderr)
-	var files stringList
-	fs.Var(&files, "f", "A YAML file or directory of manifests (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes); repeatable.")
-	passName := fs.String("pass", "", "Name of the Pass to render; may be omitted when the files hold one Pass.")
-	out := fs.String("o", "", "Where to write the .pkpass.")
-	webServiceURL := fs.String("webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
-	development := fs.Bool("development", false, "Development mode: allow an http web service URL.")
-	namespace := fs.String("n", "default", "Namespace of the manifests that name none, as kubectl apply would put them.")
-	if err := cli.Parse(fs, args); err != nil {
-		return err
-	}
-	if len(files) == 0 || *out == "" {
-		return fmt.Errorf("%w: -f and -o are required", cli.ErrUsage)
-	}
-	objs, err := load(files, *namespace)
+func run(files []string, namespace, out string, req Request) error {
+	objs, err := load(files, namespace)
 	if err != nil {
 		return err
 	}
-	bundle, note, err := Render(objs, Request{PassName: *passName, WebServiceURL: *webServiceURL, Development: *development, Now: time.Now()})
+	bundle, note, err := Render(objs, req)
 	if err != nil {
 		return err
 	}
@@ -65,10 +74,10 @@ func run(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
+	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes, content %s)\n", *out, len(data), bundle.ContentDigest)
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes, content %s)\n", out, len(data), bundle.ContentDigest)
 	return nil
 }
 

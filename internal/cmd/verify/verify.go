@@ -3,42 +3,44 @@
 package verify
 
 import (
-	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/spf13/cobra"
+
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
 // Command returns the `verify` subcommand.
-func Command() cli.Command {
-	return cli.Command{Name: "verify", Summary: "check a .pkpass: structure, manifest, signature, certificate and pass.json", Run: run}
+func Command() *cobra.Command {
+	var roots string
+	cmd := &cobra.Command{
+		Use:   "verify FILE.pkpass...",
+		Short: "check a .pkpass: structure, manifest, signature, certificate and pass.json",
+		Long:  "Check .pkpass files as Wallet would: every rule that fails is printed, then INVALID; exit 1 when any file fails.",
+		Example: `  wallet-operator verify james.pkpass
+  wallet-operator verify --roots demo-out/dev-root.pem demo-out/*.pkpass`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, files []string) error { return run(c.OutOrStdout(), files, roots) },
+	}
+	cmd.Flags().StringVar(&roots, "roots", "", "PEM file of root certificates to check the signer's chain against (Apple's root, or the development root of a generated chain).")
+	return cmd
 }
 
 // ErrInvalid is returned when a rule fails; the failures are printed.
 var ErrInvalid = errors.New("the pass is invalid")
 
-func run(_ context.Context, args []string) error {
-	fs := cli.NewFlagSet("wallet-operator", "verify", os.Stderr)
-	roots := fs.String("roots", "", "PEM file of root certificates to check the signer's chain against (Apple's root, or the development root of a generated chain).")
-	files, err := cli.ParseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("%w: want FILE.pkpass [FILE.pkpass ...]", cli.ErrUsage)
-	}
+func run(w io.Writer, files []string, roots string) error {
 	var failed []string
 	for _, file := range files {
-		if err := Verify(os.Stdout, file, *roots); err != nil {
+		if err := Verify(w, file, roots); err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				return err
 			}
-			fmt.Fprintln(os.Stdout, "INVALID", file)
+			fmt.Fprintln(w, "INVALID", file)
 			failed = append(failed, file)
 		}
 	}

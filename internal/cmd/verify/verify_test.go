@@ -54,10 +54,10 @@ func TestVerifyCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if err := run(context.Background(), nil); !errors.Is(err, cli.ErrUsage) {
+	if err := cli.Execute(context.Background(), Command(), nil); err == nil || !strings.Contains(err.Error(), "requires at least 1 arg") {
 		t.Errorf("no file: want a usage error, got %v", err)
 	}
-	if err := run(context.Background(), []string{good, "--roots", roots}); err != nil {
+	if err := cli.Execute(context.Background(), Command(), []string{good, "--roots", roots}); err != nil {
 		t.Errorf("file before flags: %v", err)
 	}
 }

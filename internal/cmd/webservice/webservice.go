@@ -4,14 +4,17 @@
 package webservice
 
 import (
+	"flag"
+
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/sideshow/apns2"
 	"k8s.io/client-go/tools/clientcmd"
@@ -55,12 +58,16 @@ type Options struct {
 }
 
 // Command returns the `webservice` subcommand.
-func Command() cli.Command {
-	return cli.Command{Name: "webservice", Summary: "serve Apple's PassKit web service, download and issue links", Run: run}
+func Command() *cobra.Command {
+	return cli.FromFlagSet(&cobra.Command{
+		Use:     "webservice",
+		Short:   "serve Apple's PassKit web service, download and issue links",
+		Example: `  wallet-operator webservice --webservice-url=https://passes.example.com/passes --leader-elect`,
+		Args:    cobra.NoArgs,
+	}, flags)
 }
 
-func run(ctx context.Context, args []string) error {
-	fs := cli.NewFlagSet("wallet-operator", "webservice", os.Stderr)
+func flags(fs *flag.FlagSet) cli.RunFunc {
 	var o Options
 	fs.StringVar(&o.Listen, "listen", ":8080", "Address devices and browsers reach (behind the Ingress, which terminates TLS).")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.")
@@ -95,19 +102,18 @@ func run(ctx context.Context, args []string) error {
 		return err
 	})
 	o.Zap.BindFlags(fs)
-	if err := cli.Parse(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		if o.OperatorNamespace == "" {
+			o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
+		}
+		if o.WebServiceURL == "" {
+			return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
+		}
+		if err := weburl.Check(o.WebServiceURL, o.Development); err != nil {
+			return fmt.Errorf("%w: %v", cli.ErrUsage, err)
+		}
+		return Run(ctx, o)
 	}
-	if o.OperatorNamespace == "" {
-		o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
-	}
-	if o.WebServiceURL == "" {
-		return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
-	}
-	if err := weburl.Check(o.WebServiceURL, o.Development); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
-	}
-	return Run(ctx, o)
 }
 
 // Run serves until ctx ends.

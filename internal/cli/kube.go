@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+)
+
+// KubeFlags are kubectl's own connection flags (--kubeconfig, --context,
+// -n/--namespace, --as, ...), so the commands that talk to a cluster read
+// the same kubeconfig, context and namespace kubectl would.
+type KubeFlags struct {
+	flags *genericclioptions.ConfigFlags
+}
+
+// AddKubeFlags adds kubectl's connection flags to cmd.
+func AddKubeFlags(cmd *cobra.Command) *KubeFlags {
+	f := genericclioptions.NewConfigFlags(true)
+	f.AddFlags(cmd.Flags())
+	return &KubeFlags{flags: f}
+}
+
+// Client connects to the cluster and returns a client with the operator's
+// types and the namespace to work in (-n, else the context's).
+func (k *KubeFlags) Client() (client.Client, string, error) {
+	cfg, err := k.flags.ToRESTConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("find a cluster: %w", err)
+	}
+	ns, _, err := k.flags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return nil, "", fmt.Errorf("connect to %s: %w", cfg.Host, err)
+	}
+	return c, ns, nil
+}

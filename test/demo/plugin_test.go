@@ -1,0 +1,143 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/cli"
+	democmd "github.com/wallet-operator/wallet-operator/internal/cmd/demo"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/root"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+// kubectlWallet runs the binary as the kubectl plugin against the demo
+// cluster and returns its exit code, stdout and stderr.
+func kubectlWallet(t *testing.T, kubeconfig string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if args[0] != "verify" { // verify reads files only
+		args = append(args, "--kubeconfig", kubeconfig)
+	}
+	code := cli.Main(context.Background(), root.Command("/usr/local/bin/kubectl-wallet"), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// walkPlugin uses every `kubectl wallet` command as a person would, on the
+// demo's cluster (c reads what they did).
+func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
+	ctx := context.Background()
+	get := func(name string) *walletv1.Pass {
+		t.Helper()
+		p := &walletv1.Pass{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: democmd.Namespace, Name: name}, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	type run struct {
+		args           []string
+		code           int
+		stdout, stderr []string // substrings
+		emptyStdout    bool
+	}
+	dir := t.TempDir()
+	for _, r := range []run{
+		{args: []string{"status"}, code: 0, stdout: []string{"✓ PassCertificate dev-certificate", "PassTemplate harbour-concert (eventTicket, 2 passes", "✓ concert-a-12-7 (hh-2026-a-12-7"}},
+		{args: []string{"status", "coffee-coupon"}, code: 0, stdout: []string{"PassTemplate coffee-coupon"}},
+		{args: []string{"status", "no-such-template"}, code: 1, stderr: []string{`PassTemplate "no-such-template" not found`}},
+		{args: []string{"find", "--code", "PD123-serial-1350551026"}, code: 0, stdout: []string{"james-smith-pd123", "passdock-airways"}},
+		{args: []string{"find", "--code", "nothing-reads-this"}, code: 1, emptyStdout: true, stderr: []string{`no pass in namespace default has a barcode reading "nothing-reads-this"`}},
+		{args: []string{"fetch", "james-smith-pd123", "-o", filepath.Join(dir, "james.pkpass")}, code: 0, stderr: []string{"wrote"}},
+		{args: []string{"fetch", "no-such-pass", "-o", filepath.Join(dir, "x.pkpass")}, code: 1, emptyStdout: true,
+			stderr: []string{`Error from server (NotFound): passes.passes.wallet-operator.io "no-such-pass" not found`}},
+		{args: []string{"fetch", "member-tom", "-o", filepath.Join(dir, "missing", "x.pkpass")}, code: 1, stderr: []string{"does not exist"}},
+		{args: []string{"verify", filepath.Join(dir, "james.pkpass")}, code: 0, stdout: []string{"OK "}},
+		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/coffee-coupon-0001 redeemed"}},
+		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"unchanged"}},
+		{args: []string{"void", "bakery-jana"}, code: 0, stdout: []string{"bakery-jana voided"}},
+		{args: []string{"push", "member-tom"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/member-tom push requested at"}},
+		{args: []string{"push", "--template", "harbour-concert"}, code: 0, stdout: []string{"passtemplate.passes.wallet-operator.io/harbour-concert push requested at"}},
+		{args: []string{"push"}, code: 2, stderr: []string{"name one pass, or a template with --template"}},
+		{args: []string{"open", "member-tom"}, code: 0, stdout: []string{"/download/", "▀"}},
+		{args: []string{"fetch", "member-tom", "--namspace", "default", "-o", "x"}, code: 2, stderr: []string{"did you mean --namespace?"}},
+		{args: []string{"stauts"}, code: 2, stderr: []string{"Did you mean this?", "status"}},
+	} {
+		code, stdout, stderr := kubectlWallet(t, kubeconfig, r.args...)
+		if code != r.code {
+			t.Errorf("kubectl wallet %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(r.args, " "), code, r.code, stdout, stderr)
+		}
+		for _, want := range r.stdout {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("kubectl wallet %s: stdout lacks %q:\n%s", strings.Join(r.args, " "), want, stdout)
+			}
+		}
+		for _, want := range r.stderr {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("kubectl wallet %s: stderr lacks %q:\n%s", strings.Join(r.args, " "), want, stderr)
+			}
+		}
+		if r.emptyStdout && stdout != "" {
+			t.Errorf("kubectl wallet %s: printed %q on stdout", strings.Join(r.args, " "), stdout)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "james.pkpass")); err != nil || !pkpass.Verify(data, nil).OK() {
+		t.Errorf("the fetched pass does not verify: %v", err)
+	}
+	if p := get("coffee-coupon-0001"); !p.Spec.Redeemed {
+		t.Error("redeem did not set spec.redeemed")
+	}
+	if p := get("bakery-jana"); !p.Spec.Voided {
+		t.Error("void did not set spec.voided")
+	}
+	if p := get("member-tom"); p.Annotations[walletv1.AnnotationPushRequestedAt] == "" {
+		t.Error("push did not set the push-requested-at annotation")
+	}
+
+	// Something not Ready: status says what and exits 1.
+	broken := &walletv1.Pass{}
+	broken.Namespace, broken.Name = democmd.Namespace, "orphan"
+	broken.Spec.TemplateRef.Name, broken.Spec.SerialNumber = "no-such-template", "orphan-1"
+	if err := c.Create(ctx, broken); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := kubectlWallet(t, kubeconfig, "status")
+	if code != 1 || !strings.Contains(stdout, "✗ PassTemplate no-such-template: not found") {
+		t.Errorf("status with a pass of a missing template: exit %d\n%s", code, stdout)
+	}
+	_ = c.Delete(ctx, broken)
+}
+
+// Every command shows examples in its help, and the completion scripts
+// load in bash.
+func TestHelpAndCompletion(t *testing.T) {
+	for _, arg0 := range []string{"wallet-operator", "kubectl-wallet"} {
+		for _, cmd := range root.Command(arg0).Commands() {
+			if cmd.Name() == "help" || cmd.Name() == "completion" {
+				continue
+			}
+			if cmd.Example == "" {
+				t.Errorf("%s %s --help shows no example", arg0, cmd.Name())
+			}
+		}
+	}
+	var script, stderr bytes.Buffer
+	if code := cli.Main(context.Background(), root.Command("wallet-operator"), []string{"completion", "bash"}, &script, &stderr); code != 0 {
+		t.Fatalf("completion bash: exit %d: %s", code, stderr.String())
+	}
+	file := filepath.Join(t.TempDir(), "completion.bash")
+	if err := os.WriteFile(file, script.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("bash", "-c", "source "+file+" && complete -p wallet-operator").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "wallet-operator") {
+		t.Errorf("the bash completion does not load: %v %s", err, out)
+	}
+}
