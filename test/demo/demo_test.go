@@ -89,9 +89,24 @@ func TestDemo(t *testing.T) {
 	if !roots.AppendCertsFromPEM(rootPEM) {
 		t.Fatal("dev-root.pem holds no certificate")
 	}
+	if !strings.Contains(printed, filepath.Join(out, "default-NAME.pkpass")) || !strings.Contains(printed, filepath.Join(out, "demo.log")) {
+		t.Errorf("the demo does not say where the pass files and its log are:\n%s", printed)
+	}
+	// Quiet: progress lines and the summary, no log lines (they are in demo.log).
+	if n := strings.Count(printed, "\n"); n >= 40 {
+		t.Errorf("the demo printed %d lines, want under 40:\n%s", n, printed)
+	}
+	for _, want := range []string{"Starting a local control plane (kube-apiserver, etcd) … done", "Signing the sample passes … every certificate, template and pass Ready"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("the demo did not print the progress line %q:\n%s", want, printed)
+		}
+	}
+	if log, err := os.ReadFile(filepath.Join(out, "demo.log")); err != nil || !bytes.Contains(log, []byte("Starting workers")) {
+		t.Errorf("demo.log does not hold the controllers' log: %v", err)
+	}
 	for _, p := range s.Passes {
-		if !strings.Contains(printed, p.DownloadURL) || !strings.Contains(printed, p.File) {
-			t.Errorf("pass %s: its file or download link is not printed", p.Name)
+		if !strings.Contains(printed, p.DownloadURL) {
+			t.Errorf("pass %s: its download link is not printed", p.Name)
 		}
 		if want := filepath.Join(out, "default-"+p.Name+".pkpass"); p.File != want {
 			t.Errorf("pass %s written to %s, want %s", p.Name, p.File, want)

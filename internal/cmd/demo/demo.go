@@ -4,6 +4,7 @@
 package demo
 
 import (
+	"bytes"
 	"flag"
 
 	"context"
@@ -25,6 +26,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -74,7 +76,10 @@ type Options struct {
 	Assets string
 	// ReadyTimeout bounds the wait for the samples.
 	ReadyTimeout time.Duration
-	Zap          zap.Options
+	// Verbose also prints the log lines (they always go to Out/demo.log);
+	// without it the terminal gets progress lines, errors and the summary.
+	Verbose bool
+	Zap     zap.Options
 	// Ready, when set, is called with the summary once everything is
 	// written (tests use it).
 	Ready func(Summary)
@@ -98,17 +103,19 @@ type PassFile struct {
 
 // Command returns the `demo` subcommand.
 func Command() *cobra.Command {
-	return cli.FromFlagSet(&cobra.Command{
+	var o Options
+	cmd := cli.FromFlagSet(&cobra.Command{
 		Use:   "demo",
 		Short: "run everything on this machine: a local cluster, the samples, signed passes",
 		Example: `  wallet-operator demo
   wallet-operator demo --exit-after-ready --out /tmp/passes`,
 		Args: cobra.NoArgs,
-	}, flags)
+	}, func(fs *flag.FlagSet) cli.RunFunc { return flags(fs, &o) })
+	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "Print the controllers' log lines here too (they always go to OUT/demo.log).")
+	return cmd
 }
 
-func flags(fs *flag.FlagSet) cli.RunFunc {
-	var o Options
+func flags(fs *flag.FlagSet, o *Options) cli.RunFunc {
 	fs.StringVar(&o.Out, "out", "demo-out", "Directory for kubeconfig, dev-root.pem and the signed passes.")
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "Address of the web service (devices, downloads, previews).")
 	fs.StringVar(&o.URL, "webservice-url", "", "URL devices reach the web service at (e.g. http://192.168.1.20:8080/passes for a phone on your network). Default: from --listen.")
@@ -121,7 +128,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	o.Zap.Development = true // console lines for people
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
-		return Run(ctx, o, os.Stdout)
+		return Run(ctx, *o, os.Stdout)
 	}
 }
 
@@ -129,8 +136,6 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 // ExitAfterReady, until the passes are written). The control plane's
 // processes are stopped before it returns.
 func Run(ctx context.Context, o Options, w io.Writer) (err error) {
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
-	log := ctrl.Log.WithName("demo")
 	crds, samples := filepath.Join(o.Config, "crd", "bases"), filepath.Join(o.Config, "samples")
 	if _, err := os.Stat(samples); err != nil {
 		return fmt.Errorf("no samples in %s: run the demo from the repository's top directory (make demo) or pass --config", samples)
@@ -142,6 +147,18 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return fmt.Errorf("create --out %s: %w", o.Out, err)
 	}
+	logFile, err := os.Create(filepath.Join(o.Out, "demo.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	logs := io.MultiWriter(logFile, errorLines{os.Stderr})
+	if o.Verbose {
+		logs = io.MultiWriter(logFile, os.Stderr)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap), zap.WriteTo(logs)))
+	klog.SetLogger(ctrl.Log.WithName("client-go"))
+	log := ctrl.Log.WithName("demo")
 	// Listen first: a busy port is reported before a cluster is started.
 	listener, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -162,10 +179,12 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 		}
 	}
 	log.Info("starting a local control plane (kube-apiserver and etcd)", "assets", assets)
+	step := progress(w, "Starting a local control plane (kube-apiserver, etcd)")
 	cluster, err := localcluster.Start(assets, crds)
 	if err != nil {
 		return err
 	}
+	step("done")
 	defer func() {
 		if stopErr := cluster.Stop(); stopErr != nil && err == nil {
 			err = fmt.Errorf("stop the local control plane: %w", stopErr)
@@ -200,16 +219,21 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	}
 	defer func() { stop(); <-done }() // the manager ends before the control plane
 
-	if err := apply(ctx, c, samples); err != nil {
+	step = progress(w, "Applying config/samples to namespace "+Namespace)
+	applied, err := apply(ctx, c, samples)
+	if err != nil {
 		return err
 	}
+	step(fmt.Sprintf("%d objects", applied))
 	log.Info("samples applied; waiting until every one is Ready", "namespace", Namespace)
+	step = progress(w, "Signing the sample passes")
 	if err := waitReady(ctx, c, o.ReadyTimeout); err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted while starting
 		}
 		return err
 	}
+	step("every certificate, template and pass Ready")
 	if err := writeOutputs(ctx, c, o.Out, &summary); err != nil {
 		return err
 	}
@@ -294,19 +318,43 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	return done, nil
 }
 
-// apply creates the kustomization in dir in the demo namespace.
-func apply(ctx context.Context, c client.Client, dir string) error {
+// apply creates the kustomization in dir in the demo namespace and says
+// how many objects it made.
+func apply(ctx context.Context, c client.Client, dir string) (int, error) {
 	objs, err := manifests.ReadKustomization(dir)
 	if err != nil {
-		return fmt.Errorf("read samples %s: %w", dir, err)
+		return 0, fmt.Errorf("read samples %s: %w", dir, err)
 	}
 	for _, obj := range objs {
 		obj.SetNamespace(Namespace)
 		if err := c.Create(ctx, obj); err != nil {
-			return fmt.Errorf("apply %s %s: %w", obj.GetKind(), obj.GetName(), err)
+			return 0, fmt.Errorf("apply %s %s: %w", obj.GetKind(), obj.GetName(), err)
 		}
 	}
-	return nil
+	return len(objs), nil
+}
+
+// progress prints what the demo starts doing; the function it returns
+// ends the line with the outcome and the time it took.
+func progress(w io.Writer, doing string) func(outcome string) {
+	start := time.Now()
+	fmt.Fprintf(w, "%s … ", doing)
+	return func(outcome string) {
+		fmt.Fprintf(w, "%s (%.1fs)\n", outcome, time.Since(start).Seconds())
+	}
+}
+
+// errorLines passes on only the log lines of errors: the terminal gets
+// those, the log file everything.
+type errorLines struct{ w io.Writer }
+
+func (e errorLines) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("\tERROR\t")) || bytes.Contains(p, []byte(`"level":"error"`)) || bytes.Contains(p, []byte("\tDPANIC\t")) {
+		if _, err := e.w.Write(p); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
 // waitReady waits until every certificate, template and pass is Ready for
@@ -414,13 +462,16 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintf(w, "  Start page        %s   (open it in a browser)\n", s.StartPage)
 	fmt.Fprintf(w, "  Web service       %s\n", s.WebServiceURL)
 	fmt.Fprintf(w, "  Cluster           kubectl --kubeconfig %s get wallet\n", s.Kubeconfig)
-	fmt.Fprintf(w, "  Development root  %s (wallet-operator verify --roots %s FILE.pkpass)\n", s.DevRoot, s.DevRoot)
+	dir := filepath.Dir(s.DevRoot)
+	fmt.Fprintf(w, "  Pass files        %s\n", filepath.Join(dir, Namespace+"-NAME.pkpass"))
+	fmt.Fprintf(w, "  Check them        wallet-operator verify --roots %s %s\n", s.DevRoot, filepath.Join(dir, "*.pkpass"))
+	fmt.Fprintf(w, "  Log               %s\n", filepath.Join(dir, "demo.log"))
 	if logOnly {
 		fmt.Fprintln(w, "  Pushes            logged, not sent (pass --apns-url to send them)")
 	}
-	fmt.Fprintln(w, "\nPasses (a download link shows a preview in a browser, the pass on an iPhone):")
+	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass):")
 	for _, p := range s.Passes {
-		fmt.Fprintf(w, "  %-24s %s\n  %-24s %s\n", p.Name, p.File, "", p.DownloadURL)
+		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.DownloadURL)
 	}
 	if len(s.IssueLinks) > 0 {
 		fmt.Fprintln(w, "\nIssue links (each visit creates a new pass):")
@@ -430,7 +481,7 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			fmt.Fprintf(w, "  %-24s %s\n", n, s.IssueLinks[n])
+			fmt.Fprintf(w, "  %-20s %s\n", n, s.IssueLinks[n])
 		}
 	}
 	if exiting {
