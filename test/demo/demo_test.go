@@ -191,6 +191,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	walkPlugin(t, filepath.Join(out, "kubeconfig"), c)
+	t.Run("README commands", func(t *testing.T) { runReadme(t, out) })
 
 	// Ctrl-C: the demo returns and the control plane is gone.
 	cancel()

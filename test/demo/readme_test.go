@@ -1,0 +1,105 @@
+package demo
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+)
+
+// notRunHere are the README's commands this test does not run, and why.
+// Every other command in its shell blocks runs as printed.
+var notRunHere = map[string]string{
+	"make demo":  "the demo this test runs is that command's (and .ci/run runs `make demo` itself)",
+	"make test":  "this test is part of it",
+	"make build": "the test builds the binary itself",
+	"kubectl apply --server-side -k config/default": "needs a cluster that runs Deployments (envtest has no kubelet)",
+}
+
+// readmeCommands are the commands in the README's shell blocks, in order,
+// continuation lines joined.
+func readmeCommands(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	for _, block := range regexp.MustCompile("(?s)```(?:sh|bash|shell)\n(.*?)```").FindAllStringSubmatch(string(data), -1) {
+		sc := bufio.NewScanner(strings.NewReader(strings.ReplaceAll(block[1], "\\\n", " ")))
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			cmds = append(cmds, line)
+		}
+	}
+	return cmds
+}
+
+func skipReason(cmd string) (string, bool) {
+	for prefix, why := range notRunHere {
+		if cmd == prefix || strings.HasPrefix(cmd, prefix+" ") {
+			return why, true
+		}
+	}
+	return "", false
+}
+
+// runReadme runs every README command it can, as printed, against the
+// running demo: in a directory where bin/wallet-operator is the binary,
+// config/ the repository's, demo-out/ the demo's output, with KUBECONFIG
+// the demo's and kubectl-wallet on PATH.
+func runReadme(t *testing.T, out string) {
+	repo := testenv.RepoRoot()
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed: the README's kubectl commands cannot run here")
+	}
+	work := t.TempDir()
+	bin := filepath.Join(work, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "wallet-operator"), ".")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for link, target := range map[string]string{
+		filepath.Join(bin, "kubectl-wallet"): filepath.Join(bin, "wallet-operator"),
+		filepath.Join(work, "config"):        filepath.Join(repo, "config"),
+		filepath.Join(work, "demo-out"):      out,
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "KUBECONFIG="+filepath.Join(out, "kubeconfig"), "PATH="+bin+":"+filepath.Dir(kubectl)+":"+os.Getenv("PATH"))
+	ran := 0
+	for _, cmd := range readmeCommands(t, filepath.Join(repo, "README.md")) {
+		if why, skip := skipReason(cmd); skip {
+			t.Logf("not run: %s (%s)", cmd, why)
+			continue
+		}
+		sh := exec.Command("bash", "-o", "pipefail", "-c", cmd)
+		sh.Dir, sh.Env = work, env
+		start := time.Now()
+		output, err := sh.CombinedOutput()
+		if err != nil {
+			t.Errorf("README command failed: %s\n%v after %s\n%s", cmd, err, time.Since(start).Round(time.Millisecond), output)
+			continue
+		}
+		ran++
+	}
+	if ran < 30 {
+		t.Errorf("only %d README commands ran", ran)
+	}
+}
