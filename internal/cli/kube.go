@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -27,6 +29,16 @@ func AddKubeFlags(cmd *cobra.Command) *KubeFlags {
 // Client connects to the cluster and returns a client with the operator's
 // types and the namespace to work in (-n, else the context's).
 func (k *KubeFlags) Client() (client.Client, string, error) {
+	raw, err := k.flags.ToRawKubeConfigLoader().RawConfig()
+	var missing *fs.PathError
+	switch {
+	case errors.As(err, &missing) && errors.Is(err, fs.ErrNotExist):
+		return nil, "", fmt.Errorf("the kubeconfig %s does not exist: fix --kubeconfig or $KUBECONFIG", missing.Path)
+	case err != nil:
+		return nil, "", fmt.Errorf("read the kubeconfig: %w", err)
+	case len(raw.Contexts) == 0 && (k.flags.APIServer == nil || *k.flags.APIServer == ""):
+		return nil, "", errors.New("no cluster to talk to: no kubeconfig in $KUBECONFIG or ~/.kube/config; pass --kubeconfig FILE (the demo writes demo-out/kubeconfig)")
+	}
 	cfg, err := k.flags.ToRESTConfig()
 	if err != nil {
 		return nil, "", fmt.Errorf("find a cluster: %w", err)

@@ -69,6 +69,7 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 		{args: []string{"open", "member-tom"}, code: 0, stdout: []string{"/download/", "▀"}},
 		{args: []string{"fetch", "member-tom", "--namspace", "default", "-o", "x"}, code: 2, stderr: []string{"did you mean --namespace?"}},
 		{args: []string{"stauts"}, code: 2, stderr: []string{"Did you mean this?", "status"}},
+		{args: []string{"status", "--context", "nope"}, code: 1, stderr: []string{`context "nope" does not exist`}},
 	} {
 		code, stdout, stderr := kubectlWallet(t, kubeconfig, r.args...)
 		if code != r.code {
@@ -99,6 +100,12 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 	}
 	if p := get("member-tom"); p.Annotations[walletv1.AnnotationPushRequestedAt] == "" {
 		t.Error("push did not set the push-requested-at annotation")
+	}
+
+	var stderr bytes.Buffer
+	if code := cli.Main(ctx, root.Command("kubectl-wallet"), []string{"status", "--kubeconfig", filepath.Join(dir, "nope")}, &bytes.Buffer{}, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "the kubeconfig "+filepath.Join(dir, "nope")+" does not exist") {
+		t.Errorf("a missing kubeconfig: exit %d, %s", code, stderr.String())
 	}
 
 	// Something not Ready: status says what and exits 1.
