@@ -142,12 +142,27 @@ type PushRequestsStatus struct {
 
 // BundleStatus describes the signed bundle being served.
 type BundleStatus struct {
-	// ConfigMap holding the pass's own part of the bundle.
+	// Store holding the bundle: configmap (also when empty) or s3.
+	// +optional
+	Store string `json:"store,omitempty"`
+
+	// Key of the pass's own part of the bundle in the store (a ConfigMap's
+	// name, an object's key).
+	// +optional
+	Key string `json:"key,omitempty"`
+
+	// SharedKey of the template's files this bundle was signed with; kept
+	// until no bundle refers to it.
+	// +optional
+	SharedKey string `json:"sharedKey,omitempty"`
+
+	// ConfigMap holding the pass's own part of the bundle (the configmap
+	// store).
 	// +optional
 	ConfigMap string `json:"configMap,omitempty"`
 
 	// SharedConfigMap holding the template's files this bundle was signed
-	// with; kept until no bundle refers to it.
+	// with (the configmap store).
 	// +optional
 	SharedConfigMap string `json:"sharedConfigMap,omitempty"`
 

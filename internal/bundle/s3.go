@@ -1,0 +1,317 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+)
+
+// S3Options locate the bucket. Credentials come from the AWS SDK's
+// standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a web identity
+// token as with IRSA, a profile, instance metadata), never from flags.
+type S3Options struct {
+	// Endpoint of an S3-compatible service (MinIO, Ceph RGW, GCS); AWS
+	// when empty.
+	Endpoint string
+	Bucket   string
+	// Prefix of every key, e.g. "wallet/"; may be empty.
+	Prefix string
+	Region string
+	// PathStyle addresses the bucket in the path (most non-AWS services).
+	PathStyle bool
+	// Grace is how old an object no status refers to must be before it is
+	// deleted (a reader may still be loading it); 5 minutes when zero.
+	Grace time.Duration
+}
+
+// S3Store keeps bundles as immutable, content-addressed objects:
+//
+//	<prefix><namespace>/templates/<template>/<shared digest>.zip
+//	<prefix><namespace>/passes/<pass>/<content digest>.zip
+//
+// each a zip of the files; a pass's object carries its record in its
+// metadata. Loading checks the assembled bundle against its recorded
+// SHA-256, so a corrupted object is never served.
+type S3Store struct {
+	client *s3.Client
+	opts   S3Options
+
+	mu     sync.Mutex
+	shared map[string]pkpass.Files // the last shared files read, by key
+}
+
+var _ Store = (*S3Store)(nil)
+
+// NewS3Store connects to the bucket and checks it is there.
+func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
+	if o.Bucket == "" {
+		return nil, errors.New("the S3 store needs a bucket (--s3-bucket)")
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Grace == 0 {
+		o.Grace = 5 * time.Minute
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(o.Region))
+	if err != nil {
+		return nil, fmt.Errorf("S3 credentials: %w", err)
+	}
+	c := s3.NewFromConfig(cfg, func(so *s3.Options) {
+		if o.Endpoint != "" {
+			so.BaseEndpoint = aws.String(o.Endpoint)
+		}
+		so.UsePathStyle = o.PathStyle
+	})
+	s := &S3Store{client: c, opts: o, shared: map[string]pkpass.Files{}}
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(o.Bucket)}); err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			switch api.ErrorCode() {
+			case "NotFound", "NoSuchBucket":
+				return nil, fmt.Errorf("S3 bucket %s does not exist at %s: create it or fix --s3-bucket", o.Bucket, endpointName(o.Endpoint))
+			case "Forbidden", "AccessDenied":
+				return nil, fmt.Errorf("S3 bucket %s at %s refused these credentials: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the role) and the bucket's policy", o.Bucket, endpointName(o.Endpoint))
+			}
+		}
+		return nil, fmt.Errorf("S3 bucket %s at %s: %w", o.Bucket, endpointName(o.Endpoint), describe(err))
+	}
+	return s, nil
+}
+
+func endpointName(e string) string {
+	if e == "" {
+		return "AWS"
+	}
+	return e
+}
+
+// describe makes an S3 error one readable line: the service's code and
+// message (AccessDenied, NoSuchBucket, ...) when it answered.
+func describe(err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return fmt.Errorf("%s: %s", api.ErrorCode(), api.ErrorMessage())
+	}
+	return err
+}
+
+// Kind is "s3".
+func (*S3Store) Kind() string { return KindS3 }
+
+func hexDigest(d string) string { return strings.TrimPrefix(d, "sha256:") }
+
+func (s *S3Store) sharedKey(namespace, template, digest string) string {
+	return s.opts.Prefix + path.Join(namespace, "templates", template, hexDigest(digest)+".zip")
+}
+
+func (s *S3Store) passPrefix(namespace, pass string) string {
+	return s.opts.Prefix + path.Join(namespace, "passes", pass) + "/"
+}
+
+func (s *S3Store) passKey(namespace, pass, contentDigest string) string {
+	return s.passPrefix(namespace, pass) + hexDigest(contentDigest) + ".zip"
+}
+
+// PutShared writes the shared files once per content.
+func (s *S3Store) PutShared(ctx context.Context, namespace, template string, files pkpass.Files) (string, error) {
+	key := s.sharedKey(namespace, template, pkpass.ContentDigest(files, ""))
+	if _, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.opts.Bucket, Key: &key}); err == nil {
+		return key, nil
+	} else if !notFound(err) {
+		return "", fmt.Errorf("S3 object %s: %w", key, describe(err))
+	}
+	return key, s.put(ctx, key, files, nil)
+}
+
+func (s *S3Store) put(ctx context.Context, key string, files pkpass.Files, metadata map[string]string) error {
+	data, err := pkpass.Zip(files)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	if metadata == nil {
+		metadata = map[string]string{}
+	}
+	metadata["sha256"] = hex.EncodeToString(sum[:])
+	_, err = s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &s.opts.Bucket, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
+		ContentType: aws.String("application/zip"), Metadata: metadata,
+	})
+	if err != nil {
+		return fmt.Errorf("write S3 object %s: %w", key, describe(err))
+	}
+	return nil
+}
+
+// get reads an object's files, checking them against the SHA-256 they
+// were written with.
+func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.opts.Bucket, Key: &key})
+	if err != nil {
+		return nil, fmt.Errorf("read S3 object %s: %w", key, describe(err))
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, 8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read S3 object %s: %w", key, err)
+	}
+	sum := sha256.Sum256(data)
+	if want := out.Metadata["sha256"]; want != "" && want != hex.EncodeToString(sum[:]) {
+		return nil, fmt.Errorf("S3 object %s: %w", key, ErrCorrupt)
+	}
+	files, err := pkpass.Unzip(data)
+	if err != nil {
+		return nil, fmt.Errorf("S3 object %s: %w (%v)", key, ErrCorrupt, err)
+	}
+	return files, nil
+}
+
+// GetShared reads shared files, keeping the last ones read: every pass of a
+// template shares them.
+func (s *S3Store) GetShared(ctx context.Context, _ string, key string) (pkpass.Files, error) {
+	s.mu.Lock()
+	files, ok := s.shared[key]
+	s.mu.Unlock()
+	if ok {
+		return files, nil
+	}
+	files, err := s.get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.shared) >= 64 {
+		clear(s.shared)
+	}
+	s.shared[key] = files
+	s.mu.Unlock()
+	return files, nil
+}
+
+// PutPass writes the pass's own files under their content digest, with the
+// record in the object's metadata.
+func (s *S3Store) PutPass(ctx context.Context, p *walletv1.Pass, own pkpass.Files, record *walletv1.BundleStatus) (string, error) {
+	key := s.passKey(p.Namespace, p.Name, record.ContentDigest)
+	record.Store, record.Key, record.ConfigMap, record.SharedConfigMap = KindS3, key, "", ""
+	data, err := json.Marshal(record)
+	if err != nil {
+		return "", err
+	}
+	return key, s.put(ctx, key, own, map[string]string{"bundle": string(data)})
+}
+
+// Stored reads the record of the pass's object for this content.
+func (s *S3Store) Stored(ctx context.Context, p *walletv1.Pass, contentDigest string) (*walletv1.BundleStatus, error) {
+	key := s.passKey(p.Namespace, p.Name, contentDigest)
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.opts.Bucket, Key: &key})
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("S3 object %s: %w", key, describe(err))
+	}
+	var b walletv1.BundleStatus
+	if json.Unmarshal([]byte(out.Metadata["bundle"]), &b) != nil || b.ContentDigest != contentDigest {
+		return nil, nil // no usable record: sign again
+	}
+	b.Store, b.Key = KindS3, key
+	return &b, nil
+}
+
+// Load reads the pass's object and the shared one, and checks the
+// assembled bundle against the recorded SHA-256.
+func (s *S3Store) Load(ctx context.Context, namespace string, b *walletv1.BundleStatus) (pkpass.Files, error) {
+	own, err := s.get(ctx, b.Key)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := s.GetShared(ctx, namespace, b.SharedKey)
+	if err != nil {
+		return nil, err
+	}
+	files := pkpass.Merge(shared, own)
+	if b.SHA256 != "" {
+		data, err := pkpass.Zip(files)
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != b.SHA256 {
+			return nil, fmt.Errorf("S3 objects %s and %s: %w", b.Key, b.SharedKey, ErrCorrupt)
+		}
+	}
+	return files, nil
+}
+
+// DeletePass deletes the pass's objects but those kept; with none kept,
+// all of them, else those past the grace period.
+func (s *S3Store) DeletePass(ctx context.Context, p *walletv1.Pass, keep ...string) error {
+	return s.deleteUnder(ctx, s.passPrefix(p.Namespace, p.Name), func(key string) bool { return slices.Contains(keep, key) }, len(keep) > 0)
+}
+
+// CollectShared deletes the template's shared objects not in use and past
+// the grace period.
+func (s *S3Store) CollectShared(ctx context.Context, namespace, template string, inUse map[string]bool) error {
+	prefix := s.opts.Prefix + path.Join(namespace, "templates", template) + "/"
+	return s.deleteUnder(ctx, prefix, func(key string) bool { return inUse[key] }, true)
+}
+
+func (s *S3Store) deleteUnder(ctx context.Context, prefix string, kept func(string) bool, grace bool) error {
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.opts.Bucket, Prefix: &prefix})
+	var gone []s3types.ObjectIdentifier
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list S3 objects under %s: %w", prefix, describe(err))
+		}
+		for _, o := range page.Contents {
+			if kept(*o.Key) || (grace && o.LastModified != nil && time.Since(*o.LastModified) < s.opts.Grace) {
+				continue
+			}
+			gone = append(gone, s3types.ObjectIdentifier{Key: o.Key})
+		}
+	}
+	s.mu.Lock()
+	for _, o := range gone {
+		delete(s.shared, *o.Key)
+	}
+	s.mu.Unlock()
+	for _, o := range gone {
+		if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.opts.Bucket, Key: o.Key}); err != nil && !notFound(err) {
+			return fmt.Errorf("delete S3 object %s: %w", *o.Key, describe(err))
+		}
+	}
+	return nil
+}
+
+func notFound(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NotFound", "NoSuchKey", "404":
+			return true
+		}
+	}
+	var nf *s3types.NotFound
+	var nk *s3types.NoSuchKey
+	return errors.As(err, &nf) || errors.As(err, &nk)
+}
