@@ -15,6 +15,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
 	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 )
 
 // The manager's permissions. They are generated into config/rbac/role.yaml
@@ -51,6 +52,8 @@ type Options struct {
 	Tenancy passcertificate.Tenancy
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
+	// Store keeps the signed bundles; ConfigMaps when nil.
+	Store bundle.Store
 }
 
 // SetupWithManager registers the field indexes, the reconcilers and the
@@ -63,7 +66,10 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err := shared.SetupIndexes(ctx, mgr); err != nil {
 		return fmt.Errorf("field indexes: %w", err)
 	}
-	sources := shared.NewSources(mgr.GetAPIReader(), mgr.GetCache())
+	if o.Store == nil {
+		o.Store = &bundle.ConfigMapStore{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Metadata: mgr.GetCache()}
+	}
+	sources := shared.NewSources(mgr.GetAPIReader(), mgr.GetCache(), o.Store)
 	for _, step := range []struct {
 		name  string
 		setup func() error

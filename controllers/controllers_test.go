@@ -182,7 +182,7 @@ func devRoots(t *testing.T, ns string) *x509.CertPool {
 // checks it as `wallet-operator verify --roots` does.
 func fetchAndVerify(t *testing.T, ns, name string, roots *x509.CertPool) pkpass.Files {
 	t.Helper()
-	data, err := bundle.Fetch(context.Background(), c, ns, name)
+	data, err := bundle.ConfigMaps(c).Fetch(context.Background(), c, ns, name)
 	if err != nil {
 		t.Fatalf("fetch %s: %v", name, err)
 	}

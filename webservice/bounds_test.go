@@ -33,8 +33,8 @@ func TestBundleCacheCountsWhatItHolds(t *testing.T) {
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p-pkpass"}, BinaryData: bundle.Encode(own)},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "shared"}, BinaryData: bundle.Encode(shared)},
 	).Build()
-	cache := newBundleCache(1 << 20)
-	b, err := cache.get(context.Background(), c, p)
+	cache := newBundleCache(1<<20, bundle.ConfigMaps(c))
+	b, err := cache.get(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
@@ -17,6 +16,7 @@ import (
 // out, bounded in bytes (zip and files both count). An entry is valid for
 // one content digest.
 type bundleCache struct {
+	stores  bundle.Stores
 	mu      sync.Mutex
 	limit   int
 	size    int
@@ -40,12 +40,12 @@ func (b *cachedBundle) bytes() int {
 	return n
 }
 
-func newBundleCache(limit int) *bundleCache {
-	return &bundleCache{limit: limit, order: list.New(), entries: map[types.UID]*list.Element{}}
+func newBundleCache(limit int, stores bundle.Stores) *bundleCache {
+	return &bundleCache{limit: limit, stores: stores, order: list.New(), entries: map[types.UID]*list.Element{}}
 }
 
 // get returns the pass's bundle, assembling it from its ConfigMaps on a miss.
-func (c *bundleCache) get(ctx context.Context, api client.Reader, p *walletv1.Pass) (*cachedBundle, error) {
+func (c *bundleCache) get(ctx context.Context, p *walletv1.Pass) (*cachedBundle, error) {
 	digest := p.Status.Bundle.ContentDigest
 	c.mu.Lock()
 	if el, ok := c.entries[p.UID]; ok && el.Value.(*cachedBundle).digest == digest {
@@ -55,7 +55,7 @@ func (c *bundleCache) get(ctx context.Context, api client.Reader, p *walletv1.Pa
 	}
 	c.mu.Unlock()
 
-	files, err := bundle.Load(ctx, api, p)
+	files, err := c.stores.Load(ctx, p)
 	if err != nil {
 		return nil, err
 	}

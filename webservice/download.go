@@ -136,7 +136,7 @@ func display(f render.Field) string {
 }
 
 func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*render.PassJSON, error) {
-	b, err := s.bundles.get(r.Context(), s.api, p)
+	b, err := s.bundles.get(r.Context(), p)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return
 	}
-	b, _ := s.bundles.get(r.Context(), s.api, p)
+	b, _ := s.bundles.get(r.Context(), p)
 	data := map[string]any{
 		"Pass": pj, "Background": cssColor(pj.BackgroundColor, "rgb(255, 255, 255)"),
 		"Foreground": cssColor(pj.ForegroundColor, "rgb(0, 0, 0)"), "Label": cssColor(pj.LabelColor, "rgb(90, 90, 90)"),

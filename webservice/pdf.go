@@ -23,7 +23,7 @@ import (
 // servePDF answers ?format=pdf: the pass as a printable one-page card (its
 // colours, logo, fields and barcode), for holders without Wallet.
 func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, p *walletv1.Pass) {
-	b, err := s.bundles.get(r.Context(), s.api, p)
+	b, err := s.bundles.get(r.Context(), p)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return

@@ -200,7 +200,7 @@ func (s *Server) latestPass(w http.ResponseWriter, r *http.Request) {
 
 // servePkpass writes the pass's bundle.
 func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1.Pass, modified time.Time) {
-	b, err := s.bundles.get(r.Context(), s.api, p)
+	b, err := s.bundles.get(r.Context(), p)
 	if err != nil {
 		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")

@@ -26,6 +26,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -67,6 +68,8 @@ type Options struct {
 	IssueRatePerMinute int
 	// BundleCacheBytes bounds the assembled bundles kept in memory.
 	BundleCacheBytes int
+	// Stores read the bundles; the ConfigMap store when nil.
+	Stores bundle.Stores
 	// StatsInterval is how often a replica adds the downloads and previews
 	// it served to their templates' status; 10 s when zero.
 	StatsInterval time.Duration
@@ -138,6 +141,9 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if o.Webhooks.MaxAttempts == 0 {
 		o.Webhooks = DefaultWebhookOptions
 	}
+	if o.Stores == nil {
+		o.Stores = bundle.ConfigMaps(mgr.GetClient()) // ConfigMaps are not cached: read from the API server
+	}
 	if o.StatsInterval == 0 {
 		o.StatsInterval = 10 * time.Second
 	}
@@ -150,7 +156,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		stats: stats,
 		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
-		bundles:       newBundleCache(o.BundleCacheBytes),
+		bundles:       newBundleCache(o.BundleCacheBytes, o.Stores),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		codes:         barcodes.NewDrawer(256),
 		log:           log,

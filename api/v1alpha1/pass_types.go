@@ -16,6 +16,9 @@ const (
 	ReasonSigningFailed    = "SigningFailed"
 	ReasonSerialConflict   = "SerialConflict"
 	ReasonBundleTooLarge   = "BundleTooLarge"
+	// ReasonStoreUnavailable: the bundle store refused or could not be
+	// reached; storing is retried with backoff, the last good bundle stays.
+	ReasonStoreUnavailable = "StoreUnavailable"
 )
 
 // FieldOverride changes one field of the template for this pass.

@@ -132,6 +132,9 @@ func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, erro
 		if verdict, ok := shared.AsNotReady(err); ok {
 			countFailure(verdict.Reason)
 			setNotReady(s.pass, verdict.Reason, verdict.Error())
+			if verdict.Retry {
+				return ctrl.Result{}, verdict
+			}
 			return ctrl.Result{}, r.forgetPersonalData(ctx, s.pass)
 		}
 		countFailure("Error")
@@ -150,8 +153,7 @@ func (r *Reconciler) forgetPersonalData(ctx context.Context, p *walletv1.Pass) e
 	if !p.Spec.Anonymized || p.Status.Bundle == nil || p.Status.Bundle.Anonymized {
 		return nil
 	}
-	own := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Status.Bundle.ConfigMap}}
-	if err := r.Client.Delete(ctx, own); client.IgnoreNotFound(err) != nil {
+	if err := r.Sources.Store.DeletePass(ctx, p, nil, false); err != nil {
 		return err
 	}
 	p.Status.Bundle, p.Status.Barcode = nil, nil

@@ -6,14 +6,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
-	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -123,14 +121,13 @@ func (r *Reconciler) release(ctx context.Context, p *walletv1.Pass) error {
 		client.MatchingLabels{walletv1.LabelPass: walletv1.LabelValue(p.Name)}); err != nil {
 		return err
 	}
-	own := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}}
-	if err := r.Client.Delete(ctx, own); client.IgnoreNotFound(err) != nil {
+	if err := r.Sources.Store.DeletePass(ctx, p, nil, false); err != nil {
 		return err
 	}
-	if p.Status.Bundle == nil || p.Status.Bundle.SharedConfigMap == "" {
+	if p.Status.Bundle == nil {
 		return nil
 	}
-	return shared.CollectSharedFiles(ctx, r.Client, p.Namespace, p.Spec.TemplateRef.Name, "", p.UID)
+	return shared.CollectSharedFiles(ctx, r.Client, r.Sources.Store, p.Namespace, p.Spec.TemplateRef.Name, "", p.UID)
 }
 
 func (r *Reconciler) fetchGrace() time.Duration {

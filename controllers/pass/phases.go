@@ -4,15 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -156,41 +154,28 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		return err
 	}
 	s.passJSON = own[pkpass.PassJSON]
-	sharedName := s.template.Status.SharedBundle
 	_, sharedFiles, err := r.Sources.CompiledTemplate(ctx, s.template)
 	if err != nil {
 		return err
 	}
 	full := pkpass.Merge(sharedFiles, own)
 	digest := pkpass.ContentDigest(full, facts.Fingerprint)
-	// Up to date when either record says so: the status, or the stored
-	// ConfigMap (the status may lag behind it when this reconcile read a
-	// stale cache; then it is restored from there). Either way, nothing is
-	// signed again.
-	stored, err := r.storedBundle(ctx, p)
+	// Up to date when the store holds a bundle of this content: the status
+	// says so already, or lags behind the store (a stale cache, a lost
+	// status write) and is restored from its record. Either way, nothing
+	// is signed again; a bundle deleted behind the operator's back is.
+	stored, err := r.Sources.Store.Stored(ctx, p, digest)
 	if err != nil {
 		return err
 	}
-	if p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest {
-		// The digest covers the signing certificate: a bundle recorded before
-		// bundles named their pass type was signed for this one.
-		p.Status.Bundle.PassTypeIdentifier = facts.PassTypeIdentifier
-		if stored != nil {
-			return nil
-		}
-		// The metadata cache may not have seen a ConfigMap just written; ask
-		// the API server before signing again (a deleted bundle is remade).
-		var cm corev1.ConfigMap
-		err := r.Sources.API.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}, &cm)
-		if err == nil {
-			return nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return err
-		}
-	}
-	if stored != nil && stored.ContentDigest == digest {
+	if stored != nil {
 		stored.PassTypeIdentifier = facts.PassTypeIdentifier
+		if b := p.Status.Bundle; b != nil && b.ContentDigest == digest && b.Key != "" {
+			// The digest covers the signing certificate: a bundle recorded
+			// before bundles named their pass type was signed for this one.
+			b.PassTypeIdentifier = facts.PassTypeIdentifier
+			return nil
+		}
 		p.Status.Bundle = stored
 		return nil
 	}
@@ -208,12 +193,6 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	for _, name := range []string{pkpass.ManifestJSON, pkpass.Signature} {
 		own[name] = signed.Files[name]
 	}
-	// A bundle the API server would refuse is a verdict, not a retry: the
-	// last good bundle stays served until the pass changes.
-	if size := bundle.TooLarge(own); size != "" {
-		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.data",
-			"the pass's own files (pass.json, image overrides, manifest, signature) are %s: make its data, field overrides or image overrides smaller", size)
-	}
 	sum := sha256.Sum256(zipped)
 	// Last-Modified (whole seconds in HTTP) moves forward with every new
 	// content, even two signings within one second: a device that fetched
@@ -222,64 +201,35 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	if prev := p.Status.Bundle; prev != nil && prev.LastModified != nil && !now.After(prev.LastModified.Time) {
 		now = metav1.NewTime(prev.LastModified.Add(time.Second))
 	}
-	status := &walletv1.BundleStatus{
-		ConfigMap: bundle.PassName(p.Name), SharedConfigMap: sharedName,
-		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
+	record := &walletv1.BundleStatus{
+		SharedKey: s.template.Status.SharedBundle, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
 		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
 		PassTypeIdentifier: facts.PassTypeIdentifier, Anonymized: opts.Anonymize,
 	}
-	if err := r.storeOwnFiles(ctx, p, own, status); err != nil {
+	// A bundle the store refuses is a verdict, not a retry: the last good
+	// bundle stays served until the pass changes.
+	key, err := r.Sources.Store.PutPass(ctx, p, own, record)
+	var tooLarge *bundle.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.data", "%s: make its data, field overrides or image overrides smaller", tooLarge.Error())
+	}
+	if err != nil {
+		verdict := shared.NotReady(walletv1.ReasonStoreUnavailable, "", "the bundle store refused the signed bundle (%v); storing is retried", err)
+		verdict.Retry = true
+		return verdict
+	}
+	// Earlier versions go: gracefully (a reader may be loading the one the
+	// status still names), but at once when they held personal data.
+	keep := []string{key}
+	if prev := p.Status.Bundle; prev != nil && !opts.Anonymize {
+		keep = append(keep, prev.Key)
+	}
+	if err := r.Sources.Store.DeletePass(ctx, p, keep, !opts.Anonymize); err != nil {
 		return err
 	}
 	bundlesSigned.Inc()
-	p.Status.Bundle = status
+	p.Status.Bundle = record
 	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
-	return nil
-}
-
-// storedBundle reads the status of the stored bundle from its ConfigMap's
-// metadata, or nil when there is none (or it predates the annotation).
-func (r *Reconciler) storedBundle(ctx context.Context, p *walletv1.Pass) (*walletv1.BundleStatus, error) {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	if err := r.Sources.Metadata.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: bundle.PassName(p.Name)}, m); err != nil {
-		return nil, client.IgnoreNotFound(err)
-	}
-	var b walletv1.BundleStatus
-	if err := json.Unmarshal([]byte(m.Annotations[walletv1.AnnotationBundle]), &b); err != nil || b.ContentDigest != m.Annotations[walletv1.AnnotationContentDigest] {
-		return nil, nil //nolint:nilerr // no usable record: sign again
-	}
-	return &b, nil
-}
-
-// storeOwnFiles writes the pass's own files with one server-side apply:
-// created or replaced in a single request, owned by the pass.
-func (r *Reconciler) storeOwnFiles(ctx context.Context, p *walletv1.Pass, own pkpass.Files, status *walletv1.BundleStatus) error {
-	record, err := json.Marshal(status)
-	if err != nil {
-		return err
-	}
-	cm := &corev1.ConfigMap{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: p.Namespace, Name: bundle.PassName(p.Name),
-			Labels: walletv1.ManagedLabels(map[string]string{
-				walletv1.LabelPass: walletv1.LabelValue(p.Name), walletv1.LabelTemplate: walletv1.LabelValue(p.Spec.TemplateRef.Name), walletv1.LabelPart: walletv1.PartPass,
-			}),
-			Annotations: map[string]string{
-				walletv1.AnnotationContentDigest: status.ContentDigest, walletv1.AnnotationSharedConfigMap: status.SharedConfigMap,
-				walletv1.AnnotationBundle: string(record),
-			},
-		},
-		BinaryData: bundle.Encode(own),
-	}
-	if err := ctrl.SetControllerReference(p, cm, r.Client.Scheme()); err != nil {
-		return err
-	}
-	//nolint:staticcheck // client.Apply with a typed object is the one-request create-or-replace.
-	if err := r.Client.Patch(ctx, cm, client.Apply, client.FieldOwner(walletv1.FieldOwner), client.ForceOwnership); err != nil {
-		return fmt.Errorf("store the bundle of Pass %s in ConfigMap %s: %w", p.Name, cm.Name, err)
-	}
 	return nil
 }
 

@@ -34,7 +34,7 @@ func setNotReady(p *walletv1.Pass, reason, message string) {
 func setReady(p *walletv1.Pass) {
 	b := p.Status.Bundle
 	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
-		fmt.Sprintf("signed bundle in ConfigMap %s, content %s, last changed %s", b.ConfigMap, short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
+		fmt.Sprintf("signed bundle %s in the %s store, content %s, last changed %s", b.Key, b.Store, short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
 }
 
 // setDownloadURL publishes the pass's download link when a web service is

@@ -5,6 +5,7 @@ package passtemplate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,7 +26,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
-	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -81,7 +81,7 @@ func sharedOf(p *walletv1.Pass) string {
 	if p.Status.Bundle == nil {
 		return ""
 	}
-	return p.Status.Bundle.SharedConfigMap
+	return shared.SharedKeyOf(p.Status.Bundle)
 }
 
 // transitions: an Event whenever the template becomes Ready or stops being.
@@ -196,7 +196,7 @@ func (r *Reconciler) checkCertificate(ctx context.Context, s *scope) error {
 }
 
 // storeSharedFiles checks the images, localizations, placeholders and data
-// schema, and stores the files every pass shares in a ConfigMap named after
+// schema, and stores the files every pass shares in the bundle store, named after
 // their content, so bundles signed with earlier files stay whole.
 func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	tpl := s.template
@@ -204,47 +204,20 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	files := compiled.Shared()
-	if size := bundle.TooLarge(files); size != "" {
-		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.images",
-			"the files every pass shares (images, localizations) are %s: use smaller images", size)
-	}
-	name := bundle.SharedName(tpl.Name, pkpass.ContentDigest(files, ""))
-	cm := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: tpl.Namespace, Name: name,
-			Labels: walletv1.ManagedLabels(map[string]string{walletv1.LabelTemplate: walletv1.LabelValue(tpl.Name), walletv1.LabelPart: walletv1.PartShared}),
-		},
-		BinaryData: bundle.Encode(files),
-	}
-	// The name is the content: an existing ConfigMap holds these files. It
-	// has no owner: passes keep serving it after the template is deleted.
-	err = r.Client.Create(ctx, cm)
-	if apierrors.IsAlreadyExists(err) {
-		err = r.disown(ctx, cm)
+	key, err := r.Sources.Store.PutShared(ctx, tpl.Namespace, tpl.Name, compiled.Shared())
+	var tooLarge *bundle.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.images", "%s: use smaller images", tooLarge.Error())
 	}
 	if err != nil {
-		return fmt.Errorf("store shared files of template %s in ConfigMap %s: %w", tpl.Name, name, err)
-	}
-	tpl.Status.SharedBundle = name
-	return nil
-}
-
-// disown removes the owner reference earlier versions set on shared
-// ConfigMaps, through which deleting the template broke its passes.
-func (r *Reconciler) disown(ctx context.Context, cm *corev1.ConfigMap) error {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(cm), m); err != nil || len(m.OwnerReferences) == 0 {
 		return err
 	}
-	before := m.DeepCopy()
-	m.OwnerReferences = nil
-	return r.Client.Patch(ctx, m, client.MergeFrom(before))
+	tpl.Status.SharedBundle = key
+	return nil
 }
 
 // collectOldSharedFiles deletes shared ConfigMaps of earlier template
 // contents that no pass's bundle uses any more.
 func (r *Reconciler) collectOldSharedFiles(ctx context.Context, s *scope) error {
-	return shared.CollectSharedFiles(ctx, r.Client, s.template.Namespace, s.template.Name, s.template.Status.SharedBundle, "")
+	return shared.CollectSharedFiles(ctx, r.Client, r.Sources.Store, s.template.Namespace, s.template.Name, s.template.Status.SharedBundle, "")
 }

@@ -73,7 +73,7 @@ func setNotReady(t *walletv1.PassTemplate, reason, message string) {
 
 func setReady(t *walletv1.PassTemplate) {
 	status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonTemplateValid,
-		fmt.Sprintf("passes render with the shared files in ConfigMap %s", t.Status.SharedBundle))
+		fmt.Sprintf("passes render with the shared files %s", t.Status.SharedBundle))
 }
 
 // setIssueURL publishes {webServiceURL}/issue/{namespace}/{template}/{token}

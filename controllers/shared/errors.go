@@ -18,6 +18,9 @@ type NotReadyError struct {
 	Field string
 	// Message says what is wrong and what to do.
 	Message string
+	// Retry: the cause may pass without a change (a store that is down);
+	// the reconciler reports the verdict and also retries with backoff.
+	Retry bool
 }
 
 func (e *NotReadyError) Error() string {

@@ -27,6 +27,8 @@ type Sources struct {
 	API client.Reader
 	// Metadata reads object metadata from the manager's metadata cache.
 	Metadata client.Reader
+	// Store keeps the bundles (the template's shared files are read from it).
+	Store bundle.Store
 
 	mu         sync.Mutex
 	identities map[types.NamespacedName]identityEntry
@@ -47,8 +49,8 @@ type templateEntry struct {
 }
 
 // NewSources returns Sources reading through api and metadata.
-func NewSources(api, metadata client.Reader) *Sources {
-	return &Sources{API: api, Metadata: metadata, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}}
+func NewSources(api, metadata client.Reader, store bundle.Store) *Sources {
+	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}}
 }
 
 // SecretVersion returns the resourceVersion of a Secret from the metadata
@@ -139,13 +141,9 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 	if ok && e.key == key {
 		return e.tpl, e.shared, e.err
 	}
-	var cm corev1.ConfigMap
-	if err := s.API.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: tpl.Status.SharedBundle}, &cm); err != nil {
-		return nil, nil, fmt.Errorf("read shared files of template %s from ConfigMap %s: %w", tpl.Name, tpl.Status.SharedBundle, err)
-	}
-	shared, err := bundle.Decode(&cm)
+	shared, err := s.Store.GetShared(ctx, tpl.Namespace, tpl.Status.SharedBundle)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("read shared files of template %s: %w", tpl.Name, err)
 	}
 	fromShared := func(img walletv1.Image) ([]byte, error) {
 		if b, ok := shared[render.ImageName(img)]; ok {

@@ -5,14 +5,11 @@
 package bundle
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -120,41 +117,4 @@ func Assemble(shared, own *corev1.ConfigMap) (pkpass.Files, error) {
 		return nil, err
 	}
 	return pkpass.Merge(s, o), nil
-}
-
-// Load reads the stored bundle of a pass (its own ConfigMap and the shared
-// one it was signed with) and assembles the complete files.
-func Load(ctx context.Context, c client.Reader, p *walletv1.Pass) (pkpass.Files, error) {
-	b := p.Status.Bundle
-	if b == nil || b.ConfigMap == "" || b.SharedConfigMap == "" {
-		return nil, fmt.Errorf("Pass %s/%s has no signed bundle yet: see its Ready condition (kubectl get pass %s -n %s)", p.Namespace, p.Name, p.Name, p.Namespace)
-	}
-	var own, sharedCM corev1.ConfigMap
-	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: b.ConfigMap}, &own); err != nil {
-		return nil, fmt.Errorf("read the bundle of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, b.ConfigMap, err)
-	}
-	// The own ConfigMap names the shared files it was signed with; status
-	// may lag behind it by a moment.
-	sharedName := b.SharedConfigMap
-	if a := own.Annotations[walletv1.AnnotationSharedConfigMap]; a != "" {
-		sharedName = a
-	}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: sharedName}, &sharedCM); err != nil {
-		return nil, fmt.Errorf("read the shared files of Pass %s/%s from ConfigMap %s: %w", p.Namespace, p.Name, sharedName, err)
-	}
-	return Assemble(&sharedCM, &own)
-}
-
-// Fetch reads the stored bundle of Pass namespace/name and returns it as a
-// .pkpass (zipped, signed as stored).
-func Fetch(ctx context.Context, c client.Reader, namespace, name string) ([]byte, error) {
-	var p walletv1.Pass
-	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &p); err != nil {
-		return nil, fmt.Errorf("get Pass %s/%s: %w", namespace, name, err)
-	}
-	files, err := Load(ctx, c, &p)
-	if err != nil {
-		return nil, err
-	}
-	return pkpass.Zip(files)
 }

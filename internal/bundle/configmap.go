@@ -196,7 +196,7 @@ func (s *ConfigMapStore) Load(ctx context.Context, namespace string, b *walletv1
 
 // DeletePass deletes the pass's ConfigMap unless it is kept (it is
 // replaced in place, so there is no older one).
-func (s *ConfigMapStore) DeletePass(ctx context.Context, p *walletv1.Pass, keep ...string) error {
+func (s *ConfigMapStore) DeletePass(ctx context.Context, p *walletv1.Pass, keep []string, _ bool) error {
 	name := PassName(p.Name)
 	if slices.Contains(keep, name) {
 		return nil

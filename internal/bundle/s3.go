@@ -262,10 +262,9 @@ func (s *S3Store) Load(ctx context.Context, namespace string, b *walletv1.Bundle
 	return files, nil
 }
 
-// DeletePass deletes the pass's objects but those kept; with none kept,
-// all of them, else those past the grace period.
-func (s *S3Store) DeletePass(ctx context.Context, p *walletv1.Pass, keep ...string) error {
-	return s.deleteUnder(ctx, s.passPrefix(p.Namespace, p.Name), func(key string) bool { return slices.Contains(keep, key) }, len(keep) > 0)
+// DeletePass deletes the pass's objects but those kept.
+func (s *S3Store) DeletePass(ctx context.Context, p *walletv1.Pass, keep []string, graceful bool) error {
+	return s.deleteUnder(ctx, s.passPrefix(p.Namespace, p.Name), func(key string) bool { return slices.Contains(keep, key) }, graceful)
 }
 
 // CollectShared deletes the template's shared objects not in use and past

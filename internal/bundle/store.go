@@ -39,10 +39,11 @@ type Store interface {
 	Stored(ctx context.Context, p *walletv1.Pass, contentDigest string) (*walletv1.BundleStatus, error)
 	// Load assembles the complete files of the bundle b records.
 	Load(ctx context.Context, namespace string, b *walletv1.BundleStatus) (pkpass.Files, error)
-	// DeletePass deletes the pass's own objects but those keep names; with
-	// nothing kept, every one of them at once, else only those older than
-	// the store's grace period (a reader may still be loading them).
-	DeletePass(ctx context.Context, p *walletv1.Pass, keep ...string) error
+	// DeletePass deletes the pass's own objects but those keep names:
+	// gracefully only those older than the store's grace period (a reader
+	// may still be loading them), else all at once (personal data that must
+	// go, a deleted pass).
+	DeletePass(ctx context.Context, p *walletv1.Pass, keep []string, graceful bool) error
 	// CollectShared deletes a template's shared objects whose keys are not
 	// in use.
 	CollectShared(ctx context.Context, namespace, template string, inUse map[string]bool) error
@@ -55,6 +56,12 @@ var ErrCorrupt = errors.New("the stored bundle does not match its recorded SHA-2
 // Stores reads bundles from whichever store wrote them, so a change of
 // store keeps every pass served until it is signed again.
 type Stores map[string]Store
+
+// ConfigMaps are the stores of a reader that knows only the ConfigMap
+// store, reading through c.
+func ConfigMaps(c client.Reader) Stores {
+	return Stores{KindConfigMap: &ConfigMapStore{API: c}}
+}
 
 // Load assembles the pass's stored bundle.
 func (s Stores) Load(ctx context.Context, p *walletv1.Pass) (pkpass.Files, error) {

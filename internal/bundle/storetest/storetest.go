@@ -127,7 +127,7 @@ func Run(t *testing.T, b Backend) {
 				t.Errorf("the old version is gone before anything deleted it: %v", err)
 			}
 		}
-		if err := s.DeletePass(ctx, p, k2); err != nil {
+		if err := s.DeletePass(ctx, p, []string{k2}, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Load(ctx, ns, r2); err != nil {
@@ -138,7 +138,7 @@ func Run(t *testing.T, b Backend) {
 				t.Error("an old version nothing refers to survived DeletePass (grace period over)")
 			}
 		}
-		if err := s.DeletePass(ctx, p); err != nil {
+		if err := s.DeletePass(ctx, p, nil, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Load(ctx, ns, r2); err == nil {

@@ -41,6 +41,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/localcluster"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/s3test"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -76,6 +77,9 @@ type Options struct {
 	Assets string
 	// ReadyTimeout bounds the wait for the samples.
 	ReadyTimeout time.Duration
+	// BundleStore is configmap (the default) or s3: a local S3 server is
+	// started (built by hack/setup-s3.sh) and the bundles kept in it.
+	BundleStore string
 	// Verbose also prints the log lines (they always go to Out/demo.log);
 	// without it the terminal gets progress lines, errors and the summary.
 	Verbose bool
@@ -94,6 +98,52 @@ type Summary struct {
 	DevRoot       string
 	Passes        []PassFile
 	IssueLinks    map[string]string // template name → issue URL
+	// Bundles says where the bundles are when not in ConfigMaps.
+	Bundles string
+}
+
+// demoStore is the bundle store the demo runs with, and the S3 server it
+// started for it.
+type demoStore struct {
+	Store   bundle.Store // nil: ConfigMaps
+	Readers bundle.Stores
+	server  *s3test.Server
+}
+
+func (d demoStore) Stop() {
+	if d.server != nil {
+		d.server.Stop()
+	}
+}
+
+// bundleStore starts the store --bundle-store names: for s3, a local S3
+// server with its files under OUT/s3.
+func bundleStore(ctx context.Context, o Options, c client.Reader, s *Summary) (demoStore, error) {
+	d := demoStore{Readers: bundle.ConfigMaps(c)}
+	switch o.BundleStore {
+	case bundle.KindConfigMap, "":
+		return d, nil
+	case bundle.KindS3:
+	default:
+		return d, cli.Usagef("--bundle-store is configmap or s3, not %q", o.BundleStore)
+	}
+	binary, err := s3test.Binary(filepath.Dir(filepath.Clean(o.Config)))
+	if err != nil {
+		return d, err
+	}
+	const bucket = "wallet"
+	if d.server, err = s3test.Start(binary, filepath.Join(o.Out, "s3"), bucket); err != nil {
+		return d, err
+	}
+	d.server.SetCredentialsEnv()
+	store, err := bundle.NewS3Store(ctx, bundle.S3Options{Endpoint: d.server.Endpoint, Bucket: bucket, PathStyle: true})
+	if err != nil {
+		d.server.Stop()
+		return d, err
+	}
+	d.Store, d.Readers[bundle.KindS3] = store, store
+	s.Bundles = fmt.Sprintf("s3 bucket %s at %s (objects under %s)", bucket, d.server.Endpoint, filepath.Join(d.server.Dir, bucket))
+	return d, nil
 }
 
 // PassFile is one pass written to Out.
@@ -125,6 +175,7 @@ func flags(fs *flag.FlagSet, o *Options) cli.RunFunc {
 	fs.StringVar(&o.Config, "config", "config", "The repository's config directory: CRDs from crd/bases, samples from samples.")
 	fs.StringVar(&o.Assets, "assets", "", "Directory of kube-apiserver and etcd. Default: $KUBEBUILDER_ASSETS, or built by hack/setup-envtest.sh.")
 	fs.DurationVar(&o.ReadyTimeout, "ready-timeout", 3*time.Minute, "How long to wait for the samples to become Ready.")
+	fs.StringVar(&o.BundleStore, "bundle-store", bundle.KindConfigMap, "Where signed bundles are kept: configmap, or s3 (a local S3 server is started, built by hack/setup-s3.sh, its files under OUT/s3).")
 	o.Zap.Development = true // console lines for people
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
@@ -213,7 +264,13 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, pushOptions)
+	store, err := bundleStore(ctx, o, c, &summary)
+	if err != nil {
+		return err
+	}
+	defer store.Stop()
+	stores := store.Readers
+	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, pushOptions, store.Store, stores)
 	if err != nil {
 		return err
 	}
@@ -234,7 +291,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 		return err
 	}
 	step("every certificate, template and pass Ready")
-	if err := writeOutputs(ctx, c, o.Out, &summary); err != nil {
+	if err := writeOutputs(ctx, c, stores, o.Out, &summary); err != nil {
 		return err
 	}
 	printSummary(w, summary, o.ExitAfterReady, pushOptions.LogOnly)
@@ -282,7 +339,8 @@ func startPage(webServiceURL string) string {
 
 // startManager runs the controllers and the web service in one manager,
 // as the two Deployments do in a cluster. done closes when it has stopped.
-func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, pushOptions push.Options) (<-chan struct{}, error) {
+func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, pushOptions push.Options,
+	store bundle.Store, stores bundle.Stores) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Client: kube.ManagerClientOptions(),
@@ -292,13 +350,13 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: pass.Options{WebServiceURL: url, Development: true, Tokens: key}, PassWorkers: 2, TemplateWorkers: 2, CertificateWorkers: 1,
-		OperatorNamespace: operatorNamespace,
+		OperatorNamespace: operatorNamespace, Store: store,
 	}); err != nil {
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
 		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions, CredentialsNamespace: operatorNamespace,
-		Push: pushOptions,
+		Push: pushOptions, Stores: stores,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)
@@ -408,14 +466,14 @@ func notReady(ctx context.Context, c client.Client) ([]string, error) {
 }
 
 // writeOutputs writes every pass and the development root into out.
-func writeOutputs(ctx context.Context, c client.Client, out string, s *Summary) error {
+func writeOutputs(ctx context.Context, c client.Client, stores bundle.Stores, out string, s *Summary) error {
 	var passes walletv1.PassList
 	if err := c.List(ctx, &passes, client.InNamespace(Namespace)); err != nil {
 		return err
 	}
 	for _, p := range passes.Items {
 		file := filepath.Join(out, Namespace+"-"+p.Name+".pkpass")
-		data, err := bundle.Fetch(ctx, c, p.Namespace, p.Name)
+		data, err := stores.Fetch(ctx, c, p.Namespace, p.Name)
 		if err == nil {
 			err = os.WriteFile(file, data, 0o644)
 		}
@@ -468,6 +526,9 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintf(w, "  Log               %s\n", filepath.Join(dir, "demo.log"))
 	if logOnly {
 		fmt.Fprintln(w, "  Pushes            logged, not sent (pass --apns-url to send them)")
+	}
+	if s.Bundles != "" {
+		fmt.Fprintf(w, "  Bundles           %s\n", s.Bundles)
 	}
 	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass):")
 	for _, p := range s.Passes {

@@ -3,13 +3,13 @@
 package fetch
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 )
 
@@ -20,11 +20,16 @@ func Command() *cobra.Command {
 		Use:   "fetch NAME -o FILE.pkpass",
 		Short: "write the signed bundle of a Pass stored in the cluster to a .pkpass",
 		Example: `  wallet-operator fetch -n default james-smith-pd123 -o james.pkpass
-  kubectl wallet fetch member-tom -o tom.pkpass --context kind-passes`,
+  kubectl wallet fetch member-tom -o tom.pkpass --context kind-passes
+  kubectl wallet fetch member-tom -o tom.pkpass --bundle-store=s3 --s3-bucket=passes`,
 		Args: cobra.ExactArgs(1),
 	}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "Where to write the .pkpass (required).")
+	var store cli.BundleStoreFlags
+	goFlags := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	store.AddFlags(goFlags)
+	cmd.Flags().AddGoFlagSet(goFlags)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if out == "" {
 			return cli.Usagef("-o FILE.pkpass is required")
@@ -38,7 +43,11 @@ func Command() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		data, err := bundle.Fetch(c.Context(), k, ns, args[0])
+		stores, err := store.Stores(c.Context(), k)
+		if err != nil {
+			return err
+		}
+		data, err := stores.Fetch(c.Context(), k, ns, args[0])
 		if err != nil {
 			return err
 		}

@@ -67,7 +67,9 @@ type Options struct {
 	RegenerateTokenKey bool
 	// VoidTimeout bounds how long a deleted pass waits for its devices to
 	// be pushed its final voided version.
-	VoidTimeout     time.Duration
+	VoidTimeout time.Duration
+	// BundleStore says where signed bundles are kept.
+	BundleStore     cli.BundleStoreFlags
 	QPS             float64
 	Burst           int
 	PassWorkers     int
@@ -118,6 +120,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.IntVar(&o.PassWorkers, "pass-workers", 4, "Passes reconciled (rendered and signed) in parallel.")
 	fs.IntVar(&o.TemplateWorkers, "template-workers", 2, "PassTemplates reconciled in parallel.")
 	o.Zap.Development = false
+	o.BundleStore.AddFlags(fs)
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
 		if o.OperatorNamespace == "" {
@@ -174,8 +177,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
+	store, err := o.BundleStore.Store(ctx, mgr.GetClient(), mgr.GetAPIReader(), mgr.GetCache())
+	if err != nil {
+		return err
+	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1,
+		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1, Store: store,
 		OperatorNamespace: o.OperatorNamespace,
 		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},
 	}); err != nil {

@@ -34,6 +34,8 @@ import (
 
 // Options are the web service's flags.
 type Options struct {
+	// BundleStore says where signed bundles are read from.
+	BundleStore            cli.BundleStoreFlags
 	Listen                 string
 	Kubeconfig             string
 	WebServiceURL          string
@@ -101,6 +103,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		o.Webhooks.AllowedCIDRs = append(o.Webhooks.AllowedCIDRs, prefixes...)
 		return err
 	})
+	o.BundleStore.AddFlags(fs)
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
 		if o.OperatorNamespace == "" {
@@ -151,7 +154,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
+	stores, err := o.BundleStore.Stores(ctx, mgr.GetClient())
+	if err != nil {
+		return err
+	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
+		Stores:        stores,
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies,
 		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),
 		AcceptLegacyTokens: o.AcceptLegacyTokens,
