@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -166,7 +167,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	// is signed again; a bundle deleted behind the operator's back is.
 	stored, err := r.Sources.Store.Stored(ctx, p, digest)
 	if err != nil {
-		return err
+		return storeUnavailable(err)
 	}
 	if stored != nil {
 		stored.PassTypeIdentifier = facts.PassTypeIdentifier
@@ -214,9 +215,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.data", "%s: make its data, field overrides or image overrides smaller", tooLarge.Error())
 	}
 	if err != nil {
-		verdict := shared.NotReady(walletv1.ReasonStoreUnavailable, "", "the bundle store refused the signed bundle (%v); storing is retried", err)
-		verdict.Retry = true
-		return verdict
+		return storeUnavailable(err)
 	}
 	// Earlier versions go: gracefully (a reader may be loading the one the
 	// status still names), but at once when they held personal data.
@@ -225,12 +224,24 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		keep = append(keep, prev.Key)
 	}
 	if err := r.Sources.Store.DeletePass(ctx, p, keep, !opts.Anonymize); err != nil {
-		return err
+		if opts.Anonymize {
+			return storeUnavailable(err) // personal data must not stay behind
+		}
+		// Stored and served; the old objects go with the next signing.
+		ctrl.LoggerFrom(ctx).Error(err, "delete old bundle objects")
 	}
 	bundlesSigned.Inc()
 	p.Status.Bundle = record
 	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
 	return nil
+}
+
+// storeUnavailable is a store that could not be reached or refused: the
+// pass says so and the reconcile is retried with backoff.
+func storeUnavailable(err error) error {
+	verdict := shared.NotReady(walletv1.ReasonStoreUnavailable, "", "the bundle store failed (%v); storing is retried", err)
+	verdict.Retry = true
+	return verdict
 }
 
 func short(digest string) string {

@@ -32,8 +32,10 @@ type Server struct {
 	// Bucket exists when Start returns.
 	Bucket string
 	// Dir holds the buckets as directories (objects as files).
-	Dir string
-	cmd *exec.Cmd
+	Dir  string
+	cmd  *exec.Cmd
+	args []string
+	log  *os.File
 }
 
 // Binary builds (once) and returns the server binary, running the
@@ -71,25 +73,9 @@ func Start(binary, dir, bucket string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(binary, "--port", addr, "posix", "--sidecar", sidecar, s.Dir)
-	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.Endpoint)
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("the S3 server did not answer on %s within 30s (log: %s)", addr, logFile.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
+	s.args, s.log = []string{binary, "--port", addr, "posix", "--sidecar", sidecar, s.Dir}, logFile
+	if err := s.run(); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -99,6 +85,33 @@ func Start(binary, dir, bucket string) (*Server, error) {
 	}
 	return s, nil
 }
+
+// run starts the server process and waits until it answers.
+func (s *Server) run() error {
+	s.cmd = exec.Command(s.args[0], s.args[1:]...)
+	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.args[0], err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.Endpoint)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return fmt.Errorf("the S3 server did not answer on %s within 30s (log: %s)", s.Endpoint, s.log.Name())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Restart starts the server again after Kill, on the same address and data.
+func (s *Server) Restart() error { return s.run() }
 
 // Client is an S3 client of the server with its root credentials.
 func (s *Server) Client() *s3.Client {

@@ -5,6 +5,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,6 +97,34 @@ func TestDefaultInstallAppliesServerSide(t *testing.T) {
 }
 
 var clusterScoped = map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}
+
+// The S3 component (config/components/s3) on the default install applies:
+// both Deployments switch to the S3 store, with the bucket's settings and
+// the optional credentials Secret.
+func TestS3ComponentApplies(t *testing.T) {
+	ctx := context.Background()
+	objs := render(t, "test/deploy/testdata/s3")
+	for _, obj := range objs {
+		if obj.GetKind() == "Namespace" {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
+			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
+			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	for _, name := range []string{"wallet-operator-manager", "wallet-operator-webservice"} {
+		var d appsv1.Deployment
+		fromUnstructured(t, find(t, objs, "Deployment", name), &d)
+		c := d.Spec.Template.Spec.Containers[0]
+		if !slices.Contains(c.Args, "--bundle-store=s3") || len(c.EnvFrom) != 2 || c.EnvFrom[1].SecretRef == nil || c.EnvFrom[1].SecretRef.Name != "wallet-operator-s3-credentials" {
+			t.Errorf("%s: args %v, envFrom %+v; want the S3 store with its settings and credentials", name, c.Args, c.EnvFrom)
+		}
+	}
+}
 
 // find returns the rendered object of kind and name.
 func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
@@ -392,7 +421,11 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 // they give is one the components accept outside development.
 func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 	commands := map[string]func() *cobra.Command{"manager": manager.Command, "webservice": wscmd.Command}
-	for _, obj := range append(render(t, "config/default"), render(t, "config/namespaced-example")...) {
+	var objs []*unstructured.Unstructured
+	for _, dir := range []string{"config/default", "config/namespaced-example", "test/deploy/testdata/s3"} {
+		objs = append(objs, render(t, dir)...)
+	}
+	for _, obj := range objs {
 		if obj.GetKind() != "Deployment" {
 			continue
 		}
@@ -400,6 +433,13 @@ func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 		fromUnstructured(t, obj, &d)
 		c := d.Spec.Template.Spec.Containers[0]
 		vars := map[string]string{}
+		for _, from := range c.EnvFrom {
+			if from.ConfigMapRef != nil {
+				var cm corev1.ConfigMap
+				fromUnstructured(t, find(t, objs, "ConfigMap", from.ConfigMapRef.Name), &cm)
+				maps.Copy(vars, cm.Data)
+			}
+		}
 		for _, e := range c.Env {
 			vars[e.Name] = e.Value
 		}
@@ -426,7 +466,7 @@ func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 	}
 }
 
-var varRef = regexp.MustCompile(`\$\([A-Z_]+\)`)
+var varRef = regexp.MustCompile(`\$\([A-Z0-9_]+\)`)
 
 // The namespaced install (config/namespaced-example) applies server-side,
 // binds the manager's Secret rights in the watched namespaces only, and

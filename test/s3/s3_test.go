@@ -1,0 +1,261 @@
+// Package s3 runs the manager and the web service with the S3 bundle store
+// against a real S3 server (versitygw, built by hack/setup-s3.sh): passes
+// are signed into the bucket, served from it, replaced, deleted, and a
+// store that goes down is said so and retried.
+package s3
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers"
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/s3test"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice"
+)
+
+var (
+	env     *testenv.Env
+	server  *s3test.Server
+	baseURL string
+	key     = tokens.Key("0123456789abcdef0123456789abcdef")
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(m, &env, func(e *testenv.Env) (func(), error) {
+		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+		binary, err := s3test.Binary(testenv.RepoRoot())
+		if err != nil {
+			return nil, err
+		}
+		dir, err := os.MkdirTemp("", "s3-e2e-")
+		if err != nil {
+			return nil, err
+		}
+		if server, err = s3test.Start(binary, dir, "passes"); err != nil {
+			return nil, err
+		}
+		server.SetCredentialsEnv()
+		ctx, cancel := context.WithCancel(context.Background())
+		store, err := bundle.NewS3Store(ctx, bundle.S3Options{Endpoint: server.Endpoint, Bucket: server.Bucket, Prefix: "wallet/", PathStyle: true, Grace: time.Second})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		baseURL = "http://" + l.Addr().String() + "/passes"
+		mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+			Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+			Client: kube.ManagerClientOptions(),
+		})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+			Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4, Store: store,
+		}); err != nil {
+			cancel()
+			return nil, err
+		}
+		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+			Stores: bundle.Stores{bundle.KindS3: store, bundle.KindConfigMap: &bundle.ConfigMapStore{API: mgr.GetAPIReader()}}})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = hs.Serve(l) }()
+		done := make(chan struct{})
+		go func() { defer close(done); _ = mgr.Start(ctx) }()
+		return func() { _ = hs.Close(); cancel(); <-done; server.Stop(); os.RemoveAll(dir) }, nil
+	}))
+}
+
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	testenv.Eventually(t, time.Minute, what, cond)
+}
+
+func getPass(t *testing.T, ns, name string) *walletv1.Pass {
+	t.Helper()
+	p := &walletv1.Pass{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func download(t *testing.T, p *walletv1.Pass) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}
+
+// objects lists the keys in the bucket under prefix (the server keeps
+// objects as files).
+func objects(t *testing.T, prefix string) []string {
+	t.Helper()
+	var keys []string
+	root := filepath.Join(server.Dir, server.Bucket)
+	_ = filepath.Walk(filepath.Join(root, prefix), func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			rel, _ := filepath.Rel(root, path)
+			keys = append(keys, rel)
+		}
+		return nil
+	})
+	return keys
+}
+
+// The samples signed into the bucket, served from it, replaced and
+// deleted: every status names its objects, old objects go after the grace
+// period, a deleted pass takes its objects with it.
+func TestPassesInS3(t *testing.T) {
+	ns, _, _ := env.ApplySamples(t)
+	eventually(t, "samples Ready", func() (bool, string) {
+		var list walletv1.PassList
+		_ = env.Client.List(context.Background(), &list, client.InNamespace(ns))
+		for _, p := range list.Items {
+			if !status.IsReady(p.Status.Conditions, p.Generation) {
+				return false, p.Name
+			}
+		}
+		return len(list.Items) == 10, fmt.Sprint(len(list.Items))
+	})
+	p := getPass(t, ns, "member-petra")
+	b := p.Status.Bundle
+	if b.Store != bundle.KindS3 || !strings.HasPrefix(b.Key, "wallet/"+ns+"/passes/member-petra/") || !strings.HasPrefix(b.SharedKey, "wallet/"+ns+"/templates/climbing-membership/") || b.ConfigMap != "" {
+		t.Fatalf("status.bundle = %+v; want the s3 store and its keys", b)
+	}
+	code, _, body := download(t, p)
+	if code != 200 || !pkpass.Verify(body, nil).OK() {
+		t.Fatalf("download from S3: %d, %v", code, pkpass.Verify(body, nil).Failures)
+	}
+	// An edit: a new object, the old one gone after the grace period.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := getPass(t, ns, "member-petra")
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "monthly"}`)}
+		return env.Client.Update(context.Background(), p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "re-signed into a new object", func() (bool, string) {
+		nb := getPass(t, ns, "member-petra").Status.Bundle
+		return nb.Key != b.Key, nb.Key
+	})
+	time.Sleep(1500 * time.Millisecond) // the grace period
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := getPass(t, ns, "member-petra")
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "yearly"}`)}
+		return env.Client.Update(context.Background(), p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "objects nothing refers to collected", func() (bool, string) {
+		keys := objects(t, filepath.Join("wallet", ns, "passes", "member-petra"))
+		cur := getPass(t, ns, "member-petra").Status.Bundle.Key
+		for _, k := range keys {
+			if k == filepath.FromSlash(b.Key) {
+				return false, fmt.Sprint(keys, " current ", cur)
+			}
+		}
+		return len(keys) <= 2, fmt.Sprint(keys)
+	})
+	if code, _, _ := download(t, getPass(t, ns, "member-petra")); code != 200 {
+		t.Errorf("download after the edits: %d", code)
+	}
+
+	// Deleted: its objects go with it.
+	if err := env.Client.Delete(context.Background(), getPass(t, ns, "member-tom")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a deleted pass's objects gone", func() (bool, string) {
+		keys := objects(t, filepath.Join("wallet", ns, "passes", "member-tom"))
+		return len(keys) == 0, fmt.Sprint(keys)
+	})
+}
+
+// The store goes down: downloads answer 503 with Retry-After (never 500),
+// an edit is StoreUnavailable and kept trying; back up, the edit is
+// stored and served.
+func TestStoreDown(t *testing.T) {
+	ns, _, _ := env.ApplySamples(t)
+	eventually(t, "coffee coupon Ready", func() (bool, string) {
+		p := getPass(t, ns, "coffee-coupon-0001")
+		return status.IsReady(p.Status.Conditions, p.Generation), ""
+	})
+	if err := server.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			_ = server.Restart()
+		}
+	}()
+	// Never downloaded, so not in the web service's memory: from the store.
+	code, header, _ := download(t, getPass(t, ns, "coffee-coupon-0002"))
+	if code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+		t.Errorf("a download while the store is down: %d, Retry-After %q; want 503 with Retry-After", code, header.Get("Retry-After"))
+	}
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := getPass(t, ns, "coffee-coupon-0001")
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"product": "Mocha", "discount": 0.1, "ean": "4006381333931"}`)}
+		return env.Client.Update(context.Background(), p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "StoreUnavailable", func() (bool, string) {
+		r := status.Ready(getPass(t, ns, "coffee-coupon-0001").Status.Conditions)
+		return r != nil && r.Reason == walletv1.ReasonStoreUnavailable && strings.Contains(r.Message, "last good bundle is still served"), fmt.Sprint(r)
+	})
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	eventually(t, "stored once the store is back", func() (bool, string) {
+		p := getPass(t, ns, "coffee-coupon-0001")
+		return status.IsReady(p.Status.Conditions, p.Generation), fmt.Sprint(status.Ready(p.Status.Conditions))
+	})
+	code, _, body := download(t, getPass(t, ns, "coffee-coupon-0001"))
+	files, err := pkpass.Unzip(body)
+	if code != 200 || err != nil || !strings.Contains(string(files[pkpass.PassJSON]), "Mocha") {
+		t.Errorf("after the store came back: %d, %v", code, err)
+	}
+}
