@@ -68,11 +68,12 @@ fuzz: ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration
 	$(GO) test ./webservice -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FUZZTIME) -parallel 1
 
 PASSES ?= 10000
+BUNDLE_STORE ?= configmap
 
 .PHONY: scale
-scale: ## Load run: PASSES passes of one template against a local API server (figures on stdout).
+scale: ## Load run: PASSES passes of one template against a local API server, bundles in BUNDLE_STORE (configmap or s3; figures on stdout).
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
-	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) $(GO) test ./test/scale -count=1 -timeout 30m -v -run TestScale
+	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) WALLET_SCALE_BUNDLE_STORE=$(BUNDLE_STORE) $(GO) test ./test/scale -count=1 -timeout 30m -v -run TestScale
 
 .PHONY: push-load
 push-load: ## Load run: fan-out to 10,000 devices and change-to-push latency for 1,000 passes (figures on stdout).
