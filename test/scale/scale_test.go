@@ -135,7 +135,7 @@ func TestScale(t *testing.T) {
 					ObjectMeta: metav1.ObjectMeta{Namespace: "scale", Name: fmt.Sprintf("coupon-%05d", i)},
 					Spec: walletv1.PassSpec{
 						TemplateRef: walletv1.LocalObjectReference{Name: "coffee-coupon"}, SerialNumber: fmt.Sprintf("cc-%05d", i),
-						Data: &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"product":"Flat white","discount":0.%d,"ean":"40063813%05d"}`, i%9+1, i)},
+						Data: &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"product":"Flat white","discount":0.%d,"ean":"%s"}`, i%9+1, ean13(i))},
 					},
 				}
 				if err := c.Create(ctx, p); err != nil {
@@ -148,9 +148,13 @@ func TestScale(t *testing.T) {
 	}
 	wg.Wait()
 	createdIn := time.Since(start)
-	waitFor(t, 15*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
+	waitFor(t, time.Duration(envInt("WALLET_SCALE_TIMEOUT_MINUTES", 15))*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
 		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coffee-coupon"}, tpl)
 		return int(tpl.Status.ReadyPasses) == n
+	}, func() string {
+		var first walletv1.Pass
+		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coupon-00000"}, &first)
+		return fmt.Sprintf("the template counts %d/%d Ready; coupon-00000: %+v", tpl.Status.ReadyPasses, tpl.Status.Passes, findReady(first.Status.Conditions))
 	})
 	allReady := time.Since(start)
 	peak := peakRSS(t, mgr.Process.Pid)
@@ -182,6 +186,20 @@ func TestScale(t *testing.T) {
 	fmt.Println(report)
 }
 
+// ean13 is a valid EAN-13 (its check digit computed) for pass i.
+func ean13(i int) string {
+	digits := fmt.Sprintf("4006%08d", i)
+	sum := 0
+	for k, d := range digits {
+		w := 1
+		if k%2 == 1 {
+			w = 3
+		}
+		sum += int(d-'0') * w
+	}
+	return digits + strconv.Itoa((10-sum%10)%10)
+}
+
 func findReady(conds []metav1.Condition) *metav1.Condition {
 	for i := range conds {
 		if conds[i].Type == "Ready" {
@@ -191,7 +209,7 @@ func findReady(conds []metav1.Condition) *metav1.Condition {
 	return nil
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
@@ -200,7 +218,11 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Fatalf("timed out after %s waiting for %s", limit, what)
+	last := ""
+	for _, s := range state {
+		last = "; " + s()
+	}
+	t.Fatalf("timed out after %s waiting for %s%s", limit, what, last)
 }
 
 // peakRSS reads a process's high-water resident set size (VmHWM).
