@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -343,7 +344,7 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	store bundle.Store, stores bundle.Stores) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Client: kube.ManagerClientOptions(),
+		Client: kube.ManagerClientOptions(), Cache: kube.CacheOptions(cache.Options{}),
 	})
 	if err != nil {
 		return nil, err

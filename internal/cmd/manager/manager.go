@@ -283,13 +283,13 @@ func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, erro
 // operator's namespace; the whole cluster when none are given.
 func watchNamespaces(o Options) cache.Options {
 	if len(o.WatchNamespaces) == 0 {
-		return cache.Options{}
+		return kube.CacheOptions(cache.Options{})
 	}
 	namespaces := map[string]cache.Config{o.OperatorNamespace: {}}
 	for _, ns := range o.WatchNamespaces {
 		namespaces[ns] = cache.Config{}
 	}
-	return cache.Options{DefaultNamespaces: namespaces}
+	return kube.CacheOptions(cache.Options{DefaultNamespaces: namespaces})
 }
 
 // skipControllerNameValidation lets tests run several managers in one

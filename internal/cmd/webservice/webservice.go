@@ -19,6 +19,7 @@ import (
 	"github.com/sideshow/apns2"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -146,6 +147,7 @@ func Run(ctx context.Context, o Options) error {
 		LeaderElectionID:        "wallet-operator-webservice.passes.wallet-operator.io",
 		LeaderElectionNamespace: o.LeaderElectionNS,
 		Client:                  kube.ManagerClientOptions(),
+		Cache:                   kube.CacheOptions(cache.Options{}),
 	})
 	if err != nil {
 		return err
