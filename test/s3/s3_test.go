@@ -41,6 +41,7 @@ var (
 	env     *testenv.Env
 	server  *s3test.Server
 	baseURL string
+	s3Store *bundle.S3Store
 	key     = tokens.Key("0123456789abcdef0123456789abcdef")
 )
 
@@ -65,6 +66,7 @@ func TestMain(m *testing.M) {
 			cancel()
 			return nil, err
 		}
+		s3Store = store
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			cancel()
