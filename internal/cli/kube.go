@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )
 
@@ -24,6 +26,20 @@ func AddKubeFlags(cmd *cobra.Command) *KubeFlags {
 	f := genericclioptions.NewConfigFlags(true)
 	f.AddFlags(cmd.Flags())
 	return &KubeFlags{flags: f}
+}
+
+// Pass connects to the cluster and reads the Pass name in the namespace to
+// work in.
+func (k *KubeFlags) Pass(ctx context.Context, name string) (client.Client, *walletv1.Pass, error) {
+	c, ns, err := k.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &walletv1.Pass{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+		return nil, nil, err
+	}
+	return c, p, nil
 }
 
 // Client connects to the cluster and returns a client with the operator's

@@ -115,6 +115,19 @@ func getPass(t *testing.T, ns, name string) *walletv1.Pass {
 	return p
 }
 
+// setData changes a pass's data, retrying when a controller wrote first.
+func setData(t *testing.T, ns, name, data string) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := getPass(t, ns, name)
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)}
+		return env.Client.Update(context.Background(), p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func download(t *testing.T, p *walletv1.Pass) (int, http.Header, []byte) {
 	t.Helper()
 	resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
@@ -167,27 +180,13 @@ func TestPassesInS3(t *testing.T) {
 		t.Fatalf("download from S3: %d, %v", code, pkpass.Verify(body, nil).Failures)
 	}
 	// An edit: a new object, the old one gone after the grace period.
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p := getPass(t, ns, "member-petra")
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "monthly"}`)}
-		return env.Client.Update(context.Background(), p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	setData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "monthly"}`)
 	eventually(t, "re-signed into a new object", func() (bool, string) {
 		nb := getPass(t, ns, "member-petra").Status.Bundle
 		return nb.Key != b.Key, nb.Key
 	})
 	time.Sleep(1500 * time.Millisecond) // the grace period
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p := getPass(t, ns, "member-petra")
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "yearly"}`)}
-		return env.Client.Update(context.Background(), p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	setData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "yearly"}`)
 	eventually(t, "objects nothing refers to collected", func() (bool, string) {
 		keys := objects(t, filepath.Join("wallet", ns, "passes", "member-petra"))
 		cur := getPass(t, ns, "member-petra").Status.Bundle.Key
@@ -235,14 +234,7 @@ func TestStoreDown(t *testing.T) {
 	if code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
 		t.Errorf("a download while the store is down: %d, Retry-After %q; want 503 with Retry-After", code, header.Get("Retry-After"))
 	}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p := getPass(t, ns, "coffee-coupon-0001")
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(`{"product": "Mocha", "discount": 0.1, "ean": "4006381333931"}`)}
-		return env.Client.Update(context.Background(), p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	setData(t, ns, "coffee-coupon-0001", `{"product": "Mocha", "discount": 0.1, "ean": "4006381333931"}`)
 	eventually(t, "StoreUnavailable", func() (bool, string) {
 		r := status.Ready(getPass(t, ns, "coffee-coupon-0001").Status.Conditions)
 		return r != nil && r.Reason == walletv1.ReasonStoreUnavailable && strings.Contains(r.Message, "last good bundle is still served"), fmt.Sprint(r)

@@ -7,9 +7,7 @@ import (
 
 	"github.com/boombuler/barcode/qr"
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 )
 
@@ -24,16 +22,12 @@ func openCommand() *cobra.Command {
 	}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		k, ns, err := kube.Client()
+		_, p, err := kube.Pass(c.Context(), args[0])
 		if err != nil {
 			return err
 		}
-		p := &walletv1.Pass{}
-		if err := k.Get(c.Context(), client.ObjectKey{Namespace: ns, Name: args[0]}, p); err != nil {
-			return err
-		}
 		if p.Status.DownloadURL == "" {
-			return fmt.Errorf("Pass %s/%s has no download link: the manager runs without --webservice-url, or the pass is not signed yet (kubectl get pass %s -n %s)", ns, p.Name, p.Name, ns)
+			return fmt.Errorf("Pass %s/%s has no download link: the manager runs without --webservice-url, or the pass is not signed yet (kubectl get pass %s -n %s)", p.Namespace, p.Name, p.Name, p.Namespace)
 		}
 		fmt.Fprintln(c.OutOrStdout(), p.Status.DownloadURL)
 		return drawQR(c.OutOrStdout(), p.Status.DownloadURL)

@@ -27,12 +27,8 @@ func specFlagCommand(name, short, example, done string, field func(*walletv1.Pas
 	cmd := &cobra.Command{Use: name + " NAME", Short: short, Example: example, Args: cobra.ExactArgs(1)}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		k, ns, err := kube.Client()
+		k, p, err := kube.Pass(c.Context(), args[0])
 		if err != nil {
-			return err
-		}
-		p := &walletv1.Pass{}
-		if err := k.Get(c.Context(), client.ObjectKey{Namespace: ns, Name: args[0]}, p); err != nil {
 			return err
 		}
 		if *field(p) {
