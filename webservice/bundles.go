@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
@@ -38,6 +39,20 @@ func (b *cachedBundle) bytes() int {
 		n += len(f)
 	}
 	return n
+}
+
+// reportDamage marks a pass whose stored bundle is missing or corrupt, so
+// the manager signs and stores it again (once per damaged bundle).
+func (s *Server) reportDamage(ctx context.Context, p *walletv1.Pass, err error) {
+	damage := bundle.Damage(err)
+	if damage == "" || p.Status.Bundle == nil || p.Status.Bundle.Damaged != "" {
+		return
+	}
+	before := p.DeepCopy()
+	p.Status.Bundle.Damaged = damage
+	if err := s.api.Status().Patch(ctx, p, client.MergeFrom(before)); err != nil {
+		s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
+	}
 }
 
 func newBundleCache(limit int, stores bundle.Stores) *bundleCache {

@@ -93,9 +93,6 @@ func TestDeleteVoidsThePassOnDevices(t *testing.T) {
 		err := c.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	if d := time.Since(start); d > voidTimeout {
-		t.Errorf("deletion took %s, past the void timeout: the fan-out's end was not seen", d)
-	}
 	var regs walletv1.DeviceRegistrationList
 	if err := c.List(context.Background(), &regs, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelPass: "member-petra"}); err != nil || len(regs.Items) != 0 {
 		t.Errorf("%d registrations left behind (%v)", len(regs.Items), err)
@@ -104,8 +101,9 @@ func TestDeleteVoidsThePassOnDevices(t *testing.T) {
 	if !apierrors.IsNotFound(err) {
 		t.Errorf("the pass's bundle ConfigMap is left behind: %v", err)
 	}
-	if !hasEvent(ns, "member-petra", "Voided") {
-		t.Error("no Voided Event")
+	// It went because the fan-out was over, not because it timed out.
+	if !hasEvent(ns, "member-petra", "Voided") || hasEvent(ns, "member-petra", "VoidTimedOut") {
+		t.Error("want a Voided Event and no VoidTimedOut")
 	}
 	r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("void-phone-1")+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil)
 	if r.code != 200 {
@@ -114,16 +112,16 @@ func TestDeleteVoidsThePassOnDevices(t *testing.T) {
 
 	// No device: deleted at once.
 	anon := getPass(t, ns, "bakery-anonymous")
-	start = time.Now()
 	if err := c.Delete(context.Background(), anon); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a pass without devices deleted at once", func() (bool, string) {
+	eventually(t, "a pass without devices deleted", func() (bool, string) {
 		err := c.Get(context.Background(), client.ObjectKeyFromObject(anon), &walletv1.Pass{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	if d := time.Since(start); d > voidTimeout/2 {
-		t.Errorf("a pass without devices took %s to delete", d)
+	// Nothing to tell: it did not wait for a fan-out, nor time out.
+	if hasEvent(ns, "bakery-anonymous", "Voided") || hasEvent(ns, "bakery-anonymous", "VoidTimedOut") {
+		t.Error("a pass without devices went through the void-on-delete wait")
 	}
 }
 
@@ -387,4 +385,37 @@ func TestTemplateStatistics(t *testing.T) {
 			want(s.Previews, map[string]int64{"newsletter": 1, "other": 1, "untagged": 1})
 		return ok, fmt.Sprintf("%+v", s)
 	})
+}
+
+// A bundle ConfigMap deleted or edited behind the operator's back is never
+// served: the web service marks it damaged and the manager stores it again.
+func TestDamagedConfigMapBundleIsRewritten(t *testing.T) {
+	ns, _ := samples(t)
+	for name, damage := range map[string]func(cm *corev1.ConfigMap) error{
+		"concert-a-12-7": func(cm *corev1.ConfigMap) error { return c.Delete(context.Background(), cm) },
+		"concert-a-12-8": func(cm *corev1.ConfigMap) error {
+			cm.BinaryData["pass.json"] = []byte(`{"tampered":true}`)
+			return c.Update(context.Background(), cm)
+		},
+	} {
+		p := getPass(t, ns, name)
+		var cm corev1.ConfigMap
+		if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: p.Status.Bundle.ConfigMap}, &cm); err != nil {
+			t.Fatal(err)
+		}
+		if err := damage(&cm); err != nil {
+			t.Fatal(err)
+		}
+		link := strings.TrimPrefix(p.Status.DownloadURL, baseURL) + "?format=pkpass"
+		if r := call(t, "GET", link, "", nil); r.code != 503 {
+			t.Errorf("%s: a download of the damaged bundle: %d, want 503", name, r.code)
+		}
+		eventually(t, name+" stored again and served", func() (bool, string) {
+			r := call(t, "GET", link, "", nil)
+			return r.code == 200 && pkpass.Verify(r.body, nil).OK(), fmt.Sprint(r.code)
+		})
+		if !hasEvent(ns, name, "BundleDamaged") {
+			t.Errorf("%s: no BundleDamaged Event", name)
+		}
+	}
 }

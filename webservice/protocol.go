@@ -203,6 +203,7 @@ func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1
 	b, err := s.bundles.get(r.Context(), p)
 	if err != nil {
 		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
+		s.reportDamage(r.Context(), p, err)
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return

@@ -201,6 +201,11 @@ type BundleStatus struct {
 	// Anonymized says the bundle holds no personal data.
 	// +optional
 	Anonymized bool `json:"anonymized,omitempty"`
+
+	// Damaged is set by the web service when the stored bundle could not be
+	// read (missing, corrupt); the manager then signs and stores it again.
+	// +optional
+	Damaged string `json:"damaged,omitempty"`
 }
 
 // PassStatus says which bundle is served and who holds the pass.

@@ -165,6 +165,14 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	// says so already, or lags behind the store (a stale cache, a lost
 	// status write) and is restored from its record. Either way, nothing
 	// is signed again; a bundle deleted behind the operator's back is.
+	if b := p.Status.Bundle; b != nil && b.Damaged != "" {
+		// The web service could not read it: it goes, and is signed again.
+		r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDamaged", "the stored bundle is %s; signing and storing it again", b.Damaged)
+		if err := r.Sources.Store.DeletePass(ctx, p, nil, false); err != nil {
+			return storeUnavailable(err)
+		}
+		p.Status.Bundle.Damaged = ""
+	}
 	stored, err := r.Sources.Store.Stored(ctx, p, digest)
 	if err != nil {
 		return storeUnavailable(err)

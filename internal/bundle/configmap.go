@@ -163,7 +163,9 @@ func (s *ConfigMapStore) Load(ctx context.Context, namespace string, b *walletv1
 		name = b.Key
 	}
 	var own, shared corev1.ConfigMap
-	if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &own); err != nil {
+	if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &own); apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("ConfigMap %s/%s: %w", namespace, name, ErrMissing)
+	} else if err != nil {
 		return nil, fmt.Errorf("read the bundle from ConfigMap %s/%s: %w", namespace, name, err)
 	}
 	// The own ConfigMap names the shared files it was signed with; status

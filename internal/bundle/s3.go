@@ -167,12 +167,20 @@ func (s *S3Store) put(ctx context.Context, key string, files pkpass.Files, metad
 // were written with.
 func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.opts.Bucket, Key: &key})
+	if notFound(err) {
+		return nil, fmt.Errorf("S3 object %s: %w", key, ErrMissing)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read S3 object %s: %w", key, describe(err))
 	}
 	defer out.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(out.Body, 8<<20))
 	if err != nil {
+		// The SDK checks the object's checksum as it reads; its error type
+		// is internal to the SDK, so it is known by its message.
+		if strings.Contains(err.Error(), "checksum did not match") {
+			return nil, fmt.Errorf("S3 object %s: %w (%v)", key, ErrCorrupt, err)
+		}
 		return nil, fmt.Errorf("read S3 object %s: %w", key, err)
 	}
 	sum := sha256.Sum256(data)

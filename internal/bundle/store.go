@@ -53,6 +53,22 @@ type Store interface {
 // it is never served.
 var ErrCorrupt = errors.New("the stored bundle does not match its recorded SHA-256")
 
+// ErrMissing is a stored bundle that is gone (deleted behind the
+// operator's back).
+var ErrMissing = errors.New("the stored bundle is missing")
+
+// Damage says how a load failed when the stored bundle itself is at fault
+// (missing, corrupt), "" when it is not (a store that is down).
+func Damage(err error) string {
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return "corrupt"
+	case errors.Is(err, ErrMissing):
+		return "missing"
+	}
+	return ""
+}
+
 // Stores reads bundles from whichever store wrote them, so a change of
 // store keeps every pass served until it is signed again.
 type Stores map[string]Store

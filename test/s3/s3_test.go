@@ -253,3 +253,41 @@ func TestStoreDown(t *testing.T) {
 		t.Errorf("after the store came back: %d, %v", code, err)
 	}
 }
+
+// A bundle deleted or corrupted behind the operator's back is never
+// served: the download is 503, the web service marks it damaged, and the
+// manager signs and stores it again.
+func TestDamagedBundleIsRewritten(t *testing.T) {
+	ns, _, _ := env.ApplySamples(t)
+	for _, tc := range []struct {
+		pass   string
+		damage func(file string) error
+	}{
+		{"bakery-jana", os.Remove},
+		{"bakery-anonymous", func(file string) error {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			data[len(data)/2] ^= 0xff
+			return os.WriteFile(file, data, 0o644)
+		}},
+	} {
+		eventually(t, tc.pass+" Ready", func() (bool, string) {
+			p := getPass(t, ns, tc.pass)
+			return status.IsReady(p.Status.Conditions, p.Generation), ""
+		})
+		p := getPass(t, ns, tc.pass)
+		if err := tc.damage(filepath.Join(server.Dir, server.Bucket, filepath.FromSlash(p.Status.Bundle.Key))); err != nil {
+			t.Fatal(err)
+		}
+		if code, header, _ := download(t, p); code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+			t.Errorf("%s: a download of the damaged bundle: %d; want 503 with Retry-After", tc.pass, code)
+		}
+		eventually(t, tc.pass+" stored again and served", func() (bool, string) {
+			p := getPass(t, ns, tc.pass)
+			code, _, body := download(t, p)
+			return code == 200 && pkpass.Verify(body, nil).OK(), fmt.Sprint(code, " ", p.Status.Bundle.Damaged, " ", p.Status.Bundle.Key)
+		})
+	}
+}
