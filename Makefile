@@ -55,6 +55,7 @@ FUZZTIME ?= 10000x
 
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server, then each fuzz target for 10,000 inputs.
+	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
 	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS)
 	$(MAKE) --no-print-directory fuzz
