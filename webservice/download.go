@@ -207,7 +207,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 	}
 }
 
-var cssColorPattern = regexp.MustCompile(`^rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)$`)
+var cssColorPattern = regexp.MustCompile(`^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$`)
 
 // cssColor passes only rgb(r, g, b) into the page's CSS.
 func cssColor(c, fallback string) template.CSS {

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/png"
 	"net/http"
-	"regexp"
 	"strconv"
 
 	"github.com/boombuler/barcode"
@@ -216,11 +215,9 @@ func firstFile(files pkpass.Files, names ...string) ([]byte, bool) {
 	return nil, false
 }
 
-var rgbPattern = regexp.MustCompile(`^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$`)
-
 // pdfColor reads a pass colour (rgb(r, g, b)).
 func pdfColor(c string, fallback [3]int) [3]int {
-	m := rgbPattern.FindStringSubmatch(c)
+	m := cssColorPattern.FindStringSubmatch(c)
 	if m == nil {
 		return fallback
 	}

@@ -81,7 +81,7 @@ type scope struct {
 	now      time.Time
 	// passJSON is the pass.json rendered this reconcile (status reads the
 	// barcode and expiration from it).
-	passJSON []byte
+	passJSON *render.PassJSON
 	// deleting: the final version is signed (voided, without personal
 	// data); unsignable says why it cannot be.
 	deleting   bool

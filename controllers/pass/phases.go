@@ -154,7 +154,9 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	s.passJSON = own[pkpass.PassJSON]
+	if s.passJSON, err = render.ParsePassJSON(own[pkpass.PassJSON]); err != nil {
+		return err
+	}
 	_, sharedFiles, err := r.Sources.CompiledTemplate(ctx, s.template)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package pass
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -51,14 +51,8 @@ func setDownloadURL(p *walletv1.Pass, o Options) {
 
 // setBarcode records the barcode the signed bundle shows, as a scanner
 // reads it; nil when the pass shows none.
-func setBarcode(p *walletv1.Pass, passJSON []byte) {
-	var pj struct {
-		Barcodes []struct {
-			Format  string `json:"format"`
-			Message string `json:"message"`
-		} `json:"barcodes"`
-	}
-	if len(passJSON) == 0 || json.Unmarshal(passJSON, &pj) != nil {
+func setBarcode(p *walletv1.Pass, pj *render.PassJSON) {
+	if pj == nil {
 		return
 	}
 	if len(pj.Barcodes) == 0 {
@@ -70,11 +64,8 @@ func setBarcode(p *walletv1.Pass, passJSON []byte) {
 
 // setExpired records whether the signed pass's expiration date has passed,
 // and says when to look again (0: never).
-func setExpired(p *walletv1.Pass, passJSON []byte, now time.Time) time.Duration {
-	var pj struct {
-		ExpirationDate string `json:"expirationDate"`
-	}
-	if len(passJSON) == 0 || json.Unmarshal(passJSON, &pj) != nil {
+func setExpired(p *walletv1.Pass, pj *render.PassJSON, now time.Time) time.Duration {
+	if pj == nil {
 		return 0
 	}
 	expires, err := time.Parse(time.RFC3339, pj.ExpirationDate)
