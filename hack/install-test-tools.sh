@@ -2,12 +2,14 @@
 # Installs the Debian packages the tests use to look at what the web service
 # draws, unless they are there already: chromium (the preview page),
 # poppler-utils (pdftotext, pdftoppm: the PDF) and zbar-tools (zbarimg: the
-# barcodes printed on it).
+# barcodes printed on it), and postgresql (the PostgreSQL registration
+# store's tests start their own server with its initdb and pg_ctl).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   echo "install-test-tools: installing Debian's ${missing[*]}" >&2
   if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi

@@ -1,0 +1,204 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wallet-operator/wallet-operator/internal/pgtest"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
+)
+
+var server *pgtest.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if server, err = pgtest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	server.Close()
+	os.Exit(code)
+}
+
+// open returns a store on a new database.
+func open(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	name := strings.ToLower(strings.NewReplacer("/", "_").Replace(t.Name()))
+	url, err := server.CreateDatabase(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, url
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	s, url := open(t)
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v; want 1", v, err)
+	}
+	// Opening again (another replica, a restart) changes nothing.
+	again, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+
+	// A schema a newer release migrated is refused, not touched.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (7, true)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(ctx, url)
+	if err == nil || !strings.Contains(err.Error(), "schema is version 7, newer than this wallet-operator knows (1)") {
+		t.Fatalf("a newer schema: %v", err)
+	}
+
+	// Nothing answers: a clear error naming where, never the password.
+	_, err = postgres.Open(ctx, "postgres://wallet:s3cret@127.0.0.1:1/wallet?connect_timeout=2")
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1/wallet") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("no database: %v", err)
+	}
+}
+
+func TestClaimsShareAFanOut(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	pass := registry.PassRef{Namespace: "ns", Name: "member-1"}
+	const devices = 5000
+	for i := range devices {
+		if _, err := s.Register(ctx, registry.Registration{
+			Device: fmt.Sprintf("dev%05d", i), PushToken: fmt.Sprintf("tok%05d", i), PassTypeIdentifier: "pass.example",
+			Serial: "1", Namespace: pass.Namespace, PassName: pass.Name, Digest: "d1",
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three claimers at once, as three replicas: every due registration is
+	// claimed exactly once.
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			var after int64
+			for {
+				batch, err := s.Claim(ctx, pass, "d2", time.Time{}, after, 100, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(batch) == 0 {
+					return
+				}
+				ids := make([]int64, len(batch))
+				mu.Lock()
+				for i, d := range batch {
+					claimed[d.ID]++
+					ids[i] = d.ID
+					after = max(after, d.ID)
+				}
+				mu.Unlock()
+				if err := s.Told(ctx, "d2", ids); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != devices {
+		t.Fatalf("%d registrations claimed, want %d", len(claimed), devices)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Fatalf("registration %d claimed %d times", id, n)
+		}
+	}
+	due, all, err := s.Pending(ctx, pass, "d2", time.Time{})
+	if err != nil || due != 0 || all != devices {
+		t.Fatalf("pending: %d due of %d, %v", due, all, err)
+	}
+
+	// A claim that is never recorded (its replica died) returns after its
+	// lease.
+	batch, err := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, 300*time.Millisecond)
+	if err != nil || len(batch) != 10 {
+		t.Fatalf("claim: %d, %v", len(batch), err)
+	}
+	if again, _ := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, time.Minute); again[0].ID == batch[0].ID {
+		t.Fatal("a claimed registration was claimed again within its lease")
+	}
+	time.Sleep(400 * time.Millisecond)
+	if again, _ := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, time.Minute); again[0].ID != batch[0].ID {
+		t.Fatal("an expired claim did not return to the pool")
+	}
+
+	// A push-now request: devices registered before it are due again.
+	due, _, _ = s.Pending(ctx, pass, "d2", time.Now().Add(time.Second))
+	if due != devices {
+		t.Fatalf("push-now: %d due, want %d", due, devices)
+	}
+
+	// Gone devices leave the pass's count.
+	if err := s.Gone(ctx, []int64{batch[0].ID, batch[1].ID}); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.CountsChangedSince(ctx, time.Time{}, 10)
+	if err != nil || len(counts) != 1 || counts[0].Devices != devices-2 {
+		t.Fatalf("counts: %+v, %v", counts, err)
+	}
+}
+
+func TestOutboxOrderPerPass(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	for i, name := range []string{"a", "b", "a"} {
+		ev := &registry.Event{Event: "register", Namespace: "ns", Pass: name}
+		if _, err := s.Register(ctx, registry.Registration{Device: fmt.Sprint("d", i), PushToken: "t", PassTypeIdentifier: "pt", Serial: name, Namespace: "ns", PassName: name}, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := s.ClaimEvents(ctx, 10, time.Minute)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("claimed %d events (%v), want the oldest of each pass", len(first), err)
+	}
+	// Held: no other sender gets them; a's second waits for its first.
+	if more, _ := s.ClaimEvents(ctx, 10, time.Minute); len(more) != 0 {
+		t.Fatalf("claimed %d more", len(more))
+	}
+	for _, e := range first {
+		if e.Event.Pass == "a" {
+			if e.Event.DeviceCount != 1 {
+				t.Fatalf("device count %d", e.Event.DeviceCount)
+			}
+			if err := s.RetryAt(ctx, e.ID, []string{"https://one"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := s.Delivered(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, _ := s.ClaimEvents(ctx, 10, time.Minute)
+	if len(next) != 1 || next[0].ID != first[0].ID && next[0].ID != first[1].ID || next[0].Attempts != 1 || len(next[0].DeliveredTo) != 1 {
+		t.Fatalf("after a failed attempt, the same event comes again: %+v", next)
+	}
+}

@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+)
+
+// dueCondition selects registrations not told of $3 (the pass's content
+// digest), or, with a push-now time $4, registered at or before it and not
+// pushed since.
+const dueCondition = `(known_digest <> $3 OR ($4::timestamptz IS NOT NULL AND created_at <= $4 AND (pushed_at IS NULL OR pushed_at < $4)))`
+
+func since(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Claim claims a batch of due registrations: rows another replica holds
+// (locked now, or claimed and not expired) are skipped, so replicas share
+// the fan-out.
+func (s *Store) Claim(ctx context.Context, pass registry.PassRef, digest string, requestedAt time.Time, after int64, n int, lease time.Duration) ([]registry.Due, error) {
+	rows, err := s.pool.Query(ctx, `
+UPDATE registrations SET claimed_until = now() + $7 * interval '1 millisecond'
+WHERE id IN (
+  SELECT id FROM registrations
+  WHERE namespace = $1 AND pass_name = $2 AND id > $5 AND `+dueCondition+`
+    AND (claimed_until IS NULL OR claimed_until < now())
+  ORDER BY id LIMIT $6
+  FOR UPDATE SKIP LOCKED)
+RETURNING id, push_token`, pass.Namespace, pass.Name, digest, since(requestedAt), after, n, lease.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim pushes of %s: %w", pass, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (registry.Due, error) {
+		var d registry.Due
+		err := row.Scan(&d.ID, &d.PushToken)
+		return d, err
+	})
+}
+
+// Told records a batch of outcomes in one statement.
+func (s *Store) Told(ctx context.Context, digest string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `
+UPDATE registrations r SET known_digest = $1, pushed_at = now(), claimed_until = NULL
+FROM unnest($2::bigint[]) AS t(id) WHERE r.id = t.id`, digest, ids)
+	if err != nil {
+		return fmt.Errorf("record pushes: %w", err)
+	}
+	return nil
+}
+
+// Gone deletes registrations APNs no longer knows, and counts them off
+// their passes.
+func (s *Store) Gone(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `
+WITH gone AS (DELETE FROM registrations WHERE id = ANY($1) RETURNING namespace, pass_name),
+     per_pass AS (SELECT namespace, pass_name, count(*) AS n FROM gone GROUP BY 1, 2)
+UPDATE pass_devices d SET devices = greatest(d.devices - p.n, 0), changed_at = clock_timestamp()
+FROM per_pass p WHERE d.namespace = p.namespace AND d.pass_name = p.pass_name`, ids)
+	if err != nil {
+		return fmt.Errorf("delete unregistered devices: %w", err)
+	}
+	return nil
+}
+
+// Release ends claims without recording a push.
+func (s *Store) Release(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE registrations SET claimed_until = NULL WHERE id = ANY($1)`, ids)
+	return err
+}
+
+// Pending counts a pass's registrations still due, and all of them.
+func (s *Store) Pending(ctx context.Context, pass registry.PassRef, digest string, requestedAt time.Time) (int, int, error) {
+	var due, all int
+	err := s.pool.QueryRow(ctx, `
+SELECT count(*) FILTER (WHERE `+dueCondition+`), count(*) FROM registrations WHERE namespace = $1 AND pass_name = $2`,
+		pass.Namespace, pass.Name, digest, since(requestedAt)).Scan(&due, &all)
+	return due, all, err
+}
+
+// Forget deletes a gone pass's registrations, figures and waiting events.
+func (s *Store) Forget(ctx context.Context, pass registry.PassRef) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM registrations WHERE namespace = $1 AND pass_name = $2`,
+			`DELETE FROM pass_devices WHERE namespace = $1 AND pass_name = $2`,
+			`DELETE FROM webhook_outbox WHERE namespace = $1 AND pass_name = $2`,
+		} {
+			if _, err := tx.Exec(ctx, q, pass.Namespace, pass.Name); err != nil {
+				return fmt.Errorf("forget %s: %w", pass, err)
+			}
+		}
+		return nil
+	})
+}
+
+// CountsChangedSince returns passes whose figures changed at or after t.
+func (s *Store) CountsChangedSince(ctx context.Context, t time.Time, n int) ([]registry.Counts, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT namespace, pass_name, devices, coalesce(first_registered, 'epoch'), coalesce(last_registered, 'epoch'), changed_at
+FROM pass_devices WHERE changed_at >= $1 ORDER BY changed_at LIMIT $2`, t, n)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (registry.Counts, error) {
+		var c registry.Counts
+		err := row.Scan(&c.Pass.Namespace, &c.Pass.Name, &c.Devices, &c.First, &c.Last, &c.Changed)
+		return c, err
+	})
+}
