@@ -13,7 +13,6 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
-	"github.com/wallet-operator/wallet-operator/webservice/push"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 )
@@ -102,19 +101,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized")
 		return
 	}
-	created, err := s.store.Register(r.Context(), Registration{
+	change, err := s.store.Register(r.Context(), Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
 		Namespace: p.Namespace, PassName: p.Name, PassUID: p.UID, Digest: p.Status.Bundle.ContentDigest,
-	})
+	}, s.event(r, p, walletv1.WebhookEventRegister))
 	if err != nil {
-		s.log.Error(err, "register a device", "pass", p.Namespace+"/"+p.Name)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.storeFailed(w, err, "register a device", p)
 		return
 	}
-	if created {
+	if change.Changed {
 		registrationsTotal.WithLabelValues("created").Inc()
-		s.notify(r, p, "register")
 		w.WriteHeader(http.StatusCreated)
 		return
 	}
@@ -128,15 +125,14 @@ func (s *Server) unregister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	existed, err := s.store.Unregister(r.Context(), p.Namespace, r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"))
+	change, err := s.store.Unregister(r.Context(), PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"),
+		s.event(r, p, walletv1.WebhookEventUnregister))
 	if err != nil {
-		s.log.Error(err, "unregister a device", "pass", p.Namespace+"/"+p.Name)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.storeFailed(w, err, "unregister a device", p)
 		return
 	}
-	if existed {
+	if change.Changed {
 		registrationsTotal.WithLabelValues("deleted").Inc()
-		s.notify(r, p, "unregister")
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -157,8 +153,7 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	refs, err := s.store.PassesOf(r.Context(), device, passType)
 	if err != nil {
-		s.log.Error(err, "list a device's registrations")
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.storeFailed(w, err, "list a device's registrations", nil)
 		return
 	}
 	var serials []string
@@ -243,27 +238,32 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// notify queues a webhook event for the pass's template. The device count
-// is read from the cache, corrected for the change just made if the cache
-// has not seen it yet.
-func (s *Server) notify(r *http.Request, p *walletv1.Pass, event string) {
-	var regs walletv1.DeviceRegistrationList
-	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: p.Name}); err != nil {
-		return
+// event is the webhook event of a registration change of the pass, or nil
+// when no webhook of its template wants it (nothing is queued then).
+func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookEvent) *WebhookEvent {
+	tpl := &walletv1.PassTemplate{}
+	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
+		return nil
 	}
-	name := RegistrationName(r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"))
-	seen := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Name == name })
-	count := len(regs.Items)
-	switch {
-	case event == "register" && !seen:
-		count++
-	case event == "unregister" && seen:
-		count--
+	if !slices.ContainsFunc(tpl.Spec.Webhooks, func(h walletv1.Webhook) bool { return len(h.Events) == 0 || slices.Contains(h.Events, kind) }) {
+		return nil
 	}
-	s.webhooks.Enqueue(r.Context(), WebhookEvent{
-		Event: event, Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), DeviceCount: count,
-	})
+	return &WebhookEvent{
+		Event: string(kind), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(),
+	}
+}
+
+// storeFailed answers a request the registration store could not serve:
+// 503 with Retry-After (a device tries again), never 500.
+func (s *Server) storeFailed(w http.ResponseWriter, err error, what string, p *walletv1.Pass) {
+	if p != nil {
+		s.log.Error(err, what, "pass", p.Namespace+"/"+p.Name)
+	} else {
+		s.log.Error(err, what)
+	}
+	w.Header().Set("Retry-After", "10")
+	writeError(w, http.StatusServiceUnavailable, "registrations are unavailable; try again")
 }
 
 // mayRegister bounds the registrations one pass can collect: anyone holding
@@ -272,15 +272,11 @@ func (s *Server) notify(r *http.Request, p *walletv1.Pass, event string) {
 // a new one needs a place under MaxRegistrationsPerPass and the pass's
 // registration rate.
 func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryAfter string) {
-	var regs walletv1.DeviceRegistrationList
-	if err := s.cache.List(r.Context(), &regs, client.InNamespace(p.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: p.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	registered, devices, err := s.store.Devices(r.Context(), PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"))
+	if err != nil || registered {
 		return true, "" // the store answers for itself
 	}
-	device := r.PathValue("device")
-	if slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device }) {
-		return true, ""
-	}
-	if len(regs.Items) >= s.opts.MaxRegistrationsPerPass {
+	if devices >= s.opts.MaxRegistrationsPerPass {
 		return false, "3600"
 	}
 	if !s.registrations.get(p.Namespace + "/" + p.Name).Allow() {

@@ -30,6 +30,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // Options configure the server.
@@ -90,7 +91,7 @@ type Server struct {
 	base    string        // path prefix, e.g. /passes
 	cache   client.Reader // informer cache with the indexes of SetupIndexes
 	api     client.Client // API server, for writes and bundle reads
-	store   Store
+	store   registry.Store
 	bundles *bundleCache
 	log     logr.Logger
 
@@ -106,7 +107,7 @@ type Server struct {
 
 // New returns a server reading through the manager's cache and writing
 // through its client.
-func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
+func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) {
 	u, err := url.Parse(o.WebServiceURL)
 	if err != nil {
 		return nil, fmt.Errorf("web service URL: %w", err)
@@ -152,6 +153,13 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 	if err := mgr.Add(stats); err != nil {
 		return nil, err
 	}
+	webhooks := &Webhooks{
+		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
+		Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
+	}
+	if rs, ok := store.(*ResourceStore); ok && rs.Webhooks == nil {
+		rs.Webhooks = webhooks // its events wait in this server's memory
+	}
 	return &Server{
 		stats: stats,
 		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
@@ -163,10 +171,7 @@ func New(mgr manager.Manager, store Store, o Options) (*Server, error) {
 		logLimiter:    rate.NewLimiter(50, 200),
 		logLines:      newLimiters(1, 20, o.MaxClients, o.ClientIdle),
 		registrations: newLimiters(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
-		webhooks: &Webhooks{
-			Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
-			Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
-		},
+		webhooks:      webhooks,
 	}, nil
 }
 

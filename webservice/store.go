@@ -5,44 +5,22 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
-// Registration is one device registered for one pass.
-type Registration struct {
-	Device             string
-	PushToken          string
-	PassTypeIdentifier string
-	Serial             string
-	Namespace          string
-	PassName           string
-	// PassUID makes the registration the pass's: it goes with it.
-	PassUID types.UID
-	// Digest is the content the device registered with; it is not pushed
-	// for that content again.
-	Digest string
-}
-
-// PassRef names a Pass.
-type PassRef struct{ Namespace, Name string }
-
-// Store keeps device registrations. The default keeps them as
-// DeviceRegistration resources; a PostgreSQL store can take its place.
-type Store interface {
-	// Register records r; created is false when it existed (its push token
-	// is then updated).
-	Register(ctx context.Context, r Registration) (created bool, err error)
-	// Unregister removes a registration; existed says whether there was one.
-	Unregister(ctx context.Context, namespace, device, passType, serial string) (existed bool, err error)
-	// PassesOf lists the passes of one pass type a device is registered for.
-	PassesOf(ctx context.Context, device, passType string) ([]PassRef, error)
-}
+// Registration and PassRef are the registry's.
+type (
+	Registration = registry.Registration
+	PassRef      = registry.PassRef
+)
 
 // Index of DeviceRegistrations by device and pass type.
 const indexDevicePassType = "deviceregistration.device-passtype"
@@ -58,14 +36,26 @@ func RegistrationName(device, passType, serial string) string {
 
 // ResourceStore keeps registrations as DeviceRegistration resources in the
 // pass's namespace: it writes through the API server and reads through the
-// informer cache's indexes.
+// informer cache's indexes. Its webhook events wait in memory.
 type ResourceStore struct {
-	Client client.Client // writes and uncached reads
-	Cache  client.Reader // the informer cache, with indexDevicePassType
+	Client   client.Client // writes and uncached reads
+	Cache    client.Reader // the informer cache, with the registration indexes
+	Webhooks *Webhooks
 }
 
+var _ registry.Store = (*ResourceStore)(nil)
+
 // Register creates the registration, or updates its push token.
-func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, error) {
+func (s *ResourceStore) Register(ctx context.Context, r Registration, event *registry.Event) (registry.Change, error) {
+	pass := PassRef{Namespace: r.Namespace, Name: r.PassName}
+	created, err := s.register(ctx, r)
+	if err != nil {
+		return registry.Change{}, err
+	}
+	return s.changed(ctx, pass, RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial), created, true, event)
+}
+
+func (s *ResourceStore) register(ctx context.Context, r Registration) (bool, error) {
 	reg := &walletv1.DeviceRegistration{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: r.Namespace, Name: RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial),
@@ -103,13 +93,51 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration) (bool, err
 }
 
 // Unregister deletes the registration.
-func (s *ResourceStore) Unregister(ctx context.Context, namespace, device, passType, serial string) (bool, error) {
-	reg := &walletv1.DeviceRegistration{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: RegistrationName(device, passType, serial)}}
+func (s *ResourceStore) Unregister(ctx context.Context, pass PassRef, device, passType, serial string, event *registry.Event) (registry.Change, error) {
+	name := RegistrationName(device, passType, serial)
+	reg := &walletv1.DeviceRegistration{ObjectMeta: metav1.ObjectMeta{Namespace: pass.Namespace, Name: name}}
 	err := s.Client.Delete(ctx, reg)
 	if apierrors.IsNotFound(err) {
-		return false, nil
+		return s.changed(ctx, pass, name, false, false, nil)
 	}
-	return err == nil, err
+	if err != nil {
+		return registry.Change{}, err
+	}
+	return s.changed(ctx, pass, name, true, false, event)
+}
+
+// changed counts the pass's devices after a change (the cache, corrected
+// for the change just made if it has not seen it yet) and queues the event
+// of a change.
+func (s *ResourceStore) changed(ctx context.Context, pass PassRef, name string, changed, registered bool, event *registry.Event) (registry.Change, error) {
+	var regs walletv1.DeviceRegistrationList
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return registry.Change{}, err
+	}
+	seen := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Name == name })
+	ch := registry.Change{Changed: changed, Devices: len(regs.Items)}
+	switch {
+	case registered && !seen:
+		ch.Devices++
+	case !registered && seen:
+		ch.Devices--
+	}
+	if changed && event != nil {
+		ev := *event
+		ev.DeviceCount = ch.Devices
+		s.Webhooks.Enqueue(ctx, ev)
+	}
+	return ch, nil
+}
+
+// Devices reads the pass's registrations from the cache.
+func (s *ResourceStore) Devices(ctx context.Context, pass PassRef, device string) (bool, int, error) {
+	var regs walletv1.DeviceRegistrationList
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return false, 0, err
+	}
+	registered := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device })
+	return registered, len(regs.Items), nil
 }
 
 // PassesOf reads the device's registrations from the cache index.

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -30,17 +31,8 @@ var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 
 func init() { metrics.Registry.MustRegister(webhookDeliveries) }
 
-// WebhookEvent is what a template's webhooks receive (the seeds' Yourpass
-// shape): never a device identifier or push token.
-type WebhookEvent struct {
-	Event              string    `json:"event"` // register or unregister
-	Namespace          string    `json:"namespace"`
-	Pass               string    `json:"pass"`
-	SerialNumber       string    `json:"serialNumber"`
-	PassTypeIdentifier string    `json:"passTypeIdentifier"`
-	Timestamp          time.Time `json:"timestamp"`
-	DeviceCount        int       `json:"deviceCount"`
-}
+// WebhookEvent is what a template's webhooks receive.
+type WebhookEvent = registry.Event
 
 // WebhookOptions shape deliveries: a 2xx within Timeout is success;
 // otherwise the event is retried after BaseDelay × Factor^n, at most

@@ -47,6 +47,12 @@ type DataDetectorType string
 // +kubebuilder:validation:Enum=register;unregister
 type WebhookEvent string
 
+// The events of a template's webhooks.
+const (
+	WebhookEventRegister   WebhookEvent = "register"
+	WebhookEventUnregister WebhookEvent = "unregister"
+)
+
 // Ready reasons of a PassTemplate.
 const (
 	ReasonTemplateValid       = "Valid"
