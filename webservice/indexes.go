@@ -17,20 +17,25 @@ const (
 
 func passTypeSerialKey(passType, serial string) string { return passType + "\x00" + serial }
 
-// SetupIndexes registers the web service's field indexes.
-func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
+// SetupIndexes registers the web service's field indexes; those of
+// DeviceRegistrations only when they hold the registrations (indexing them
+// would cache them all).
+func SetupIndexes(ctx context.Context, mgr manager.Manager, registrations bool) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, passTypeSerialOf); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
-		r := o.(*walletv1.DeviceRegistration)
-		return []string{devicePassTypeKey(r.Spec.DeviceLibraryIdentifier, r.Spec.PassTypeIdentifier)}
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
+		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
 	}); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
-		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
+	if !registrations {
+		return nil
+	}
+	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
+		r := o.(*walletv1.DeviceRegistration)
+		return []string{devicePassTypeKey(r.Spec.DeviceLibraryIdentifier, r.Spec.PassTypeIdentifier)}
 	}); err != nil {
 		return err
 	}

@@ -83,6 +83,14 @@ type Options struct {
 	// Push configures pushes (GatewayOptions reads the gateway flags); its
 	// CredentialsNamespace defaults to the one above.
 	Push push.Options
+	// Registry keeps the registrations when set (PostgreSQL); otherwise
+	// they are DeviceRegistration resources.
+	Registry SharedRegistry
+	// CountsInterval is how often registration counts are read from the
+	// Registry (2 s when zero); OutboxPoll how often an idle replica looks
+	// for webhook events to send (500 ms when zero).
+	CountsInterval time.Duration
+	OutboxPoll     time.Duration
 }
 
 // Server answers devices and browsers.

@@ -9,6 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // SetupWithManager adds the web service to mgr, as the binary, the demo and
@@ -17,22 +18,51 @@ import (
 // server, not yet listening: add Runnable{Server, Addr} to mgr, or serve its
 // Handler.
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server, error) {
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	if err := SetupIndexes(ctx, mgr, o.Registry == nil); err != nil {
 		return nil, fmt.Errorf("web service indexes: %w", err)
-	}
-	if err := (&push.RegistrationCounter{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("registration counter: %w", err)
 	}
 	pushOptions := o.Push
 	if pushOptions.CredentialsNamespace == "" {
 		pushOptions.CredentialsNamespace = o.CredentialsNamespace
 	}
 	pusher := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("webservice-pusher"), Options: pushOptions}
+	if o.Registry == nil {
+		if err := (&push.RegistrationCounter{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("registration counter: %w", err)
+		}
+		if err := pusher.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("pusher: %w", err)
+		}
+		return New(mgr, &ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}, o)
+	}
+
+	// Registrations in a database the replicas share: every replica pushes
+	// and sends webhook events; the elected one writes the counts.
+	pusher.Queue = o.Registry
 	if err := pusher.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("pusher: %w", err)
 	}
-	store := &ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
-	return New(mgr, store, o)
+	if err := mgr.Add(&push.CountsSync{Client: mgr.GetClient(), Counter: o.Registry, Interval: o.CountsInterval}); err != nil {
+		return nil, err
+	}
+	server, err := New(mgr, o.Registry, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(&OutboxSender{Webhooks: server.webhooks, Outbox: o.Registry, Poll: o.OutboxPoll}); err != nil {
+		return nil, err
+	}
+	return server, nil
+}
+
+// SharedRegistry keeps registrations where every replica reaches them
+// (PostgreSQL): the protocol's store, the shared push queue, the counts and
+// the webhook outbox.
+type SharedRegistry interface {
+	registry.Store
+	registry.Queue
+	registry.Counter
+	registry.Outbox
 }
 
 // GatewayOptions are the push options of an APNs gateway URL and an

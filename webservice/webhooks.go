@@ -124,22 +124,35 @@ func (w *Webhooks) drain(ctx context.Context, key string) {
 	}
 }
 
-// deliver sends one event to every webhook of the pass's template that
-// wants it.
-func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
+// hooks returns the pass's template and its webhooks that want ev; false
+// when the pass or template is gone (nothing to deliver to).
+func (w *Webhooks) hooks(ctx context.Context, ev WebhookEvent) (*walletv1.PassTemplate, []walletv1.Webhook, bool) {
 	pass := &walletv1.Pass{}
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: ev.Pass}, pass); err != nil {
-		return
+		return nil, nil, false
 	}
 	tpl := &walletv1.PassTemplate{}
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err != nil {
+		return nil, nil, false
+	}
+	var out []walletv1.Webhook
+	for _, hook := range tpl.Spec.Webhooks {
+		if len(hook.Events) == 0 || slices.Contains(hook.Events, walletv1.WebhookEvent(ev.Event)) {
+			out = append(out, hook)
+		}
+	}
+	return tpl, out, true
+}
+
+// deliver sends one event to every webhook of the pass's template that
+// wants it.
+func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
+	tpl, hooks, ok := w.hooks(ctx, ev)
+	if !ok {
 		return
 	}
 	body, _ := json.Marshal(ev)
-	for _, hook := range tpl.Spec.Webhooks {
-		if len(hook.Events) > 0 && !slices.Contains(hook.Events, walletv1.WebhookEvent(ev.Event)) {
-			continue
-		}
+	for _, hook := range hooks {
 		apiKey, err := w.apiKey(ctx, tpl, hook)
 		if err != nil {
 			w.Log.Error(err, "read a webhook's API key", "template", ev.Namespace+"/"+tpl.Name)

@@ -104,7 +104,7 @@ func startPusher(t *testing.T, leaderElect bool, o push.Options) (*push.Pusher, 
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := webservice.SetupIndexes(ctx, mgr); err != nil {
+	if err := webservice.SetupIndexes(ctx, mgr, true); err != nil {
 		t.Fatal(err)
 	}
 	pusherSeq++

@@ -43,6 +43,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 var pushesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -78,6 +79,12 @@ type Options struct {
 	// CredentialsRetry is when pushes APNs refused for the certificate (403)
 	// are tried again; 10 minutes when zero.
 	CredentialsRetry time.Duration
+	// ClaimBatch and ClaimLease shape a shared fan-out (Pusher.Queue): how
+	// many registrations a replica claims at once (1,000 when zero), and
+	// when a claim that was never recorded returns to the others (2 minutes
+	// when zero).
+	ClaimBatch int
+	ClaimLease time.Duration
 }
 
 // Pusher tells every registered device when its pass's content changes.
@@ -92,6 +99,10 @@ type Pusher struct {
 	// Name of the controller; "pusher" when empty (replicas in one test
 	// process need distinct names).
 	Name string
+	// Queue, when set, holds the registrations (PostgreSQL): every replica
+	// pushes, claiming batches of due registrations from it. Without it the
+	// pusher reads DeviceRegistrations and runs on the elected replica.
+	Queue registry.Queue
 
 	mu        sync.Mutex
 	clients   map[string]*apns2.Client  // by credentials content (credentialsKey)
@@ -132,6 +143,20 @@ func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	if p.Name == "" {
 		p.Name = "pusher"
+	}
+	if p.Queue != nil {
+		if p.Options.ClaimBatch == 0 {
+			p.Options.ClaimBatch = 1000
+		}
+		if p.Options.ClaimLease == 0 {
+			p.Options.ClaimLease = 2 * time.Minute
+		}
+		return ctrl.NewControllerManagedBy(mgr).
+			Named(p.Name).
+			For(&walletv1.Pass{}, builder.WithPredicates(pushMayBeDue())).
+			Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(p.passesWithDevices), builder.WithPredicates(pushRequested())).
+			WithOptions(controller.Options{MaxConcurrentReconciles: 4, NeedLeaderElection: ptr.To(false)}).
+			Complete(kube.StopQuietly(p))
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(p.Name).
@@ -255,14 +280,21 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	if err := p.Client.Get(ctx, req.NamespacedName, pass); err != nil {
 		if apierrors.IsNotFound(err) {
 			p.forget(req.NamespacedName)
+			if p.Queue != nil {
+				// Its registrations go with it (the manager cannot reach them).
+				return ctrl.Result{}, p.Queue.Forget(ctx, registry.PassRef{Namespace: req.Namespace, Name: req.Name})
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if pass.Status.Bundle == nil || topic(pass) == "" {
 		return ctrl.Result{}, nil
 	}
-	digest := pass.Status.Bundle.ContentDigest
 	requests, since := p.pushRequests(ctx, pass)
+	if p.Queue != nil {
+		return p.reconcileShared(ctx, pass, requests, since)
+	}
+	digest := pass.Status.Bundle.ContentDigest
 	due, registered, err := p.due(ctx, pass, digest, since)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -270,44 +302,76 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	if len(due) == 0 {
 		return ctrl.Result{}, p.recordFanOut(ctx, pass, registered, requests, false)
 	}
-	var apns *apns2.Client
-	if p.Options.LogOnly {
-		ctrl.LoggerFrom(ctx).Info("pushes logged, not sent: no APNs gateway configured", "devices", len(due), "contentDigest", digest)
-	} else if apns, err = p.apnsClient(ctx, pass); err != nil {
-		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "cannot push to %d devices: %v", len(due), err)
+	apns, ok := p.client(ctx, pass, len(due))
+	if !ok {
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
 	}
+	t := newTally()
+	for _, o := range p.fanOut(ctx, apns, pass, due) {
+		t.add(o.kind, o.reason, o.err)
+	}
+	return p.finish(ctx, pass, t, registered, requests)
+}
 
-	outcomes := p.fanOut(ctx, apns, pass, due)
-	delivered, retry, credentialsRefused, failures := 0, false, false, map[string]int{}
-	for _, o := range outcomes {
-		pushesTotal.WithLabelValues(string(o.kind)).Inc()
-		switch {
-		case o.err != nil:
-			retry = true
-			failures["not recorded"]++
-		case o.kind == Delivered:
-			delivered++
-		case o.kind == Failed:
-			failures[o.reason]++
-		case o.kind == Unregistered:
-			failures["unregistered: "+o.reason]++
-		case o.kind == Retry:
-			retry = true
-			failures["will retry: "+o.reason]++
-		case o.kind == CredentialsRefused:
-			credentialsRefused = true
-			failures["certificate refused, will retry: "+o.reason]++
-		}
+// client is the APNs client for the pass's pushes (nil when pushes are
+// only logged); false when there is none (reported on the pass).
+func (p *Pusher) client(ctx context.Context, pass *walletv1.Pass, devices int) (*apns2.Client, bool) {
+	if p.Options.LogOnly {
+		ctrl.LoggerFrom(ctx).Info("pushes logged, not sent: no APNs gateway configured", "devices", devices, "contentDigest", pass.Status.Bundle.ContentDigest)
+		return nil, true
 	}
-	if len(failures) > 0 {
-		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "%d of %d pushes delivered; %s", delivered, len(due), summarize(failures))
+	apns, err := p.apnsClient(ctx, pass)
+	if err != nil {
+		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "cannot push to %d devices: %v", devices, err)
+		return nil, false
 	}
-	if !retry && !credentialsRefused {
-		if err := p.recordFanOut(ctx, pass, registered, requests, delivered > 0); err != nil {
+	return apns, true
+}
+
+// tally adds up a fan-out's outcomes.
+type tally struct {
+	pushed, delivered         int
+	retry, credentialsRefused bool
+	failures                  map[string]int // by reason
+}
+
+func newTally() *tally { return &tally{failures: map[string]int{}} }
+
+// add counts one push; recordErr says its outcome could not be recorded.
+func (t *tally) add(kind Outcome, reason string, recordErr error) {
+	pushesTotal.WithLabelValues(string(kind)).Inc()
+	t.pushed++
+	switch {
+	case recordErr != nil:
+		t.retry = true
+		t.failures["not recorded"]++
+	case kind == Delivered:
+		t.delivered++
+	case kind == Failed:
+		t.failures[reason]++
+	case kind == Unregistered:
+		t.failures["unregistered: "+reason]++
+	case kind == Retry:
+		t.retry = true
+		t.failures["will retry: "+reason]++
+	case kind == CredentialsRefused:
+		t.credentialsRefused = true
+		t.failures["certificate refused, will retry: "+reason]++
+	}
+}
+
+// finish reports a fan-out: an Event when some pushes failed, the end of
+// the fan-out on the pass when nothing is left to retry, and when to try
+// again otherwise.
+func (p *Pusher) finish(ctx context.Context, pass *walletv1.Pass, t *tally, registered int, requests walletv1.PushRequestsStatus) (ctrl.Result, error) {
+	if len(t.failures) > 0 {
+		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "%d of %d pushes delivered; %s", t.delivered, t.pushed, summarize(t.failures))
+	}
+	if !t.retry && !t.credentialsRefused {
+		if err := p.recordFanOut(ctx, pass, registered, requests, t.delivered > 0); err != nil {
 			return ctrl.Result{}, err
 		}
-	} else if delivered > 0 {
+	} else if t.delivered > 0 {
 		before := pass.DeepCopy()
 		pass.Status.LastPushed = ptr.To(metav1.Now())
 		if err := p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
@@ -315,9 +379,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 		}
 	}
 	switch {
-	case retry:
+	case t.retry:
 		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
-	case credentialsRefused:
+	case t.credentialsRefused:
 		return ctrl.Result{RequeueAfter: p.Options.CredentialsRetry}, nil
 	}
 	return ctrl.Result{}, nil
@@ -486,7 +550,13 @@ func summarize(counts map[string]int) string {
 // push sends one notification, retrying throttling, server errors and
 // network errors with exponential backoff and jitter.
 func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.DeviceRegistration, topic string) outcome {
-	n := &apns2.Notification{DeviceToken: reg.Spec.PushToken, Topic: topic, Payload: []byte("{}")}
+	kind, reason := p.send(ctx, apns, reg.Spec.PushToken, topic)
+	return outcome{reg: reg, kind: kind, reason: reason}
+}
+
+// send sends one notification to a push token.
+func (p *Pusher) send(ctx context.Context, apns *apns2.Client, token, topic string) (Outcome, string) {
+	n := &apns2.Notification{DeviceToken: token, Topic: topic, Payload: []byte("{}")}
 	reason := ""
 	for attempt := range p.Options.MaxAttempts {
 		if attempt > 0 {
@@ -495,7 +565,7 @@ func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.Dev
 			select {
 			case <-time.After(backoff):
 			case <-ctx.Done():
-				return outcome{reg: reg, kind: Retry, reason: "stopping"}
+				return Retry, "stopping"
 			}
 		}
 		p.Sent.Add(1)
@@ -505,19 +575,19 @@ func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.Dev
 			reason = "network error"
 			continue
 		case resp.StatusCode == http.StatusOK:
-			return outcome{reg: reg, kind: Delivered}
+			return Delivered, ""
 		case resp.StatusCode == http.StatusGone || resp.Reason == apns2.ReasonUnregistered || resp.Reason == apns2.ReasonBadDeviceToken:
-			return outcome{reg: reg, kind: Unregistered, reason: nonEmpty(resp.Reason, "410")}
+			return Unregistered, nonEmpty(resp.Reason, "410")
 		case resp.StatusCode == http.StatusForbidden:
-			return outcome{reg: reg, kind: CredentialsRefused, reason: fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)}
+			return CredentialsRefused, fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			reason = fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
 			continue
 		default:
-			return outcome{reg: reg, kind: Failed, reason: fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)}
+			return Failed, fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
 		}
 	}
-	return outcome{reg: reg, kind: Retry, reason: reason}
+	return Retry, reason
 }
 
 func nonEmpty(s, fallback string) string {

@@ -37,6 +37,7 @@ import (
 type Options struct {
 	// BundleStore says where signed bundles are read from.
 	BundleStore            cli.BundleStoreFlags
+	RegistrationStore      cli.RegistrationStoreFlags
 	Listen                 string
 	Kubeconfig             string
 	WebServiceURL          string
@@ -105,6 +106,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		return err
 	})
 	o.BundleStore.AddFlags(fs)
+	o.RegistrationStore.AddFlags(fs)
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
 		if o.OperatorNamespace == "" {
@@ -160,7 +162,23 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	db, err := o.RegistrationStore.Postgres()
+	if err != nil {
+		return err
+	}
+	var registry ws.SharedRegistry
+	if db != nil {
+		defer db.Close()
+		registry = db
+		if err := mgr.Add(cli.KeepMigrated{Store: db, Log: log}); err != nil {
+			return err
+		}
+		if err := mgr.AddReadyzCheck("registrations", func(r *http.Request) error { return db.Ready(r.Context()) }); err != nil {
+			return err
+		}
+	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
+		Registry:      registry,
 		Stores:        stores,
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies,
 		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),
@@ -188,7 +206,7 @@ func Run(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
-	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development)
+	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development, "registrationStore", o.RegistrationStore.Kind)
 	return mgr.Start(ctx)
 }
 

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,7 +29,12 @@ var migrations embed.FS
 
 // Store is the PostgreSQL registration store.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	where string // host:port/database, for messages (never the password)
+
+	mu       sync.Mutex
+	migrated bool
+	last     error // why the store is not ready
 }
 
 var (
@@ -37,11 +44,10 @@ var (
 	_ registry.Outbox  = (*Store)(nil)
 )
 
-// Open connects to the database at url (a PostgreSQL connection string:
-// postgres://user:password@host:5432/db?sslmode=require), brings its schema
-// up to date, and returns the store. A schema newer than this binary knows
-// is refused, not touched.
-func Open(ctx context.Context, url string) (*Store, error) {
+// New returns a store for the database at url (a PostgreSQL connection
+// string: postgres://user:password@host:5432/db?sslmode=require) without
+// connecting: Migrate, or Keep, brings it up.
+func New(url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
@@ -50,32 +56,77 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", where(cfg), err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w (is it running, and does DATABASE_URL name it?)", where(cfg), err)
-	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	where := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+	return &Store{pool: pool, where: where, last: errors.New("not connected yet")}, nil
 }
 
-func where(cfg *pgxpool.Config) string {
-	return fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+// Open connects, brings the schema up to date and returns the store. A
+// schema newer than this binary knows is refused, not touched.
+func Open(ctx context.Context, url string) (*Store, error) {
+	s, err := New(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate connects and applies the schema's migrations (once per store).
+func (s *Store) Migrate(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.migrated {
+		return nil
+	}
+	err := s.pool.Ping(ctx)
+	if err != nil {
+		err = fmt.Errorf("connect to PostgreSQL at %s: %w (is it running, and does DATABASE_URL name it?)", s.where, err)
+	} else {
+		err = migrate(ctx, s.pool)
+	}
+	s.migrated, s.last = err == nil, err
+	return err
+}
+
+// Keep migrates when the database can be reached, trying every interval
+// until it could (the web service is not ready until then, and its
+// readiness check says why); then it returns. For a manager Runnable.
+func (s *Store) Keep(ctx context.Context, interval time.Duration, onError func(error)) {
+	for {
+		err := s.Migrate(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		onError(err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // Close closes the connections.
 func (s *Store) Close() { s.pool.Close() }
 
-// Ping says whether the database answers (the web service's readiness).
-func (s *Store) Ping(ctx context.Context) error {
+// Ready says whether the store is migrated and the database answers (the
+// web service's readiness check).
+func (s *Store) Ready(ctx context.Context) error {
+	s.mu.Lock()
+	migrated, last := s.migrated, s.last
+	s.mu.Unlock()
+	if !migrated {
+		return fmt.Errorf("registration database: %w", last)
+	}
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("the registration database does not answer: %w", err)
+		return fmt.Errorf("registration database at %s does not answer: %w", s.where, err)
 	}
 	return nil
 }
