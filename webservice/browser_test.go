@@ -89,7 +89,7 @@ func countColor(img image.Image, r, g, b uint8) int {
 
 // Each client address is rate limited.
 func TestRateLimit(t *testing.T) {
-	store := &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
+	store := testStore()
 	limited, err := webservice.New(mgr, store, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1, Burst: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -9,13 +9,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
-	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
 // registerDevice registers a device for a pass through the protocol; device
@@ -90,9 +88,8 @@ func TestPushOnDataChange(t *testing.T) {
 		t.Errorf("push = %+v; want topic %s, payload {}, the pass certificate as client certificate", push, pt)
 	}
 	eventually(t, "registration records the pushed digest", func() (bool, string) {
-		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("phone-a"), pt, "bk-000101")}, &reg)
-		return reg.Status.PushedDigest == digest && reg.Status.LastPushed != nil, reg.Status.PushedDigest
+		reg, _ := storedRegistration(t, ns, "phone-a", pt, "bk-000101")
+		return reg.Known == digest && reg.Pushed, reg.Known
 	})
 	eventually(t, "pass records the push", func() (bool, string) { return getPass(t, ns, "bakery-jana").Status.LastPushed != nil, "" })
 }
@@ -120,9 +117,8 @@ func TestUnregisteredTokenIsDropped(t *testing.T) {
 	apns.Script(apnstest.Token("gone"+ns), 410)
 	changeData(t, ns, "member-tom", `{"name": "Tom Berg", "since": "2025-09-15T00:00:00Z", "plan": "yearly"}`)
 	eventually(t, "registration deleted", func() (bool, string) {
-		var reg walletv1.DeviceRegistration
-		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("old-phone"), pt, "bc-2042")}, &reg)
-		return apierrors.IsNotFound(err), fmt.Sprint(err)
+		_, ok := storedRegistration(t, ns, "old-phone", pt, "bc-2042")
+		return !ok, "still there"
 	})
 	eventually(t, "registeredDevices back to 0", func() (bool, string) {
 		return getPass(t, ns, "member-tom").Status.RegisteredDevices == 0, ""
@@ -136,9 +132,8 @@ func TestThrottledAndFailingPushesAreRetried(t *testing.T) {
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Cappuccino", "discount": 0.3, "ean": "4006381333931"}`)
 	eventually(t, "delivered after retries", func() (bool, string) {
-		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("busy-phone"), pt, "cc-0001")}, &reg)
-		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+		reg, _ := storedRegistration(t, ns, "busy-phone", pt, "cc-0001")
+		return reg.Known == digest && reg.Pushed, reg.Known
 	})
 	if got := pushesTo(start, "busy"+ns); len(got) != 4 {
 		t.Errorf("want 3 refused attempts and 1 delivered, got %d attempts", len(got))
@@ -166,9 +161,8 @@ func TestRefusedPushIsRecordedNotRetried(t *testing.T) {
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0001", `{"product": "Espresso", "discount": 0.25, "ean": "4006381333931"}`)
 	eventually(t, "the failure recorded", func() (bool, string) {
-		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("refused-phone"), pt, "cc-0001")}, &reg)
-		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+		reg, _ := storedRegistration(t, ns, "refused-phone", pt, "cc-0001")
+		return reg.Known == digest && reg.Pushed, reg.Known
 	})
 	eventually(t, "a PushFailed Event naming the reason", func() (bool, string) {
 		var events corev1.EventList
@@ -195,9 +189,8 @@ func TestCertificateRefusalIsRetriedLater(t *testing.T) {
 	start := time.Now()
 	digest := changeData(t, ns, "coffee-coupon-0002", `{"product": "Ristretto", "discount": 0.5, "ean": "4006381333948"}`)
 	eventually(t, "delivered after the refusal", func() (bool, string) {
-		var reg walletv1.DeviceRegistration
-		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("forbidden-phone"), pt, "cc-0002")}, &reg)
-		return reg.Status.PushedDigest == digest, reg.Status.PushedDigest
+		reg, _ := storedRegistration(t, ns, "forbidden-phone", pt, "cc-0002")
+		return reg.Known == digest && reg.Pushed, reg.Known
 	})
 	if got := pushesTo(start, "forbidden"+ns); len(got) != 2 {
 		t.Errorf("want the refused push and one delivered later, got %d attempts", len(got))

@@ -87,12 +87,8 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 		}
 	}
 	for ns, want := range map[string]int{victimNS: 100, attackerNS: 0} {
-		var regs walletv1.DeviceRegistrationList
-		if err := c.List(ctx, &regs, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		if len(regs.Items) != want {
-			t.Errorf("namespace %s holds %d registrations made with the victim's token, want %d", ns, len(regs.Items), want)
+		if n := storedRegistrations(t, ns); n != want {
+			t.Errorf("namespace %s holds %d registrations made with the victim's token, want %d", ns, n, want)
 		}
 	}
 }

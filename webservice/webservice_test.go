@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,6 +32,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/pgtest"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -38,6 +40,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
 )
 
 var (
@@ -51,6 +55,56 @@ var (
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, start)) }
+
+// registrationStore is the store the package's tests run against:
+// WALLET_REGISTRATION_STORE=postgres runs them all against a PostgreSQL
+// started for the package (make test runs the package with each store).
+var registrationStore = os.Getenv("WALLET_REGISTRATION_STORE")
+
+// db is the PostgreSQL store when registrationStore is postgres, at dbURL.
+var (
+	db    *postgres.Store
+	dbURL string
+)
+
+// onPostgres skips a test that looks at DeviceRegistration resources.
+func onPostgres(t *testing.T, why string) {
+	t.Helper()
+	if db != nil {
+		t.Skip("registrations are in PostgreSQL: " + why)
+	}
+}
+
+// testStore is the registration store of servers a test makes itself.
+func testStore() registry.Store {
+	if db != nil {
+		return db
+	}
+	return &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
+}
+
+// openRegistry starts PostgreSQL when the tests run against it.
+func openRegistry() (webservice.SharedRegistry, func(), error) {
+	if registrationStore != "postgres" {
+		return nil, func() {}, nil
+	}
+	if why := pgtest.Missing(); why != "" {
+		return nil, nil, errors.New(why)
+	}
+	pg, err := pgtest.Start()
+	if err != nil {
+		return nil, nil, err
+	}
+	dbURL, err = pg.CreateDatabase(context.Background(), "wallet")
+	if err == nil {
+		db, err = postgres.Open(context.Background(), dbURL)
+	}
+	if err != nil {
+		pg.Close()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); pg.Close() }, nil
+}
 
 // operatorNamespace receives the push credentials the controllers keep.
 const operatorNamespace = "wallet-operator-system"
@@ -77,6 +131,10 @@ func start(e *testenv.Env) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	registry, closeRegistry, err := openRegistry()
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := e.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
 		cancel()
@@ -90,6 +148,7 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+		Registry: registry, CountsInterval: 200 * time.Millisecond, OutboxPoll: 50 * time.Millisecond,
 		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
 		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
@@ -111,7 +170,7 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, fmt.Errorf("caches did not sync")
 	}
-	return func() { _ = srv.Close(); cancel(); <-done; apns.Close() }, nil
+	return func() { _ = srv.Close(); cancel(); <-done; apns.Close(); closeRegistry() }, nil
 }
 
 // samples applies config/samples in a new namespace with its own pass type
@@ -209,9 +268,8 @@ func TestProtocolConformance(t *testing.T) {
 		{"register", "POST", regPath, token, push("aaaa1111"), nil, 201, nil},
 		{"register again", "POST", regPath, token, push("aaaa1111"), nil, 200, nil},
 		{"register again with a new push token", "POST", regPath, token, push("bbbb2222"), nil, 200, func(t *testing.T, _ response) {
-			var reg walletv1.DeviceRegistration
-			if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(device, pt, serial)}, &reg); err != nil || reg.Spec.PushToken != apnstest.Token("bbbb2222") {
-				t.Errorf("push token not updated: %v %q", err, reg.Spec.PushToken)
+			if reg, _ := storedRegistration(t, ns, "device-0001", pt, serial); reg.PushToken != apnstest.Token("bbbb2222") {
+				t.Errorf("push token not updated: %q", reg.PushToken)
 			}
 		}},
 		{"latest pass with a wrong token", "GET", "/v1/passes/" + pt + "/" + serial, "wrong-token-wrong-token", nil, nil, 401, nil},
@@ -353,13 +411,18 @@ func TestConcurrentDevices(t *testing.T) {
 		p := getPass(t, ns, "member-petra")
 		return p.Status.RegisteredDevices == devices && p.Status.FirstRegistered != nil && p.Status.LastRegistered != nil, fmt.Sprint(p.Status.RegisteredDevices)
 	})
-	var regs walletv1.DeviceRegistrationList
-	if err := c.List(context.Background(), &regs, client.InNamespace(ns)); err != nil || len(regs.Items) != devices {
-		t.Fatalf("%d registrations stored, want %d (%v)", len(regs.Items), devices, err)
+	if n := storedRegistrations(t, ns); n != devices {
+		t.Fatalf("%d registrations stored, want %d", n, devices)
 	}
-	for _, r := range regs.Items {
-		if strings.Contains(r.Name, r.Spec.DeviceLibraryIdentifier) {
-			t.Fatalf("registration %s is named after a device identifier", r.Name)
+	if db == nil {
+		var regs walletv1.DeviceRegistrationList
+		if err := c.List(context.Background(), &regs, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range regs.Items {
+			if strings.Contains(r.Name, r.Spec.DeviceLibraryIdentifier) {
+				t.Fatalf("registration %s is named after a device identifier", r.Name)
+			}
 		}
 	}
 	r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("device-0")+"/registrations/"+pt+"/"+serial, token, nil)
@@ -487,7 +550,7 @@ func replica(t *testing.T, o webservice.Options) string {
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 1e6, 1e6
 	}
-	srv, err := webservice.New(mgr, &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}, o)
+	srv, err := webservice.New(mgr, testStore(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

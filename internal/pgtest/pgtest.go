@@ -22,6 +22,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// Missing says why tests that need PostgreSQL cannot run here, or "" when
+// they can: in CI (CI=true) a missing server is an error, elsewhere those
+// tests are skipped.
+func Missing() string {
+	if _, err := Binaries(); err != nil && os.Getenv("CI") == "" {
+		return err.Error()
+	}
+	return ""
+}
+
 // Server is a running PostgreSQL cluster.
 type Server struct {
 	// Dir holds the cluster's data and its log.

@@ -41,7 +41,7 @@ func (p *Pusher) reconcileShared(ctx context.Context, pass *walletv1.Pass, reque
 		for _, d := range batch {
 			after = max(after, d.ID)
 		}
-		if err := p.pushBatch(ctx, apns, pass, digest, batch, t); err != nil {
+		if err := p.pushBatch(ctx, apns, pass, digest, since, batch, t); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -59,7 +59,7 @@ func (p *Pusher) reconcileShared(ctx context.Context, pass *walletv1.Pass, reque
 // pushBatch pushes one claimed batch with bounded concurrency and records
 // its outcomes: told (delivered, or refused for good), gone (APNs no longer
 // knows the token) and released (to retry), one statement each.
-func (p *Pusher) pushBatch(ctx context.Context, apns *apns2.Client, pass *walletv1.Pass, digest string, batch []registry.Due, t *tally) error {
+func (p *Pusher) pushBatch(ctx context.Context, apns *apns2.Client, pass *walletv1.Pass, digest string, since time.Time, batch []registry.Due, t *tally) error {
 	kinds := make([]Outcome, len(batch))
 	reasons := make([]string, len(batch))
 	var wg sync.WaitGroup
@@ -86,7 +86,7 @@ func (p *Pusher) pushBatch(ctx context.Context, apns *apns2.Client, pass *wallet
 			released = append(released, d.ID)
 		}
 	}
-	err := p.Queue.Told(ctx, digest, told)
+	err := p.Queue.Told(ctx, digest, since, told)
 	if err == nil {
 		err = p.Queue.Gone(ctx, gone)
 	}

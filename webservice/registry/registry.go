@@ -86,8 +86,9 @@ type Queue interface {
 	// after it.
 	Claim(ctx context.Context, pass PassRef, digest string, since time.Time, after int64, n int, lease time.Duration) ([]Due, error)
 	// Told records that the devices know digest (pushed, or refused for
-	// good), in one statement, and ends their claims.
-	Told(ctx context.Context, digest string, ids []int64) error
+	// good) and, when not zero, were pushed for the push-now request at
+	// requestedAt, in one statement, and ends their claims.
+	Told(ctx context.Context, digest string, requestedAt time.Time, ids []int64) error
 	// Gone deletes registrations push service no longer knows.
 	Gone(ctx context.Context, ids []int64) error
 	// Release ends claims without recording anything: pushed again later.

@@ -11,9 +11,9 @@ import (
 )
 
 // dueCondition selects registrations not told of $3 (the pass's content
-// digest), or, with a push-now time $4, registered at or before it and not
-// pushed since.
-const dueCondition = `(known_digest <> $3 OR ($4::timestamptz IS NOT NULL AND created_at <= $4 AND (pushed_at IS NULL OR pushed_at < $4)))`
+// digest), or, with a push-now request at time $4, registered at or before
+// it and not pushed for it yet.
+const dueCondition = `(known_digest <> $3 OR ($4::timestamptz IS NOT NULL AND created_at <= $4 AND (pushed_request IS NULL OR pushed_request < $4)))`
 
 func since(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -46,13 +46,14 @@ RETURNING id, push_token`, pass.Namespace, pass.Name, digest, since(requestedAt)
 }
 
 // Told records a batch of outcomes in one statement.
-func (s *Store) Told(ctx context.Context, digest string, ids []int64) error {
+func (s *Store) Told(ctx context.Context, digest string, requestedAt time.Time, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := s.pool.Exec(ctx, `
-UPDATE registrations r SET known_digest = $1, pushed_at = now(), claimed_until = NULL
-FROM unnest($2::bigint[]) AS t(id) WHERE r.id = t.id`, digest, ids)
+UPDATE registrations r SET known_digest = $1, pushed_at = now(), claimed_until = NULL,
+  pushed_request = CASE WHEN $3::timestamptz IS NULL THEN r.pushed_request ELSE greatest(r.pushed_request, $3) END
+FROM unnest($2::bigint[]) AS t(id) WHERE r.id = t.id`, digest, ids, since(requestedAt))
 	if err != nil {
 		return fmt.Errorf("record pushes: %w", err)
 	}

@@ -13,6 +13,8 @@ CREATE TABLE registrations (
     known_digest  text        NOT NULL DEFAULT '',
     created_at    timestamptz NOT NULL DEFAULT now(),
     pushed_at     timestamptz,
+    -- The newest push-now request (its time) the device was pushed for.
+    pushed_request timestamptz,
     claimed_until timestamptz,
     -- (device, pass_type) prefix: a device's passes of one type.
     UNIQUE (device, pass_type, serial)

@@ -1,0 +1,87 @@
+package webservice_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/webservice"
+)
+
+// stored is what the registration store holds about one device's
+// registration for a pass, read as an operator would: the DeviceRegistration
+// with kubectl, or the row with psql.
+type stored struct {
+	PushToken string
+	// Known is the content the device was last told of (pushed for, or
+	// registered with).
+	Known  string
+	Pushed bool
+}
+
+// storedRegistration reads a device's registration; device is a name
+// apnstest turns into a device identifier. ok is false when there is none.
+func storedRegistration(t *testing.T, ns, device, pt, serial string) (stored, bool) {
+	t.Helper()
+	id := apnstest.DeviceID(device)
+	if db == nil {
+		var reg walletv1.DeviceRegistration
+		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(id, pt, serial)}, &reg)
+		if apierrors.IsNotFound(err) {
+			return stored{}, false
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		known := reg.Status.PushedDigest
+		if known == "" {
+			known = reg.Spec.RegisteredDigest
+		}
+		return stored{PushToken: reg.Spec.PushToken, Known: known, Pushed: reg.Status.LastPushed != nil}, true
+	}
+	conn := dbConn(t)
+	defer conn.Close(context.Background())
+	var s stored
+	err := conn.QueryRow(context.Background(), `SELECT push_token, known_digest, pushed_at IS NOT NULL FROM registrations
+WHERE device = $1 AND pass_type = $2 AND serial = $3 AND namespace = $4`, id, pt, serial, ns).Scan(&s.PushToken, &s.Known, &s.Pushed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return stored{}, false
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return s, true
+}
+
+// storedRegistrations counts the registrations kept for passes of a
+// namespace.
+func storedRegistrations(t *testing.T, ns string) int {
+	t.Helper()
+	if db == nil {
+		var regs walletv1.DeviceRegistrationList
+		if err := c.List(context.Background(), &regs, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		return len(regs.Items)
+	}
+	conn := dbConn(t)
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM registrations WHERE namespace = $1`, ns).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func dbConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
