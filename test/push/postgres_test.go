@@ -1,0 +1,185 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pgtest"
+	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
+)
+
+// database starts a PostgreSQL server for one test and opens the
+// registration store on it.
+func database(t *testing.T) (*pgtest.Server, *postgres.Store, string) {
+	t.Helper()
+	if why := pgtest.Missing(); why != "" {
+		t.Skip(why)
+	}
+	pg, err := pgtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	url, err := pg.CreateDatabase(context.Background(), "wallet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	return pg, store, url
+}
+
+// registerRows inserts n registrations of a pass in one COPY, as if n
+// devices had registered with its current content; it returns their push
+// tokens.
+func registerRows(t *testing.T, url, ns, passName, passType, serial string, n int, prefix string) []string {
+	t.Helper()
+	ctx := context.Background()
+	p := &walletv1.Pass{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: passName}, p); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	toks := make([]string, n)
+	rows := make([][]any, n)
+	for i := range n {
+		toks[i] = fmt.Sprintf("%s%07d", prefix, i)
+		rows[i] = []any{fmt.Sprintf("dev-%s-%07d", prefix, i), passType, serial, ns, passName, toks[i], p.Status.Bundle.ContentDigest}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"registrations"},
+		[]string{"device", "pass_type", "serial", "namespace", "pass_name", "push_token", "known_digest"}, pgx.CopyFromRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+	return toks
+}
+
+// rowsTold counts the registrations of a namespace that know their pass's
+// content digest.
+func rowsTold(t *testing.T, url, ns, digest string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		return -1 // the database is down for a moment
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM registrations WHERE namespace = $1 AND known_digest = $2`, ns, digest).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+// startSharedPusher runs a pusher as one web-service replica does with
+// PostgreSQL: no election, claiming from the shared queue.
+func startSharedPusher(t *testing.T, store *postgres.Store, o push.Options) (*push.Pusher, func()) {
+	t.Helper()
+	mgr, err := newManager(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pusherSeq++
+	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
+	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o,
+		Name: fmt.Sprintf("pusher-%d", pusherSeq), Queue: store}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
+		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mgr.Start(ctx) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return p, stop
+}
+
+// Two replicas against one PostgreSQL share a fan-out to 10,000 devices:
+// both push, and every device is pushed exactly once.
+func TestReplicasShareAFanOut(t *testing.T) {
+	_, store, url := database(t)
+	ns, pt := oneTemplate(t, 1)
+	toks := registerRows(t, url, ns, "member-0000", pt, "m-0000", 10000, "s")
+	a, _ := startSharedPusher(t, store, push.Options{ClaimBatch: 250})
+	b, _ := startSharedPusher(t, store, push.Options{ClaimBatch: 250})
+	start := time.Now()
+	digest := changePass(t, ns, "member-0000", "yearly")
+	eventually(t, 2*time.Minute, "10,000 told", func() bool { return rowsTold(t, url, ns, digest) == 10000 })
+	got := tokensSince(start)
+	for _, tok := range toks {
+		if got[tok] != 1 {
+			t.Fatalf("device %s pushed %d times, want exactly once", tok, got[tok])
+		}
+	}
+	if a.Sent.Load() == 0 || b.Sent.Load() == 0 {
+		t.Errorf("replica A pushed %d, replica B %d: both must share the fan-out", a.Sent.Load(), b.Sent.Load())
+	}
+	t.Logf("replica A pushed %d, replica B %d", a.Sent.Load(), b.Sent.Load())
+	eventually(t, time.Minute, "the fan-out recorded on the pass", func() bool {
+		var p walletv1.Pass
+		_ = c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "member-0000"}, &p)
+		return p.Status.PushedDigest == digest && p.Status.LastPushed != nil
+	})
+}
+
+// The database lost in the middle of a fan-out: pushes pause, and resume
+// when it is back; every device is pushed, none more often than the
+// batches in flight when it went (at least once).
+func TestDatabaseLostMidFanOut(t *testing.T) {
+	pg, store, url := database(t)
+	ns, pt := oneTemplate(t, 1)
+	const devices, batch = 2000, 100
+	toks := registerRows(t, url, ns, "member-0000", pt, "m-0000", devices, "l")
+	apns.Delay(5 * time.Millisecond)
+	defer apns.Delay(0)
+	startSharedPusher(t, store, push.Options{ClaimBatch: batch, Concurrency: 8, ClaimLease: 3 * time.Second})
+	start := time.Now()
+	digest := changePass(t, ns, "member-0000", "lifetime")
+	eventually(t, time.Minute, "the fan-out under way", func() bool { return len(apns.Since(start)) >= 300 })
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := len(apns.Since(start))
+	time.Sleep(3 * time.Second)
+	paused := len(apns.Since(start))
+	if paused-stopped > batch {
+		t.Errorf("%d pushes while the database was down: more than the batch in flight", paused-stopped)
+	}
+	if err := pg.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "every device told after the database came back", func() bool { return rowsTold(t, url, ns, digest) == devices })
+	got := tokensSince(start)
+	again := 0
+	for _, tok := range toks {
+		switch n := got[tok]; {
+		case n == 0:
+			t.Fatalf("device %s never pushed", tok)
+		case n > 1:
+			again++
+		}
+	}
+	t.Logf("stopped after %d of %d pushes; %d devices pushed twice", stopped, devices, again)
+	if again > batch {
+		t.Errorf("%d devices pushed more than once: more than one batch", again)
+	}
+}
