@@ -80,9 +80,15 @@ scale: ## Load run: PASSES passes of one template against a local API server, bu
 	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) WALLET_SCALE_BUNDLE_STORE=$(BUNDLE_STORE) $(GO) test ./test/scale -count=1 -timeout 30m -v -run TestScale
 
 .PHONY: push-load
-push-load: ## Load run: fan-out to 10,000 devices and change-to-push latency for 1,000 passes (figures on stdout).
+# REGISTRATION_STORE=postgres: DEVICES registrations (1,000,000 by default)
+# over 1,000 passes, pushed by one web-service replica, then by two.
+REGISTRATION_STORE ?= kubernetes
+DEVICES ?= 1000000
+push-load: ## Load run: fan-out and change-to-push latency (kubernetes), or DEVICES pushed from PostgreSQL (REGISTRATION_STORE=postgres); figures on stdout.
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
-	KUBEBUILDER_ASSETS="$$assets" WALLET_PUSH_LOAD=1 $(GO) test ./test/push -count=1 -timeout 30m -v -run TestPushLoad
+	if [ "$(REGISTRATION_STORE)" = postgres ]; then run='^TestPushLoadPostgres$$'; else run='^TestPushLoad$$'; fi; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_PUSH_LOAD=1 WALLET_REGISTRATION_STORE=$(REGISTRATION_STORE) WALLET_PUSH_DEVICES=$(DEVICES) \
+	  $(GO) test ./test/push -count=1 -timeout 60m -v -run "$$run"
 
 .PHONY: bench
 bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.

@@ -126,6 +126,39 @@ func TestS3ComponentApplies(t *testing.T) {
 	}
 }
 
+// The PostgreSQL component (config/components/postgres) on the default
+// install applies: the web service keeps registrations in the database the
+// CloudNativePG Secret names; the manager is unchanged.
+func TestPostgresComponentApplies(t *testing.T) {
+	ctx := context.Background()
+	objs := render(t, "test/deploy/testdata/postgres")
+	for _, obj := range objs {
+		if obj.GetKind() == "Namespace" {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
+			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
+			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	var ws appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-webservice"), &ws)
+	c := ws.Spec.Template.Spec.Containers[0]
+	i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })
+	if !slices.Contains(c.Args, "--registration-store=postgres") || i < 0 || c.Env[i].ValueFrom == nil || c.Env[i].ValueFrom.SecretKeyRef == nil ||
+		c.Env[i].ValueFrom.SecretKeyRef.Name != "wallet-operator-db-app" || c.Env[i].ValueFrom.SecretKeyRef.Key != "uri" {
+		t.Errorf("web service: args %v, env %+v; want the PostgreSQL store with DATABASE_URL from Secret wallet-operator-db-app", c.Args, c.Env)
+	}
+	var m appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-manager"), &m)
+	if slices.ContainsFunc(m.Spec.Template.Spec.Containers[0].Args, func(a string) bool { return strings.HasPrefix(a, "--registration-store") }) {
+		t.Error("the manager got --registration-store: only the web service keeps registrations")
+	}
+}
+
 // find returns the rendered object of kind and name.
 func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
 	t.Helper()
@@ -422,7 +455,7 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 	commands := map[string]func() *cobra.Command{"manager": manager.Command, "webservice": wscmd.Command}
 	var objs []*unstructured.Unstructured
-	for _, dir := range []string{"config/default", "config/namespaced-example", "test/deploy/testdata/s3"} {
+	for _, dir := range []string{"config/default", "config/namespaced-example", "test/deploy/testdata/s3", "test/deploy/testdata/postgres"} {
 		objs = append(objs, render(t, dir)...)
 	}
 	for _, obj := range objs {

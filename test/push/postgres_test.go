@@ -3,15 +3,23 @@ package push
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pgtest"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
 )
@@ -182,4 +190,152 @@ func TestDatabaseLostMidFanOut(t *testing.T) {
 	if again > batch {
 		t.Errorf("%d devices pushed more than once: more than one batch", again)
 	}
+}
+
+// Scripted load figures with PostgreSQL (make push-load
+// REGISTRATION_STORE=postgres DEVICES=1000000): DEVICES registrations over
+// 1,000 passes, one template edit pushed by one web-service replica, then
+// another edit by two; the web service runs as the built binary, as
+// deployed, so its memory is its own.
+func TestPushLoadPostgres(t *testing.T) {
+	if os.Getenv("WALLET_PUSH_LOAD") == "" || os.Getenv("WALLET_REGISTRATION_STORE") != "postgres" {
+		t.Skip("set WALLET_PUSH_LOAD=1 WALLET_REGISTRATION_STORE=postgres (make push-load REGISTRATION_STORE=postgres)")
+	}
+	ctx := context.Background()
+	devices := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("WALLET_PUSH_DEVICES")); err == nil && v > 0 {
+		devices = v
+	}
+	const passes = 1000
+	perPass := devices / passes
+	_, _, url := database(t)
+	ns, pt := oneTemplate(t, passes)
+
+	// Registrations, in one COPY per 100 passes.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var list walletv1.PassList
+	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	inserting := time.Now()
+	for from := 0; from < len(list.Items); from += 100 {
+		chunk := list.Items[from:min(from+100, len(list.Items))]
+		i := 0
+		_, err := conn.CopyFrom(ctx, pgx.Identifier{"registrations"},
+			[]string{"device", "pass_type", "serial", "namespace", "pass_name", "push_token", "known_digest"},
+			pgx.CopyFromFunc(func() ([]any, error) {
+				if i == len(chunk)*perPass {
+					return nil, nil
+				}
+				p := &chunk[i/perPass]
+				row := []any{fmt.Sprintf("%032x", from*perPass+i), pt, p.Spec.SerialNumber, ns, p.Name, fmt.Sprintf("%064x", from*perPass+i), p.Status.Bundle.ContentDigest}
+				i++
+				return row, nil
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE registrations`); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("push-load(postgres): %d registrations for %d passes inserted in %s\n", devices, passes, time.Since(inserting).Round(time.Millisecond))
+
+	// The web service as deployed.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wallet-operator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if _, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key"); err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "apns-ca.pem")
+	if err := os.WriteFile(caFile, apns.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := env.Kubeconfig(t, dir)
+	replica := func() *exec.Cmd {
+		cmd := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--webservice-url", "http://127.0.0.1:9/passes", "--development",
+			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+			"--operator-namespace", operatorNamespace, "--apns-url", apns.URL(), "--apns-ca", caFile,
+			"--registration-store", "postgres", "--zap-log-level", "error")
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+		return cmd
+	}
+
+	edit := func(label string) time.Time {
+		t.Helper()
+		at := time.Now()
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			var tpl walletv1.PassTemplate
+			if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "climbing-membership"}, &tpl); err != nil {
+				return err
+			}
+			tpl.Spec.Fields.Primary[0].Label = label
+			return c.Update(ctx, &tpl)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	run := func(replicas []*exec.Cmd, label string) {
+		t.Helper()
+		time.Sleep(5 * time.Second) // started, caches synced, nothing due
+		at := edit(label)
+		var recorded time.Time
+		eventually(t, 20*time.Minute, "every device pushed and recorded", func() bool {
+			var n int
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM registrations WHERE pushed_at >= $1`, at).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			recorded = time.Now()
+			return n == devices
+		})
+		pushes := apns.Since(at)
+		first, last := pushes[0].At, pushes[len(pushes)-1].At
+		seen := map[string]bool{}
+		for _, p := range pushes {
+			seen[p.Token] = true
+		}
+		rss := make([]string, len(replicas))
+		for i, r := range replicas {
+			rss[i] = fmt.Sprintf("%d MiB", peakRSS(r.Process.Pid)>>20)
+		}
+		fmt.Printf("push-load(postgres, %d replica(s)): %d pushes to %d devices; first push %s after the edit; pushes %.0f/s (first to last at the stand-in); "+
+			"all %d outcomes recorded %s after the edit (%.0f recorded/s from the first push); web-service peak RSS %s\n",
+			len(replicas), len(pushes), len(seen), first.Sub(at).Round(time.Millisecond), float64(len(pushes))/last.Sub(first).Seconds(),
+			devices, recorded.Sub(at).Round(time.Millisecond), float64(devices)/recorded.Sub(first).Seconds(), strings.Join(rss, ", "))
+	}
+	one := replica()
+	run([]*exec.Cmd{one}, "MEMBER")
+	two := replica()
+	run([]*exec.Cmd{one, two}, "MEMBER NAME")
+}
+
+// peakRSS reads a process's high-water resident set size (VmHWM).
+func peakRSS(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/localcluster"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/pgtest"
 	"github.com/wallet-operator/wallet-operator/internal/s3test"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -49,6 +50,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
 )
 
 // Namespace is where the demo applies the samples.
@@ -81,6 +83,9 @@ type Options struct {
 	// BundleStore is configmap (the default) or s3: a local S3 server is
 	// started (built by hack/setup-s3.sh) and the bundles kept in it.
 	BundleStore string
+	// RegistrationStore is kubernetes (the default) or postgres: a local
+	// PostgreSQL (Debian's package) is started for the demo.
+	RegistrationStore string
 	// Verbose also prints the log lines (they always go to Out/demo.log);
 	// without it the terminal gets progress lines, errors and the summary.
 	Verbose bool
@@ -101,6 +106,8 @@ type Summary struct {
 	IssueLinks    map[string]string // template name → issue URL
 	// Bundles says where the bundles are when not in ConfigMaps.
 	Bundles string
+	// Registrations says where registrations are when not resources.
+	Registrations string
 }
 
 // demoStore is the bundle store the demo runs with, and the S3 server it
@@ -109,12 +116,48 @@ type demoStore struct {
 	Store   bundle.Store // nil: ConfigMaps
 	Readers bundle.Stores
 	server  *s3test.Server
+	// Registry holds the registrations when they are in PostgreSQL.
+	Registry ws.SharedRegistry
+	db       *postgres.Store
+	pg       *pgtest.Server
 }
 
 func (d demoStore) Stop() {
 	if d.server != nil {
 		d.server.Stop()
 	}
+	if d.db != nil {
+		d.db.Close()
+	}
+	if d.pg != nil {
+		_ = d.pg.Stop() // its files stay under OUT for a look
+	}
+}
+
+// registrationStore starts PostgreSQL for --registration-store=postgres.
+func registrationStore(ctx context.Context, o Options, d *demoStore, s *Summary) error {
+	switch o.RegistrationStore {
+	case cli.RegistrationStoreKubernetes, "":
+		return nil
+	case cli.RegistrationStorePostgres:
+	default:
+		return cli.Usagef("--registration-store is kubernetes or postgres, not %q", o.RegistrationStore)
+	}
+	pg, err := pgtest.Start()
+	if err != nil {
+		return err
+	}
+	d.pg = pg
+	url, err := pg.CreateDatabase(ctx, "wallet")
+	if err != nil {
+		return err
+	}
+	if d.db, err = postgres.Open(ctx, url); err != nil {
+		return err
+	}
+	d.Registry = d.db
+	s.Registrations = fmt.Sprintf("PostgreSQL: psql %s", url)
+	return nil
 }
 
 // bundleStore starts the store --bundle-store names: for s3, a local S3
@@ -177,6 +220,7 @@ func flags(fs *flag.FlagSet, o *Options) cli.RunFunc {
 	fs.StringVar(&o.Assets, "assets", "", "Directory of kube-apiserver and etcd. Default: $KUBEBUILDER_ASSETS, or built by hack/setup-envtest.sh.")
 	fs.DurationVar(&o.ReadyTimeout, "ready-timeout", 3*time.Minute, "How long to wait for the samples to become Ready.")
 	fs.StringVar(&o.BundleStore, "bundle-store", bundle.KindConfigMap, "Where signed bundles are kept: configmap, or s3 (a local S3 server is started, built by hack/setup-s3.sh, its files under OUT/s3).")
+	fs.StringVar(&o.RegistrationStore, "registration-store", cli.RegistrationStoreKubernetes, "Where device registrations are kept: kubernetes, or postgres (a local PostgreSQL is started from Debian's postgresql package).")
 	o.Zap.Development = true // console lines for people
 	o.Zap.BindFlags(fs)
 	return func(ctx context.Context, _ []string) error {
@@ -270,8 +314,11 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 		return err
 	}
 	defer store.Stop()
+	if err := registrationStore(ctx, o, &store, &summary); err != nil {
+		return err
+	}
 	stores := store.Readers
-	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, pushOptions, store.Store, stores)
+	done, err := startManager(runCtx, cluster, listener, url, summary.Kubeconfig, key, pushOptions, store)
 	if err != nil {
 		return err
 	}
@@ -341,7 +388,7 @@ func startPage(webServiceURL string) string {
 // startManager runs the controllers and the web service in one manager,
 // as the two Deployments do in a cluster. done closes when it has stopped.
 func startManager(ctx context.Context, cluster *localcluster.Cluster, listener net.Listener, url, kubeconfig string, key tokens.Key, pushOptions push.Options,
-	store bundle.Store, stores bundle.Stores) (<-chan struct{}, error) {
+	store demoStore) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
 		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Client: kube.ManagerClientOptions(), Cache: kube.CacheOptions(cache.Options{}),
@@ -351,13 +398,13 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: pass.Options{WebServiceURL: url, Development: true, Tokens: key}, PassWorkers: 2, TemplateWorkers: 2, CertificateWorkers: 1,
-		OperatorNamespace: operatorNamespace, Store: store,
+		OperatorNamespace: operatorNamespace, Store: store.Store,
 	}); err != nil {
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
 		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions, CredentialsNamespace: operatorNamespace,
-		Push: pushOptions, Stores: stores,
+		Push: pushOptions, Stores: store.Readers, Registry: store.Registry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)
@@ -530,6 +577,9 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	}
 	if s.Bundles != "" {
 		fmt.Fprintf(w, "  Bundles           %s\n", s.Bundles)
+	}
+	if s.Registrations != "" {
+		fmt.Fprintf(w, "  Registrations     %s\n", s.Registrations)
 	}
 	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass):")
 	for _, p := range s.Passes {
