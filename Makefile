@@ -90,6 +90,13 @@ push-load: ## Load run: fan-out and change-to-push latency (kubernetes), or DEVI
 	KUBEBUILDER_ASSETS="$$assets" WALLET_PUSH_LOAD=1 WALLET_REGISTRATION_STORE=$(REGISTRATION_STORE) WALLET_PUSH_DEVICES=$(DEVICES) \
 	  $(GO) test ./test/push -count=1 -timeout 60m -v -run "$$run"
 
+.PHONY: bench-registrations
+bench-registrations: ## The protocol's register, list-serials and 304 paths with each registration store, one after the other.
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
+	for store in kubernetes postgres; do echo "registration store: $$store"; \
+	  KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=$$store $(GO) test ./webservice -count=1 -run '^$$' \
+	    -bench '^Benchmark(Register|ListSerials|NotModified)$$' -benchtime 3000x | grep -E '^Benchmark'; done
+
 .PHONY: bench
 bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 	$(GO) test ./internal/render -run '^$$' -bench . -benchmem -cpu 1 -count 6

@@ -2,15 +2,19 @@ package webservice_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 )
 
 // Load figures: the 304 path and a full download through the web service,
@@ -86,4 +90,74 @@ func BenchmarkBareHandler(b *testing.B) {
 	h.Set("Authorization", "ApplePass "+key.Authentication("default", "pass.x.y", "serial"))
 	h.Set("If-Modified-Since", time.Now().UTC().Format(http.TimeFormat))
 	benchRequests(b, srv.URL+"/passes/v1/passes/pass.x.y/serial", h, http.StatusNotModified)
+}
+
+// The protocol's registration paths, against whichever registration store
+// the package runs with (make bench-registrations runs both, one after the
+// other):
+//
+//	go test ./webservice -run '^$' -bench 'Register|Serials' -benchtime 3000x
+//	WALLET_REGISTRATION_STORE=postgres go test ./webservice -run '^$' -bench 'Register|Serials' -benchtime 3000x
+
+// benchPasses are the sample passes of a namespace of their own, with
+// their authentication tokens.
+func benchPasses(b *testing.B) (pt string, serials, tokens []string) {
+	b.Helper()
+	t := &testing.T{}
+	ns, pt := samples(t)
+	var list walletv1.PassList
+	if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range list.Items {
+		if p.Status.PassTypeIdentifier == pt {
+			serials = append(serials, p.Spec.SerialNumber)
+			tokens = append(tokens, key.Authentication(ns, pt, p.Spec.SerialNumber))
+		}
+	}
+	return pt, serials, tokens
+}
+
+// BenchmarkRegister: new devices registering, spread over the sample
+// passes (201 each).
+func BenchmarkRegister(b *testing.B) {
+	pt, serials, tokens := benchPasses(b)
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			body := `{"pushToken":"` + apnstest.Token(fmt.Sprint("bench-token-", i)) + `"}`
+			req, _ := http.NewRequest(http.MethodPost, baseURL+"/v1/devices/"+apnstest.DeviceID(fmt.Sprint("bench-", pt, i))+"/registrations/"+pt+"/"+serials[i%len(serials)], strings.NewReader(body))
+			req.Header.Set("Authorization", "ApplePass "+tokens[i%len(tokens)])
+			resp, err := benchClient.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				b.Errorf("status %d, want 201", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkListSerials: a device asking which of its passes changed (200
+// with the serial of the one it registered).
+func BenchmarkListSerials(b *testing.B) {
+	pt, serials, tokens := benchPasses(b)
+	device := apnstest.DeviceID("bench-serials-" + pt)
+	r, _ := http.NewRequest(http.MethodPost, baseURL+"/v1/devices/"+device+"/registrations/"+pt+"/"+serials[0], strings.NewReader(`{"pushToken":"`+apnstest.Token("bench-serials")+`"}`))
+	r.Header.Set("Authorization", "ApplePass "+tokens[0])
+	if resp, err := benchClient.Do(r); err != nil || resp.StatusCode != http.StatusCreated {
+		b.Fatalf("register: %v", err)
+	}
+	if db == nil {
+		time.Sleep(time.Second) // the cache sees the new DeviceRegistration
+	}
+	benchRequests(b, baseURL+"/v1/devices/"+device+"/registrations/"+pt, http.Header{}, http.StatusOK)
 }

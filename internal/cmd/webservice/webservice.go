@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sideshow/apns2"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -58,6 +59,8 @@ type Options struct {
 	APNsURL                string
 	APNsCA                 string
 	Webhooks               ws.WebhookOptions
+	KubeQPS                float64
+	KubeBurst              int
 	Zap                    zap.Options
 }
 
@@ -79,7 +82,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8081", "Address of the Prometheus metrics endpoint; \"0\" disables it.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
-	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts, pushes).")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts; pushes too unless --registration-store=postgres, where every replica pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
@@ -105,6 +108,8 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		o.Webhooks.AllowedCIDRs = append(o.Webhooks.AllowedCIDRs, prefixes...)
 		return err
 	})
+	fs.Float64Var(&o.KubeQPS, "kube-api-qps", 100, "Queries per second to the API server (push outcomes and counts are written through it).")
+	fs.IntVar(&o.KubeBurst, "kube-api-burst", 200, "Burst of queries to the API server.")
 	o.BundleStore.AddFlags(fs)
 	o.RegistrationStore.AddFlags(fs)
 	o.Zap.BindFlags(fs)
@@ -126,13 +131,19 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 func Run(ctx context.Context, o Options) error {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
 	log := ctrl.Log.WithName("webservice")
-	cfg, cfgErr := ctrl.GetConfig()
+	var cfg *rest.Config
+	var cfgErr error
 	if o.Kubeconfig != "" {
 		cfg, cfgErr = clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	} else {
+		cfg, cfgErr = ctrl.GetConfig()
 	}
 	if cfgErr != nil {
 		return fmt.Errorf("find a cluster: %w", cfgErr)
 	}
+	// client-go's default (5 a second) would bound push outcomes and
+	// counts written to the API server.
+	cfg.QPS, cfg.Burst = float32(o.KubeQPS), o.KubeBurst
 	direct, err := client.New(cfg, client.Options{Scheme: scheme.New()})
 	if err != nil {
 		return err
