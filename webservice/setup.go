@@ -42,7 +42,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	if err := pusher.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("pusher: %w", err)
 	}
-	if err := mgr.Add(&push.CountsSync{Client: mgr.GetClient(), Counter: o.Registry, Interval: o.CountsInterval}); err != nil {
+	if err := mgr.Add(&push.CountsSync{Client: mgr.GetClient(), Counter: o.Registry, Interval: o.CountsInterval, Forget: o.Registry.Forget}); err != nil {
 		return nil, err
 	}
 	server, err := New(mgr, o.Registry, o)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -94,7 +95,14 @@ type CountsSync struct {
 	Interval time.Duration
 	// WritesPerSecond bounds status writes; 100 when zero.
 	WritesPerSecond float64
+	// Forget, when set, deletes the registrations of a pass that is gone
+	// (deleted while no replica was running to see it go).
+	Forget func(context.Context, registry.PassRef) error
 }
+
+// forgetAfter: a pass missing from the cache this long after its figures
+// last changed is gone, not merely not seen yet by this replica.
+const forgetAfter = time.Minute
 
 // overlap re-reads changes this long before the newest seen: a transaction
 // that began earlier may commit after a later one was read.
@@ -156,6 +164,9 @@ func maxTime(a, b time.Time) time.Time {
 func (c *CountsSync) write(ctx context.Context, n registry.Counts, limiter *rate.Limiter) error {
 	p := &walletv1.Pass{}
 	if err := c.Client.Get(ctx, client.ObjectKey{Namespace: n.Pass.Namespace, Name: n.Pass.Name}, p); err != nil {
+		if apierrors.IsNotFound(err) && c.Forget != nil && time.Since(n.Changed) > forgetAfter {
+			return c.Forget(ctx, n.Pass)
+		}
 		return client.IgnoreNotFound(err)
 	}
 	before := p.DeepCopy()
