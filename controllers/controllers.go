@@ -93,7 +93,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		}},
 		{"pass controller", func() error {
 			return (&pass.Reconciler{
-				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
+				Client: mgr.GetClient(), API: mgr.GetAPIReader(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
 			}).SetupWithManager(mgr, max(o.PassWorkers, 1))
 		}},
 		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},

@@ -415,8 +415,6 @@ func TestDamagedConfigMapBundleIsRewritten(t *testing.T) {
 			r := call(t, "GET", link, "", nil)
 			return r.code == 200 && pkpass.Verify(r.body, nil).OK(), fmt.Sprint(r.code)
 		})
-		if !hasEvent(ns, name, "BundleDamaged") {
-			t.Errorf("%s: no BundleDamaged Event", name)
-		}
+		eventually(t, name+": a BundleDamaged Event", func() (bool, string) { return hasEvent(ns, name, "BundleDamaged"), "" })
 	}
 }

@@ -249,8 +249,8 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 		return nil
 	}
 	return &WebhookEvent{
-		Event: string(kind), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(),
+		Event: string(kind), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: "ios_wallet",
 	}
 }
 

@@ -96,7 +96,8 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 	}{{"register", 1}, {"register", 2}, {"unregister", 1}}
 	for i, w := range want {
 		e := evs[i]
-		if e.Event != w.event || e.DeviceCount != w.count || e.SerialNumber != serial || e.PassTypeIdentifier != pt || e.Pass != "member-petra" || keys[i] != "k-123" {
+		if e.Event != w.event || e.DeviceCount != w.count || e.SerialNumber != serial || e.PassTypeIdentifier != pt || e.Pass != "member-petra" || keys[i] != "k-123" ||
+			e.PassID != string(getPass(t, ns, "member-petra").UID) || e.Wallet != "ios_wallet" || e.Timestamp.IsZero() {
 			t.Errorf("event %d = %+v (X-API-Key %q); want %s with %d devices", i, e, keys[i], w.event, w.count)
 		}
 	}

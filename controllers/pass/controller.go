@@ -47,7 +47,10 @@ type Options struct {
 
 // Reconciler reconciles Passes.
 type Reconciler struct {
-	Client   client.Client
+	Client client.Client
+	// API reads from the API server, not the cache: whether a deleted pass
+	// is still there.
+	API      client.Reader
 	Sources  *shared.Sources
 	Recorder record.EventRecorder
 	Options  Options

@@ -43,6 +43,17 @@ func (r *Reconciler) finalize(ctx context.Context, p *walletv1.Pass) (_ ctrl.Res
 	if !controllerutil.ContainsFinalizer(p, walletv1.FinalizerVoidOnDelete) {
 		return ctrl.Result{}, nil
 	}
+	// The cache may still show a pass whose finalizer was just removed:
+	// signing and storing for it again would leave a bundle no one deletes.
+	if r.API != nil {
+		live := &walletv1.Pass{}
+		if err := r.API.Get(ctx, client.ObjectKeyFromObject(p), live); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		if live.UID != p.UID || !controllerutil.ContainsFinalizer(live, walletv1.FinalizerVoidOnDelete) {
+			return ctrl.Result{}, nil
+		}
+	}
 	now := r.Now()
 	if p.Status.RegisteredDevices > 0 {
 		waited, err := r.voidOnDevices(ctx, p, now)

@@ -167,9 +167,11 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	// says so already, or lags behind the store (a stale cache, a lost
 	// status write) and is restored from its record. Either way, nothing
 	// is signed again; a bundle deleted behind the operator's back is.
+	reported := false
 	if b := p.Status.Bundle; b != nil && b.Damaged != "" {
 		// The web service could not read it: it goes, and is signed again.
 		r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDamaged", "the stored bundle is %s; signing and storing it again", b.Damaged)
+		reported = true
 		if err := r.Sources.Store.DeletePass(ctx, p, nil, false); err != nil {
 			return storeUnavailable(err)
 		}
@@ -178,6 +180,12 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	stored, err := r.Sources.Store.Stored(ctx, p, digest)
 	if err != nil {
 		return storeUnavailable(err)
+	}
+	if stored == nil && !reported && p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest && !s.deleting {
+		// The status names a bundle of this content the store does not
+		// hold: deleted behind the operator's back, noticed here before the
+		// web service did.
+		r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDamaged", "the stored bundle is missing; signing and storing it again")
 	}
 	if stored != nil {
 		stored.PassTypeIdentifier = facts.PassTypeIdentifier

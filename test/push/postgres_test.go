@@ -341,3 +341,30 @@ func peakRSS(pid int) int {
 	}
 	return 0
 }
+
+// A replica stopped in the middle of a fan-out: the batches it had claimed
+// return after their lease and another replica finishes; every device is
+// pushed for the latest content.
+func TestReplicaStoppedMidFanOut(t *testing.T) {
+	_, store, url := database(t)
+	ns, pt := oneTemplate(t, 1)
+	toks := registerRows(t, url, ns, "member-0000", pt, "m-0000", 500, "k")
+	apns.Delay(20 * time.Millisecond)
+	defer apns.Delay(0)
+	_, stopA := startSharedPusher(t, store, push.Options{Concurrency: 4, ClaimBatch: 50, ClaimLease: 2 * time.Second})
+	start := time.Now()
+	digest := changePass(t, ns, "member-0000", "yearly")
+	eventually(t, time.Minute, "the fan-out under way", func() bool { return len(apns.Since(start)) >= 100 })
+	stopA()
+	if n := len(apns.Since(start)); n >= 500 {
+		t.Fatalf("the fan-out finished before the stop (%d pushes); slow the stand-in", n)
+	}
+	startSharedPusher(t, store, push.Options{Concurrency: 16, ClaimLease: 2 * time.Second})
+	eventually(t, 2*time.Minute, "all 500 told", func() bool { return rowsTold(t, url, ns, digest) == 500 })
+	got := tokensSince(start)
+	for _, tok := range toks {
+		if got[tok] == 0 {
+			t.Fatalf("device %s never pushed", tok)
+		}
+	}
+}

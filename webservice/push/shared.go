@@ -50,10 +50,15 @@ func (p *Pusher) reconcileShared(ctx context.Context, pass *walletv1.Pass, reque
 		return ctrl.Result{}, err
 	}
 	if due > 0 {
-		// Claimed by another replica, or released for a retry.
+		// Claimed by another replica, or released for a retry: looked at
+		// again by when a claim of a replica that died has expired.
 		t.retry = true
 	}
-	return p.finish(ctx, pass, t, registered, requests)
+	res, err := p.finish(ctx, pass, t, registered, requests)
+	if due > 0 && res.RequeueAfter > p.Options.ClaimLease {
+		res.RequeueAfter = p.Options.ClaimLease
+	}
+	return res, err
 }
 
 // pushBatch pushes one claimed batch with bounded concurrency and records

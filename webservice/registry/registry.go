@@ -36,13 +36,17 @@ func (p PassRef) String() string { return p.Namespace + "/" + p.Name }
 // Event is what a template's webhooks receive (the seeds' Yourpass shape):
 // never a device identifier or push token.
 type Event struct {
-	Event              string    `json:"event"` // register or unregister
+	Event string `json:"event"` // register or unregister
+	// PassID is the Pass's UID, as Yourpass's passId names its pass.
+	PassID             string    `json:"passId"`
 	Namespace          string    `json:"namespace"`
 	Pass               string    `json:"pass"`
 	SerialNumber       string    `json:"serialNumber"`
 	PassTypeIdentifier string    `json:"passTypeIdentifier"`
 	Timestamp          time.Time `json:"timestamp"`
 	DeviceCount        int       `json:"deviceCount"`
+	// Wallet is the kind of wallet: ios_wallet for Apple Wallet.
+	Wallet string `json:"wallet"`
 }
 
 // Change is what a registration or unregistration did.

@@ -206,3 +206,99 @@ func TestOutboxOrderPerPass(t *testing.T) {
 		t.Fatalf("after a failed attempt, the same event comes again: %+v", next)
 	}
 }
+
+// The database down when the web service starts: the store is not ready
+// and says why (where, never the password); once it answers, the schema is
+// made and the store is ready.
+func TestDatabaseDownAtStart(t *testing.T) {
+	ctx := context.Background()
+	url, err := server.CreateDatabase(ctx, "down_at_start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	kept := make(chan struct{})
+	var mu sync.Mutex
+	var reported []error
+	go func() {
+		defer close(kept)
+		s.Keep(ctx, 200*time.Millisecond, func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() })
+	}()
+	time.Sleep(time.Second)
+	err = s.Ready(ctx)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("127.0.0.1:%d/down_at_start", server.Port)) {
+		t.Fatalf("not ready should say where: %v", err)
+	}
+	mu.Lock()
+	n := len(reported)
+	mu.Unlock()
+	if n == 0 {
+		t.Fatal("Keep reported nothing while the database was down")
+	}
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-kept:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the store did not come up after the database did")
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Fatalf("ready: %v", err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+}
+
+// 10,000 devices registering at once over 100 passes: every registration
+// kept once, every pass's count and webhook events exact.
+func TestConcurrentRegistrations(t *testing.T) {
+	ctx := context.Background()
+	s, url := open(t)
+	const devices, passes = 10000, 100
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 200)
+	for i := range devices {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			pass := fmt.Sprint("p", i%passes)
+			ev := &registry.Event{Event: "register", Namespace: "ns", Pass: pass}
+			ch, err := s.Register(ctx, registry.Registration{Device: fmt.Sprintf("d%05d", i), PushToken: "t", PassTypeIdentifier: "pt",
+				Serial: pass, Namespace: "ns", PassName: pass}, ev)
+			if err != nil || !ch.Changed {
+				t.Errorf("register %d: %+v, %v", i, ch, err)
+			}
+		})
+	}
+	wg.Wait()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var rows, events, wrong int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM registrations), (SELECT count(*) FROM webhook_outbox),
+  (SELECT count(*) FROM pass_devices WHERE devices <> $1)`, devices/passes).Scan(&rows, &events, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if rows != devices || events != devices || wrong != 0 {
+		t.Fatalf("%d registrations, %d webhook events, %d passes miscounted; want %d, %d, 0", rows, events, wrong, devices, devices)
+	}
+	// The last event of each pass counts every device.
+	var maxCount int
+	if err := conn.QueryRow(ctx, `SELECT min(m) FROM (SELECT max((payload->>'deviceCount')::int) m FROM webhook_outbox GROUP BY pass_name) x`).Scan(&maxCount); err != nil {
+		t.Fatal(err)
+	}
+	if maxCount != devices/passes {
+		t.Fatalf("the last event of some pass counts %d devices, want %d", maxCount, devices/passes)
+	}
+}
