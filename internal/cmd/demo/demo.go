@@ -130,7 +130,7 @@ func (d demoStore) Stop() {
 		d.db.Close()
 	}
 	if d.pg != nil {
-		_ = d.pg.Stop() // its files stay under OUT for a look
+		d.pg.Close() // thrown away with the demo's cluster
 	}
 }
 
