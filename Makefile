@@ -56,10 +56,10 @@ FUZZTIME ?= 10000x
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server, then each fuzz target for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
-	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
-	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS)
-	# The web service's tests again, registrations in PostgreSQL: both
+	# Then the web service's tests again, registrations in PostgreSQL: both
 	# registration stores pass the same protocol, push and webhook tests.
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
+	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS) && \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS)
 	$(MAKE) --no-print-directory fuzz
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -79,27 +79,27 @@ func TestDeviceLogIsLimitedPerClient(t *testing.T) {
 	}
 }
 
-// Webhook events wait in bounded queues: a receiver that hangs while
-// devices keep registering does not grow memory without end.
-func TestWebhookQueuesAreBounded(t *testing.T) {
-	release := make(chan struct{})
-	hang := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
-	defer hang.Close()
-	defer close(release)
-	tpl := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "t"},
-		Spec: walletv1.PassTemplateSpec{Webhooks: []walletv1.Webhook{{URL: hang.URL}}}}
-	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}, Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "t"}}}
-	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(tpl, p).Build()
-	w := &Webhooks{Cache: c, API: c, Log: funcr.New(func(string, string) {}, funcr.Options{}),
-		HTTP:    newWebhookClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}),
-		Options: WebhookOptions{Timeout: time.Minute, BaseDelay: time.Second, Factor: 1, MaxAttempts: 1}}
+// Webhook events wait in bounded outboxes: a receiver that is down while
+// devices keep registering does not grow a Pass without end.
+func TestWebhookOutboxIsBounded(t *testing.T) {
+	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}}
+	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(p).WithStatusSubresource(p).Build()
+	o := &PassOutbox{Client: c, Cache: c, API: c}
 	for range 1000 {
-		w.Enqueue(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p"})
+		if err := o.Add(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p", Timestamp: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	w.mu.Lock()
-	queued := w.queued
-	w.mu.Unlock()
-	if queued > maxQueuedPerPass {
-		t.Errorf("%d events wait for one pass, want at most %d", queued, maxQueuedPerPass)
+	if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), p); err != nil {
+		t.Fatal(err)
+	}
+	events := p.Status.PendingWebhookEvents
+	if len(events) != maxPendingPerPass {
+		t.Fatalf("%d events wait for one pass, want %d", len(events), maxPendingPerPass)
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].ID <= events[i-1].ID {
+			t.Fatalf("events out of order: %d after %d", events[i].ID, events[i-1].ID)
+		}
 	}
 }

@@ -33,6 +33,9 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager, registrations bool) 
 	if !registrations {
 		return nil
 	}
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPendingWebhooks, pendingWebhooksOf); err != nil {
+		return err
+	}
 	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
 		r := o.(*walletv1.DeviceRegistration)
 		return []string{devicePassTypeKey(r.Spec.DeviceLibraryIdentifier, r.Spec.PassTypeIdentifier)}

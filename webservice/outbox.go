@@ -26,10 +26,13 @@ type OutboxSender struct {
 	// Poll is how often an idle sender looks for due events; 500 ms when
 	// zero.
 	Poll time.Duration
+	// Elected: only the elected replica sends (an outbox whose claims are
+	// in memory); otherwise every replica does.
+	Elected bool
 }
 
-// NeedLeaderElection: every replica sends.
-func (o *OutboxSender) NeedLeaderElection() bool { return false }
+// NeedLeaderElection says whether only the elected replica sends.
+func (o *OutboxSender) NeedLeaderElection() bool { return o.Elected }
 
 // Start runs until ctx ends.
 func (o *OutboxSender) Start(ctx context.Context) error {

@@ -3,6 +3,7 @@ package webservice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -84,4 +85,31 @@ func dbConn(t *testing.T) *pgx.Conn {
 		t.Fatal(err)
 	}
 	return conn
+}
+
+// webhooksSent waits until no webhook event of a namespace's passes waits
+// for delivery (delivered, refused or given up): in the Passes' status, or
+// in PostgreSQL's outbox.
+func webhooksSent(t *testing.T, ns string) {
+	t.Helper()
+	eventually(t, "webhook events sent", func() (bool, string) {
+		if db != nil {
+			conn := dbConn(t)
+			defer conn.Close(context.Background())
+			var n int
+			if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM webhook_outbox WHERE namespace = $1`, ns).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n == 0, fmt.Sprint(n, " waiting")
+		}
+		var passes walletv1.PassList
+		if err := c.List(context.Background(), &passes, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range passes.Items {
+			n += len(p.Status.PendingWebhookEvents)
+		}
+		return n == 0, fmt.Sprint(n, " waiting")
+	})
 }

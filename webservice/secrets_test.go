@@ -86,7 +86,7 @@ func TestNothingSecretIsLogged(t *testing.T) {
 	if r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, authToken(pt, serial), nil); r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
-	server.Webhooks().Wait()
+	webhooksSent(t, ns)
 	time.Sleep(time.Second) // the last lines and Events
 
 	secrets := map[string]string{

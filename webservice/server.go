@@ -165,8 +165,9 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 		Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
 	}
-	if rs, ok := store.(*ResourceStore); ok && rs.Webhooks == nil {
-		rs.Webhooks = webhooks // its events wait in this server's memory
+	if rs, ok := store.(*ResourceStore); ok && rs.Outbox == nil {
+		rs.Outbox = &PassOutbox{Client: mgr.GetClient(), Cache: mgr.GetCache(), API: mgr.GetAPIReader()}
+		rs.Log = log.WithName("registrations")
 	}
 	return &Server{
 		stats: stats,
@@ -320,5 +321,3 @@ func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*wall
 // errAmbiguous: more than one pass answers for a pass type and serial.
 var errAmbiguous = errors.New("ambiguous pass")
 
-// Webhooks returns the webhook sender (tests wait on it).
-func (s *Server) Webhooks() *Webhooks { return s.webhooks }

@@ -33,7 +33,16 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 		if err := pusher.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("pusher: %w", err)
 		}
-		return New(mgr, &ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}, o)
+		store := &ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
+		server, err := New(mgr, store, o)
+		if err != nil {
+			return nil, err
+		}
+		// Events wait in their Pass's status; the elected replica sends.
+		if err := mgr.Add(&OutboxSender{Webhooks: server.webhooks, Outbox: store.Outbox, Poll: o.OutboxPoll, Elected: true}); err != nil {
+			return nil, err
+		}
+		return server, nil
 	}
 
 	// Registrations in a database the replicas share: every replica pushes

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
 	"slices"
+
+	"github.com/go-logr/logr"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,11 +39,13 @@ func RegistrationName(device, passType, serial string) string {
 
 // ResourceStore keeps registrations as DeviceRegistration resources in the
 // pass's namespace: it writes through the API server and reads through the
-// informer cache's indexes. Its webhook events wait in memory.
+// informer cache's indexes. Its webhook events wait in their Pass's
+// status (PassOutbox).
 type ResourceStore struct {
-	Client   client.Client // writes and uncached reads
-	Cache    client.Reader // the informer cache, with the registration indexes
-	Webhooks *Webhooks
+	Client client.Client // writes and uncached reads
+	Cache  client.Reader // the informer cache, with the registration indexes
+	Outbox *PassOutbox
+	Log    logr.Logger
 }
 
 var _ registry.Store = (*ResourceStore)(nil)
@@ -125,7 +130,11 @@ func (s *ResourceStore) changed(ctx context.Context, pass PassRef, name string, 
 	if changed && event != nil {
 		ev := *event
 		ev.DeviceCount = ch.Devices
-		s.Webhooks.Enqueue(ctx, ev)
+		if err := s.Outbox.Add(ctx, ev); err != nil {
+			// The registration stands; only its event is lost.
+			webhookDeliveries.WithLabelValues("dropped").Inc()
+			s.Log.Error(err, "keep a webhook event", "pass", pass.String(), "event", ev.Event)
+		}
 	}
 	return ch, nil
 }

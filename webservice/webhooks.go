@@ -3,15 +3,11 @@ package webservice
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/netip"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -50,9 +46,9 @@ type WebhookOptions struct {
 // DefaultWebhookOptions are 10 s, 10 s × 1.5^n, 15 attempts.
 var DefaultWebhookOptions = WebhookOptions{Timeout: 10 * time.Second, BaseDelay: 10 * time.Second, Factor: 1.5, MaxAttempts: 15}
 
-// Webhooks delivers registration events to templates' webhooks, in order
-// per pass: an event waits until the one before it was delivered or
-// abandoned. Events live in memory; a restart loses undelivered ones.
+// Webhooks sends registration events to templates' webhooks: the
+// destinations, API keys and HTTP of a delivery. Events wait in an outbox
+// until delivered (OutboxSender): PostgreSQL's, or the Pass's status.
 type Webhooks struct {
 	Cache   client.Reader
 	API     client.Reader
@@ -64,64 +60,6 @@ type Webhooks struct {
 	HTTP                 *http.Client
 	// Recorder reports refused destinations on the template.
 	Recorder record.EventRecorder
-
-	mu     sync.Mutex
-	queues map[string][]WebhookEvent // by namespace/pass; present while a sender runs
-	queued int                       // events in all queues
-	wg     sync.WaitGroup
-}
-
-// Bounds of the in-memory queues: a receiver that is down while devices
-// keep registering must not grow the web service's memory without end.
-const (
-	maxQueuedPerPass = 100
-	maxQueued        = 10_000
-)
-
-// Enqueue queues an event; it returns at once.
-func (w *Webhooks) Enqueue(ctx context.Context, ev WebhookEvent) {
-	key := ev.Namespace + "/" + ev.Pass
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.queues == nil {
-		w.queues = map[string][]WebhookEvent{}
-	}
-	q, running := w.queues[key]
-	if len(q) >= maxQueuedPerPass || w.queued >= maxQueued {
-		webhookDeliveries.WithLabelValues("dropped").Inc()
-		w.Log.Info("webhook event dropped: too many waiting for delivery", "pass", key, "event", ev.Event)
-		return
-	}
-	w.queued++
-	w.queues[key] = append(q, ev)
-	if running {
-		return
-	}
-	w.wg.Add(1)
-	go w.drain(context.WithoutCancel(ctx), key)
-}
-
-// Wait blocks until every queued event was delivered or abandoned.
-func (w *Webhooks) Wait() { w.wg.Wait() }
-
-func (w *Webhooks) drain(ctx context.Context, key string) {
-	defer w.wg.Done()
-	for {
-		w.mu.Lock()
-		q := w.queues[key]
-		if len(q) == 0 {
-			delete(w.queues, key)
-			w.mu.Unlock()
-			return
-		}
-		ev := q[0]
-		w.mu.Unlock()
-		w.deliver(ctx, ev)
-		w.mu.Lock()
-		w.queues[key] = w.queues[key][1:]
-		w.queued--
-		w.mu.Unlock()
-	}
 }
 
 // hooks returns the pass's template and its webhooks that want ev; false
@@ -142,53 +80,6 @@ func (w *Webhooks) hooks(ctx context.Context, ev WebhookEvent) (*walletv1.PassTe
 		}
 	}
 	return tpl, out, true
-}
-
-// deliver sends one event to every webhook of the pass's template that
-// wants it.
-func (w *Webhooks) deliver(ctx context.Context, ev WebhookEvent) {
-	tpl, hooks, ok := w.hooks(ctx, ev)
-	if !ok {
-		return
-	}
-	body, _ := json.Marshal(ev)
-	for _, hook := range hooks {
-		apiKey, err := w.apiKey(ctx, tpl, hook)
-		if err != nil {
-			w.Log.Error(err, "read a webhook's API key", "template", ev.Namespace+"/"+tpl.Name)
-			webhookDeliveries.WithLabelValues("abandoned").Inc()
-			continue
-		}
-		w.send(ctx, tpl, hook.URL, apiKey, body, ev)
-	}
-}
-
-func (w *Webhooks) send(ctx context.Context, tpl *walletv1.PassTemplate, url, apiKey string, body []byte, ev WebhookEvent) {
-	o := w.Options
-	for attempt := range o.MaxAttempts {
-		if attempt > 0 {
-			delay := time.Duration(float64(o.BaseDelay) * math.Pow(o.Factor, float64(attempt-1)))
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-				return
-			}
-		}
-		err := w.post(ctx, url, apiKey, body)
-		if err == nil {
-			webhookDeliveries.WithLabelValues("delivered").Inc()
-			return
-		}
-		if errors.Is(err, errDestinationRefused) {
-			// Retrying cannot help: the template must change, and says so.
-			w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", url, err)
-			webhookDeliveries.WithLabelValues("refused").Inc()
-			return
-		} else if attempt == o.MaxAttempts-1 {
-			w.Log.Info("webhook event abandoned", "pass", ev.Namespace+"/"+ev.Pass, "event", ev.Event, "attempts", o.MaxAttempts, "lastError", err.Error())
-		}
-	}
-	webhookDeliveries.WithLabelValues("abandoned").Inc()
 }
 
 func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) error {

@@ -187,3 +187,39 @@ func TestWebhookToInternalAddressIsReported(t *testing.T) {
 		return false, fmt.Sprint(len(events.Items), " events")
 	})
 }
+
+// An event waits where a restart cannot lose it, from the registration
+// until its webhook took it: in the Pass's status (kubectl shows it), or in
+// PostgreSQL's outbox.
+func TestWebhookEventsWaitDurably(t *testing.T) {
+	ns, pt := samples(t)
+	release := make(chan struct{})
+	var got sync.WaitGroup
+	got.Add(1)
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		once.Do(got.Done)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "climbing-membership"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Webhooks = []walletv1.Webhook{{URL: srv.URL + "/hook"}} })
+	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhook
+	registerDevice(t, pt, "bc-2041", "durable-phone", "durabletok")
+	eventually(t, "the event kept while the receiver has not answered", func() (bool, string) {
+		if db != nil {
+			conn := dbConn(t)
+			defer conn.Close(context.Background())
+			var n int
+			_ = conn.QueryRow(context.Background(), `SELECT count(*) FROM webhook_outbox WHERE namespace = $1 AND pass_name = 'member-petra'`, ns).Scan(&n)
+			return n == 1, fmt.Sprint(n)
+		}
+		pending := getPass(t, ns, "member-petra").Status.PendingWebhookEvents
+		return len(pending) == 1 && pending[0].Event == walletv1.WebhookEventRegister && pending[0].DeviceCount == 1, fmt.Sprintf("%+v", pending)
+	})
+	close(release)
+	got.Wait()
+	webhooksSent(t, ns)
+}

@@ -102,20 +102,8 @@ var clusterScoped = map[string]bool{"Namespace": true, "CustomResourceDefinition
 // both Deployments switch to the S3 store, with the bucket's settings and
 // the optional credentials Secret.
 func TestS3ComponentApplies(t *testing.T) {
-	ctx := context.Background()
 	objs := render(t, "test/deploy/testdata/s3")
-	for _, obj := range objs {
-		if obj.GetKind() == "Namespace" {
-			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
-			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
-			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
-		}
-	}
+	dryRunApply(t, objs)
 	for _, name := range []string{"wallet-operator-manager", "wallet-operator-webservice"} {
 		var d appsv1.Deployment
 		fromUnstructured(t, find(t, objs, "Deployment", name), &d)
@@ -130,20 +118,8 @@ func TestS3ComponentApplies(t *testing.T) {
 // install applies: the web service keeps registrations in the database the
 // CloudNativePG Secret names; the manager is unchanged.
 func TestPostgresComponentApplies(t *testing.T) {
-	ctx := context.Background()
 	objs := render(t, "test/deploy/testdata/postgres")
-	for _, obj := range objs {
-		if obj.GetKind() == "Namespace" {
-			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
-			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
-			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
-		}
-	}
+	dryRunApply(t, objs)
 	var ws appsv1.Deployment
 	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-webservice"), &ws)
 	c := ws.Spec.Template.Spec.Containers[0]
@@ -156,6 +132,25 @@ func TestPostgresComponentApplies(t *testing.T) {
 	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-manager"), &m)
 	if slices.ContainsFunc(m.Spec.Template.Spec.Containers[0].Args, func(a string) bool { return strings.HasPrefix(a, "--registration-store") }) {
 		t.Error("the manager got --registration-store: only the web service keeps registrations")
+	}
+}
+
+// dryRunApply creates the rendered Namespaces and applies everything else
+// server-side as a dry run: the API server checks each object.
+func dryRunApply(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	for _, obj := range objs {
+		if obj.GetKind() == "Namespace" {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: obj.GetName()}}
+			if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership, client.DryRunAll); err != nil {
+			t.Errorf("server-side apply of %s %s refused: %v", obj.GetKind(), obj.GetName(), err)
+		}
 	}
 }
 

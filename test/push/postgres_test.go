@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,29 +95,7 @@ func rowsTold(t *testing.T, url, ns, digest string) int {
 // PostgreSQL: no election, claiming from the shared queue.
 func startSharedPusher(t *testing.T, store *postgres.Store, o push.Options) (*push.Pusher, func()) {
 	t.Helper()
-	mgr, err := newManager(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	pusherSeq++
-	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
-	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o,
-		Name: fmt.Sprintf("pusher-%d", pusherSeq), Queue: store}
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
-		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = mgr.Start(ctx) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return p, stop
+	return startPusherOn(t, false, o, store)
 }
 
 // Two replicas against one PostgreSQL share a fan-out to 10,000 devices:

@@ -38,6 +38,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // operatorNamespace receives the push credentials the controllers keep.
@@ -99,17 +100,25 @@ var pusherSeq int
 // replica would.
 func startPusher(t *testing.T, leaderElect bool, o push.Options) (*push.Pusher, func()) {
 	t.Helper()
+	return startPusherOn(t, leaderElect, o, nil)
+}
+
+// startPusherOn runs a pusher reading DeviceRegistrations, or claiming
+// from queue when it is not nil.
+func startPusherOn(t *testing.T, leaderElect bool, o push.Options, queue registry.Queue) (*push.Pusher, func()) {
+	t.Helper()
 	mgr, err := newManager(leaderElect)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := webservice.SetupIndexes(ctx, mgr, true); err != nil {
+	if err := webservice.SetupIndexes(ctx, mgr, queue == nil); err != nil {
 		t.Fatal(err)
 	}
 	pusherSeq++
 	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
-	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o, Name: fmt.Sprintf("pusher-%d", pusherSeq)}
+	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o,
+		Name: fmt.Sprintf("pusher-%d", pusherSeq), Queue: queue}
 	if err := p.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

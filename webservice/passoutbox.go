@@ -1,0 +1,182 @@
+package webservice
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+)
+
+// maxPendingPerPass bounds the events waiting in one Pass's status (the
+// CRD says so too): a receiver that is down while devices keep registering
+// must not grow the pass without end.
+const maxPendingPerPass = 100
+
+// indexPendingWebhooks indexes Passes with events waiting for delivery.
+const indexPendingWebhooks = "pass.pending-webhooks"
+
+func pendingWebhooksOf(o client.Object) []string {
+	if len(o.(*walletv1.Pass).Status.PendingWebhookEvents) > 0 {
+		return []string{"true"}
+	}
+	return nil
+}
+
+// PassOutbox is the outbox of the DeviceRegistration store: a pass's
+// webhook events wait in its status (status.pendingWebhookEvents), written
+// by whichever replica served the registration and sent, in order, by the
+// elected one (its claims are in memory), so a restart loses none.
+type PassOutbox struct {
+	Client client.Client // status writes
+	Cache  client.Reader // passes, with indexPendingWebhooks
+	API    client.Reader // a fresh read after a conflict
+
+	mu     sync.Mutex
+	nextID int64
+	claims map[int64]outboxClaim
+	held   map[types.NamespacedName]time.Time // a claimed pass, until
+}
+
+type outboxClaim struct {
+	pass  types.NamespacedName
+	event int64 // PendingWebhookEvent.ID
+}
+
+var _ registry.Outbox = (*PassOutbox)(nil)
+
+// Add appends an event to its pass's pending events; beyond the bound it
+// is dropped (and counted).
+func (o *PassOutbox) Add(ctx context.Context, ev registry.Event) error {
+	return o.update(ctx, types.NamespacedName{Namespace: ev.Namespace, Name: ev.Pass}, func(p *walletv1.Pass) bool {
+		pending := p.Status.PendingWebhookEvents
+		if len(pending) >= maxPendingPerPass {
+			webhookDeliveries.WithLabelValues("dropped").Inc()
+			return false
+		}
+		id := ev.Timestamp.UnixNano()
+		if n := len(pending); n > 0 && id <= pending[n-1].ID {
+			id = pending[n-1].ID + 1
+		}
+		p.Status.PendingWebhookEvents = append(pending, walletv1.PendingWebhookEvent{
+			ID: id, Event: walletv1.WebhookEvent(ev.Event), Time: metav1.NewMicroTime(ev.Timestamp), DeviceCount: int32(ev.DeviceCount),
+		})
+		return true
+	})
+}
+
+// update changes a pass's status with optimistic locking, reading it
+// afresh from the API server after a conflict.
+func (o *PassOutbox) update(ctx context.Context, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
+	reader := o.Cache
+	for attempt := 0; ; attempt++ {
+		p := &walletv1.Pass{}
+		if err := reader.Get(ctx, key, p); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		before := p.DeepCopy()
+		if !change(p) {
+			return nil
+		}
+		err := o.Client.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			return client.IgnoreNotFound(err)
+		}
+		reader = o.API
+	}
+}
+
+// ClaimEvents claims the oldest pending event of passes whose next attempt
+// is due. The cache finds the passes with events; each is then read from
+// the API server, as the cache may not show the last attempt recorded yet
+// (which would send an event again).
+func (o *PassOutbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]registry.OutboxEvent, error) {
+	var passes walletv1.PassList
+	if err := o.Cache.List(ctx, &passes, client.MatchingFields{indexPendingWebhooks: "true"}); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.claims == nil {
+		o.claims, o.held = map[int64]outboxClaim{}, map[types.NamespacedName]time.Time{}
+	}
+	var out []registry.OutboxEvent
+	for i := range passes.Items {
+		key := client.ObjectKeyFromObject(&passes.Items[i])
+		if len(out) == n || o.held[key].After(now) {
+			continue
+		}
+		p := &walletv1.Pass{}
+		if err := o.API.Get(ctx, key, p); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return out, err
+		}
+		if len(p.Status.PendingWebhookEvents) == 0 {
+			continue
+		}
+		head := p.Status.PendingWebhookEvents[0]
+		if head.NextAttempt != nil && head.NextAttempt.After(now) {
+			continue
+		}
+		o.nextID++
+		o.claims[o.nextID] = outboxClaim{pass: key, event: head.ID}
+		o.held[key] = now.Add(lease)
+		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Attempts), DeliveredTo: head.DeliveredTo, Event: registry.Event{
+			Event: string(head.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), Wallet: "ios_wallet",
+		}})
+	}
+	return out, nil
+}
+
+// release ends a claim and returns what it named.
+func (o *PassOutbox) release(id int64) (outboxClaim, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.claims[id]
+	delete(o.claims, id)
+	delete(o.held, c.pass)
+	return c, ok
+}
+
+// Delivered removes the event from its pass's status.
+func (o *PassOutbox) Delivered(ctx context.Context, id int64) error {
+	c, ok := o.release(id)
+	if !ok {
+		return nil
+	}
+	return o.update(ctx, c.pass, func(p *walletv1.Pass) bool {
+		before := len(p.Status.PendingWebhookEvents)
+		p.Status.PendingWebhookEvents = slices.DeleteFunc(p.Status.PendingWebhookEvents, func(e walletv1.PendingWebhookEvent) bool { return e.ID == c.event })
+		return len(p.Status.PendingWebhookEvents) != before
+	})
+}
+
+// RetryAt records a failed attempt on the event.
+func (o *PassOutbox) RetryAt(ctx context.Context, id int64, deliveredTo []string, next time.Time) error {
+	c, ok := o.release(id)
+	if !ok {
+		return nil
+	}
+	return o.update(ctx, c.pass, func(p *walletv1.Pass) bool {
+		for i := range p.Status.PendingWebhookEvents {
+			if e := &p.Status.PendingWebhookEvents[i]; e.ID == c.event {
+				e.Attempts++
+				e.DeliveredTo = deliveredTo
+				e.NextAttempt = &metav1.Time{Time: next}
+				return true
+			}
+		}
+		return false
+	})
+}
