@@ -320,4 +320,3 @@ func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*wall
 
 // errAmbiguous: more than one pass answers for a pass type and serial.
 var errAmbiguous = errors.New("ambiguous pass")
-
