@@ -56,11 +56,14 @@ FUZZTIME ?= 10000x
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server, then each fuzz target for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
-	# Then the web service's tests again, registrations in PostgreSQL: both
-	# registration stores pass the same protocol, push and webhook tests.
-	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
-	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS) && \
-	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS)
+	# Beside them, the web service's tests again with registrations in
+	# PostgreSQL: both registration stores pass the same protocol, push and
+	# webhook tests (run alongside, as the packages leave a core idle).
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
+	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS); rc=$$?; \
+	wait $$pg; pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
+	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ]
 	$(MAKE) --no-print-directory fuzz
 
 .PHONY: fuzz
