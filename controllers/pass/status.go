@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -34,7 +35,16 @@ func setNotReady(p *walletv1.Pass, reason, message string) {
 func setReady(p *walletv1.Pass) {
 	b := p.Status.Bundle
 	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
-		fmt.Sprintf("signed bundle %s in the %s store, content %s, last changed %s", b.Key, b.Store, short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
+		fmt.Sprintf("signed and stored in the %s store, content %s, last changed %s", storeOf(b), short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
+}
+
+// storeOf names the store of a bundle for people; status.bundle has its key
+// (not repeated here: every byte of a pass's status is kept in etcd).
+func storeOf(b *walletv1.BundleStatus) string {
+	if b.Store == "" {
+		return bundle.KindConfigMap
+	}
+	return b.Store
 }
 
 // setDownloadURL publishes the pass's download link when a web service is

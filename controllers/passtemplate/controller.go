@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,15 +54,40 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateCertificate))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateConfigMaps))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateSecrets, shared.IndexTemplateWebhookSecrets))).
-		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(templateOfPass), builder.WithPredicates(passCountChanged())).
+		Watches(&walletv1.Pass{}, passEvents(PassEventDelay), builder.WithPredicates(passCountChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
 		Complete(kube.StopQuietly(r))
 }
 
-func templateOfPass(_ context.Context, obj client.Object) []reconcile.Request {
-	p := obj.(*walletv1.Pass)
-	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}}}
+// PassEventDelay is how long a template waits after one of its passes
+// changed before it counts them: thousands of passes signed in a burst
+// make one reconcile a second, not one each (each lists every pass).
+const PassEventDelay = time.Second
+
+// passEvents enqueues the template of a pass (for an update, the old and
+// the new one) after delay; the queue keeps the earliest of repeated adds.
+func passEvents(delay time.Duration) handler.EventHandler {
+	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
+		for _, obj := range objs {
+			p := obj.(*walletv1.Pass)
+			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}}, delay)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.ObjectOld, e.ObjectNew)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+	}
 }
 
 // passCountChanged passes the pass events that change the template's
@@ -200,6 +226,13 @@ func (r *Reconciler) checkCertificate(ctx context.Context, s *scope) error {
 // their content, so bundles signed with earlier files stay whole.
 func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	tpl := s.template
+	from, err := r.Sources.ImageVersions(ctx, tpl)
+	if err != nil {
+		return err
+	}
+	if key, ok := r.Sources.StoredSharedFiles(tpl.UID, from, r.now()); ok && key == tpl.Status.SharedBundle {
+		return nil // nothing they are made from changed: a reconcile that counts
+	}
 	compiled, err := render.CompileTemplate(tpl, r.Sources.ImageSource(ctx, tpl.Namespace))
 	if err != nil {
 		return err
@@ -213,6 +246,7 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 		return err
 	}
 	tpl.Status.SharedBundle = key
+	r.Sources.RememberSharedFiles(tpl.UID, from, key, r.now())
 	return nil
 }
 

@@ -3,7 +3,9 @@ package shared
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,7 +35,22 @@ type Sources struct {
 	mu         sync.Mutex
 	identities map[types.NamespacedName]identityEntry
 	templates  map[types.UID]templateEntry
+	stored     map[types.UID]storedEntry
 }
+
+// storedEntry is what a template's last successful store of its shared
+// files was made from (generation and image source versions) and when.
+type storedEntry struct {
+	from string
+	key  string
+	at   time.Time
+}
+
+// SharedFilesRecheck is how long a template's stored shared files are
+// trusted without reading its images again: a template reconcile that only
+// counts passes reads nothing and writes nothing, and an object deleted
+// behind the operator's back is restored within this time.
+const SharedFilesRecheck = 10 * time.Minute
 
 type identityEntry struct {
 	resourceVersion string
@@ -50,7 +67,7 @@ type templateEntry struct {
 
 // NewSources returns Sources reading through api and metadata.
 func NewSources(api, metadata client.Reader, store bundle.Store) *Sources {
-	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}}
+	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}, stored: map[types.UID]storedEntry{}}
 }
 
 // SecretVersion returns the resourceVersion of a Secret from the metadata
@@ -98,15 +115,22 @@ func (s *Sources) Identity(ctx context.Context, cert *walletv1.PassCertificate) 
 	return id, err
 }
 
-// ImageSource reads images from ConfigMaps and Secrets of a namespace.
+// ImageSource reads images from ConfigMaps and Secrets of a namespace; the
+// source it returns reads each ConfigMap or Secret once (a template's
+// images usually share one).
 func (s *Sources) ImageSource(ctx context.Context, namespace string) render.ImageSource {
+	configMaps, secrets := map[string]*corev1.ConfigMap{}, map[string]*corev1.Secret{}
 	return func(img walletv1.Image) ([]byte, error) {
 		switch {
 		case img.ConfigMapKeyRef != nil:
 			ref := img.ConfigMapKeyRef
-			var cm corev1.ConfigMap
-			if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &cm); err != nil {
-				return nil, fmt.Errorf("ConfigMap %s: %w", ref.Name, err)
+			cm, ok := configMaps[ref.Name]
+			if !ok {
+				cm = &corev1.ConfigMap{}
+				if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, cm); err != nil {
+					return nil, fmt.Errorf("ConfigMap %s: %w", ref.Name, err)
+				}
+				configMaps[ref.Name] = cm
 			}
 			if b, ok := cm.BinaryData[ref.Key]; ok {
 				return b, nil
@@ -117,9 +141,13 @@ func (s *Sources) ImageSource(ctx context.Context, namespace string) render.Imag
 			return nil, fmt.Errorf("ConfigMap %s has no key %q", ref.Name, ref.Key)
 		case img.SecretKeyRef != nil:
 			ref := img.SecretKeyRef
-			var sec corev1.Secret
-			if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &sec); err != nil {
-				return nil, fmt.Errorf("Secret %s: %w", ref.Name, err)
+			sec, ok := secrets[ref.Name]
+			if !ok {
+				sec = &corev1.Secret{}
+				if err := s.API.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, sec); err != nil {
+					return nil, fmt.Errorf("Secret %s: %w", ref.Name, err)
+				}
+				secrets[ref.Name] = sec
 			}
 			if b, ok := sec.Data[ref.Key]; ok {
 				return b, nil
@@ -158,9 +186,50 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 	return compiled, shared, err
 }
 
+// ImageVersions names what a template's shared files are made from: its
+// generation and the resourceVersion of every ConfigMap and Secret its
+// images read (from the metadata cache; "" for one that does not exist).
+func (s *Sources) ImageVersions(ctx context.Context, tpl *walletv1.PassTemplate) (string, error) {
+	from := strconv.FormatInt(tpl.Generation, 10)
+	for _, kind := range []string{"ConfigMap", "Secret"} {
+		for _, name := range imageSources(tpl.Spec.Images, kind == "Secret") {
+			m := &metav1.PartialObjectMetadata{}
+			m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+			err := s.Metadata.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: name}, m)
+			if client.IgnoreNotFound(err) != nil {
+				return "", err
+			}
+			from += fmt.Sprintf(" %s/%s@%s", kind, name, m.ResourceVersion)
+		}
+	}
+	return from, nil
+}
+
+// StoredSharedFiles returns the key a template's shared files were stored
+// under when they were made from the same versions (ImageVersions) less
+// than SharedFilesRecheck ago.
+func (s *Sources) StoredSharedFiles(uid types.UID, from string, now time.Time) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.stored[uid]
+	if !ok || e.from != from || now.Sub(e.at) > SharedFilesRecheck {
+		return "", false
+	}
+	return e.key, true
+}
+
+// RememberSharedFiles records that a template's shared files made from
+// these versions are stored under key.
+func (s *Sources) RememberSharedFiles(uid types.UID, from, key string, now time.Time) {
+	s.mu.Lock()
+	s.stored[uid] = storedEntry{from: from, key: key, at: now}
+	s.mu.Unlock()
+}
+
 // Forget drops what is kept for a deleted template.
 func (s *Sources) Forget(uid types.UID) {
 	s.mu.Lock()
 	delete(s.templates, uid)
+	delete(s.stored, uid)
 	s.mu.Unlock()
 }

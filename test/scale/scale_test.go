@@ -8,12 +8,16 @@ package scale
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,9 +25,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -96,6 +104,10 @@ func TestScale(t *testing.T) {
 	}
 	// The sample certificate is a development chain: allowed in "scale" only.
 	mgr.Args = append(mgr.Args, append(storeArgs, "--development-namespaces=scale")...)
+	profiles := os.Getenv("WALLET_SCALE_PROFILE_DIR")
+	if profiles != "" {
+		mgr.Args = append(mgr.Args, "--pprof-bind-address=127.0.0.1:6061")
+	}
 	mgr.Stderr = os.Stderr
 	if err := mgr.Start(); err != nil {
 		t.Fatal(err)
@@ -148,6 +160,9 @@ func TestScale(t *testing.T) {
 	}
 	wg.Wait()
 	createdIn := time.Since(start)
+	if profiles != "" {
+		go profile(t, &cfg, profiles)
+	}
 	waitFor(t, time.Duration(envInt("WALLET_SCALE_TIMEOUT_MINUTES", 15))*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
 		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coffee-coupon"}, tpl)
 		return int(tpl.Status.ReadyPasses) == n
@@ -158,10 +173,16 @@ func TestScale(t *testing.T) {
 	})
 	allReady := time.Since(start)
 	peak := peakRSS(t, mgr.Process.Pid)
+	if profiles != "" {
+		out, err := exec.Command("curl", "-sSfo", filepath.Join(profiles, "manager-heap.pprof"), "http://127.0.0.1:6061/debug/pprof/heap?gc=1").CombinedOutput()
+		if err != nil {
+			t.Logf("manager heap profile: %v %s", err, out)
+		}
+	}
 
 	// Bytes a pass adds to the cluster: its object and its own ConfigMap.
 	var sample int
-	var bytes int
+	var size int
 	for i := 0; i < n; i += max(n/50, 1) {
 		var p walletv1.Pass
 		if err := c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: fmt.Sprintf("coupon-%05d", i)}, &p); err != nil {
@@ -170,20 +191,95 @@ func TestScale(t *testing.T) {
 		// As etcd holds them: a custom resource as JSON, a ConfigMap as
 		// protobuf (none with the S3 store).
 		pj, _ := json.Marshal(p)
-		bytes += len(pj)
+		size += len(pj)
+		if i == 0 {
+			t.Logf("coupon-00000 as etcd holds it (%d bytes): %s", len(pj), pj)
+		}
 		if p.Status.Bundle.ConfigMap != "" {
 			var cm corev1.ConfigMap
 			if err := c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: p.Status.Bundle.ConfigMap}, &cm); err != nil {
 				t.Fatal(err)
 			}
-			bytes += cm.Size()
+			size += cm.Size()
 		}
 		sample++
 	}
 	report := fmt.Sprintf("scale (%s): %d passes created in %s; all Ready %s after the first create (%.0f passes/s); manager peak RSS %d MiB; %.1f KiB in etcd per pass (Pass as JSON + its ConfigMap as protobuf, managedFields included)",
-		storeArgs[0], n, createdIn.Round(time.Millisecond), allReady.Round(time.Millisecond), float64(n)/allReady.Seconds(), peak>>20, float64(bytes)/float64(sample)/1024)
+		storeArgs[0], n, createdIn.Round(time.Millisecond), allReady.Round(time.Millisecond), float64(n)/allReady.Seconds(), peak>>20, float64(size)/float64(sample)/1024)
 	t.Log(report)
 	fmt.Println(report)
+	requests := apiRequestsPerPass(t, &cfg, n)
+	t.Log(requests)
+	fmt.Println(requests)
+}
+
+// apiRequestsPerPass reads the API server's own request counters and says
+// how many requests of each kind the run made per pass: what the API server
+// spends its CPU on (kinds under 0.05 per pass are left out).
+func apiRequestsPerPass(t *testing.T, cfg *rest.Config, n int) string {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := cs.RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]float64{}
+	for _, m := range families["apiserver_request_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		kind := l["verb"] + " " + l["resource"]
+		if l["subresource"] != "" {
+			kind += "/" + l["subresource"]
+		}
+		counts[kind] += m.GetCounter().GetValue()
+	}
+	kinds := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Compare(counts[b], counts[a]) })
+	var out []string
+	total := 0.0
+	for _, k := range kinds {
+		total += counts[k]
+		if per := counts[k] / float64(n); per >= 0.05 {
+			out = append(out, fmt.Sprintf("%s %.2f", k, per))
+		}
+	}
+	return fmt.Sprintf("API requests per pass: %.1f (%s)", total/float64(n), strings.Join(out, ", "))
+}
+
+// profile writes 20-second CPU profiles of the manager and the API server,
+// taken at the same time while passes are being signed, into dir
+// (WALLET_SCALE_PROFILE_DIR): go tool pprof -top dir/manager.pprof.
+func profile(t *testing.T, cfg *rest.Config, dir string) {
+	const query = "/debug/pprof/profile?seconds=20"
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err == nil {
+			var raw []byte
+			if raw, err = cs.RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", "20").DoRaw(context.Background()); err == nil {
+				err = os.WriteFile(filepath.Join(dir, "apiserver.pprof"), raw, 0o644)
+			}
+		}
+		if err != nil {
+			t.Logf("API server profile: %v", err)
+		}
+	})
+	wg.Go(func() {
+		out, err := exec.Command("curl", "-sSfo", filepath.Join(dir, "manager.pprof"), "http://127.0.0.1:6061"+query).CombinedOutput()
+		if err != nil {
+			t.Logf("manager profile: %v %s", err, out)
+		}
+	})
+	wg.Wait()
 }
 
 // ean13 is a valid EAN-13 (its check digit computed) for pass i.

@@ -44,6 +44,7 @@ type Options struct {
 	Kubeconfig              string
 	MetricsBindAddress      string
 	HealthProbeBindAddress  string
+	PprofBindAddress        string
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	// WebServiceURL is written into passes; https unless Development.
@@ -95,6 +96,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address Go's /debug/pprof profiles bind to, for diagnosing CPU and memory (e.g. 127.0.0.1:6060); empty disables them.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader through a Lease so that only one replica reconciles at a time.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the pod's namespace.")
 	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "Base URL of the web service, written into passes as webServiceURL (https). Without it passes carry no web service fields.")
@@ -166,6 +168,7 @@ func Run(ctx context.Context, o Options) error {
 		Controller:              config.Controller{SkipNameValidation: &skipControllerNameValidation},
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		PprofBindAddress:        o.PprofBindAddress,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
