@@ -15,6 +15,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
 	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/controllers/sweep"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 )
 
@@ -54,6 +55,11 @@ type Options struct {
 	Now func() time.Time
 	// Store keeps the signed bundles; ConfigMaps when nil.
 	Store bundle.Store
+	// SweepInterval is how often the elected manager deletes the bundle
+	// objects no pass or template uses (package sweep); never when zero.
+	SweepInterval time.Duration
+	// SweepMinAge: sweep.DefaultMinAge when zero.
+	SweepMinAge time.Duration
 }
 
 // SetupWithManager registers the field indexes, the reconcilers and the
@@ -97,6 +103,12 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			}).SetupWithManager(mgr, max(o.PassWorkers, 1))
 		}},
 		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},
+		{"bundle sweep", func() error {
+			if o.SweepInterval <= 0 {
+				return nil
+			}
+			return mgr.Add(&sweep.Sweeper{Store: o.Store, Cache: mgr.GetClient(), Interval: o.SweepInterval, MinAge: o.SweepMinAge})
+		}},
 	} {
 		if err := step.setup(); err != nil {
 			return fmt.Errorf("set up the %s: %w", step.name, err)

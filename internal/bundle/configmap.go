@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -224,6 +225,53 @@ func (s *ConfigMapStore) CollectShared(ctx context.Context, namespace, template 
 		}
 	}
 	return nil
+}
+
+// Sweep deletes the bundle ConfigMaps of passes that are gone (a cluster's
+// garbage collector does too: they are owned by their Pass) and shared
+// ConfigMaps nothing uses (owned by no one, so that passes outlive their
+// template), older than minAge.
+func (s *ConfigMapStore) Sweep(ctx context.Context, refs References, minAge time.Duration) (int, error) {
+	swept := 0
+	for _, part := range []string{walletv1.PartPass, walletv1.PartShared} {
+		var cms metav1.PartialObjectMetadataList
+		cms.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
+		if err := s.metadata().List(ctx, &cms, client.MatchingLabels(walletv1.ManagedLabels(map[string]string{walletv1.LabelPart: part}))); err != nil {
+			return swept, err
+		}
+		for i := range cms.Items {
+			cm := &cms.Items[i]
+			if time.Since(cm.CreationTimestamp.Time) < minAge {
+				continue
+			}
+			used, err := s.inUse(ctx, refs, part, cm)
+			if err != nil {
+				return swept, err
+			}
+			if used {
+				continue
+			}
+			if err := s.Client.Delete(ctx, cm); client.IgnoreNotFound(err) != nil {
+				return swept, err
+			}
+			swept++
+		}
+	}
+	return swept, nil
+}
+
+// inUse: a shared ConfigMap some template or bundle uses, a pass's
+// ConfigMap whose Pass exists (one owned by no Pass is not ours to judge).
+func (s *ConfigMapStore) inUse(ctx context.Context, refs References, part string, cm *metav1.PartialObjectMetadata) (bool, error) {
+	if part == walletv1.PartShared {
+		return refs.SharedInUse(ctx, cm.Namespace, cm.Name)
+	}
+	for _, o := range cm.OwnerReferences {
+		if o.Kind == "Pass" && o.APIVersion == walletv1.GroupVersion.String() {
+			return refs.PassExists(ctx, cm.Namespace, o.Name)
+		}
+	}
+	return true, nil
 }
 
 // TooLargeError is files a store cannot hold: a verdict on the pass or

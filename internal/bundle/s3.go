@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -308,6 +309,49 @@ func (s *S3Store) deleteUnder(ctx context.Context, prefix string, kept func(stri
 		}
 	}
 	return nil
+}
+
+// ownKey matches the keys the store writes, after its prefix:
+// <namespace>/passes/<pass>/<digest>.zip or <namespace>/templates/<template>/<digest>.zip.
+var ownKey = regexp.MustCompile(`^([^/]+)/(passes|templates)/([^/]+)/[0-9a-f]{64}\.zip$`)
+
+// Sweep lists every object under the prefix and deletes those of passes
+// that are gone and shared files nothing uses, older than minAge.
+func (s *S3Store) Sweep(ctx context.Context, refs References, minAge time.Duration) (int, error) {
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.opts.Bucket, Prefix: &s.opts.Prefix})
+	swept := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return swept, fmt.Errorf("list S3 objects under %q: %w", s.opts.Prefix, describe(err))
+		}
+		for _, o := range page.Contents {
+			m := ownKey.FindStringSubmatch(strings.TrimPrefix(*o.Key, s.opts.Prefix))
+			if m == nil || (o.LastModified != nil && time.Since(*o.LastModified) < minAge) {
+				continue
+			}
+			var used bool
+			if m[2] == "passes" {
+				used, err = refs.PassExists(ctx, m[1], m[3])
+			} else {
+				used, err = refs.SharedInUse(ctx, m[1], *o.Key)
+			}
+			if err != nil {
+				return swept, err
+			}
+			if used {
+				continue
+			}
+			s.mu.Lock()
+			delete(s.shared, *o.Key)
+			s.mu.Unlock()
+			if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.opts.Bucket, Key: o.Key}); err != nil && !notFound(err) {
+				return swept, fmt.Errorf("delete S3 object %s: %w", *o.Key, describe(err))
+			}
+			swept++
+		}
+	}
+	return swept, nil
 }
 
 func notFound(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,6 +48,22 @@ type Store interface {
 	// CollectShared deletes a template's shared objects whose keys are not
 	// in use.
 	CollectShared(ctx context.Context, namespace, template string, inUse map[string]bool) error
+	// Sweep deletes what deletions left behind, once older than minAge
+	// (younger ones may belong to what the caller's cache does not show
+	// yet): the objects of passes that no longer exist (a
+	// finalizer removed by hand, a pass deleted while no manager ran) and
+	// shared files nothing uses. Objects it does not recognise as its own
+	// are left alone. It returns how many it deleted.
+	Sweep(ctx context.Context, refs References, minAge time.Duration) (int, error)
+}
+
+// References is what a sweep asks about the cluster.
+type References interface {
+	// PassExists: the namespace has a Pass of this name.
+	PassExists(ctx context.Context, namespace, name string) (bool, error)
+	// SharedInUse: a template of the namespace stores its shared files
+	// under key, or a pass's bundle was signed with them.
+	SharedInUse(ctx context.Context, namespace, key string) (bool, error)
 }
 
 // ErrCorrupt is a stored bundle whose content does not match its record:

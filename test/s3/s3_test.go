@@ -83,6 +83,7 @@ func TestMain(m *testing.M) {
 		}
 		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 			Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4, Store: store,
+			SweepInterval: 2 * time.Second, SweepMinAge: 3 * time.Second,
 		}); err != nil {
 			cancel()
 			return nil, err
@@ -289,5 +290,49 @@ func TestDamagedBundleIsRewritten(t *testing.T) {
 			code, _, body := download(t, p)
 			return code == 200 && pkpass.Verify(body, nil).OK(), fmt.Sprint(code, " ", p.Status.Bundle.Damaged, " ", p.Status.Bundle.Key)
 		})
+	}
+}
+
+// Objects left behind by a pass deleted while no manager ran (or whose
+// finalizer was removed by hand) are swept by the manager; the objects of
+// every pass and template that exists stay, and every pass still downloads.
+func TestLeftoversAreSwept(t *testing.T) {
+	ns, _, _ := env.ApplySamples(t)
+	eventually(t, "samples Ready", func() (bool, string) {
+		var list walletv1.PassList
+		_ = env.Client.List(context.Background(), &list, client.InNamespace(ns))
+		for _, p := range list.Items {
+			if !status.IsReady(p.Status.Conditions, p.Generation) {
+				return false, p.Name
+			}
+		}
+		return len(list.Items) == 10, fmt.Sprint(len(list.Items))
+	})
+	ctx := context.Background()
+	ghost := getPass(t, ns, "member-tom").DeepCopy()
+	ghost.Name = "member-gone"
+	own := pkpass.Files{"pass.json": []byte(`{"serialNumber":"gone"}`), "manifest.json": []byte("{}"), "signature": []byte("sig")}
+	record := &walletv1.BundleStatus{SharedKey: ghost.Status.Bundle.SharedKey, ContentDigest: "sha256:" + strings.Repeat("ab", 32), SHA256: strings.Repeat("0", 64)}
+	if _, err := s3Store.PutPass(ctx, ghost, own, record); err != nil {
+		t.Fatal(err)
+	}
+	before := objects(t, filepath.Join("wallet", ns))
+	eventually(t, "the gone pass's object swept", func() (bool, string) {
+		keys := objects(t, filepath.Join("wallet", ns, "passes", "member-gone"))
+		return len(keys) == 0, fmt.Sprint(keys)
+	})
+	time.Sleep(3 * time.Second) // another sweep
+	after := objects(t, filepath.Join("wallet", ns))
+	if len(after) != len(before)-1 {
+		t.Errorf("the sweep took more than the gone pass's object:\nbefore %v\nafter  %v", before, after)
+	}
+	var list walletv1.PassList
+	if err := env.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range list.Items {
+		if code, _, _ := download(t, &list.Items[i]); code != 200 {
+			t.Errorf("%s after the sweep: %d", list.Items[i].Name, code)
+		}
 	}
 }

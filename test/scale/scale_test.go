@@ -163,7 +163,7 @@ func TestScale(t *testing.T) {
 	if profiles != "" {
 		go profile(t, &cfg, profiles)
 	}
-	waitFor(t, time.Duration(envInt("WALLET_SCALE_TIMEOUT_MINUTES", 15))*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
+	waitFor(t, time.Duration(envInt("WALLET_SCALE_TIMEOUT_MINUTES", 15+n/2500))*time.Minute, fmt.Sprintf("%d passes Ready", n), func() bool {
 		_ = c.Get(ctx, client.ObjectKey{Namespace: "scale", Name: "coffee-coupon"}, tpl)
 		return int(tpl.Status.ReadyPasses) == n
 	}, func() string {

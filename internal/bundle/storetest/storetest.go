@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -177,4 +178,64 @@ func Run(t *testing.T, b Backend) {
 			t.Fatalf("a corrupted bundle loaded: %v", fmt.Sprint(len(files), " files"))
 		}
 	})
+
+	// Last: the sweep takes everything of this namespace the others left.
+	t.Run("a sweep deletes what gone passes and unused shared files left, and nothing else", func(t *testing.T) {
+		used, err := s.PutShared(ctx, ns, "sweep", sharedV1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unused, err := s.PutShared(ctx, ns, "sweep", sharedV2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stays, goes := pass(ns, "sweep-stays"), pass(ns, "sweep-goes")
+		records := map[string]*walletv1.BundleStatus{}
+		for _, p := range []*walletv1.Pass{stays, goes} {
+			own, r := signed(sharedV1, used, p.Name)
+			if _, err := s.PutPass(ctx, p, own, r); err != nil {
+				t.Fatal(err)
+			}
+			records[p.Name] = r
+		}
+		refs := &references{namespace: ns, passes: map[string]bool{stays.Name: true}, shared: map[string]bool{used: true}}
+		if n, err := s.Sweep(ctx, refs, time.Hour); err != nil || n != 0 {
+			t.Fatalf("a sweep of objects younger than its minimum age deleted %d (%v)", n, err)
+		}
+		n, err := s.Sweep(ctx, refs, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Load(ctx, ns, records[stays.Name]); err != nil {
+			t.Errorf("the bundle of a pass that exists was swept: %v", err)
+		}
+		if _, err := s.Load(ctx, ns, records[goes.Name]); err == nil {
+			t.Error("the bundle of a pass that is gone survived the sweep")
+		}
+		if _, err := s.GetShared(ctx, ns, unused); err == nil {
+			t.Error("shared files nothing uses survived the sweep")
+		}
+		if n < 2 {
+			t.Errorf("the sweep says it deleted %d objects; at least the gone pass's and the unused shared files went", n)
+		}
+		if n, err := s.Sweep(ctx, refs, 0); err != nil || n != 0 {
+			t.Errorf("a second sweep deleted %d objects (%v); nothing was left to delete", n, err)
+		}
+	})
+}
+
+// references answers a sweep: the passes and shared keys of namespace
+// that exist; everything in other namespaces exists.
+type references struct {
+	namespace string
+	passes    map[string]bool
+	shared    map[string]bool
+}
+
+func (r *references) PassExists(_ context.Context, namespace, name string) (bool, error) {
+	return namespace != r.namespace || r.passes[name], nil
+}
+
+func (r *references) SharedInUse(_ context.Context, namespace, key string) (bool, error) {
+	return namespace != r.namespace || r.shared[key], nil
 }

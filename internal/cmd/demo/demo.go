@@ -37,6 +37,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/controllers/sweep"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
@@ -398,7 +399,7 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: pass.Options{WebServiceURL: url, Development: true, Tokens: key}, PassWorkers: 2, TemplateWorkers: 2, CertificateWorkers: 1,
-		OperatorNamespace: operatorNamespace, Store: store.Store,
+		OperatorNamespace: operatorNamespace, Store: store.Store, SweepInterval: sweep.DefaultInterval,
 	}); err != nil {
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
+	"github.com/wallet-operator/wallet-operator/controllers/sweep"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
@@ -70,7 +71,9 @@ type Options struct {
 	// be pushed its final voided version.
 	VoidTimeout time.Duration
 	// BundleStore says where signed bundles are kept.
-	BundleStore     cli.BundleStoreFlags
+	BundleStore cli.BundleStoreFlags
+	// SweepInterval: how often unused bundle objects are swept.
+	SweepInterval   time.Duration
 	QPS             float64
 	Burst           int
 	PassWorkers     int
@@ -116,6 +119,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		o.WatchNamespaces = append(o.WatchNamespaces, splitList(v)...)
 		return nil
 	})
+	fs.DurationVar(&o.SweepInterval, "bundle-sweep-interval", sweep.DefaultInterval, "How often the elected manager deletes stored bundle objects that no Pass or PassTemplate uses any more (left behind by a finalizer removed by hand, or deletions while no manager ran); 0 disables it.")
 	fs.DurationVar(&o.VoidTimeout, "void-timeout", pass.DefaultVoidTimeout, "How long a deleted Pass waits for its registered devices to be pushed a final voided version before it goes anyway.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")
@@ -186,6 +190,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1, Store: store,
+		SweepInterval:     o.SweepInterval,
 		OperatorNamespace: o.OperatorNamespace,
 		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},
 	}); err != nil {
