@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/png"
 	"net/http"
-	"strconv"
 
 	"github.com/boombuler/barcode"
 	"github.com/go-pdf/fpdf"
@@ -217,14 +216,8 @@ func firstFile(files pkpass.Files, names ...string) ([]byte, bool) {
 
 // pdfColor reads a pass colour (rgb(r, g, b)).
 func pdfColor(c string, fallback [3]int) [3]int {
-	m := cssColorPattern.FindStringSubmatch(c)
-	if m == nil {
-		return fallback
+	if rgb, ok := render.RGB(c); ok {
+		return rgb
 	}
-	var out [3]int
-	for i := range out {
-		v, _ := strconv.Atoi(m[i+1])
-		out[i] = min(v, 255)
-	}
-	return out
+	return fallback
 }

@@ -282,6 +282,11 @@ type PassStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
 	PendingWebhookEvents []PendingWebhookEvent `json:"pendingWebhookEvents,omitempty"`
+
+	// GoogleWallet is where the pass's Google Wallet object stands, when
+	// its template is a Google Wallet class.
+	// +optional
+	GoogleWallet *GoogleWalletObjectStatus `json:"googleWallet,omitempty"`
 }
 
 // PendingWebhookEvent is a registration event waiting for delivery.

@@ -394,6 +394,11 @@ type PassTemplateSpec struct {
 	// +listType=atomic
 	// +optional
 	Webhooks []Webhook `json:"webhooks,omitempty"`
+
+	// GoogleWallet makes the template a Google Wallet class and its passes
+	// objects of it, each with a save link.
+	// +optional
+	GoogleWallet *GoogleWallet `json:"googleWallet,omitempty"`
 }
 
 // Anonymization says what an anonymized (or deleted) pass keeps.
@@ -466,6 +471,10 @@ type PassTemplateStatus struct {
 	// allows issue links and a web service is configured.
 	// +optional
 	IssueURL string `json:"issueURL,omitempty"`
+
+	// GoogleWallet is where the template's Google Wallet class stands.
+	// +optional
+	GoogleWallet *GoogleWalletClassStatus `json:"googleWallet,omitempty"`
 }
 
 // PassTemplate is the design of a family of passes: style, look, fields,

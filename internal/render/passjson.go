@@ -1,6 +1,10 @@
 package render
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+)
 
 // The shape of pass.json (Apple's Wallet Passes reference). Struct order is
 // the output order, so equal inputs give equal bytes. The web service's
@@ -111,4 +115,20 @@ func (pj *PassJSON) Style() (string, *Structure) {
 		}
 	}
 	return "", &Structure{}
+}
+
+var rgbPattern = regexp.MustCompile(`^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$`)
+
+// RGB reads a pass colour, rgb(r, g, b), each part at most 255.
+func RGB(c string) ([3]int, bool) {
+	m := rgbPattern.FindStringSubmatch(c)
+	if m == nil {
+		return [3]int{}, false
+	}
+	var out [3]int
+	for i := range out {
+		v, _ := strconv.Atoi(m[i+1])
+		out[i] = min(v, 255)
+	}
+	return out, true
 }

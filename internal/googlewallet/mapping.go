@@ -1,0 +1,487 @@
+// Package googlewallet makes Google Wallet classes and objects from the
+// same rendered pass as Apple's bundle (its pass.json), signs save links,
+// and verifies Google's callbacks. A template is a class; each of its
+// passes an object of that class.
+package googlewallet
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/api/walletobjects/v1"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+)
+
+// VerticalOf is the template's vertical: its own choice, else the one its
+// style corresponds to.
+func VerticalOf(tpl *walletv1.PassTemplate) walletv1.GoogleWalletVertical {
+	if g := tpl.Spec.GoogleWallet; g != nil && g.Vertical != "" {
+		return g.Vertical
+	}
+	switch tpl.Spec.Style {
+	case walletv1.StyleBoardingPass:
+		return walletv1.VerticalTransit
+	case walletv1.StyleEventTicket:
+		return walletv1.VerticalEventTicket
+	case walletv1.StyleCoupon:
+		return walletv1.VerticalOffer
+	case walletv1.StyleStoreCard:
+		return walletv1.VerticalLoyalty
+	}
+	return walletv1.VerticalGeneric
+}
+
+// ClassID is <issuerID>.<classSuffix>, the suffix by default
+// <namespace>.<template>.
+func ClassID(tpl *walletv1.PassTemplate) string {
+	g := tpl.Spec.GoogleWallet
+	suffix := g.ClassSuffix
+	if suffix == "" {
+		suffix = tpl.Namespace + "." + tpl.Name
+	}
+	return g.IssuerID + "." + idPart(suffix)
+}
+
+// ObjectID is <issuerID>.<namespace>.<serial number>: unique per issuer as
+// serial numbers are per pass type, and stable across re-creation.
+func ObjectID(tpl *walletv1.PassTemplate, p *walletv1.Pass) string {
+	return tpl.Spec.GoogleWallet.IssuerID + "." + idPart(p.Namespace+"."+p.Spec.SerialNumber)
+}
+
+// idPart keeps what Google allows in an ID suffix (letters, digits, '.',
+// '_', '-'); anything else becomes '_'.
+func idPart(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// Input is what a class and an object are made from.
+type Input struct {
+	// Pass is the pass.json the Apple renderer made for the pass.
+	Pass *render.PassJSON
+	// Vertical, ClassID and ObjectID: VerticalOf, ClassID, ObjectID.
+	Vertical          walletv1.GoogleWalletVertical
+	ClassID, ObjectID string
+	// TransitType is the template's, for the transit vertical.
+	TransitType walletv1.TransitType
+	// CallbackURL receives Google's save and delete callbacks; none when
+	// empty.
+	CallbackURL string
+	// ImageURL is the public URL of one of the template's images
+	// ("logo.png"), "" when it has none or none can be served.
+	ImageURL func(name string) string
+	// Expired: the pass's expiration date has passed.
+	Expired bool
+	// Localizations are the template's: labels and values that are keys of
+	// their strings are shown translated, the first language as the
+	// default (Apple picks by the phone's language; Google shows the
+	// default and the translations it holds).
+	Localizations []walletv1.Localization
+}
+
+// Mapped is a class and an object of one vertical, as the Google Wallet
+// API takes them (walletobjects types).
+type Mapped struct {
+	Vertical walletv1.GoogleWalletVertical
+	Class    any
+	Object   any
+}
+
+// ClassDigest and ObjectDigest identify the content: a change is sent to
+// Google only when they change.
+func (m *Mapped) ClassDigest() string  { return digest(m.Class) }
+func (m *Mapped) ObjectDigest() string { return digest(m.Object) }
+
+func digest(v any) string {
+	data, _ := json.Marshal(v)
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// InvalidError is a class or object the mapping cannot make: the template
+// lacks what the vertical requires.
+type InvalidError struct {
+	Class  bool
+	Reason string
+}
+
+func (e *InvalidError) Error() string { return e.Reason }
+
+// Map makes the class and the object.
+func Map(in Input) (*Mapped, error) {
+	m := &mapper{in: in, pj: in.Pass, language: "en"}
+	if len(in.Localizations) > 0 {
+		m.language = string(in.Localizations[0].Language)
+	}
+	switch in.Vertical {
+	case walletv1.VerticalGeneric:
+		return m.generic(), nil
+	case walletv1.VerticalOffer:
+		return m.offer(), nil
+	case walletv1.VerticalLoyalty:
+		return m.loyalty()
+	case walletv1.VerticalEventTicket:
+		return m.eventTicket(), nil
+	case walletv1.VerticalTransit:
+		return m.transit()
+	}
+	return nil, &InvalidError{Class: true, Reason: fmt.Sprintf("vertical %q is not one this operator maps (generic, offer, loyalty, eventTicket, transit)", in.Vertical)}
+}
+
+type mapper struct {
+	in       Input
+	pj       *render.PassJSON
+	language string
+}
+
+// plain is s in the default language.
+func (m *mapper) plain(s string) string {
+	if len(m.in.Localizations) > 0 {
+		if t, ok := m.in.Localizations[0].Strings[s]; ok {
+			return t
+		}
+	}
+	return s
+}
+
+// text is s in the default language and every translation of it.
+func (m *mapper) text(s string) *walletobjects.LocalizedString {
+	if s == "" {
+		return nil
+	}
+	out := &walletobjects.LocalizedString{DefaultValue: &walletobjects.TranslatedString{Language: m.language, Value: m.plain(s)}}
+	for _, l := range m.in.Localizations[min(1, len(m.in.Localizations)):] {
+		if t, ok := l.Strings[s]; ok {
+			out.TranslatedValues = append(out.TranslatedValues, &walletobjects.TranslatedString{Language: string(l.Language), Value: t})
+		}
+	}
+	return out
+}
+
+// translated is text(s) when s has translations, else nil.
+func (m *mapper) translated(s string) *walletobjects.LocalizedString {
+	if t := m.text(s); t != nil && len(t.TranslatedValues) > 0 {
+		return t
+	}
+	return nil
+}
+
+func (m *mapper) structure() *render.Structure {
+	for _, s := range []*render.Structure{m.pj.Generic, m.pj.Coupon, m.pj.StoreCard, m.pj.EventTicket, m.pj.BoardingPass} {
+		if s != nil {
+			return s
+		}
+	}
+	return &render.Structure{}
+}
+
+// fieldValue is a field's value as text, styled as Wallet would show it in
+// English: percentages, amounts with their currency, dates (UTC).
+func fieldValue(f render.Field) string {
+	switch v := f.Value.(type) {
+	case string:
+		if f.DateStyle == "" && f.TimeStyle == "" {
+			return v
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return v
+		}
+		layout := "2 Jan 2006"
+		switch {
+		case f.DateStyle == "" || f.DateStyle == "PKDateStyleNone":
+			layout = "15:04 MST"
+		case f.TimeStyle != "" && f.TimeStyle != "PKDateStyleNone":
+			layout = "2 Jan 2006, 15:04 MST"
+		}
+		if f.IgnoresTimeZone != nil && *f.IgnoresTimeZone {
+			return t.Format(strings.TrimSuffix(layout, " MST"))
+		}
+		return t.UTC().Format(layout)
+	case float64:
+		switch {
+		case f.NumberStyle == "PKNumberStylePercent":
+			return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
+		case f.CurrencyCode != "":
+			return strconv.FormatFloat(v, 'f', 2, 64) + " " + f.CurrencyCode
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(f.Value)
+}
+
+// primary is the first primary field (Wallet's most prominent text).
+func (m *mapper) primary() (label, value string) {
+	if fs := m.structure().PrimaryFields; len(fs) > 0 {
+		return m.plain(fs[0].Label), m.plain(fieldValue(fs[0]))
+	}
+	return "", ""
+}
+
+// modules are every field but those the vertical shows elsewhere, in
+// Wallet's order: header, primary, secondary, auxiliary, back.
+func (m *mapper) modules(skipPrimary int) []*walletobjects.TextModuleData {
+	s := m.structure()
+	var out []*walletobjects.TextModuleData
+	add := func(fs []render.Field) {
+		for _, f := range fs {
+			if v := fieldValue(f); v != "" {
+				out = append(out, &walletobjects.TextModuleData{
+					Id: idPart(f.Key), Header: m.plain(f.Label), Body: m.plain(v),
+					LocalizedHeader: m.translated(f.Label), LocalizedBody: m.translated(v),
+				})
+			}
+		}
+	}
+	add(s.HeaderFields)
+	if skipPrimary < len(s.PrimaryFields) {
+		add(s.PrimaryFields[skipPrimary:])
+	}
+	add(s.SecondaryFields)
+	add(s.AuxiliaryFields)
+	add(s.BackFields)
+	return out
+}
+
+// barcodeTypes are Apple's formats as Google names them.
+var barcodeTypes = map[string]string{
+	"PKBarcodeFormatQR": "QR_CODE", "PKBarcodeFormatPDF417": "PDF_417", "PKBarcodeFormatAztec": "AZTEC",
+	"PKBarcodeFormatCode128": "CODE_128", "PKBarcodeFormatCode39": "CODE_39", "PKBarcodeFormatCodabar": "CODABAR",
+	"PKBarcodeFormatEAN13": "EAN_13", "PKBarcodeFormatI2of5": "ITF_14",
+}
+
+func (m *mapper) barcode() *walletobjects.Barcode {
+	if len(m.pj.Barcodes) == 0 {
+		return nil
+	}
+	b := m.pj.Barcodes[0]
+	kind, ok := barcodeTypes[b.Format]
+	if kind == "ITF_14" && len(b.Message) != 14 {
+		ok = false // Google's interleaved 2 of 5 is ITF-14 only
+	}
+	if !ok {
+		kind = "TEXT_ONLY"
+	}
+	return &walletobjects.Barcode{Type: kind, Value: b.Message, AlternateText: b.AltText}
+}
+
+func (m *mapper) color() string {
+	rgb, ok := render.RGB(m.pj.BackgroundColor)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("#%02x%02x%02x", rgb[0], rgb[1], rgb[2])
+}
+
+func (m *mapper) image(name string) *walletobjects.Image {
+	if m.in.ImageURL == nil {
+		return nil
+	}
+	u := m.in.ImageURL(name)
+	if u == "" {
+		return nil
+	}
+	return &walletobjects.Image{SourceUri: &walletobjects.ImageUri{Uri: u}}
+}
+
+func (m *mapper) logo() *walletobjects.Image { return m.image("logo.png") }
+
+// state: voided passes are inactive, expired ones expired.
+func (m *mapper) state() string {
+	switch {
+	case m.pj.Voided:
+		return "INACTIVE"
+	case m.in.Expired:
+		return "EXPIRED"
+	}
+	return "ACTIVE"
+}
+
+func (m *mapper) validity() *walletobjects.TimeInterval {
+	if m.pj.ExpirationDate == "" {
+		return nil
+	}
+	return &walletobjects.TimeInterval{End: &walletobjects.DateTime{Date: m.pj.ExpirationDate}}
+}
+
+func (m *mapper) locations() []*walletobjects.LatLongPoint {
+	var out []*walletobjects.LatLongPoint
+	for _, l := range m.pj.Locations {
+		out = append(out, &walletobjects.LatLongPoint{Latitude: l.Latitude, Longitude: l.Longitude})
+	}
+	return out
+}
+
+func (m *mapper) callback() *walletobjects.CallbackOptions {
+	if m.in.CallbackURL == "" {
+		return nil
+	}
+	return &walletobjects.CallbackOptions{Url: m.in.CallbackURL}
+}
+
+// issuer is the name Google shows as the issuer.
+func (m *mapper) issuer() string { return m.plain(m.pj.OrganizationName) }
+
+// title is the pass's title: its logo text, else its organization.
+func (m *mapper) title() string {
+	if m.pj.LogoText != "" {
+		return m.plain(m.pj.LogoText)
+	}
+	return m.plain(m.pj.OrganizationName)
+}
+
+// reviewStatus: classes are submitted for review when first inserted.
+const reviewStatus = "UNDER_REVIEW"
+
+func (m *mapper) generic() *Mapped {
+	label, value := m.primary()
+	header := value
+	if header == "" {
+		header = m.plain(m.pj.Description)
+	}
+	return &Mapped{
+		Vertical: walletv1.VerticalGeneric,
+		Class:    &walletobjects.GenericClass{Id: m.in.ClassID, CallbackOptions: m.callback()},
+		Object: &walletobjects.GenericObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(),
+			CardTitle: m.text(m.title()), Header: m.text(header), Subheader: m.text(label),
+			Logo: m.logo(), HeroImage: m.image("strip.png"), HexBackgroundColor: m.color(),
+			Barcode: m.barcode(), TextModulesData: m.modules(1), ValidTimeInterval: m.validity(),
+		},
+	}
+}
+
+func (m *mapper) offer() *Mapped {
+	return &Mapped{
+		Vertical: walletv1.VerticalOffer,
+		Class: &walletobjects.OfferClass{
+			Id: m.in.ClassID, IssuerName: m.issuer(), Title: m.plain(m.pj.Description), Provider: m.title(),
+			RedemptionChannel: "INSTORE", ReviewStatus: reviewStatus, HexBackgroundColor: m.color(),
+			TitleImage: m.logo(), HeroImage: m.image("strip.png"), CallbackOptions: m.callback(),
+		},
+		Object: &walletobjects.OfferObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+			TextModulesData: m.modules(0), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		},
+	}
+}
+
+func (m *mapper) loyalty() (*Mapped, error) {
+	logo := m.logo()
+	if logo == nil {
+		return nil, &InvalidError{Class: true, Reason: "a loyalty class needs its program logo at a public URL: give the template a logo image and the operator a --webservice-url"}
+	}
+	label, value := m.primary()
+	return &Mapped{
+		Vertical: walletv1.VerticalLoyalty,
+		Class: &walletobjects.LoyaltyClass{
+			Id: m.in.ClassID, IssuerName: m.issuer(), ProgramName: m.title(), ProgramLogo: logo,
+			ReviewStatus: reviewStatus, HexBackgroundColor: m.color(), HeroImage: m.image("strip.png"), CallbackOptions: m.callback(),
+			AccountNameLabel: label,
+		},
+		Object: &walletobjects.LoyaltyObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+			AccountId: m.pj.SerialNumber, AccountName: value,
+			TextModulesData: m.modules(1), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		},
+	}, nil
+}
+
+func (m *mapper) eventTicket() *Mapped {
+	class := &walletobjects.EventTicketClass{
+		Id: m.in.ClassID, IssuerName: m.issuer(), EventName: m.text(m.pj.Description), Logo: m.logo(),
+		ReviewStatus: reviewStatus, HexBackgroundColor: m.color(), HeroImage: m.image("strip.png"), CallbackOptions: m.callback(),
+	}
+	return &Mapped{
+		Vertical: walletv1.VerticalEventTicket,
+		Class:    class,
+		Object: &walletobjects.EventTicketObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+			TicketNumber: m.pj.SerialNumber, TextModulesData: m.modules(0), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		},
+	}
+}
+
+// transitTypes are Apple's transit types as Google names them.
+var transitTypes = map[walletv1.TransitType]string{
+	"PKTransitTypeBus": "BUS", "PKTransitTypeTrain": "RAIL", "PKTransitTypeBoat": "FERRY",
+	"PKTransitTypeAir": "OTHER", "PKTransitTypeGeneric": "OTHER",
+}
+
+func (m *mapper) transit() (*Mapped, error) {
+	logo := m.logo()
+	if logo == nil {
+		return nil, &InvalidError{Class: true, Reason: "a transit class needs its logo at a public URL: give the template a logo image and the operator a --webservice-url"}
+	}
+	kind := transitTypes[m.in.TransitType]
+	if kind == "" {
+		kind = "OTHER"
+	}
+	leg := &walletobjects.TicketLeg{}
+	if fs := m.structure().PrimaryFields; len(fs) >= 2 {
+		// A boarding pass's two primary fields are its origin and destination.
+		leg.OriginName, leg.DestinationName = m.text(placeName(fs[0])), m.text(placeName(fs[1]))
+	}
+	if d := m.pj.RelevantDate; d != "" {
+		if t, err := time.Parse(time.RFC3339, d); err == nil {
+			leg.DepartureDateTime = t.Format("2006-01-02T15:04:05")
+		}
+	}
+	skip := 0
+	if leg.OriginName != nil {
+		skip = 2
+	}
+	return &Mapped{
+		Vertical: walletv1.VerticalTransit,
+		Class: &walletobjects.TransitClass{
+			Id: m.in.ClassID, IssuerName: m.issuer(), TransitType: kind, Logo: logo,
+			ReviewStatus: reviewStatus, HexBackgroundColor: m.color(), CallbackOptions: m.callback(),
+		},
+		Object: &walletobjects.TransitObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+			TripType: "ONE_WAY", TicketLeg: leg, TicketNumber: m.pj.SerialNumber,
+			TextModulesData: m.modules(skip), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		},
+	}, nil
+}
+
+// placeName is "San Francisco (SFO)" from a field labelled with the city
+// and valued with the code, or the value alone.
+func placeName(f render.Field) string {
+	v := fieldValue(f)
+	if f.Label != "" && f.Label != v {
+		return f.Label + " (" + v + ")"
+	}
+	return v
+}
+
+// ids are the object's ID and its class's.
+func ids(m *Mapped) (id, class string) {
+	switch o := m.Object.(type) {
+	case *walletobjects.GenericObject:
+		return o.Id, o.ClassId
+	case *walletobjects.OfferObject:
+		return o.Id, o.ClassId
+	case *walletobjects.LoyaltyObject:
+		return o.Id, o.ClassId
+	case *walletobjects.EventTicketObject:
+		return o.Id, o.ClassId
+	case *walletobjects.TransitObject:
+		return o.Id, o.ClassId
+	}
+	return "", ""
+}

@@ -1,0 +1,324 @@
+package googlewallet
+
+import (
+	"encoding/json"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/api/walletobjects/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+)
+
+// field is what the client library documents about one JSON field of a
+// walletobjects type.
+type field struct {
+	required bool
+	values   []string // "Possible values", when it lists them
+	typ      string   // the walletobjects type it holds (pointer, slice element), if any
+}
+
+// schema reads walletobjects-gen.go, the client library's own source:
+// every struct's fields by JSON name, which are documented "Required." and
+// which list their possible values.
+func schema(t *testing.T) map[string]map[string]field {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", "google.golang.org/api/walletobjects/v1").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(strings.TrimSpace(string(out)), "walletobjects-gen.go")
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := regexp.MustCompile(`^\s*"([A-Z0-9_]+)"`)
+	types := map[string]map[string]field{}
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			ts := spec.(*ast.TypeSpec)
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				continue
+			}
+			fields := map[string]field{}
+			for _, fl := range st.Fields.List {
+				if fl.Tag == nil || len(fl.Names) == 0 {
+					continue
+				}
+				name := strings.Split(reflect.StructTag(strings.Trim(fl.Tag.Value, "`")).Get("json"), ",")[0]
+				doc := fl.Doc.Text()
+				fd := field{required: strings.HasPrefix(doc, fl.Names[0].Name+": Required.")}
+				if i := strings.Index(doc, "Possible values:"); i >= 0 {
+					for _, line := range strings.Split(doc[i:], "\n")[1:] {
+						if m := quoted.FindStringSubmatch(line); m != nil {
+							fd.values = append(fd.values, m[1])
+						}
+					}
+				}
+				expr := fl.Type
+				for {
+					switch e := expr.(type) {
+					case *ast.StarExpr:
+						expr = e.X
+						continue
+					case *ast.ArrayType:
+						expr = e.Elt
+						continue
+					case *ast.Ident:
+						fd.typ = e.Name
+					}
+					break
+				}
+				fields[name] = fd
+			}
+			types[ts.Name.Name] = fields
+		}
+	}
+	return types
+}
+
+// conform checks a value of walletobjects type typ as JSON against the
+// schema: required fields present and not empty, enumerated fields one of
+// their values, nested types alike.
+func conform(t *testing.T, types map[string]map[string]field, typ, path string, v any) {
+	t.Helper()
+	obj, ok := v.(map[string]any)
+	if !ok {
+		t.Errorf("%s: not an object", path)
+		return
+	}
+	fields := types[typ]
+	if fields == nil {
+		t.Fatalf("%s: the client library has no type %s", path, typ)
+	}
+	for name, fd := range fields {
+		val, present := obj[name]
+		if fd.required && (!present || val == "" || val == nil) {
+			// TicketLeg-style "Required if ..." are not marked Required.
+			t.Errorf("%s.%s is required by the client library's %s and missing", path, name, typ)
+		}
+		if !present {
+			continue
+		}
+		if s, ok := val.(string); ok && len(fd.values) > 0 && !slices.Contains(fd.values, s) {
+			t.Errorf("%s.%s = %q is not one of %v", path, name, s, fd.values)
+		}
+		if types[fd.typ] != nil {
+			if list, ok := val.([]any); ok {
+				for i, item := range list {
+					conform(t, types, fd.typ, path+"."+name+"["+strconv.Itoa(i)+"]", item)
+				}
+			} else {
+				conform(t, types, fd.typ, path+"."+name, val)
+			}
+		}
+	}
+	for name := range obj {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("%s.%s is not a field of %s", path, name, typ)
+		}
+	}
+}
+
+func asJSON(t *testing.T, v any) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sampleInputs maps every sample pass, from the pass.json the Apple
+// renderer made for it (the render command's golden files).
+func sampleInputs(t *testing.T) map[string]*Mapped {
+	t.Helper()
+	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := map[string]*walletv1.PassTemplate{}
+	var passes []*walletv1.Pass
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "PassTemplate":
+			tpl := &walletv1.PassTemplate{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, tpl); err != nil {
+				t.Fatal(err)
+			}
+			tpl.Namespace = "team-a"
+			tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: "3388000000022222222"}
+			templates[tpl.Name] = tpl
+		case "Pass":
+			p := &walletv1.Pass{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, p); err != nil {
+				t.Fatal(err)
+			}
+			p.Namespace = "team-a"
+			passes = append(passes, p)
+		}
+	}
+	out := map[string]*Mapped{}
+	for _, p := range passes {
+		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "internal", "cmd", "render", "testdata", p.Name+".pass.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pj, err := render.ParsePassJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpl := templates[p.Spec.TemplateRef.Name]
+		m, err := Map(Input{
+			Pass: pj, Vertical: VerticalOf(tpl), ClassID: ClassID(tpl), ObjectID: ObjectID(tpl, p), TransitType: tpl.Spec.TransitType,
+			CallbackURL: "https://wallet.example.com/passes/google/callback",
+			ImageURL: func(name string) string {
+				return "https://wallet.example.com/passes/images/team-a/" + tpl.Name + "/" + name
+			},
+			Localizations: tpl.Spec.Localizations,
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		out[p.Name] = m
+	}
+	return out
+}
+
+// typeName is the walletobjects type of a mapped class or object.
+func typeName(v any) string { return reflect.TypeOf(v).Elem().Name() }
+
+// Every sample template's class and every sample pass's object conform to
+// the vertical's schema as the client library documents it.
+func TestSamplesConformToTheClientLibrarysSchema(t *testing.T) {
+	types := schema(t)
+	verticals := map[walletv1.GoogleWalletVertical]bool{}
+	for name, m := range sampleInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			verticals[m.Vertical] = true
+			conform(t, types, typeName(m.Class), "class", asJSON(t, m.Class))
+			conform(t, types, typeName(m.Object), "object", asJSON(t, m.Object))
+		})
+	}
+	if len(verticals) != 5 {
+		t.Errorf("the samples cover verticals %v; want all five", verticals)
+	}
+}
+
+// The samples' objects say what their passes say, field by field.
+func TestSamplesMapFieldByField(t *testing.T) {
+	m := sampleInputs(t)
+
+	coupon := m["coffee-coupon-0002"]
+	offer, class := coupon.Object.(*walletobjects.OfferObject), coupon.Class.(*walletobjects.OfferClass)
+	if offer.Id != "3388000000022222222.team-a.cc-0002" || offer.ClassId != "3388000000022222222.team-a.coffee-coupon" || class.Id != offer.ClassId {
+		t.Errorf("coupon IDs: object %q class %q (class's own %q)", offer.Id, offer.ClassId, class.Id)
+	}
+	if offer.Barcode == nil || offer.Barcode.Type != "EAN_13" || offer.Barcode.Value != "4006381333948" {
+		t.Errorf("coupon barcode: %+v; want EAN_13 4006381333948", offer.Barcode)
+	}
+	if offer.State != "INACTIVE" {
+		t.Errorf("a voided coupon is %q; want INACTIVE", offer.State)
+	}
+	if class.HexBackgroundColor != "#784828" || class.IssuerName != "Corner Coffee" || class.Title != "Corner Coffee discount coupon" {
+		t.Errorf("coupon class: colour %q issuer %q title %q", class.HexBackgroundColor, class.IssuerName, class.Title)
+	}
+	if got := modules(offer.TextModulesData); got["offer"] != "Espresso: 50%" || !strings.HasPrefix(got["expires"], "VALID UNTIL: 31 Dec 2026") {
+		t.Errorf("coupon text modules: %v", got)
+	}
+	if class.CallbackOptions == nil || class.CallbackOptions.Url != "https://wallet.example.com/passes/google/callback" {
+		t.Errorf("coupon class callback: %+v", class.CallbackOptions)
+	}
+
+	bakery := m["bakery-jana"]
+	loyalty := bakery.Object.(*walletobjects.LoyaltyObject)
+	if bakery.Vertical != walletv1.VerticalLoyalty || loyalty.AccountId != "bk-000101" || loyalty.AccountName != "40" || loyalty.State != "ACTIVE" {
+		t.Errorf("bakery-jana: vertical %s, account %q %q, state %q", bakery.Vertical, loyalty.AccountId, loyalty.AccountName, loyalty.State)
+	}
+	lc := bakery.Class.(*walletobjects.LoyaltyClass)
+	if lc.ProgramLogo == nil || lc.ProgramLogo.SourceUri.Uri != "https://wallet.example.com/passes/images/team-a/bakery-loyalty/logo.png" {
+		t.Errorf("loyalty program logo: %+v", lc.ProgramLogo)
+	}
+	if lc.AccountNameLabel != "Points" || lc.ProgramName != "U Mostu" || lc.IssuerName != "Pekárna U Mostu" {
+		t.Errorf("loyalty class: label %q program %q issuer %q", lc.AccountNameLabel, lc.ProgramName, lc.IssuerName)
+	}
+	// Localized: the first language is the default, the others translations.
+	var member *walletobjects.TextModuleData
+	for _, tm := range loyalty.TextModulesData {
+		if tm.Id == "member" {
+			member = tm
+		}
+	}
+	if member == nil || member.Header != "Member" || member.Body != "Jana Dvořáková" || member.LocalizedHeader == nil ||
+		member.LocalizedHeader.TranslatedValues[0].Language != "cs" || member.LocalizedHeader.TranslatedValues[0].Value != "Člen" {
+		t.Errorf("bakery's member module: %+v", member)
+	}
+
+	petra := m["member-petra"]
+	generic := petra.Object.(*walletobjects.GenericObject)
+	if petra.Vertical != walletv1.VerticalGeneric || generic.Header.DefaultValue.Value != "Petra Svoboda" || generic.Subheader.DefaultValue.Value != "MEMBER" ||
+		generic.CardTitle.DefaultValue.Value != "Boulder Club" || generic.HexBackgroundColor != "#225533" {
+		t.Errorf("member-petra: %s, header %+v subheader %+v title %+v colour %q", petra.Vertical, generic.Header.DefaultValue, generic.Subheader.DefaultValue, generic.CardTitle.DefaultValue, generic.HexBackgroundColor)
+	}
+	if got := modules(generic.TextModulesData); got["memberSince"] != "SINCE: 1 Mar 2024" || got["plan"] != "PLAN: yearly" {
+		t.Errorf("member-petra's text modules: %v", got)
+	}
+
+	board := m["james-smith-pd123"]
+	transit := board.Object.(*walletobjects.TransitObject)
+	if board.Vertical != walletv1.VerticalTransit || transit.TicketLeg == nil || transit.TicketLeg.OriginName == nil || transit.TicketLeg.DestinationName == nil {
+		t.Fatalf("boarding pass: vertical %s, leg %+v", board.Vertical, transit.TicketLeg)
+	}
+	if tc := board.Class.(*walletobjects.TransitClass); tc.TransitType != "OTHER" {
+		t.Errorf("an air boarding pass's transit type is %q; want OTHER", tc.TransitType)
+	}
+	if transit.Barcode == nil || transit.Barcode.Type != "PDF_417" {
+		t.Errorf("boarding pass barcode: %+v", transit.Barcode)
+	}
+}
+
+// modules are text modules as id → "header: body".
+func modules(ms []*walletobjects.TextModuleData) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		out[m.Id] = m.Header + ": " + m.Body
+	}
+	return out
+}
+
+// A template without a logo or a web service cannot be a loyalty or
+// transit class, and says why.
+func TestClassesThatNeedALogo(t *testing.T) {
+	pj := &render.PassJSON{OrganizationName: "Org", Description: "d", SerialNumber: "1"}
+	for _, v := range []walletv1.GoogleWalletVertical{walletv1.VerticalLoyalty, walletv1.VerticalTransit} {
+		_, err := Map(Input{Pass: pj, Vertical: v, ClassID: "1.c", ObjectID: "1.o"})
+		var invalid *InvalidError
+		if !errors.As(err, &invalid) || !invalid.Class || !strings.Contains(err.Error(), "--webservice-url") {
+			t.Errorf("%s without a logo: %v", v, err)
+		}
+	}
+}
