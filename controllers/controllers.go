@@ -10,6 +10,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/wallet-operator/wallet-operator/controllers/googlewallet"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
@@ -60,6 +61,9 @@ type Options struct {
 	SweepInterval time.Duration
 	// SweepMinAge: sweep.DefaultMinAge when zero.
 	SweepMinAge time.Duration
+	// GoogleWallet configures the Google Wallet sync (its WebServiceURL
+	// defaults to Pass.WebServiceURL).
+	GoogleWallet googlewallet.Options
 }
 
 // SetupWithManager registers the field indexes, the reconcilers and the
@@ -101,6 +105,13 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			return (&pass.Reconciler{
 				Client: mgr.GetClient(), API: mgr.GetAPIReader(), Sources: sources, Recorder: mgr.GetEventRecorderFor("pass-controller"), Options: o.Pass, Now: o.Now,
 			}).SetupWithManager(mgr, max(o.PassWorkers, 1))
+		}},
+		{"googlewallet controller", func() error {
+			gwo := o.GoogleWallet
+			if gwo.WebServiceURL == "" {
+				gwo.WebServiceURL = o.Pass.WebServiceURL
+			}
+			return (&googlewallet.Reconciler{Client: mgr.GetClient(), Sources: sources, Options: gwo, Now: o.Now}).SetupWithManager(mgr)
 		}},
 		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},
 		{"bundle sweep", func() error {

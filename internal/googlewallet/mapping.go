@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -484,4 +485,22 @@ func ids(m *Mapped) (id, class string) {
 		return o.Id, o.ClassId
 	}
 	return "", ""
+}
+
+// CallbackPath is where the web service takes Google's save and delete
+// callbacks.
+const CallbackPath = "/google/callback"
+
+// ImagePath is where the web service serves a template image for Google:
+// /google/images/<namespace>/<template>/<version>/<name>, the version a
+// prefix of the image's SHA-256, so the URL changes with the image and may
+// be cached for ever.
+func ImagePath(namespace, template, name string, data []byte) string {
+	return "/google/images/" + url.PathEscape(namespace) + "/" + url.PathEscape(template) + "/" + ImageVersion(data) + "/" + url.PathEscape(name)
+}
+
+// ImageVersion names an image's content in its URL.
+func ImageVersion(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }

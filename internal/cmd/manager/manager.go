@@ -73,7 +73,11 @@ type Options struct {
 	// BundleStore says where signed bundles are kept.
 	BundleStore cli.BundleStoreFlags
 	// SweepInterval: how often unused bundle objects are swept.
-	SweepInterval   time.Duration
+	SweepInterval time.Duration
+	// GoogleWalletAPI and GoogleWalletQPS: where and how fast the Google
+	// Wallet sync talks to Google.
+	GoogleWalletAPI string
+	GoogleWalletQPS float64
 	QPS             float64
 	Burst           int
 	PassWorkers     int
@@ -120,6 +124,8 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		return nil
 	})
 	fs.DurationVar(&o.SweepInterval, "bundle-sweep-interval", sweep.DefaultInterval, "How often the elected manager deletes stored bundle objects that no Pass or PassTemplate uses any more (left behind by a finalizer removed by hand, or deletions while no manager ran); 0 disables it.")
+	fs.StringVar(&o.GoogleWalletAPI, "google-wallet-api-url", "", "Base URL of the Google Wallet REST API (a proxy, or a stand-in in tests); Google's when empty.")
+	fs.Float64Var(&o.GoogleWalletQPS, "google-wallet-qps", 10, "Requests per second to the Google Wallet API, all passes together.")
 	fs.DurationVar(&o.VoidTimeout, "void-timeout", pass.DefaultVoidTimeout, "How long a deleted Pass waits for its registered devices to be pushed a final voided version before it goes anyway.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "Burst of queries to the API server.")

@@ -1,0 +1,382 @@
+// Package googlewallet keeps every pass of a Google Wallet template an
+// object of the template's class: mapped from the pass.json of its signed
+// Apple bundle, sent to the Google Wallet API only when the mapped content
+// changed, with a signed save link in its status. Apple's Ready never
+// depends on it: it only writes status.googleWallet.
+package googlewallet
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	gw "github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
+	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/status"
+)
+
+// Options configure the Google Wallet sync.
+type Options struct {
+	// WebServiceURL serves the template images Google fetches, receives
+	// Google's callbacks, and is the save links' origin.
+	WebServiceURL string
+	// APIEndpoint of the Google Wallet REST API; Google's when empty.
+	APIEndpoint string
+	// HTTPClient carries token and API requests; http.DefaultClient when nil.
+	HTTPClient *http.Client
+	// RequestsPerSecond to the API, all passes together; 10 when zero.
+	RequestsPerSecond float64
+}
+
+// Reconciler syncs passes of Google Wallet templates.
+type Reconciler struct {
+	Client  client.Client
+	Sources *shared.Sources
+	Options Options
+	Now     func() time.Time
+
+	limiter *rate.Limiter
+	devOnce sync.Once
+	dev     *gw.Signer
+	devErr  error
+
+	mu       sync.Mutex
+	accounts map[types.NamespacedName]accountEntry
+}
+
+type accountEntry struct {
+	resourceVersion string
+	account         *gw.Account
+	err             error
+}
+
+// SetupWithManager watches passes whose bundle, expiry or Google status
+// changed, and the passes of a template whose spec changed.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	rps := r.Options.RequestsPerSecond
+	if rps == 0 {
+		rps = 10
+	}
+	r.limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))
+	r.accounts = map[types.NamespacedName]accountEntry{}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
+		Named("googlewallet").
+		Complete(kube.StopQuietly(r))
+}
+
+// passChanged passes what changes a pass's object: its signed content, its
+// expiry, a status this controller has not written yet.
+func passChanged() predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
+		return digestOf(o) != digestOf(n) || o.Status.Expired != n.Status.Expired || (n.Status.GoogleWallet == nil) != (o.Status.GoogleWallet == nil)
+	}}
+}
+
+func digestOf(p *walletv1.Pass) string {
+	if p.Status.Bundle == nil {
+		return ""
+	}
+	return p.Status.Bundle.ContentDigest
+}
+
+// Reconcile maps the pass and its class, sends what changed, and signs the
+// save link.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	p := &walletv1.Pass{}
+	if err := r.Client.Get(ctx, req.NamespacedName, p); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	tpl := &walletv1.PassTemplate{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl)
+	if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
+	}
+	if apierrors.IsNotFound(err) || tpl.Spec.GoogleWallet == nil {
+		return ctrl.Result{}, r.patchPass(ctx, p, nil) // no longer a Google Wallet pass
+	}
+	if !p.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	want := p.Status.GoogleWallet.DeepCopy()
+	if want == nil {
+		want = &walletv1.GoogleWalletObjectStatus{}
+	}
+	want.ObjectID = gw.ObjectID(tpl, p)
+	result, err := r.sync(ctx, p, tpl, want)
+	if patchErr := r.patchPass(ctx, p, want); patchErr != nil {
+		return ctrl.Result{}, patchErr
+	}
+	return result, err
+}
+
+// sync fills want (the pass's status.googleWallet); an error is retried.
+func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, want *walletv1.GoogleWalletObjectStatus) (ctrl.Result, error) {
+	now := r.now()
+	setCondition := func(s metav1.ConditionStatus, reason, msg string) {
+		status.Set(&want.Conditions, p.Generation, walletv1.ConditionGoogleWalletReady, s, reason, msg)
+	}
+	if p.Status.Bundle == nil {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, "waiting for the pass's Apple bundle, which the Google Wallet object is made from")
+		return ctrl.Result{}, nil
+	}
+	files, err := r.Sources.Store.Load(ctx, p.Namespace, p.Status.Bundle)
+	if err != nil {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the pass's bundle cannot be read (%v); retried", err))
+		return ctrl.Result{}, err
+	}
+	pj, err := render.ParsePassJSON(files[pkpass.PassJSON])
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	mapped, err := gw.Map(gw.Input{
+		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: want.ObjectID, TransitType: tpl.Spec.TransitType,
+		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Localizations: tpl.Spec.Localizations,
+	})
+	if err != nil {
+		reason := walletv1.ReasonObjectInvalid
+		if inv, ok := err.(*gw.InvalidError); ok && inv.Class {
+			reason = walletv1.ReasonClassInvalid
+		}
+		setCondition(metav1.ConditionFalse, reason, err.Error())
+		return ctrl.Result{}, nil
+	}
+	account, err := r.account(ctx, tpl)
+	if err != nil {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
+		return ctrl.Result{}, nil
+	}
+	signer := r.developmentSigner()
+	if account != nil {
+		signer = account.Signer
+		if err := r.syncClass(ctx, tpl, mapped, account); err != nil {
+			return r.apiFailed(err, true, setCondition)
+		}
+		if mapped.ObjectDigest() != want.ContentDigest {
+			if err := r.send(ctx, account, mapped.Object, want.ContentDigest != ""); err != nil {
+				return r.apiFailed(err, false, setCondition)
+			}
+		}
+	} else if err := r.recordClass(ctx, tpl, mapped, false); err != nil {
+		return ctrl.Result{}, err
+	}
+	if signer == nil {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, fmt.Sprintf("no development key: %v", r.devErr))
+		return ctrl.Result{}, nil
+	}
+	if mapped.ObjectDigest() != want.ContentDigest || want.SignedBy != signer.Email || want.SaveURL == "" {
+		// Without credentials nothing was inserted: the link carries the
+		// class and object themselves.
+		saveURL, err := signer.SaveURL(mapped, r.origins(), signer.Development(), now)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		want.SaveURL, want.SignedBy, want.ContentDigest = saveURL, signer.Email, mapped.ObjectDigest()
+	}
+	if signer.Development() {
+		setCondition(metav1.ConditionTrue, walletv1.ReasonGoogleWalletDevelopment,
+			"save link signed with a development key (Google refuses it): set spec.googleWallet.serviceAccountKeySecretRef to sync with Google Wallet")
+	} else {
+		setCondition(metav1.ConditionTrue, walletv1.ReasonGoogleWalletSynced, "object "+want.ObjectID+" is in sync with Google Wallet")
+	}
+	return ctrl.Result{}, nil
+}
+
+// apiFailed records an API failure: a refusal (4xx) stays until the pass or
+// template changes, anything else is retried with backoff.
+func (r *Reconciler) apiFailed(err error, class bool, set func(metav1.ConditionStatus, string, string)) (ctrl.Result, error) {
+	what := "object"
+	reason := walletv1.ReasonObjectInvalid
+	if class {
+		what, reason = "class", walletv1.ReasonClassInvalid
+	}
+	switch code := gw.Code(err); {
+	case gw.Retryable(err):
+		set(metav1.ConditionFalse, walletv1.ReasonGoogleWalletUnavailable, fmt.Sprintf("the Google Wallet API did not take the %s (%s); retried with backoff", what, gw.Message(err)))
+		return ctrl.Result{}, err
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		set(metav1.ConditionFalse, walletv1.ReasonIssuerRefused, fmt.Sprintf("the issuer refused the service account (%s): grant it access in the Google Pay & Wallet Console", gw.Message(err)))
+	default:
+		set(metav1.ConditionFalse, reason, fmt.Sprintf("the Google Wallet API refused the %s: %s", what, gw.Message(err)))
+	}
+	return ctrl.Result{}, nil
+}
+
+// syncClass sends the class when its content differs from what the
+// template's status says was sent, and records it there.
+func (r *Reconciler) syncClass(ctx context.Context, tpl *walletv1.PassTemplate, mapped *gw.Mapped, account *gw.Account) error {
+	if s := tpl.Status.GoogleWallet; s != nil && s.ContentDigest == mapped.ClassDigest() && meta.IsStatusConditionTrue(s.Conditions, walletv1.ConditionGoogleWalletReady) {
+		return nil
+	}
+	known := tpl.Status.GoogleWallet != nil && tpl.Status.GoogleWallet.ContentDigest != ""
+	if err := r.send(ctx, account, mapped.Class, known); err != nil {
+		return err
+	}
+	return r.recordClass(ctx, tpl, mapped, true)
+}
+
+// recordClass writes the template's status.googleWallet (optimistic lock:
+// passes of one template race to write it; the loser reads it again).
+func (r *Reconciler) recordClass(ctx context.Context, tpl *walletv1.PassTemplate, mapped *gw.Mapped, synced bool) error {
+	want := &walletv1.GoogleWalletClassStatus{ClassID: gw.ClassID(tpl), Vertical: mapped.Vertical, ContentDigest: mapped.ClassDigest()}
+	if tpl.Status.GoogleWallet != nil {
+		want.Conditions = tpl.Status.GoogleWallet.Conditions
+	}
+	reason, msg := walletv1.ReasonGoogleWalletDevelopment, "not sent to Google: the template has no service account key"
+	if synced {
+		reason, msg = walletv1.ReasonGoogleWalletSynced, "class "+want.ClassID+" is in sync with Google Wallet"
+	}
+	status.Set(&want.Conditions, tpl.Generation, walletv1.ConditionGoogleWalletReady, metav1.ConditionTrue, reason, msg)
+	if equalClassStatus(tpl.Status.GoogleWallet, want) {
+		return nil
+	}
+	before := tpl.DeepCopy()
+	tpl.Status.GoogleWallet = want
+	return r.Client.Status().Patch(ctx, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+func equalClassStatus(a, b *walletv1.GoogleWalletClassStatus) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ra, rb := gwReady(a.Conditions), gwReady(b.Conditions)
+	return a.ClassID == b.ClassID && a.Vertical == b.Vertical && a.ContentDigest == b.ContentDigest &&
+		(ra == nil) == (rb == nil) && (ra == nil || (ra.Reason == rb.Reason && ra.Status == rb.Status && ra.ObservedGeneration == rb.ObservedGeneration))
+}
+
+func gwReady(conds []metav1.Condition) *metav1.Condition {
+	return meta.FindStatusCondition(conds, walletv1.ConditionGoogleWalletReady)
+}
+
+// send waits its turn under the API rate limit and upserts.
+func (r *Reconciler) send(ctx context.Context, account *gw.Account, v any, known bool) error {
+	if err := r.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	return account.Upsert(ctx, v, known)
+}
+
+// patchPass writes status.googleWallet alone (a merge patch of that field:
+// the pass controller and the web service write the rest of the status).
+func (r *Reconciler) patchPass(ctx context.Context, p *walletv1.Pass, want *walletv1.GoogleWalletObjectStatus) error {
+	if equalObjectStatus(p.Status.GoogleWallet, want) {
+		return nil
+	}
+	before := p.DeepCopy()
+	p.Status.GoogleWallet = want
+	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, p, client.MergeFrom(before)))
+}
+
+func equalObjectStatus(a, b *walletv1.GoogleWalletObjectStatus) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ca, cb := gwReady(a.Conditions), gwReady(b.Conditions)
+	sameCondition := (ca == nil) == (cb == nil) && (ca == nil || (ca.Reason == cb.Reason && ca.Status == cb.Status && ca.Message == cb.Message && ca.ObservedGeneration == cb.ObservedGeneration))
+	return a.ObjectID == b.ObjectID && a.ContentDigest == b.ContentDigest && a.SaveURL == b.SaveURL && a.SignedBy == b.SignedBy && a.Users == b.Users && sameCondition
+}
+
+// account is the template's service account, read again only when its
+// Secret changes; nil without one.
+func (r *Reconciler) account(ctx context.Context, tpl *walletv1.PassTemplate) (*gw.Account, error) {
+	ref := tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef
+	if ref == nil {
+		return nil, nil
+	}
+	key := types.NamespacedName{Namespace: tpl.Namespace, Name: ref.Name}
+	rv, err := r.Sources.SecretVersion(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if rv == "" {
+		return nil, fmt.Errorf("Secret %s does not exist: create it with the service account's JSON key under %q", ref.Name, ref.Key)
+	}
+	r.mu.Lock()
+	e, ok := r.accounts[key]
+	r.mu.Unlock()
+	if ok && e.resourceVersion == rv {
+		return e.account, e.err
+	}
+	var secret corev1.Secret
+	if err := r.Sources.API.Get(ctx, key, &secret); err != nil {
+		return nil, err
+	}
+	e = accountEntry{resourceVersion: secret.ResourceVersion}
+	data, found := secret.Data[ref.Key]
+	if !found {
+		e.err = fmt.Errorf("Secret %s has no key %q: put the service account's JSON key there", ref.Name, ref.Key)
+	} else if e.account, e.err = gw.NewAccount(context.Background(), data, r.Options.APIEndpoint, r.Options.HTTPClient); e.err != nil {
+		e.err = fmt.Errorf("Secret %s key %q: %w", ref.Name, ref.Key, e.err)
+	}
+	r.mu.Lock()
+	r.accounts[key] = e
+	r.mu.Unlock()
+	return e.account, e.err
+}
+
+// developmentSigner is generated once per manager.
+func (r *Reconciler) developmentSigner() *gw.Signer {
+	r.devOnce.Do(func() { r.dev, r.devErr = gw.NewDevelopmentSigner() })
+	return r.dev
+}
+
+func (r *Reconciler) url(path string) string {
+	if r.Options.WebServiceURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(r.Options.WebServiceURL, "/") + path
+}
+
+// imageURL is where the web service serves one of the template's images,
+// named after its content so Google may cache it for ever.
+func (r *Reconciler) imageURL(tpl *walletv1.PassTemplate, files pkpass.Files) func(string) string {
+	return func(name string) string {
+		data, ok := files[name]
+		if !ok || r.Options.WebServiceURL == "" {
+			return ""
+		}
+		return r.url(gw.ImagePath(tpl.Namespace, tpl.Name, name, data))
+	}
+}
+
+// origins are the save links' allowed origins: the web service's.
+func (r *Reconciler) origins() []string {
+	u, err := url.Parse(r.Options.WebServiceURL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}

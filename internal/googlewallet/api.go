@@ -1,0 +1,132 @@
+package googlewallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	"google.golang.org/api/walletobjects/v1"
+)
+
+// Account is an issuer's service account: it signs save links and talks
+// to the Google Wallet API (walletobjects, OAuth2 through x/oauth2/google).
+type Account struct {
+	Signer  *Signer
+	service *walletobjects.Service
+}
+
+// NewAccount reads a service account JSON key. endpoint is the API's
+// (Google's when empty); httpClient carries both the token and the API
+// requests (http.DefaultClient when nil).
+func NewAccount(ctx context.Context, jsonKey []byte, endpoint string, httpClient *http.Client) (*Account, error) {
+	signer, err := ServiceAccountSigner(jsonKey)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := google.JWTConfigFromJSON(jsonKey, walletobjects.WalletObjectIssuerScope)
+	if err != nil {
+		return nil, err
+	}
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	// The token source outlives this call: it gets a context of its own.
+	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, httpClient)
+	client := &http.Client{Transport: &oauth2.Transport{Source: cfg.TokenSource(tokenCtx), Base: httpClient.Transport}, Timeout: httpClient.Timeout}
+	opts := []option.ClientOption{option.WithHTTPClient(client)}
+	if endpoint != "" {
+		opts = append(opts, option.WithEndpoint(endpoint))
+	}
+	svc, err := walletobjects.NewService(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Account{Signer: signer, service: svc}, nil
+}
+
+// Upsert sends a class or an object (a walletobjects type Map made):
+// patched when Google should have it (known), inserted when not; a 404 on
+// patch inserts, a 409 on insert patches.
+func (a *Account) Upsert(ctx context.Context, v any, known bool) error {
+	insert, patch, err := a.calls(ctx, v)
+	if err != nil {
+		return err
+	}
+	if known {
+		err := patch()
+		if Code(err) != http.StatusNotFound {
+			return err
+		}
+	}
+	err = insert()
+	if Code(err) == http.StatusConflict {
+		return patch()
+	}
+	return err
+}
+
+// Code is an API error's HTTP status, 0 for any other error.
+func Code(err error) int {
+	var api *googleapi.Error
+	if errors.As(err, &api) {
+		return api.Code
+	}
+	return 0
+}
+
+// Message is what the API said, or the error.
+func Message(err error) string {
+	var api *googleapi.Error
+	if errors.As(err, &api) && api.Message != "" {
+		return fmt.Sprintf("%d %s", api.Code, api.Message)
+	}
+	return err.Error()
+}
+
+// Retryable: throttled, a server error, or no answer at all.
+func Retryable(err error) bool {
+	c := Code(err)
+	return c == 0 || c == http.StatusTooManyRequests || c >= 500
+}
+
+func (a *Account) calls(ctx context.Context, v any) (insert, patch func() error, err error) {
+	s := a.service
+	switch o := v.(type) {
+	case *walletobjects.GenericClass:
+		return func() error { _, err := s.Genericclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Genericclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.GenericObject:
+		return func() error { _, err := s.Genericobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Genericobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.OfferClass:
+		return func() error { _, err := s.Offerclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Offerclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.OfferObject:
+		return func() error { _, err := s.Offerobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Offerobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.LoyaltyClass:
+		return func() error { _, err := s.Loyaltyclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Loyaltyclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.LoyaltyObject:
+		return func() error { _, err := s.Loyaltyobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Loyaltyobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.EventTicketClass:
+		return func() error { _, err := s.Eventticketclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Eventticketclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.EventTicketObject:
+		return func() error { _, err := s.Eventticketobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Eventticketobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.TransitClass:
+		return func() error { _, err := s.Transitclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Transitclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.TransitObject:
+		return func() error { _, err := s.Transitobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Transitobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	}
+	return nil, nil, fmt.Errorf("no Google Wallet API call for %T", v)
+}
