@@ -64,6 +64,14 @@ type Reconciler struct {
 
 	mu       sync.Mutex
 	accounts map[types.NamespacedName]accountEntry
+	// classes: per class ID, a lock (passes of one template are reconciled
+	// side by side, the class is sent once) and the digest last sent.
+	classes map[string]*classEntry
+}
+
+type classEntry struct {
+	sync.Mutex
+	sent string
 }
 
 type accountEntry struct {
@@ -81,6 +89,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))
 	r.accounts = map[types.NamespacedName]accountEntry{}
+	r.classes = map[string]*classEntry{}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)),
@@ -231,13 +240,27 @@ func (r *Reconciler) apiFailed(err error, class bool, set func(metav1.ConditionS
 // syncClass sends the class when its content differs from what the
 // template's status says was sent, and records it there.
 func (r *Reconciler) syncClass(ctx context.Context, tpl *walletv1.PassTemplate, mapped *gw.Mapped, account *gw.Account) error {
-	if s := tpl.Status.GoogleWallet; s != nil && s.ContentDigest == mapped.ClassDigest() && meta.IsStatusConditionTrue(s.Conditions, walletv1.ConditionGoogleWalletReady) {
-		return nil
+	digest := mapped.ClassDigest()
+	r.mu.Lock()
+	class := r.classes[gw.ClassID(tpl)]
+	if class == nil {
+		class = &classEntry{}
+		r.classes[gw.ClassID(tpl)] = class
 	}
-	known := tpl.Status.GoogleWallet != nil && tpl.Status.GoogleWallet.ContentDigest != ""
-	if err := r.send(ctx, account, mapped.Class, known); err != nil {
-		return err
+	r.mu.Unlock()
+	class.Lock()
+	defer class.Unlock()
+	s := tpl.Status.GoogleWallet
+	recorded := s != nil && s.ContentDigest == digest && meta.IsStatusConditionTrue(s.Conditions, walletv1.ConditionGoogleWalletReady)
+	if class.sent != digest && !recorded {
+		known := class.sent != "" || (s != nil && s.ContentDigest != "")
+		if err := r.send(ctx, account, mapped.Class, known); err != nil {
+			return err
+		}
+		class.sent = digest
 	}
+	// Recorded when it was not yet (a write lost to a conflict is retried
+	// without sending again).
 	return r.recordClass(ctx, tpl, mapped, true)
 }
 

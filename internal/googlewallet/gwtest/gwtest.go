@@ -1,0 +1,196 @@
+// Package gwtest is an HTTPS stand-in for the Google Wallet REST API and
+// Google's OAuth2 token endpoint, for tests: it grants tokens only for
+// assertions signed by the service accounts it issued keys for, keeps the
+// classes and objects it is sent, answers like the API (404 for an unknown
+// resource, 409 for an insert of an existing one, scripted 429s and 500s)
+// and records every request.
+package gwtest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Request is one API request the stand-in received (token requests are
+// not recorded).
+type Request struct {
+	Method string
+	// Collection is e.g. offerClass, offerObject; ID the resource's, for a
+	// GET or PATCH.
+	Collection, ID string
+	Body           map[string]any
+	// Status answered.
+	Status int
+}
+
+// Server is the stand-in.
+type Server struct {
+	*httptest.Server
+
+	mu        sync.Mutex
+	accounts  map[string]*rsa.PublicKey // by client_email
+	resources map[string]map[string]any // by collection + "/" + id
+	requests  []Request
+	script    []int // status codes to answer next API requests with
+}
+
+// Start starts a stand-in.
+func Start() *Server {
+	s := &Server{accounts: map[string]*rsa.PublicKey{}, resources: map[string]map[string]any{}}
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Endpoint is the API's base URL, for option.WithEndpoint.
+func (s *Server) Endpoint() string { return s.URL + "/" }
+
+// ServiceAccountKey issues a service account JSON key whose token_uri is
+// the stand-in's, as the Google Cloud console would download it.
+func (s *Server) ServiceAccountKey(email string) ([]byte, *rsa.PublicKey) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	s.mu.Lock()
+	s.accounts[email] = &key.PublicKey
+	s.mu.Unlock()
+	data, _ := json.Marshal(map[string]string{
+		"type": "service_account", "project_id": "wallet-test", "private_key_id": "key-" + email,
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": email, "client_id": "1", "token_uri": s.URL + "/token",
+	})
+	return data, &key.PublicKey
+}
+
+// FailNext answers the next API requests with these status codes.
+func (s *Server) FailNext(codes ...int) {
+	s.mu.Lock()
+	s.script = append(s.script, codes...)
+	s.mu.Unlock()
+}
+
+// Requests are the API requests so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Resource is a class or object as the stand-in holds it, nil if none.
+func (s *Server) Resource(collection, id string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.resources[collection+"/"+id]; r != nil {
+		return maps.Clone(r)
+	}
+	return nil
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/token" {
+		s.token(w, r)
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/walletobjects/v1/")
+	if !ok {
+		apiError(w, http.StatusNotFound, "no such API")
+		return
+	}
+	collection, id, _ := strings.Cut(rest, "/")
+	req := Request{Method: r.Method, Collection: collection, ID: id}
+	body, _ := io.ReadAll(r.Body)
+	_ = json.Unmarshal(body, &req.Body)
+	code, answer := s.answer(r, &req)
+	s.mu.Lock()
+	req.Status = code
+	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+	if code != http.StatusOK {
+		apiError(w, code, answer.(string))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(answer)
+}
+
+func (s *Server) answer(r *http.Request, req *Request) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer token-for-") {
+		return http.StatusUnauthorized, "Request had invalid authentication credentials."
+	}
+	if len(s.script) > 0 {
+		code := s.script[0]
+		s.script = s.script[1:]
+		return code, fmt.Sprintf("scripted %d", code)
+	}
+	switch {
+	case r.Method == http.MethodPost && req.ID == "":
+		id, _ := req.Body["id"].(string)
+		key := req.Collection + "/" + id
+		if id == "" {
+			return http.StatusBadRequest, "Invalid resource ID"
+		}
+		if s.resources[key] != nil {
+			return http.StatusConflict, fmt.Sprintf("Resource already exists: %s", id)
+		}
+		s.resources[key] = req.Body
+		return http.StatusOK, req.Body
+	case r.Method == http.MethodPatch || r.Method == http.MethodGet:
+		key := req.Collection + "/" + req.ID
+		cur := s.resources[key]
+		if cur == nil {
+			return http.StatusNotFound, fmt.Sprintf("Resource not found: %s", req.ID)
+		}
+		if r.Method == http.MethodPatch {
+			maps.Copy(cur, req.Body)
+		}
+		return http.StatusOK, cur
+	}
+	return http.StatusMethodNotAllowed, "not a Google Wallet API call"
+}
+
+// token grants an access token for a JWT-bearer assertion signed by a
+// service account the stand-in issued, for the wallet scope.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+		http.Error(w, `{"error":"unsupported_grant_type"}`, http.StatusBadRequest)
+		return
+	}
+	var claims jwt.MapClaims
+	_, err := jwt.ParseWithClaims(r.Form.Get("assertion"), &claims, func(t *jwt.Token) (any, error) {
+		iss, _ := t.Claims.GetIssuer()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if k := s.accounts[iss]; k != nil {
+			return k, nil
+		}
+		return nil, fmt.Errorf("unknown service account %q", iss)
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(s.URL+"/token"))
+	if err != nil || !strings.Contains(fmt.Sprint(claims["scope"]), "https://www.googleapis.com/auth/wallet_object.issuer") {
+		http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+		return
+	}
+	iss, _ := claims.GetIssuer()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "token-for-" + iss, "token_type": "Bearer", "expires_in": 3600})
+}
+
+func apiError(w http.ResponseWriter, code int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message}})
+}

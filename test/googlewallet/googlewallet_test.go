@@ -1,0 +1,244 @@
+// Package googlewallet_test runs the manager against the API server and a
+// stand-in for the Google Wallet API and Google's token endpoint: templates
+// become classes, passes objects, a change one patch.
+package googlewallet_test
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers"
+	gwcontroller "github.com/wallet-operator/wallet-operator/controllers/googlewallet"
+	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet/gwtest"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
+)
+
+var (
+	env    *testenv.Env
+	google *gwtest.Server
+)
+
+const (
+	webServiceURL = "https://wallet.example.com/passes"
+	issuer        = "3388000000022222222"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(m, &env, func(e *testenv.Env) (func(), error) {
+		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+		google = gwtest.Start()
+		mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+			Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+			Client: kube.ManagerClientOptions(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokens.Key("0123456789abcdef0123456789abcdef")}, PassWorkers: 4,
+			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), HTTPClient: google.Client(), RequestsPerSecond: 1000},
+		}); err != nil {
+			cancel()
+			return nil, err
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); _ = mgr.Start(ctx) }()
+		return func() { cancel(); <-done; google.Close() }, nil
+	}))
+}
+
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	testenv.Eventually(t, time.Minute, what, cond)
+}
+
+// googleSamples applies the samples and makes the coupon template a Google
+// Wallet class with a service account of its own.
+func googleSamples(t *testing.T) (ns string, key *rsa.PublicKey) {
+	t.Helper()
+	ns, _, _ = env.ApplySamples(t)
+	ctx := context.Background()
+	data, key := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
+	if err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}, Data: map[string][]byte{"key.json": data}}); err != nil {
+		t.Fatal(err)
+	}
+	updateTemplate(t, ns, "coffee-coupon", func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: issuer, ClassSuffix: ns + "-coupon",
+			ServiceAccountKeySecretRef: &walletv1.KeyReference{Name: "google-wallet", Key: "key.json"}}
+	})
+	return ns, key
+}
+
+func updateTemplate(t *testing.T, ns, name string, change func(*walletv1.PassTemplate)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		tpl := &walletv1.PassTemplate{}
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, tpl); err != nil {
+			return err
+		}
+		change(tpl)
+		return env.Client.Update(context.Background(), tpl)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func getPass(t *testing.T, ns, name string) *walletv1.Pass {
+	t.Helper()
+	p := &walletv1.Pass{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func googleReady(g *walletv1.GoogleWalletObjectStatus) *metav1.Condition {
+	if g == nil {
+		return nil
+	}
+	return apimeta.FindStatusCondition(g.Conditions, walletv1.ConditionGoogleWalletReady)
+}
+
+// synced waits until the pass's object is in sync with (the stand-in's)
+// Google Wallet for its current bundle.
+func synced(t *testing.T, ns, name string) *walletv1.Pass {
+	t.Helper()
+	var p *walletv1.Pass
+	eventually(t, name+" synced with Google Wallet", func() (bool, string) {
+		p = getPass(t, ns, name)
+		c := googleReady(p.Status.GoogleWallet)
+		return c != nil && c.Reason == walletv1.ReasonGoogleWalletSynced && c.ObservedGeneration == p.Generation, fmt.Sprintf("%+v", p.Status.GoogleWallet)
+	})
+	return p
+}
+
+func requestsFor(collection, id string) []gwtest.Request {
+	var out []gwtest.Request
+	for _, r := range google.Requests() {
+		if r.Collection == collection && (id == "" || r.ID == id || r.Body["id"] == id) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func setData(t *testing.T, ns, name, data string) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := getPass(t, ns, name)
+		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)}
+		return env.Client.Update(context.Background(), p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The template becomes a class, each pass an object with a save link
+// signed by the service account; a data change is one object patch; the
+// class is not sent again.
+func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
+	ns, key := googleSamples(t)
+	classID := issuer + "." + ns + "-coupon"
+	p := synced(t, ns, "coffee-coupon-0001")
+	objectID := issuer + "." + ns + ".cc-0001"
+	if p.Status.GoogleWallet.ObjectID != objectID {
+		t.Fatalf("objectID %q; want %q", p.Status.GoogleWallet.ObjectID, objectID)
+	}
+	class := google.Resource("offerClass", classID)
+	object := google.Resource("offerObject", objectID)
+	if class == nil || object == nil || object["classId"] != classID || class["issuerName"] != "Corner Coffee" {
+		t.Fatalf("at Google: class %v object %v", class, object)
+	}
+	if barcode := object["barcode"].(map[string]any); barcode["type"] != "EAN_13" || barcode["value"] != p.Status.Barcode.Message {
+		t.Errorf("object barcode %v; the pass's %+v", barcode, p.Status.Barcode)
+	}
+	if n := len(requestsFor("offerClass", classID)); n != 1 {
+		t.Errorf("the class was sent %d times; want once (%v)", n, requestsFor("offerClass", classID))
+	}
+	// The save link: the service account's signature, the object by reference.
+	raw := strings.TrimPrefix(p.Status.GoogleWallet.SaveURL, googlewallet.SaveURLPrefix)
+	var claims jwt.MapClaims
+	if _, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return key, nil }, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience("google")); err != nil {
+		t.Fatalf("the save link does not verify with the service account's key: %v", err)
+	}
+	ref := claims["payload"].(map[string]any)["offerObjects"].([]any)[0].(map[string]any)
+	if claims["iss"] != "wallet@"+ns+".iam.gserviceaccount.com" || ref["id"] != objectID || ref["classId"] != classID || len(ref) != 2 {
+		t.Errorf("save link claims %v", claims)
+	}
+	tpl := &walletv1.PassTemplate{}
+	_ = env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "coffee-coupon"}, tpl)
+	if s := tpl.Status.GoogleWallet; s == nil || s.ClassID != classID || s.Vertical != walletv1.VerticalOffer {
+		t.Errorf("template status.googleWallet %+v", s)
+	}
+
+	// A data change: one patch of that object, nothing else.
+	before := len(google.Requests())
+	setData(t, ns, "coffee-coupon-0001", `{"product": "Cortado", "discount": 0.3, "ean": "4006381333931"}`)
+	eventually(t, "the change patched at Google", func() (bool, string) {
+		o := google.Resource("offerObject", objectID)
+		return o["barcode"].(map[string]any)["value"] == "4006381333931", fmt.Sprint(o["barcode"])
+	})
+	time.Sleep(2 * time.Second) // anything else the change might (wrongly) send
+	after := google.Requests()[before:]
+	if len(after) != 1 || after[0].Method != http.MethodPatch || after[0].Collection != "offerObject" || after[0].ID != objectID {
+		t.Errorf("requests after the change: %+v; want one PATCH of offerObject %s", after, objectID)
+	}
+}
+
+// 429 and 500 are retried with backoff until the object is in; a 400 is
+// recorded with the API's message and not retried.
+func TestAPIFailures(t *testing.T) {
+	ns, _ := googleSamples(t)
+	synced(t, ns, "coffee-coupon-0002")
+	objectID := issuer + "." + ns + ".cc-0002"
+	google.FailNext(http.StatusTooManyRequests, http.StatusInternalServerError)
+	setData(t, ns, "coffee-coupon-0002", `{"product": "Mocha", "discount": 0.2, "ean": "4006381333948"}`)
+	p := synced(t, ns, "coffee-coupon-0002")
+	if o := google.Resource("offerObject", objectID); p.Status.GoogleWallet.ContentDigest == "" || o == nil {
+		t.Fatalf("not synced after the retries: %+v", p.Status.GoogleWallet)
+	}
+	var codes []int
+	for _, r := range requestsFor("offerObject", objectID) {
+		codes = append(codes, r.Status)
+	}
+	if len(codes) < 3 || codes[len(codes)-3] != 429 || codes[len(codes)-2] != 500 || codes[len(codes)-1] != 200 {
+		t.Errorf("the object's requests answered %v; want 429, 500, then 200", codes)
+	}
+
+	google.FailNext(http.StatusBadRequest)
+	setData(t, ns, "coffee-coupon-0002", `{"product": "Latte", "discount": 0.2, "ean": "4006381333948"}`)
+	eventually(t, "the refusal recorded", func() (bool, string) {
+		c := googleReady(getPass(t, ns, "coffee-coupon-0002").Status.GoogleWallet)
+		return c != nil && c.Reason == walletv1.ReasonObjectInvalid && strings.Contains(c.Message, "400 scripted 400"), fmt.Sprintf("%+v", c)
+	})
+	if r := apimeta.FindStatusCondition(getPass(t, ns, "coffee-coupon-0002").Status.Conditions, walletv1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
+		t.Errorf("Apple's Ready after Google refused: %+v", r)
+	}
+}
