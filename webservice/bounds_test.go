@@ -86,7 +86,7 @@ func TestWebhookOutboxIsBounded(t *testing.T) {
 	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(p).WithStatusSubresource(p).Build()
 	o := &PassOutbox{Client: c, Cache: c, API: c}
 	for range 1000 {
-		if err := o.Add(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p", Timestamp: time.Now()}); err != nil {
+		if err := o.AddEvent(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p", Timestamp: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}

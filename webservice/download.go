@@ -11,6 +11,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -75,6 +76,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case format == "googlewallet" || (format == "" && androidClient(r) && googleSaveURL(p) != ""):
+		if googleSaveURL(p) == "" {
+			writeError(w, http.StatusNotFound, "the pass is not in Google Wallet: its template has no spec.googleWallet")
+			return
+		}
+		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindDownload, tags)
+		http.Redirect(w, r, googleSaveURL(p), http.StatusFound)
 	case format == "pkpass" || (format == "" && walletClient(r)):
 		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindDownload, tags)
 		s.servePkpass(w, r, p, p.Status.Bundle.LastModified.UTC().Truncate(time.Second))
@@ -92,7 +100,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		s.stats.count(p.Namespace, p.Spec.TemplateRef.Name, kindPreview, tags)
 		s.preview(w, r, p)
 	default:
-		writeError(w, http.StatusBadRequest, "format is one of pkpass, pdf, qrcode, barcode")
+		writeError(w, http.StatusBadRequest, "format is one of pkpass, googlewallet, pdf, qrcode, barcode")
 	}
 }
 
@@ -154,7 +162,7 @@ body{font-family:-apple-system,Helvetica,Arial,sans-serif;background:#f2f2f7;mar
 .value{font-size:15px}.primary .value{font-size:28px}.row{display:flex;gap:16px;margin:10px 0}.row>div{flex:1}.head{text-align:right}
 .code{background:#fff;border-radius:8px;padding:8px;margin:14px auto 4px;text-align:center;width:fit-content}.alt{font-size:11px;color:#333}
 .void{font-weight:700;color:#c00;text-align:center}.add{display:inline-block;margin:20px 0 8px;background:#000;color:#fff;padding:12px 22px;border-radius:10px;text-decoration:none;font-weight:600}
-.qr{text-align:center;font-size:13px;color:#555}
+.google{margin-top:0;background:#1a73e8}.qr{text-align:center;font-size:13px;color:#555}
 </style></head><body>
 <div class="pass" id="pass" data-style="{{.Style}}">
  <div class="top">{{if .Logo}}<img alt="logo" src="{{.Logo}}">{{end}}<div class="logotext">{{.Pass.LogoText}}</div>
@@ -166,6 +174,7 @@ body{font-family:-apple-system,Helvetica,Arial,sans-serif;background:#f2f2f7;mar
  {{if .Barcode}}<div class="code" id="barcode">{{.Barcode}}{{if .AltText}}<div class="alt">{{.AltText}}</div>{{end}}</div>{{end}}
 </div>
 <a class="add" id="add" href="{{.PkpassLink}}">Add to Apple Wallet</a>
+{{if .GoogleSaveLink}}<a class="add google" id="add-google" href="{{.GoogleSaveLink}}">Add to Google Wallet</a>{{end}}
 <div class="qr" id="qr">{{.QR}}<div>Scan with your iPhone to add this pass</div></div>
 </body></html>`))
 
@@ -181,6 +190,9 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 		"Pass": pj, "Background": cssColor(pj.BackgroundColor, "rgb(255, 255, 255)"),
 		"Foreground": cssColor(pj.ForegroundColor, "rgb(0, 0, 0)"), "Label": cssColor(pj.LabelColor, "rgb(90, 90, 90)"),
 		"PkpassLink": s.absoluteURL(r, r.URL.Path) + "?format=pkpass",
+	}
+	if u := googleSaveURL(p); strings.HasPrefix(u, googlewallet.SaveURLPrefix) {
+		data["GoogleSaveLink"] = template.URL(u) //nolint:gosec // Google's save URL, checked above
 	}
 	data["Style"], data["Fields"] = pj.Style()
 	for _, name := range []string{"logo@2x.png", "logo.png"} {

@@ -52,9 +52,9 @@ type outboxClaim struct {
 
 var _ registry.Outbox = (*PassOutbox)(nil)
 
-// Add appends an event to its pass's pending events; beyond the bound it
-// is dropped (and counted).
-func (o *PassOutbox) Add(ctx context.Context, ev registry.Event) error {
+// AddEvent appends an event to its pass's pending events; beyond the bound
+// it is dropped (and counted).
+func (o *PassOutbox) AddEvent(ctx context.Context, ev registry.Event) error {
 	return o.update(ctx, types.NamespacedName{Namespace: ev.Namespace, Name: ev.Pass}, func(p *walletv1.Pass) bool {
 		pending := p.Status.PendingWebhookEvents
 		if len(pending) >= maxPendingPerPass {
@@ -66,7 +66,7 @@ func (o *PassOutbox) Add(ctx context.Context, ev registry.Event) error {
 			id = pending[n-1].ID + 1
 		}
 		p.Status.PendingWebhookEvents = append(pending, walletv1.PendingWebhookEvent{
-			ID: id, Event: walletv1.WebhookEvent(ev.Event), Time: metav1.NewMicroTime(ev.Timestamp), DeviceCount: int32(ev.DeviceCount),
+			ID: id, Event: walletv1.WebhookEvent(ev.Event), Time: metav1.NewMicroTime(ev.Timestamp), DeviceCount: int32(ev.DeviceCount), UserCount: int32(ev.UserCount),
 		})
 		return true
 	})
@@ -133,7 +133,7 @@ func (o *PassOutbox) ClaimEvents(ctx context.Context, n int, lease time.Duration
 		o.held[key] = now.Add(lease)
 		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Attempts), DeliveredTo: head.DeliveredTo, Event: registry.Event{
 			Event: string(head.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), Wallet: "ios_wallet",
+			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), UserCount: int(head.UserCount), Wallet: walletOf(string(head.Event)),
 		}})
 	}
 	return out, nil
@@ -179,4 +179,12 @@ func (o *PassOutbox) RetryAt(ctx context.Context, id int64, deliveredTo []string
 		}
 		return false
 	})
+}
+
+// walletOf names the wallet of an event, as Yourpass's "wallet" does.
+func walletOf(event string) string {
+	if (registry.Event{Event: event}).UserEvent() {
+		return "google_wallet"
+	}
+	return "ios_wallet"
 }

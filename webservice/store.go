@@ -128,7 +128,7 @@ func (s *ResourceStore) changed(ctx context.Context, pass PassRef, name string, 
 	if changed && event != nil {
 		ev := *event
 		ev.DeviceCount = ch.Devices
-		if err := s.Outbox.Add(ctx, ev); err != nil {
+		if err := s.Outbox.AddEvent(ctx, ev); err != nil {
 			// The registration stands; only its event is lost.
 			webhookDeliveries.WithLabelValues("dropped").Inc()
 			s.Log.Error(err, "keep a webhook event", "pass", pass.String(), "event", ev.Event)

@@ -297,8 +297,12 @@ type PendingWebhookEvent struct {
 	Event WebhookEvent `json:"event"`
 	// Time of the registration change.
 	Time metav1.MicroTime `json:"time"`
-	// DeviceCount is the pass's devices after the change.
+	// DeviceCount is the pass's devices after the change (device events).
 	DeviceCount int32 `json:"deviceCount"`
+	// UserCount is the Google accounts holding the pass after the change
+	// (userAdd, userDelete).
+	// +optional
+	UserCount int32 `json:"userCount,omitempty"`
 	// Attempts made so far.
 	// +optional
 	Attempts int32 `json:"attempts,omitempty"`

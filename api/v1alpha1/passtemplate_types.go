@@ -44,13 +44,16 @@ type TextAlignment string
 type DataDetectorType string
 
 // WebhookEvent is an event a template's webhook can receive.
-// +kubebuilder:validation:Enum=register;unregister
+// +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete
 type WebhookEvent string
 
 // The events of a template's webhooks.
 const (
 	WebhookEventRegister   WebhookEvent = "register"
 	WebhookEventUnregister WebhookEvent = "unregister"
+	// Google Wallet: an account saved or deleted the pass.
+	WebhookEventUserAdd    WebhookEvent = "userAdd"
+	WebhookEventUserDelete WebhookEvent = "userDelete"
 )
 
 // Ready reasons of a PassTemplate.

@@ -8,6 +8,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -36,7 +37,9 @@ func (p PassRef) String() string { return p.Namespace + "/" + p.Name }
 // Event is what a template's webhooks receive (the seeds' Yourpass shape):
 // never a device identifier or push token.
 type Event struct {
-	Event string `json:"event"` // register or unregister
+	// Event is register or unregister (a device, Apple Wallet), userAdd or
+	// userDelete (a Google account, Google Wallet).
+	Event string `json:"event"`
 	// PassID is the Pass's UID, as Yourpass's passId names its pass.
 	PassID             string    `json:"passId"`
 	Namespace          string    `json:"namespace"`
@@ -44,9 +47,43 @@ type Event struct {
 	SerialNumber       string    `json:"serialNumber"`
 	PassTypeIdentifier string    `json:"passTypeIdentifier"`
 	Timestamp          time.Time `json:"timestamp"`
-	DeviceCount        int       `json:"deviceCount"`
-	// Wallet is the kind of wallet: ios_wallet for Apple Wallet.
+	// DeviceCount (device events): the pass's devices after the change.
+	DeviceCount int `json:"deviceCount"`
+	// UserCount (user events): the Google accounts holding the pass after
+	// the change.
+	UserCount int `json:"userCount"`
+	// Wallet is the kind of wallet: ios_wallet for Apple Wallet,
+	// google_wallet for Google Wallet.
 	Wallet string `json:"wallet"`
+}
+
+// The events of Google Wallet's callbacks.
+const (
+	EventUserAdd    = "userAdd"
+	EventUserDelete = "userDelete"
+)
+
+// UserEvent: a Google Wallet event, which counts users, not devices.
+func (e Event) UserEvent() bool { return e.Event == EventUserAdd || e.Event == EventUserDelete }
+
+// MarshalJSON writes what the event's webhook receives, as Yourpass does:
+// deviceCount for device events, userCount for user events.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	out := map[string]any{}
+	data, err := json.Marshal(plain(e))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, err
+	}
+	if e.UserEvent() {
+		delete(out, "deviceCount")
+	} else {
+		delete(out, "userCount")
+	}
+	return json.Marshal(out)
 }
 
 // Change is what a registration or unregistration did.
@@ -135,6 +172,9 @@ type OutboxEvent struct {
 // Outbox keeps webhook events until they are delivered, across restarts and
 // replicas: in order per pass, each by one sender at a time.
 type Outbox interface {
+	// AddEvent queues an event that comes with no registration change
+	// (Google Wallet's callbacks).
+	AddEvent(ctx context.Context, ev Event) error
 	// ClaimEvents claims up to n events that are the oldest waiting of their
 	// pass and due, for lease.
 	ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]OutboxEvent, error)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -239,11 +240,22 @@ func queue(ctx context.Context, tx pgx.Tx, event *registry.Event, devices int) e
 	}
 	ev := *event
 	ev.DeviceCount = devices
+	return insertEvent(ctx, tx, ev)
+}
+
+// AddEvent queues an event on its own.
+func (s *Store) AddEvent(ctx context.Context, ev registry.Event) error {
+	return insertEvent(ctx, s.pool, ev)
+}
+
+func insertEvent(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, ev registry.Event) error {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_outbox (namespace, pass_name, payload) VALUES ($1, $2, $3)`, ev.Namespace, ev.Pass, payload); err != nil {
+	if _, err := db.Exec(ctx, `INSERT INTO webhook_outbox (namespace, pass_name, payload) VALUES ($1, $2, $3)`, ev.Namespace, ev.Pass, payload); err != nil {
 		return fmt.Errorf("queue a webhook event: %w", err)
 	}
 	return nil
