@@ -1,13 +1,23 @@
 package webservice
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/prometheus/client_golang/prometheus"
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // androidClient says whether the browser runs on Android, where a save link
@@ -51,4 +61,181 @@ func (s *Server) googleImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeError(w, http.StatusNotFound, "no such image")
+}
+
+// googleCallback: POST /google/callback, Google's save and delete
+// callbacks. A callback verified against Google's root keys, seen for the
+// first time (its nonce) and naming a pass of this installation counts a
+// user in or out of status.googleWallet.users and becomes the template's
+// userAdd or userDelete webhook; anything else is refused with 4xx and
+// counts nothing.
+func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "the callback is too large")
+		return
+	}
+	roots, err := s.google.keys(r.Context())
+	if err != nil {
+		s.log.Error(err, "read Google's root keys for callbacks")
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusServiceUnavailable, "cannot verify callbacks now")
+		return
+	}
+	msg, err := googlewallet.VerifyCallback(body, roots, time.Now())
+	if err != nil {
+		googleCallbacks.WithLabelValues("refused").Inc()
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var list walletv1.PassList
+	if err := s.cache.List(r.Context(), &list, client.MatchingFields{indexGoogleObject: msg.ObjectID}); err != nil || len(list.Items) != 1 {
+		googleCallbacks.WithLabelValues("unknown").Inc()
+		writeError(w, http.StatusNotFound, "no pass has this object")
+		return
+	}
+	p := &list.Items[0]
+	var tpl walletv1.PassTemplate
+	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err != nil ||
+		tpl.Spec.GoogleWallet == nil || googlewallet.ClassID(&tpl) != msg.ClassID {
+		googleCallbacks.WithLabelValues("unknown").Inc()
+		writeError(w, http.StatusNotFound, "the object is not of its pass's class")
+		return
+	}
+	if !s.nonces.first(msg.Nonce) {
+		googleCallbacks.WithLabelValues("replayed").Inc()
+		writeError(w, http.StatusConflict, "this callback was received already")
+		return
+	}
+	users := 0
+	err = updatePassStatus(r.Context(), s.api, s.cache, s.api.(client.Reader), client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
+		g := p.Status.GoogleWallet
+		if g == nil {
+			return false
+		}
+		if msg.EventType == googlewallet.EventSave {
+			g.Users++
+		} else {
+			g.Users = max(0, g.Users-1)
+		}
+		users = int(g.Users)
+		return true
+	})
+	if err != nil {
+		s.nonces.forget(msg.Nonce)
+		s.log.Error(err, "count a Google Wallet user", "pass", p.Namespace+"/"+p.Name)
+		writeError(w, http.StatusServiceUnavailable, "try again")
+		return
+	}
+	event := registry.EventUserAdd
+	if msg.EventType == googlewallet.EventDelete {
+		event = registry.EventUserDelete
+	}
+	if s.outbox != nil {
+		ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: "google_wallet"}
+		if err := s.outbox.AddEvent(r.Context(), ev); err != nil {
+			s.log.Error(err, "queue a Google Wallet webhook event", "pass", p.Namespace+"/"+p.Name)
+		}
+	}
+	googleCallbacks.WithLabelValues(msg.EventType).Inc()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte("{}"))
+}
+
+var googleCallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "wallet_webservice_google_callbacks_total", Help: "Google Wallet callbacks by outcome (save, del, refused, replayed, unknown).",
+}, []string{"outcome"})
+
+func init() { metrics.Registry.MustRegister(googleCallbacks) }
+
+// googleRoots loads Google's root keys from a URL or a file, again after
+// an hour.
+type googleRoots struct {
+	source string
+	mu     sync.Mutex
+	roots  []*ecdsa.PublicKey
+	at     time.Time
+}
+
+func (g *googleRoots) keys(ctx context.Context) ([]*ecdsa.PublicKey, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.roots != nil && time.Since(g.at) < time.Hour {
+		return g.roots, nil
+	}
+	source := g.source
+	if source == "" {
+		source = googlewallet.RootKeysURL
+	}
+	var data []byte
+	var err error
+	if strings.HasPrefix(source, "https://") || strings.HasPrefix(source, "http://") {
+		data, err = fetch(ctx, source)
+	} else {
+		data, err = os.ReadFile(source)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("Google's root keys from %s: %w", source, err)
+	}
+	roots, err := googlewallet.ParseRootKeys(data, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	g.roots, g.at = roots, time.Now()
+	return roots, nil
+}
+
+func fetch(ctx context.Context, url string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s", resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+}
+
+// nonceSet remembers the last n nonces seen, so a replayed callback is
+// refused (per replica: a replay reaching another replica within its
+// memory is counted there).
+type nonceSet struct {
+	mu    sync.Mutex
+	seen  map[string]bool
+	order []string
+	next  int
+}
+
+func newNonceSet(n int) *nonceSet {
+	return &nonceSet{seen: map[string]bool{}, order: make([]string, n)}
+}
+
+// first records nonce and says whether it is new.
+func (s *nonceSet) first(nonce string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen[nonce] {
+		return false
+	}
+	delete(s.seen, s.order[s.next])
+	s.order[s.next] = nonce
+	s.next = (s.next + 1) % len(s.order)
+	s.seen[nonce] = true
+	return true
+}
+
+// forget drops a nonce whose callback could not be counted, so Google's
+// retry is.
+func (s *nonceSet) forget(nonce string) {
+	s.mu.Lock()
+	delete(s.seen, nonce)
+	s.mu.Unlock()
 }

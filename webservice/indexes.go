@@ -13,6 +13,8 @@ import (
 // Indexes of the web service's cache, so no request lists everything.
 const (
 	indexPassTypeSerial = "pass.passtype-serial"
+	// indexGoogleObject finds a pass by its Google Wallet object ID.
+	indexGoogleObject = "status.googleWallet.objectID"
 )
 
 func passTypeSerialKey(passType, serial string) string { return passType + "\x00" + serial }
@@ -23,6 +25,14 @@ func passTypeSerialKey(passType, serial string) string { return passType + "\x00
 func SetupIndexes(ctx context.Context, mgr manager.Manager, registrations bool) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, passTypeSerialOf); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexGoogleObject, func(o client.Object) []string {
+		if g := o.(*walletv1.Pass).Status.GoogleWallet; g != nil && g.ObjectID != "" {
+			return []string{g.ObjectID}
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	if err := idx.IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {

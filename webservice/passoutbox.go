@@ -75,7 +75,13 @@ func (o *PassOutbox) AddEvent(ctx context.Context, ev registry.Event) error {
 // update changes a pass's status with optimistic locking, reading it
 // afresh from the API server after a conflict.
 func (o *PassOutbox) update(ctx context.Context, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
-	reader := o.Cache
+	return updatePassStatus(ctx, o.Client, o.Cache, o.API, key, change)
+}
+
+// updatePassStatus changes a pass's status with optimistic locking: read
+// from cache, after a conflict from the API server.
+func updatePassStatus(ctx context.Context, c client.Client, cache, api client.Reader, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
+	reader := cache
 	for attempt := 0; ; attempt++ {
 		p := &walletv1.Pass{}
 		if err := reader.Get(ctx, key, p); err != nil {
@@ -85,11 +91,11 @@ func (o *PassOutbox) update(ctx context.Context, key types.NamespacedName, chang
 		if !change(p) {
 			return nil
 		}
-		err := o.Client.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		err := c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 		if !apierrors.IsConflict(err) || attempt == 10 {
 			return client.IgnoreNotFound(err)
 		}
-		reader = o.API
+		reader = api
 	}
 }
 

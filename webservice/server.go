@@ -27,6 +27,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -91,6 +92,9 @@ type Options struct {
 	// for webhook events to send (500 ms when zero).
 	CountsInterval time.Duration
 	OutboxPoll     time.Duration
+	// GoogleRootKeys are Google's root keys for callbacks: a URL (Google's,
+	// googlewallet.RootKeysURL, when empty) or a file.
+	GoogleRootKeys string
 }
 
 // Server answers devices and browsers.
@@ -111,6 +115,10 @@ type Server struct {
 	issue         sync.Map      // namespace/template -> *rate.Limiter
 	webhooks      *Webhooks
 	stats         *distributionStats
+	// outbox takes webhook events of Google Wallet callbacks.
+	outbox registry.Outbox
+	google *googleRoots
+	nonces *nonceSet
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -169,7 +177,14 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 		rs.Outbox = &PassOutbox{Client: mgr.GetClient(), Cache: mgr.GetCache(), API: mgr.GetAPIReader()}
 		rs.Log = log.WithName("registrations")
 	}
+	var outbox registry.Outbox
+	if rs, ok := store.(*ResourceStore); ok {
+		outbox = rs.Outbox
+	} else if o.Registry != nil {
+		outbox = o.Registry
+	}
 	return &Server{
+		outbox: outbox, google: &googleRoots{source: o.GoogleRootKeys}, nonces: newNonceSet(100000),
 		stats: stats,
 		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
@@ -195,6 +210,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+b+"/v1/log", s.limited("log", s.deviceLog))
 	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
 	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
+	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limited("google-callback", s.googleCallback))
 	mux.HandleFunc("GET "+b+"/google/images/{namespace}/{template}/{version}/{name}", s.limited("google-image", s.googleImage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint")

@@ -4,12 +4,18 @@
 package googlewallet_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,11 +41,17 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
 var (
 	env    *testenv.Env
 	google *gwtest.Server
+	// callbacks signs callbacks as Google does; the web service trusts its root.
+	callbacks = gwtest.NewCallbackSigner()
+	// local is the web service's address here; it answers under webServiceURL's path.
+	local    string
+	tokenKey = tokens.Key("0123456789abcdef0123456789abcdef")
 )
 
 const (
@@ -60,15 +72,36 @@ func TestMain(m *testing.M) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokens.Key("0123456789abcdef0123456789abcdef")}, PassWorkers: 4,
+			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokenKey}, PassWorkers: 4,
 			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), HTTPClient: google.Client(), RequestsPerSecond: 1000},
 		}); err != nil {
 			cancel()
 			return nil, err
 		}
+		rootKeys := filepath.Join(os.TempDir(), fmt.Sprintf("google-root-keys-%d.json", os.Getpid()))
+		if err := os.WriteFile(rootKeys, callbacks.RootKeysJSON(), 0o600); err != nil {
+			cancel()
+			return nil, err
+		}
+		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: webServiceURL, Tokens: tokenKey, RequestsPerSecond: 1e6, Burst: 1e6,
+			GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
+			Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
+				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		local = "http://" + l.Addr().String()
+		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = hs.Serve(l) }()
 		done := make(chan struct{})
 		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		return func() { cancel(); <-done; google.Close() }, nil
+		return func() { _ = hs.Close(); cancel(); <-done; google.Close(); os.Remove(rootKeys) }, nil
 	}))
 }
 
@@ -240,5 +273,126 @@ func TestAPIFailures(t *testing.T) {
 	})
 	if r := apimeta.FindStatusCondition(getPass(t, ns, "coffee-coupon-0002").Status.Conditions, walletv1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
 		t.Errorf("Apple's Ready after Google refused: %+v", r)
+	}
+}
+
+// localURL is a web service URL as this test reaches the web service.
+func localURL(u string) string { return local + strings.TrimPrefix(u, "https://wallet.example.com") }
+
+func postCallback(t *testing.T, body []byte) (int, string) {
+	t.Helper()
+	resp, err := http.Post(local+"/passes"+googlewallet.CallbackPath, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// Google's callbacks: a save counts a user and becomes the template's
+// userAdd webhook with userCount, a delete userDelete; a bad signature, an
+// expired message, a replayed nonce and an unknown object are refused with
+// 4xx and count nothing.
+func TestCallbacksBecomeWebhooks(t *testing.T) {
+	received := make(chan map[string]any, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		received <- ev
+	}))
+	defer receiver.Close()
+	ns, _ := googleSamples(t)
+	updateTemplate(t, ns, "coffee-coupon", func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: receiver.URL, Events: []walletv1.WebhookEvent{walletv1.WebhookEventUserAdd, walletv1.WebhookEventUserDelete}}}
+	})
+	p := synced(t, ns, "coffee-coupon-0001")
+	objectID, classID := p.Status.GoogleWallet.ObjectID, issuer+"."+ns+"-coupon"
+	msg := func(event, nonce string) googlewallet.CallbackMessage {
+		return googlewallet.CallbackMessage{ClassID: classID, ObjectID: objectID, EventType: event, Nonce: nonce, ExpTimeMillis: time.Now().Add(time.Hour).UnixMilli()}
+	}
+	users := func() int64 { return getPass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.Users }
+
+	save := callbacks.Sign(msg("save", "nonce-"+ns+"-1"))
+	if code, body := postCallback(t, save); code != http.StatusOK {
+		t.Fatalf("a save callback: %d %s", code, body)
+	}
+	select {
+	case ev := <-received:
+		if ev["event"] != "userAdd" || ev["userCount"] != 1.0 || ev["passId"] != string(p.UID) || ev["wallet"] != "google_wallet" || ev["deviceCount"] != nil {
+			t.Errorf("userAdd webhook: %v", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no userAdd webhook")
+	}
+	eventually(t, "one user counted", func() (bool, string) { return users() == 1, fmt.Sprint(users()) })
+
+	expired := msg("save", "nonce-"+ns+"-2")
+	expired.ExpTimeMillis = time.Now().Add(-time.Minute).UnixMilli()
+	unknown := msg("save", "nonce-"+ns+"-3")
+	unknown.ObjectID = issuer + ".nobody.nothing"
+	for name, body := range map[string][]byte{
+		"replayed nonce":   save,
+		"another root key": gwtest.NewCallbackSigner().Sign(msg("save", "nonce-"+ns+"-4")),
+		"expired message":  callbacks.Sign(expired),
+		"unknown object":   callbacks.Sign(unknown),
+	} {
+		if code, out := postCallback(t, body); code < 400 || code >= 500 {
+			t.Errorf("%s: %d %s; want a 4xx", name, code, out)
+		}
+	}
+	time.Sleep(time.Second)
+	if n := users(); n != 1 || len(received) != 0 {
+		t.Errorf("after the refused callbacks: %d users, %d more webhooks; want 1 and none", n, len(received))
+	}
+
+	if code, body := postCallback(t, callbacks.Sign(msg("del", "nonce-"+ns+"-5"))); code != http.StatusOK {
+		t.Fatalf("a delete callback: %d %s", code, body)
+	}
+	select {
+	case ev := <-received:
+		if ev["event"] != "userDelete" || ev["userCount"] != 0.0 {
+			t.Errorf("userDelete webhook: %v", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no userDelete webhook")
+	}
+	eventually(t, "no user counted", func() (bool, string) { return users() == 0, fmt.Sprint(users()) })
+}
+
+// Android browsers are sent to the save link; other browsers' preview has
+// the Google button beside Apple's; the class's images are served at their
+// content-addressed URLs for Google to fetch.
+func TestDownloadLinkAndImages(t *testing.T) {
+	ns, _ := googleSamples(t)
+	p := synced(t, ns, "coffee-coupon-0001")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(url, userAgent string) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("User-Agent", userAgent)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	resp, _ := get(localURL(p.Status.DownloadURL), "Mozilla/5.0 (Linux; Android 15; Pixel 9) Chrome/140.0 Mobile Safari/537.36")
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != p.Status.GoogleWallet.SaveURL {
+		t.Errorf("Android download: %d to %q; want 302 to the save link", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := get(localURL(p.Status.DownloadURL), "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="add-google" href="`+p.Status.GoogleWallet.SaveURL+`"`) || !strings.Contains(page, "Add to Apple Wallet") {
+		t.Errorf("desktop preview %d without both buttons:\n%s", resp.StatusCode, page)
+	}
+	class := google.Resource("offerClass", issuer+"."+ns+"-coupon")
+	logo := class["titleImage"].(map[string]any)["sourceUri"].(map[string]any)["uri"].(string)
+	resp, body := get(localURL(logo), "Google-Valuables")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("the class's logo at %s: %d %v", logo, resp.StatusCode, resp.Header)
+	}
+	if resp, _ := get(localURL(strings.Replace(logo, "/logo.png", "/icon.png", 1)), "Google-Valuables"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an image under another image's version: %d; want 404", resp.StatusCode)
 	}
 }

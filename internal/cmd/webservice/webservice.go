@@ -27,6 +27,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -58,6 +59,7 @@ type Options struct {
 	Burst                  int
 	APNsURL                string
 	APNsCA                 string
+	GoogleRootKeys         string
 	Webhooks               ws.WebhookOptions
 	KubeQPS                float64
 	KubeBurst              int
@@ -97,6 +99,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
 	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
+	fs.StringVar(&o.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
 	o.Webhooks = ws.DefaultWebhookOptions
 	fs.DurationVar(&o.Webhooks.Timeout, "webhook-timeout", o.Webhooks.Timeout, "A webhook must answer 2xx within this.")
@@ -195,7 +198,7 @@ func Run(ctx context.Context, o Options) error {
 		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),
 		AcceptLegacyTokens: o.AcceptLegacyTokens,
 		RequestsPerSecond:  o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
-		Push: push,
+		Push: push, GoogleRootKeys: o.GoogleRootKeys,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the web service: %w", err)
