@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -194,7 +195,14 @@ func bundleStore(ctx context.Context, o Options, c client.Reader, s *Summary) (d
 // PassFile is one pass written to Out.
 type PassFile struct {
 	Name, File, DownloadURL string
+	// GoogleSaveURL adds the pass to Google Wallet (development-signed).
+	GoogleSaveURL string
 }
+
+// GoogleIssuer is the example issuer ID the demo's templates use as
+// Google Wallet classes; without a service account their save links are
+// signed with a development key.
+const GoogleIssuer = "3388000000022222222"
 
 // Command returns the `demo` subcommand.
 func Command() *cobra.Command {
@@ -434,6 +442,12 @@ func apply(ctx context.Context, c client.Client, dir string) (int, error) {
 	}
 	for _, obj := range objs {
 		obj.SetNamespace(Namespace)
+		if obj.GetKind() == "PassTemplate" {
+			// Every sample is also a Google Wallet class (development key).
+			if err := unstructured.SetNestedField(obj.Object, GoogleIssuer, "spec", "googleWallet", "issuerID"); err != nil {
+				return 0, err
+			}
+		}
 		if err := c.Create(ctx, obj); err != nil {
 			return 0, fmt.Errorf("apply %s %s: %w", obj.GetKind(), obj.GetName(), err)
 		}
@@ -507,6 +521,9 @@ func notReady(ctx context.Context, c client.Client) ([]string, error) {
 	}
 	for _, x := range passes.Items {
 		check("Pass", x.Name, x.Status.Conditions, x.Generation)
+		if status.IsReady(x.Status.Conditions, x.Generation) && (x.Status.GoogleWallet == nil || x.Status.GoogleWallet.SaveURL == "") {
+			pending = append(pending, fmt.Sprintf("Pass %s (no Google Wallet save link yet)", x.Name))
+		}
 	}
 	if len(passes.Items) == 0 {
 		pending = append(pending, "no passes yet")
@@ -529,7 +546,11 @@ func writeOutputs(ctx context.Context, c client.Client, stores bundle.Stores, ou
 		if err != nil {
 			return fmt.Errorf("write pass %s: %w", p.Name, err)
 		}
-		s.Passes = append(s.Passes, PassFile{Name: p.Name, File: file, DownloadURL: p.Status.DownloadURL})
+		pf := PassFile{Name: p.Name, File: file, DownloadURL: p.Status.DownloadURL}
+		if g := p.Status.GoogleWallet; g != nil {
+			pf.GoogleSaveURL = g.SaveURL
+		}
+		s.Passes = append(s.Passes, pf)
 	}
 	sort.Slice(s.Passes, func(i, j int) bool { return s.Passes[i].Name < s.Passes[j].Name })
 
@@ -585,6 +606,10 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass):")
 	for _, p := range s.Passes {
 		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.DownloadURL)
+	}
+	fmt.Fprintln(w, "\nGoogle Wallet save links (signed with a development key, which Google refuses: they show what would be saved;\nsee the README's Google Wallet section for a real issuer):")
+	for _, p := range s.Passes {
+		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.GoogleSaveURL)
 	}
 	if len(s.IssueLinks) > 0 {
 		fmt.Fprintln(w, "\nIssue links (each visit creates a new pass):")

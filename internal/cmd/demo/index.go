@@ -4,10 +4,12 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -27,7 +29,7 @@ img{width:96px;height:96px}code{background:#f4f4f4;padding:.1rem .3rem}
 <code>kubectl --kubeconfig {{.Kubeconfig}} edit pass NAME</code> and reload.</p>
 <table><tr><th>Pass</th><th>Template</th><th>Serial</th><th>State</th><th>Links</th><th>QR code</th></tr>
 {{range .Passes}}<tr><td>{{.Name}}</td><td>{{.Template}}</td><td>{{.Serial}}</td><td>{{.State}}</td>
-<td>{{if .DownloadURL}}<a href="{{.DownloadURL}}">preview</a> · <a href="{{.DownloadURL}}?format=pkpass">.pkpass</a>{{end}}</td>
+<td>{{if .DownloadURL}}<a href="{{.DownloadURL}}">preview</a> · <a href="{{.DownloadURL}}?format=pkpass">.pkpass</a>{{end}}{{if .GoogleSaveURL}} · <a class="google" href="{{.GoogleSaveURL}}">Add to Google Wallet</a>{{end}}</td>
 <td>{{if .DownloadURL}}<img alt="QR code of {{.Name}}" src="{{.DownloadURL}}?format=qrcode">{{end}}</td></tr>
 {{end}}</table>
 {{if .IssueLinks}}<h2>Issue links</h2><p>Each visit creates a new pass.</p><ul>
@@ -37,6 +39,7 @@ img{width:96px;height:96px}code{background:#f4f4f4;padding:.1rem .3rem}
 
 type indexPass struct {
 	Name, Template, Serial, State, DownloadURL string
+	GoogleSaveURL                              template.URL
 }
 
 type indexLink struct{ Template, URL string }
@@ -69,7 +72,11 @@ func indexHandler(c client.Reader, kubeconfig string, next http.Handler) http.Ha
 			} else if !status.IsReady(p.Status.Conditions, p.Generation) {
 				state = r.Reason
 			}
-			page.Passes = append(page.Passes, indexPass{Name: p.Name, Template: p.Spec.TemplateRef.Name, Serial: p.Spec.SerialNumber, State: state, DownloadURL: p.Status.DownloadURL})
+			ip := indexPass{Name: p.Name, Template: p.Spec.TemplateRef.Name, Serial: p.Spec.SerialNumber, State: state, DownloadURL: p.Status.DownloadURL}
+			if g := p.Status.GoogleWallet; g != nil && strings.HasPrefix(g.SaveURL, googlewallet.SaveURLPrefix) {
+				ip.GoogleSaveURL = template.URL(g.SaveURL) //nolint:gosec // Google's save URL, checked above
+			}
+			page.Passes = append(page.Passes, ip)
 		}
 		sort.Slice(page.Passes, func(i, j int) bool { return page.Passes[i].Name < page.Passes[j].Name })
 		for _, t := range tpls.Items {

@@ -4,8 +4,10 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +23,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	passrender "github.com/wallet-operator/wallet-operator/internal/render"
@@ -31,7 +34,7 @@ func Command() *cobra.Command {
 	var (
 		files                            []string
 		passName, out, webServiceURL, ns string
-		development                      bool
+		development, google              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "render -f DIR|FILE... [--pass NAME] -o FILE",
@@ -39,13 +42,14 @@ func Command() *cobra.Command {
 		Long: "Render and sign a Pass from manifest files (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes), " +
 			"without a cluster: what the manager would sign.",
 		Example: `  wallet-operator render -f config/samples --pass james-smith-pd123 -o james.pkpass
-  kubectl wallet render -f config/samples --pass member-tom -o tom.pkpass`,
+  kubectl wallet render -f config/samples --pass member-tom -o tom.pkpass
+  wallet-operator render -f config/samples --pass coffee-coupon-0001 -o coupon.pkpass --google-wallet`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if len(files) == 0 || out == "" {
 				return cli.Usagef("-f and -o are required")
 			}
-			return run(files, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now()})
+			return run(files, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now(), GoogleWallet: google})
 		},
 	}
 	f := cmd.Flags()
@@ -54,6 +58,7 @@ func Command() *cobra.Command {
 	f.StringVarP(&out, "output", "o", "", "Where to write the .pkpass.")
 	f.StringVar(&webServiceURL, "webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
 	f.BoolVar(&development, "development", false, "Development mode: allow an http web service URL.")
+	f.BoolVar(&google, "google-wallet", false, "Also print the pass as a Google Wallet class and object (JSON) and its save link, signed with a development key.")
 	f.StringVarP(&ns, "namespace", "n", "default", "Namespace of the manifests that name none, as kubectl apply would put them.")
 	return cmd
 }
@@ -78,8 +83,58 @@ func run(files []string, namespace, out string, req Request) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes, content %s)\n", out, len(data), bundle.ContentDigest)
+	if req.GoogleWallet {
+		return printGoogleWallet(os.Stdout, objs, req, bundle.Files)
+	}
 	return nil
 }
+
+// printGoogleWallet prints the pass as a Google Wallet class and object,
+// mapped from the pass.json just rendered, and a development save link.
+func printGoogleWallet(w io.Writer, objs *Objects, req Request, files pkpass.Files) error {
+	p, err := pickPass(objs, req.PassName)
+	if err != nil {
+		return err
+	}
+	tpl := find(objs.Templates, p.Namespace, p.Spec.TemplateRef.Name).DeepCopy()
+	if tpl.Spec.GoogleWallet == nil {
+		fmt.Fprintf(os.Stderr, "PassTemplate %s has no spec.googleWallet: using the example issuer %s\n", tpl.Name, exampleIssuer)
+		tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: exampleIssuer}
+	}
+	pj, err := passrender.ParsePassJSON(files[pkpass.PassJSON])
+	if err != nil {
+		return err
+	}
+	mapped, err := googlewallet.Map(googlewallet.Input{
+		Pass: pj, Vertical: googlewallet.VerticalOf(tpl), ClassID: googlewallet.ClassID(tpl), ObjectID: googlewallet.ObjectID(tpl, p),
+		TransitType: tpl.Spec.TransitType, Localizations: tpl.Spec.Localizations, ImageURL: func(name string) string {
+			if data, ok := files[name]; ok && req.WebServiceURL != "" {
+				return strings.TrimSuffix(req.WebServiceURL, "/") + googlewallet.ImagePath(tpl.Namespace, tpl.Name, name, data)
+			}
+			return ""
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("Pass %s as a Google Wallet object: %w", p.Name, err)
+	}
+	signer, err := googlewallet.NewDevelopmentSigner()
+	if err != nil {
+		return err
+	}
+	link, err := signer.SaveURL(mapped, nil, true, req.Now)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(map[string]any{"vertical": mapped.Vertical, "class": mapped.Class, "object": mapped.Object, "saveURL": link}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(out))
+	return err
+}
+
+// exampleIssuer stands in for a template's issuer when it names none.
+const exampleIssuer = "3388000000022222222"
 
 // Objects are the manifests read from files, by kind.
 type Objects struct {
@@ -171,6 +226,8 @@ type Request struct {
 	Development         bool
 	// Now is the time certificates are checked at.
 	Now time.Time
+	// GoogleWallet: run prints the Google Wallet class, object and save link.
+	GoogleWallet bool
 }
 
 // Render renders and signs one Pass of objs as the controller does. When

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"flag"
 	"image"
@@ -423,4 +424,30 @@ func plainTLSCertificate(t *testing.T) (certPEM, keyPEM []byte) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+}
+
+// render --google-wallet prints the pass as a Google Wallet class and
+// object and a development save link carrying them.
+func TestRenderGoogleWallet(t *testing.T) {
+	objs := samples(t)
+	req := Request{PassName: "bakery-jana", Now: now, GoogleWallet: true, WebServiceURL: "https://wallet.example.com/passes"}
+	signed, _, err := Render(objs, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := printGoogleWallet(&out, objs, req, signed.Files); err != nil {
+		t.Fatal(err)
+	}
+	var printed struct {
+		Vertical string
+		Object   map[string]any
+		SaveURL  string
+	}
+	if err := json.Unmarshal(out.Bytes(), &printed); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	if printed.Vertical != "loyalty" || printed.Object["accountId"] != "bk-000101" || !strings.HasPrefix(printed.SaveURL, "https://pay.google.com/gp/v/save/") {
+		t.Errorf("printed %+v", printed)
+	}
 }
