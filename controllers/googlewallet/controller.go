@@ -7,6 +7,7 @@ package googlewallet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
@@ -94,9 +96,27 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.passesOfKeySecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
 		Named("googlewallet").
 		Complete(kube.StopQuietly(r))
+}
+
+// passesOfKeySecret: a service account key Secret changed (a key fixed or
+// rotated), so its templates' passes are synced again.
+func (r *Reconciler) passesOfKeySecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var templates walletv1.PassTemplateList
+	if err := r.Client.List(ctx, &templates, client.InNamespace(secret.GetNamespace())); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range templates.Items {
+		g := templates.Items[i].Spec.GoogleWallet
+		if g != nil && g.ServiceAccountKeySecretRef != nil && g.ServiceAccountKeySecretRef.Name == secret.GetName() {
+			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)(ctx, &templates.Items[i])...)
+		}
+	}
+	return reqs
 }
 
 // passChanged passes what changes a pass's object: its signed content, its
@@ -130,20 +150,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if apierrors.IsNotFound(err) || tpl.Spec.GoogleWallet == nil {
 		return ctrl.Result{}, r.patchPass(ctx, p, nil) // no longer a Google Wallet pass
 	}
-	if !p.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
 	want := p.Status.GoogleWallet.DeepCopy()
 	if want == nil {
 		want = &walletv1.GoogleWalletObjectStatus{}
 	}
 	want.ObjectID = gw.ObjectID(tpl, p)
 	result, err := r.sync(ctx, p, tpl, want)
+	if errors.Is(err, errNoBundle) {
+		return ctrl.Result{}, nil
+	}
 	if patchErr := r.patchPass(ctx, p, want); patchErr != nil {
 		return ctrl.Result{}, patchErr
 	}
 	return result, err
 }
+
+var errNoBundle = errors.New("the pass has no signed bundle yet")
 
 // sync fills want (the pass's status.googleWallet); an error is retried.
 func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, want *walletv1.GoogleWalletObjectStatus) (ctrl.Result, error) {
@@ -152,8 +174,9 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		status.Set(&want.Conditions, p.Generation, walletv1.ConditionGoogleWalletReady, s, reason, msg)
 	}
 	if p.Status.Bundle == nil {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, "waiting for the pass's Apple bundle, which the Google Wallet object is made from")
-		return ctrl.Result{}, nil
+		// The object is made from the signed bundle, whose arrival brings
+		// the pass back; nothing is written meanwhile.
+		return ctrl.Result{}, errNoBundle
 	}
 	files, err := r.Sources.Store.Load(ctx, p.Namespace, p.Status.Bundle)
 	if err != nil {

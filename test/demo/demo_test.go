@@ -108,6 +108,9 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(printed, p.DownloadURL) {
 			t.Errorf("pass %s: its download link is not printed", p.Name)
 		}
+		if !strings.HasPrefix(p.GoogleSaveURL, "https://pay.google.com/gp/v/save/") || !strings.Contains(printed, p.GoogleSaveURL) {
+			t.Errorf("pass %s: no development-signed Google Wallet save link printed (%q)", p.Name, p.GoogleSaveURL)
+		}
 		if want := filepath.Join(out, "default-"+p.Name+".pkpass"); p.File != want {
 			t.Errorf("pass %s written to %s, want %s", p.Name, p.File, want)
 		}
@@ -126,6 +129,12 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("start page %s: %d (printed: %v)", s.StartPage, code, strings.Contains(printed, s.StartPage))
 	}
 	for _, p := range s.Passes {
+		if !bytes.Contains(page, []byte(`class="google" href="`+p.GoogleSaveURL+`"`)) {
+			t.Errorf("the start page has no Add to Google Wallet link for %s", p.Name)
+		}
+		if code, preview := call(t, "GET", p.DownloadURL, "", "", nil); code != 200 || !bytes.Contains(preview, []byte(`id="add-google" href="`+p.GoogleSaveURL+`"`)) {
+			t.Errorf("the preview of %s (%d) has no Add to Google Wallet button", p.Name, code)
+		}
 		if !bytes.Contains(page, []byte(`href="`+p.DownloadURL+`"`)) || !bytes.Contains(page, []byte(`src="`+p.DownloadURL+`?format=qrcode"`)) {
 			t.Errorf("the start page has no preview link or QR code for %s", p.Name)
 		}

@@ -135,6 +135,22 @@ func TestPostgresComponentApplies(t *testing.T) {
 	}
 }
 
+// The Google Wallet component points the web service at root keys from a
+// ConfigMap, mounted read-only, and touches nothing else.
+func TestGoogleWalletComponentApplies(t *testing.T) {
+	objs := render(t, "test/deploy/testdata/google-wallet")
+	dryRunApply(t, objs)
+	var ws appsv1.Deployment
+	fromUnstructured(t, find(t, objs, "Deployment", "wallet-operator-webservice"), &ws)
+	spec := ws.Spec.Template.Spec
+	c := spec.Containers[0]
+	if !slices.Contains(c.Args, "--google-wallet-root-keys=/etc/wallet-operator/google/root-keys.json") || len(c.VolumeMounts) != 1 ||
+		c.VolumeMounts[0].MountPath != "/etc/wallet-operator/google" || !c.VolumeMounts[0].ReadOnly ||
+		len(spec.Volumes) != 1 || spec.Volumes[0].ConfigMap == nil || spec.Volumes[0].ConfigMap.Name != "wallet-operator-google-root-keys" {
+		t.Errorf("web service: args %v, mounts %+v, volumes %+v", c.Args, c.VolumeMounts, spec.Volumes)
+	}
+}
+
 // dryRunApply creates the rendered Namespaces and applies everything else
 // server-side as a dry run: the API server checks each object.
 func dryRunApply(t *testing.T, objs []*unstructured.Unstructured) {
@@ -450,7 +466,7 @@ func TestArgoCDComponentMergesHealthChecks(t *testing.T) {
 func TestDeploymentArgsAreAcceptedByTheBinary(t *testing.T) {
 	commands := map[string]func() *cobra.Command{"manager": manager.Command, "webservice": wscmd.Command}
 	var objs []*unstructured.Unstructured
-	for _, dir := range []string{"config/default", "config/namespaced-example", "test/deploy/testdata/s3", "test/deploy/testdata/postgres"} {
+	for _, dir := range []string{"config/default", "config/namespaced-example", "test/deploy/testdata/s3", "test/deploy/testdata/postgres", "test/deploy/testdata/google-wallet"} {
 		objs = append(objs, render(t, dir)...)
 	}
 	for _, obj := range objs {

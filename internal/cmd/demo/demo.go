@@ -603,13 +603,9 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	if s.Registrations != "" {
 		fmt.Fprintf(w, "  Registrations     %s\n", s.Registrations)
 	}
-	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass):")
+	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass), then Google Wallet save links\n(signed with a development key, which Google refuses: they show what would be saved):")
 	for _, p := range s.Passes {
-		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.DownloadURL)
-	}
-	fmt.Fprintln(w, "\nGoogle Wallet save links (signed with a development key, which Google refuses: they show what would be saved;\nsee the README's Google Wallet section for a real issuer):")
-	for _, p := range s.Passes {
-		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.GoogleSaveURL)
+		fmt.Fprintf(w, "  %-20s %s   %s\n", p.Name, p.DownloadURL, p.GoogleSaveURL)
 	}
 	if len(s.IssueLinks) > 0 {
 		fmt.Fprintln(w, "\nIssue links (each visit creates a new pass):")
