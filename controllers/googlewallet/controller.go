@@ -189,7 +189,7 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 	}
 	mapped, err := gw.Map(gw.Input{
 		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: want.ObjectID, TransitType: tpl.Spec.TransitType,
-		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Localizations: tpl.Spec.Localizations,
+		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Redeemed: p.Spec.Redeemed, Localizations: tpl.Spec.Localizations,
 	})
 	if err != nil {
 		reason := walletv1.ReasonObjectInvalid

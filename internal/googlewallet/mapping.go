@@ -83,8 +83,9 @@ type Input struct {
 	// ImageURL is the public URL of one of the template's images
 	// ("logo.png"), "" when it has none or none can be served.
 	ImageURL func(name string) string
-	// Expired: the pass's expiration date has passed.
-	Expired bool
+	// Expired: the pass's expiration date has passed. Redeemed: it was
+	// used (Apple shows it voided; Google has a state of its own).
+	Expired, Redeemed bool
 	// Localizations are the template's: labels and values that are keys of
 	// their strings are shown translated, the first language as the
 	// default (Apple picks by the phone's language; Google shows the
@@ -301,9 +302,12 @@ func (m *mapper) image(name string) *walletobjects.Image {
 
 func (m *mapper) logo() *walletobjects.Image { return m.image("logo.png") }
 
-// state: voided passes are inactive, expired ones expired.
+// state: redeemed passes are completed, voided ones inactive, expired ones
+// expired.
 func (m *mapper) state() string {
 	switch {
+	case m.in.Redeemed:
+		return "COMPLETED"
 	case m.pj.Voided:
 		return "INACTIVE"
 	case m.in.Expired:

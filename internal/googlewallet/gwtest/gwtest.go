@@ -41,6 +41,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	accounts  map[string]*rsa.PublicKey // by client_email
+	tokens    map[string]bool           // access tokens it granted
 	resources map[string]map[string]any // by collection + "/" + id
 	requests  []Request
 	script    []int // status codes to answer next API requests with
@@ -48,7 +49,7 @@ type Server struct {
 
 // Start starts a stand-in.
 func Start() *Server {
-	s := &Server{accounts: map[string]*rsa.PublicKey{}, resources: map[string]map[string]any{}}
+	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}}
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -129,7 +130,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answer(r *http.Request, req *Request) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer token-for-") {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !ok || !s.tokens[token] {
 		return http.StatusUnauthorized, "Request had invalid authentication credentials."
 	}
 	if len(s.script) > 0 {
@@ -185,8 +186,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iss, _ := claims.GetIssuer()
+	token := "token-for-" + iss
+	s.mu.Lock()
+	s.tokens[token] = true
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "token-for-" + iss, "token_type": "Bearer", "expires_in": 3600})
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 }
 
 func apiError(w http.ResponseWriter, code int, message string) {
