@@ -111,7 +111,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			if gwo.WebServiceURL == "" {
 				gwo.WebServiceURL = o.Pass.WebServiceURL
 			}
-			return (&googlewallet.Reconciler{Client: mgr.GetClient(), Sources: sources, Options: gwo, Now: o.Now}).SetupWithManager(mgr)
+			return (&googlewallet.Reconciler{Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("googlewallet-controller"), Options: gwo, Now: o.Now}).SetupWithManager(mgr)
 		}},
 		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},
 		{"bundle sweep", func() error {

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,10 +55,11 @@ type Options struct {
 
 // Reconciler syncs passes of Google Wallet templates.
 type Reconciler struct {
-	Client  client.Client
-	Sources *shared.Sources
-	Options Options
-	Now     func() time.Time
+	Client   client.Client
+	Sources  *shared.Sources
+	Recorder record.EventRecorder
+	Options  Options
+	Now      func() time.Time
 
 	limiter *rate.Limiter
 	devOnce sync.Once
@@ -124,7 +126,8 @@ func (r *Reconciler) passesOfKeySecret(ctx context.Context, secret client.Object
 func passChanged() predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
-		return digestOf(o) != digestOf(n) || o.Status.Expired != n.Status.Expired || (n.Status.GoogleWallet == nil) != (o.Status.GoogleWallet == nil)
+		return digestOf(o) != digestOf(n) || o.Status.Expired != n.Status.Expired || (n.Status.GoogleWallet == nil) != (o.Status.GoogleWallet == nil) ||
+			(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
 	}}
 }
 
@@ -147,6 +150,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, err
 	}
+	if !p.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, p, tpl)
+	}
 	if apierrors.IsNotFound(err) || tpl.Spec.GoogleWallet == nil {
 		return ctrl.Result{}, r.patchPass(ctx, p, nil) // no longer a Google Wallet pass
 	}
@@ -162,10 +168,37 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if patchErr := r.patchPass(ctx, p, want); patchErr != nil {
 		return ctrl.Result{}, patchErr
 	}
+	if err == nil && want.ContentDigest != "" && want.SignedBy != gw.DevelopmentSigner {
+		// Google holds the object now: a deletion voids it there first.
+		err = r.addFinalizer(ctx, p)
+	}
 	return result, err
 }
 
 var errNoBundle = errors.New("the pass has no signed bundle yet")
+
+// bundleError is a signed bundle the store could not give.
+type bundleError struct{ err error }
+
+func (e *bundleError) Error() string { return "load the pass's bundle: " + e.err.Error() }
+
+// mapPass makes the pass's class and object from the pass.json of its
+// signed bundle.
+func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) (*gw.Mapped, error) {
+	files, err := r.Sources.Store.Load(ctx, p.Namespace, p.Status.Bundle)
+	if err != nil {
+		return nil, &bundleError{err}
+	}
+	pj, err := render.ParsePassJSON(files[pkpass.PassJSON])
+	if err != nil {
+		return nil, err
+	}
+	return gw.Map(gw.Input{
+		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: gw.ObjectID(tpl, p), TransitType: tpl.Spec.TransitType,
+		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Redeemed: p.Spec.Redeemed,
+		Localizations: tpl.Spec.Localizations,
+	})
+}
 
 // sync fills want (the pass's status.googleWallet); an error is retried.
 func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, want *walletv1.GoogleWalletObjectStatus) (ctrl.Result, error) {
@@ -178,26 +211,22 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		// the pass back; nothing is written meanwhile.
 		return ctrl.Result{}, errNoBundle
 	}
-	files, err := r.Sources.Store.Load(ctx, p.Namespace, p.Status.Bundle)
-	if err != nil {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the pass's bundle cannot be read (%v); retried", err))
+	mapped, err := r.mapPass(ctx, p, tpl)
+	var unreadable *bundleError
+	if errors.As(err, &unreadable) {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the pass's bundle cannot be read (%v); retried", unreadable.err))
 		return ctrl.Result{}, err
 	}
-	pj, err := render.ParsePassJSON(files[pkpass.PassJSON])
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	mapped, err := gw.Map(gw.Input{
-		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: want.ObjectID, TransitType: tpl.Spec.TransitType,
-		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Redeemed: p.Spec.Redeemed, Localizations: tpl.Spec.Localizations,
-	})
-	if err != nil {
+	if inv := (*gw.InvalidError)(nil); errors.As(err, &inv) {
 		reason := walletv1.ReasonObjectInvalid
-		if inv, ok := err.(*gw.InvalidError); ok && inv.Class {
+		if inv.Class {
 			reason = walletv1.ReasonClassInvalid
 		}
 		setCondition(metav1.ConditionFalse, reason, err.Error())
 		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	account, err := r.account(ctx, tpl)
 	if err != nil {

@@ -508,3 +508,23 @@ func ImageVersion(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8])
 }
+
+// Voided is a patch that voids an object (state INACTIVE) and changes
+// nothing else: what a deleted pass's object becomes.
+func Voided(vertical walletv1.GoogleWalletVertical, objectID, classID string) *Mapped {
+	const inactive = "INACTIVE"
+	m := &Mapped{Vertical: vertical}
+	switch vertical {
+	case walletv1.VerticalOffer:
+		m.Object = &walletobjects.OfferObject{Id: objectID, ClassId: classID, State: inactive}
+	case walletv1.VerticalLoyalty:
+		m.Object = &walletobjects.LoyaltyObject{Id: objectID, ClassId: classID, State: inactive}
+	case walletv1.VerticalEventTicket:
+		m.Object = &walletobjects.EventTicketObject{Id: objectID, ClassId: classID, State: inactive}
+	case walletv1.VerticalTransit:
+		m.Object = &walletobjects.TransitObject{Id: objectID, ClassId: classID, State: inactive}
+	default:
+		m.Object = &walletobjects.GenericObject{Id: objectID, ClassId: classID, State: inactive}
+	}
+	return m
+}

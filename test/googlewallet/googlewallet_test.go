@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
@@ -232,6 +234,7 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 	}
 
 	// A data change: one patch of that object, nothing else.
+	synced(t, ns, "coffee-coupon-0002") // the other pass of the class is in too
 	before := len(google.Requests())
 	setData(t, ns, "coffee-coupon-0001", `{"product": "Cortado", "discount": 0.3, "ean": "4006381333931"}`)
 	eventually(t, "the change patched at Google", func() (bool, string) {
@@ -242,6 +245,22 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 	after := google.Requests()[before:]
 	if len(after) != 1 || after[0].Method != http.MethodPatch || after[0].Collection != "offerObject" || after[0].ID != objectID {
 		t.Errorf("requests after the change: %+v; want one PATCH of offerObject %s", after, objectID)
+	}
+
+	// Deleted: the object is voided at Google before the pass goes.
+	if !slices.Contains(getPass(t, ns, "coffee-coupon-0001").Finalizers, gwcontroller.Finalizer) {
+		t.Errorf("a pass Google holds has no %s finalizer", gwcontroller.Finalizer)
+	}
+	if err := env.Client.Delete(context.Background(), getPass(t, ns, "coffee-coupon-0001")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the pass gone and its object voided at Google", func() (bool, string) {
+		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "coffee-coupon-0001"}, &walletv1.Pass{})
+		o := google.Resource("offerObject", objectID)
+		return apierrors.IsNotFound(err) && o["state"] == "INACTIVE", fmt.Sprintf("get: %v, state %v", err, o["state"])
+	})
+	if o := google.Resource("offerObject", objectID); o["barcode"] == nil {
+		t.Errorf("voiding replaced the object instead of patching its state: %v", o)
 	}
 }
 
