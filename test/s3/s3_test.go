@@ -156,10 +156,10 @@ func objects(t *testing.T, prefix string) []string {
 	return keys
 }
 
-// The samples signed into the bucket, served from it, replaced and
-// deleted: every status names its objects, old objects go after the grace
-// period, a deleted pass takes its objects with it.
-func TestPassesInS3(t *testing.T) {
+// readySamples applies the samples in a namespace of their own and waits
+// until every pass is Ready.
+func readySamples(t *testing.T) string {
+	t.Helper()
 	ns, _, _ := env.ApplySamples(t)
 	eventually(t, "samples Ready", func() (bool, string) {
 		var list walletv1.PassList
@@ -171,6 +171,14 @@ func TestPassesInS3(t *testing.T) {
 		}
 		return len(list.Items) == 10, fmt.Sprint(len(list.Items))
 	})
+	return ns
+}
+
+// The samples signed into the bucket, served from it, replaced and
+// deleted: every status names its objects, old objects go after the grace
+// period, a deleted pass takes its objects with it.
+func TestPassesInS3(t *testing.T) {
+	ns := readySamples(t)
 	p := getPass(t, ns, "member-petra")
 	b := p.Status.Bundle
 	if b.Store != bundle.KindS3 || !strings.HasPrefix(b.Key, "wallet/"+ns+"/passes/member-petra/") || !strings.HasPrefix(b.SharedKey, "wallet/"+ns+"/templates/climbing-membership/") || b.ConfigMap != "" {
@@ -297,17 +305,7 @@ func TestDamagedBundleIsRewritten(t *testing.T) {
 // finalizer was removed by hand) are swept by the manager; the objects of
 // every pass and template that exists stay, and every pass still downloads.
 func TestLeftoversAreSwept(t *testing.T) {
-	ns, _, _ := env.ApplySamples(t)
-	eventually(t, "samples Ready", func() (bool, string) {
-		var list walletv1.PassList
-		_ = env.Client.List(context.Background(), &list, client.InNamespace(ns))
-		for _, p := range list.Items {
-			if !status.IsReady(p.Status.Conditions, p.Generation) {
-				return false, p.Name
-			}
-		}
-		return len(list.Items) == 10, fmt.Sprint(len(list.Items))
-	})
+	ns := readySamples(t)
 	ctx := context.Background()
 	ghost := getPass(t, ns, "member-tom").DeepCopy()
 	ghost.Name = "member-gone"

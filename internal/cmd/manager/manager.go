@@ -215,7 +215,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("add ready check: %w", err)
 	}
 
-	log.Info("starting manager", "leaderElection", o.LeaderElect, "metrics", o.MetricsBindAddress, "probes", o.HealthProbeBindAddress)
+	log.Info("starting manager", "leaderElection", o.LeaderElect, "metrics", o.MetricsBindAddress, "probes", o.HealthProbeBindAddress, "memoryLimit", kube.SetMemoryLimit())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -220,7 +220,7 @@ func Run(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
-	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development, "registrationStore", o.RegistrationStore.Kind)
+	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development, "registrationStore", o.RegistrationStore.Kind, "memoryLimit", kube.SetMemoryLimit())
 	return mgr.Start(ctx)
 }
 
