@@ -239,8 +239,11 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		if err := r.syncClass(ctx, tpl, mapped, account); err != nil {
 			return r.apiFailed(err, true, setCondition)
 		}
-		if mapped.ObjectDigest() != want.ContentDigest {
-			if err := r.send(ctx, account, mapped.Object, want.ContentDigest != ""); err != nil {
+		// Sent by this account before (not only signed with a development
+		// key): Google has it.
+		sentBefore := want.ContentDigest != "" && want.SignedBy == account.Signer.Email
+		if mapped.ObjectDigest() != want.ContentDigest || !sentBefore {
+			if err := r.send(ctx, account, mapped.Object, sentBefore); err != nil {
 				return r.apiFailed(err, false, setCondition)
 			}
 		}
@@ -303,9 +306,14 @@ func (r *Reconciler) syncClass(ctx context.Context, tpl *walletv1.PassTemplate, 
 	class.Lock()
 	defer class.Unlock()
 	s := tpl.Status.GoogleWallet
-	recorded := s != nil && s.ContentDigest == digest && meta.IsStatusConditionTrue(s.Conditions, walletv1.ConditionGoogleWalletReady)
+	ready := (*metav1.Condition)(nil)
+	if s != nil {
+		ready = gwReady(s.Conditions)
+	}
+	// Recorded as sent (a class only mapped for development links was not).
+	recorded := s != nil && s.ContentDigest == digest && ready != nil && ready.Reason == walletv1.ReasonGoogleWalletSynced
 	if class.sent != digest && !recorded {
-		known := class.sent != "" || (s != nil && s.ContentDigest != "")
+		known := class.sent != "" || (ready != nil && ready.Reason == walletv1.ReasonGoogleWalletSynced)
 		if err := r.send(ctx, account, mapped.Class, known); err != nil {
 			return err
 		}

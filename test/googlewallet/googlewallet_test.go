@@ -415,3 +415,32 @@ func TestDownloadLinkAndImages(t *testing.T) {
 		t.Errorf("an image under another image's version: %d; want 404", resp.StatusCode)
 	}
 }
+
+// A template that was a class with development links only, then given its
+// service account, has its class and objects inserted at Google (its
+// earlier links were never sent) and links by reference.
+func TestCredentialsAddedLater(t *testing.T) {
+	ns, _, _ := env.ApplySamples(t)
+	updateTemplate(t, ns, "bakery-loyalty", func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: issuer}
+	})
+	eventually(t, "a development link", func() (bool, string) {
+		g := getPass(t, ns, "bakery-jana").Status.GoogleWallet
+		return g != nil && g.SignedBy == googlewallet.DevelopmentSigner, fmt.Sprintf("%+v", g)
+	})
+	data, _ := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
+	if err := env.Client.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}, Data: map[string][]byte{"key.json": data}}); err != nil {
+		t.Fatal(err)
+	}
+	updateTemplate(t, ns, "bakery-loyalty", func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef = &walletv1.KeyReference{Name: "google-wallet", Key: "key.json"}
+	})
+	p := synced(t, ns, "bakery-jana")
+	classID := issuer + "." + ns + ".bakery-loyalty"
+	if google.Resource("loyaltyClass", classID) == nil || google.Resource("loyaltyObject", p.Status.GoogleWallet.ObjectID) == nil {
+		t.Fatalf("at Google: class %v, object %v", google.Resource("loyaltyClass", classID), google.Resource("loyaltyObject", p.Status.GoogleWallet.ObjectID))
+	}
+	if p.Status.GoogleWallet.SignedBy != "wallet@"+ns+".iam.gserviceaccount.com" || len(p.Status.GoogleWallet.SaveURL) > 2000 {
+		t.Errorf("after the key: signed by %q, a link of %d characters; want the service account's, by reference", p.Status.GoogleWallet.SignedBy, len(p.Status.GoogleWallet.SaveURL))
+	}
+}
