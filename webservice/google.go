@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -102,17 +103,17 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "the object is not of its pass's class")
 		return
 	}
-	if !s.nonces.first(msg.Nonce) {
-		googleCallbacks.WithLabelValues("replayed").Inc()
-		writeError(w, http.StatusConflict, "this callback was received already")
-		return
-	}
-	users := 0
-	err = updatePassStatus(r.Context(), s.api, s.cache, s.api.(client.Reader), client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
+	// The count and the nonce are one optimistic-locked write of the pass's
+	// status: whichever replica gets a callback again refuses it.
+	users, replayed := 0, false
+	err = updatePassStatus(r.Context(), s.api, s.cache, s.api, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
 		g := p.Status.GoogleWallet
-		if g == nil {
+		replayed = g != nil && slices.Contains(g.RecentNonces, msg.Nonce)
+		if g == nil || replayed {
 			return false
 		}
+		g.RecentNonces = append(g.RecentNonces, msg.Nonce)
+		g.RecentNonces = g.RecentNonces[max(0, len(g.RecentNonces)-maxRecentNonces):]
 		if msg.EventType == googlewallet.EventSave {
 			g.Users++
 		} else {
@@ -122,9 +123,13 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		return true
 	})
 	if err != nil {
-		s.nonces.forget(msg.Nonce)
 		s.log.Error(err, "count a Google Wallet user", "pass", p.Namespace+"/"+p.Name)
 		writeError(w, http.StatusServiceUnavailable, "try again")
+		return
+	}
+	if replayed {
+		googleCallbacks.WithLabelValues("replayed").Inc()
+		writeError(w, http.StatusConflict, "this callback was received already")
 		return
 	}
 	event := registry.EventUserAdd
@@ -142,6 +147,10 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte("{}"))
 }
+
+// maxRecentNonces callbacks of a pass are remembered (its status holds
+// their nonces); an older one replayed is refused by its expiry.
+const maxRecentNonces = 20
 
 var googleCallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "wallet_webservice_google_callbacks_total", Help: "Google Wallet callbacks by outcome (save, del, refused, replayed, unknown).",
@@ -202,40 +211,4 @@ func fetch(ctx context.Context, url string) ([]byte, error) {
 		return nil, fmt.Errorf("%s", resp.Status)
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-}
-
-// nonceSet remembers the last n nonces seen, so a replayed callback is
-// refused (per replica: a replay reaching another replica within its
-// memory is counted there).
-type nonceSet struct {
-	mu    sync.Mutex
-	seen  map[string]bool
-	order []string
-	next  int
-}
-
-func newNonceSet(n int) *nonceSet {
-	return &nonceSet{seen: map[string]bool{}, order: make([]string, n)}
-}
-
-// first records nonce and says whether it is new.
-func (s *nonceSet) first(nonce string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.seen[nonce] {
-		return false
-	}
-	delete(s.seen, s.order[s.next])
-	s.order[s.next] = nonce
-	s.next = (s.next + 1) % len(s.order)
-	s.seen[nonce] = true
-	return true
-}
-
-// forget drops a nonce whose callback could not be counted, so Google's
-// retry is.
-func (s *nonceSet) forget(nonce string) {
-	s.mu.Lock()
-	delete(s.seen, nonce)
-	s.mu.Unlock()
 }

@@ -118,7 +118,6 @@ type Server struct {
 	// outbox takes webhook events of Google Wallet callbacks.
 	outbox registry.Outbox
 	google *googleRoots
-	nonces *nonceSet
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -184,7 +183,7 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 		outbox = o.Registry
 	}
 	return &Server{
-		outbox: outbox, google: &googleRoots{source: o.GoogleRootKeys}, nonces: newNonceSet(100000),
+		outbox: outbox, google: &googleRoots{source: o.GoogleRootKeys},
 		stats: stats,
 		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,

@@ -113,6 +113,14 @@ type GoogleWalletObjectStatus struct {
 	// +optional
 	Users int64 `json:"users,omitempty"`
 
+	// RecentNonces are the nonces of the pass's last callbacks: a callback
+	// seen before (Google retrying, a replay) is refused by every web
+	// service replica.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	RecentNonces []string `json:"recentNonces,omitempty"`
+
 	// Conditions: GoogleWalletReady.
 	// +listType=map
 	// +listMapKey=type

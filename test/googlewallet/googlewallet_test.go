@@ -345,6 +345,10 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 		t.Fatal("no userAdd webhook")
 	}
 	eventually(t, "one user counted", func() (bool, string) { return users() == 1, fmt.Sprint(users()) })
+	// The nonce is kept with the count, so every replica refuses a replay.
+	if n := getPass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.RecentNonces; !slices.Contains(n, "nonce-"+ns+"-1") {
+		t.Errorf("recentNonces %v; want the save's nonce", n)
+	}
 
 	expired := msg("save", "nonce-"+ns+"-2")
 	expired.ExpTimeMillis = time.Now().Add(-time.Minute).UnixMilli()
