@@ -61,8 +61,8 @@ test: verify-generated vet ## Run every test against a real API server, then eac
 	# webhook tests (run alongside, as the packages leave a core idle).
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
-	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS); rc=$$?; \
-	wait $$pg; pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
+	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS) || rc=$$?; \
+	pgrc=0; wait $$pg || pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
 	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ]
 	$(MAKE) --no-print-directory fuzz
 
