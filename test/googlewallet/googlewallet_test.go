@@ -23,7 +23,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -144,15 +143,6 @@ func updateTemplate(t *testing.T, ns, name string, change func(*walletv1.PassTem
 	}
 }
 
-func getPass(t *testing.T, ns, name string) *walletv1.Pass {
-	t.Helper()
-	p := &walletv1.Pass{}
-	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func googleReady(g *walletv1.GoogleWalletObjectStatus) *metav1.Condition {
 	if g == nil {
 		return nil
@@ -166,7 +156,7 @@ func synced(t *testing.T, ns, name string) *walletv1.Pass {
 	t.Helper()
 	var p *walletv1.Pass
 	eventually(t, name+" synced with Google Wallet", func() (bool, string) {
-		p = getPass(t, ns, name)
+		p = env.Pass(t, ns, name)
 		c := googleReady(p.Status.GoogleWallet)
 		return c != nil && c.Reason == walletv1.ReasonGoogleWalletSynced && c.ObservedGeneration == p.Generation, fmt.Sprintf("%+v", p.Status.GoogleWallet)
 	})
@@ -181,18 +171,6 @@ func requestsFor(collection, id string) []gwtest.Request {
 		}
 	}
 	return out
-}
-
-func setData(t *testing.T, ns, name, data string) {
-	t.Helper()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p := getPass(t, ns, name)
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)}
-		return env.Client.Update(context.Background(), p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // The template becomes a class, each pass an object with a save link
@@ -236,7 +214,7 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 	// A data change: one patch of that object, nothing else.
 	synced(t, ns, "coffee-coupon-0002") // the other pass of the class is in too
 	before := len(google.Requests())
-	setData(t, ns, "coffee-coupon-0001", `{"product": "Cortado", "discount": 0.3, "ean": "4006381333931"}`)
+	env.SetPassData(t, ns, "coffee-coupon-0001", `{"product": "Cortado", "discount": 0.3, "ean": "4006381333931"}`)
 	eventually(t, "the change patched at Google", func() (bool, string) {
 		o := google.Resource("offerObject", objectID)
 		return o["barcode"].(map[string]any)["value"] == "4006381333931", fmt.Sprint(o["barcode"])
@@ -248,10 +226,10 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 	}
 
 	// Deleted: the object is voided at Google before the pass goes.
-	if !slices.Contains(getPass(t, ns, "coffee-coupon-0001").Finalizers, gwcontroller.Finalizer) {
+	if !slices.Contains(env.Pass(t, ns, "coffee-coupon-0001").Finalizers, gwcontroller.Finalizer) {
 		t.Errorf("a pass Google holds has no %s finalizer", gwcontroller.Finalizer)
 	}
-	if err := env.Client.Delete(context.Background(), getPass(t, ns, "coffee-coupon-0001")); err != nil {
+	if err := env.Client.Delete(context.Background(), env.Pass(t, ns, "coffee-coupon-0001")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the pass gone and its object voided at Google", func() (bool, string) {
@@ -271,7 +249,7 @@ func TestAPIFailures(t *testing.T) {
 	synced(t, ns, "coffee-coupon-0002")
 	objectID := issuer + "." + ns + ".cc-0002"
 	google.FailNext(http.StatusTooManyRequests, http.StatusInternalServerError)
-	setData(t, ns, "coffee-coupon-0002", `{"product": "Mocha", "discount": 0.2, "ean": "4006381333948"}`)
+	env.SetPassData(t, ns, "coffee-coupon-0002", `{"product": "Mocha", "discount": 0.2, "ean": "4006381333948"}`)
 	p := synced(t, ns, "coffee-coupon-0002")
 	if o := google.Resource("offerObject", objectID); p.Status.GoogleWallet.ContentDigest == "" || o == nil {
 		t.Fatalf("not synced after the retries: %+v", p.Status.GoogleWallet)
@@ -285,12 +263,12 @@ func TestAPIFailures(t *testing.T) {
 	}
 
 	google.FailNext(http.StatusBadRequest)
-	setData(t, ns, "coffee-coupon-0002", `{"product": "Latte", "discount": 0.2, "ean": "4006381333948"}`)
+	env.SetPassData(t, ns, "coffee-coupon-0002", `{"product": "Latte", "discount": 0.2, "ean": "4006381333948"}`)
 	eventually(t, "the refusal recorded", func() (bool, string) {
-		c := googleReady(getPass(t, ns, "coffee-coupon-0002").Status.GoogleWallet)
+		c := googleReady(env.Pass(t, ns, "coffee-coupon-0002").Status.GoogleWallet)
 		return c != nil && c.Reason == walletv1.ReasonObjectInvalid && strings.Contains(c.Message, "400 scripted 400"), fmt.Sprintf("%+v", c)
 	})
-	if r := apimeta.FindStatusCondition(getPass(t, ns, "coffee-coupon-0002").Status.Conditions, walletv1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
+	if r := apimeta.FindStatusCondition(env.Pass(t, ns, "coffee-coupon-0002").Status.Conditions, walletv1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
 		t.Errorf("Apple's Ready after Google refused: %+v", r)
 	}
 }
@@ -330,7 +308,7 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 	msg := func(event, nonce string) googlewallet.CallbackMessage {
 		return googlewallet.CallbackMessage{ClassID: classID, ObjectID: objectID, EventType: event, Nonce: nonce, ExpTimeMillis: time.Now().Add(time.Hour).UnixMilli()}
 	}
-	users := func() int64 { return getPass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.Users }
+	users := func() int64 { return env.Pass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.Users }
 
 	save := callbacks.Sign(msg("save", "nonce-"+ns+"-1"))
 	if code, body := postCallback(t, save); code != http.StatusOK {
@@ -346,7 +324,7 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 	}
 	eventually(t, "one user counted", func() (bool, string) { return users() == 1, fmt.Sprint(users()) })
 	// The nonce is kept with the count, so every replica refuses a replay.
-	if n := getPass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.RecentNonces; !slices.Contains(n, "nonce-"+ns+"-1") {
+	if n := env.Pass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.RecentNonces; !slices.Contains(n, "nonce-"+ns+"-1") {
 		t.Errorf("recentNonces %v; want the save's nonce", n)
 	}
 
@@ -429,7 +407,7 @@ func TestCredentialsAddedLater(t *testing.T) {
 		tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: issuer}
 	})
 	eventually(t, "a development link", func() (bool, string) {
-		g := getPass(t, ns, "bakery-jana").Status.GoogleWallet
+		g := env.Pass(t, ns, "bakery-jana").Status.GoogleWallet
 		return g != nil && g.SignedBy == googlewallet.DevelopmentSigner, fmt.Sprintf("%+v", g)
 	})
 	data, _ := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")

@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -107,28 +105,6 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	testenv.Eventually(t, time.Minute, what, cond)
 }
 
-func getPass(t *testing.T, ns, name string) *walletv1.Pass {
-	t.Helper()
-	p := &walletv1.Pass{}
-	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// setData changes a pass's data, retrying when a controller wrote first.
-func setData(t *testing.T, ns, name, data string) {
-	t.Helper()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p := getPass(t, ns, name)
-		p.Spec.Data = &apiextensionsv1.JSON{Raw: []byte(data)}
-		return env.Client.Update(context.Background(), p)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func download(t *testing.T, p *walletv1.Pass) (int, http.Header, []byte) {
 	t.Helper()
 	resp, err := http.Get(p.Status.DownloadURL + "?format=pkpass")
@@ -179,7 +155,7 @@ func readySamples(t *testing.T) string {
 // period, a deleted pass takes its objects with it.
 func TestPassesInS3(t *testing.T) {
 	ns := readySamples(t)
-	p := getPass(t, ns, "member-petra")
+	p := env.Pass(t, ns, "member-petra")
 	b := p.Status.Bundle
 	if b.Store != bundle.KindS3 || !strings.HasPrefix(b.Key, "wallet/"+ns+"/passes/member-petra/") || !strings.HasPrefix(b.SharedKey, "wallet/"+ns+"/templates/climbing-membership/") || b.ConfigMap != "" {
 		t.Fatalf("status.bundle = %+v; want the s3 store and its keys", b)
@@ -189,16 +165,16 @@ func TestPassesInS3(t *testing.T) {
 		t.Fatalf("download from S3: %d, %v", code, pkpass.Verify(body, nil).Failures)
 	}
 	// An edit: a new object, the old one gone after the grace period.
-	setData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "monthly"}`)
+	env.SetPassData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "monthly"}`)
 	eventually(t, "re-signed into a new object", func() (bool, string) {
-		nb := getPass(t, ns, "member-petra").Status.Bundle
+		nb := env.Pass(t, ns, "member-petra").Status.Bundle
 		return nb.Key != b.Key, nb.Key
 	})
 	time.Sleep(1500 * time.Millisecond) // the grace period
-	setData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "yearly"}`)
+	env.SetPassData(t, ns, "member-petra", `{"name": "Petra Svobodová", "since": "2024-03-01T00:00:00Z", "plan": "yearly"}`)
 	eventually(t, "objects nothing refers to collected", func() (bool, string) {
 		keys := objects(t, filepath.Join("wallet", ns, "passes", "member-petra"))
-		cur := getPass(t, ns, "member-petra").Status.Bundle.Key
+		cur := env.Pass(t, ns, "member-petra").Status.Bundle.Key
 		for _, k := range keys {
 			if k == filepath.FromSlash(b.Key) {
 				return false, fmt.Sprint(keys, " current ", cur)
@@ -206,12 +182,12 @@ func TestPassesInS3(t *testing.T) {
 		}
 		return len(keys) <= 2, fmt.Sprint(keys)
 	})
-	if code, _, _ := download(t, getPass(t, ns, "member-petra")); code != 200 {
+	if code, _, _ := download(t, env.Pass(t, ns, "member-petra")); code != 200 {
 		t.Errorf("download after the edits: %d", code)
 	}
 
 	// Deleted: its objects go with it.
-	if err := env.Client.Delete(context.Background(), getPass(t, ns, "member-tom")); err != nil {
+	if err := env.Client.Delete(context.Background(), env.Pass(t, ns, "member-tom")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "a deleted pass's objects gone", func() (bool, string) {
@@ -226,7 +202,7 @@ func TestPassesInS3(t *testing.T) {
 func TestStoreDown(t *testing.T) {
 	ns, _, _ := env.ApplySamples(t)
 	eventually(t, "coffee coupon Ready", func() (bool, string) {
-		p := getPass(t, ns, "coffee-coupon-0001")
+		p := env.Pass(t, ns, "coffee-coupon-0001")
 		return status.IsReady(p.Status.Conditions, p.Generation), ""
 	})
 	if err := server.Kill(); err != nil {
@@ -239,13 +215,13 @@ func TestStoreDown(t *testing.T) {
 		}
 	}()
 	// Never downloaded, so not in the web service's memory: from the store.
-	code, header, _ := download(t, getPass(t, ns, "coffee-coupon-0002"))
+	code, header, _ := download(t, env.Pass(t, ns, "coffee-coupon-0002"))
 	if code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
 		t.Errorf("a download while the store is down: %d, Retry-After %q; want 503 with Retry-After", code, header.Get("Retry-After"))
 	}
-	setData(t, ns, "coffee-coupon-0001", `{"product": "Mocha", "discount": 0.1, "ean": "4006381333931"}`)
+	env.SetPassData(t, ns, "coffee-coupon-0001", `{"product": "Mocha", "discount": 0.1, "ean": "4006381333931"}`)
 	eventually(t, "StoreUnavailable", func() (bool, string) {
-		r := status.Ready(getPass(t, ns, "coffee-coupon-0001").Status.Conditions)
+		r := status.Ready(env.Pass(t, ns, "coffee-coupon-0001").Status.Conditions)
 		return r != nil && r.Reason == walletv1.ReasonStoreUnavailable && strings.Contains(r.Message, "last good bundle is still served"), fmt.Sprint(r)
 	})
 	if err := server.Restart(); err != nil {
@@ -253,10 +229,10 @@ func TestStoreDown(t *testing.T) {
 	}
 	restarted = true
 	eventually(t, "stored once the store is back", func() (bool, string) {
-		p := getPass(t, ns, "coffee-coupon-0001")
+		p := env.Pass(t, ns, "coffee-coupon-0001")
 		return status.IsReady(p.Status.Conditions, p.Generation), fmt.Sprint(status.Ready(p.Status.Conditions))
 	})
-	code, _, body := download(t, getPass(t, ns, "coffee-coupon-0001"))
+	code, _, body := download(t, env.Pass(t, ns, "coffee-coupon-0001"))
 	files, err := pkpass.Unzip(body)
 	if code != 200 || err != nil || !strings.Contains(string(files[pkpass.PassJSON]), "Mocha") {
 		t.Errorf("after the store came back: %d, %v", code, err)
@@ -283,10 +259,10 @@ func TestDamagedBundleIsRewritten(t *testing.T) {
 		}},
 	} {
 		eventually(t, tc.pass+" Ready", func() (bool, string) {
-			p := getPass(t, ns, tc.pass)
+			p := env.Pass(t, ns, tc.pass)
 			return status.IsReady(p.Status.Conditions, p.Generation), ""
 		})
-		p := getPass(t, ns, tc.pass)
+		p := env.Pass(t, ns, tc.pass)
 		if err := tc.damage(filepath.Join(server.Dir, server.Bucket, filepath.FromSlash(p.Status.Bundle.Key))); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +270,7 @@ func TestDamagedBundleIsRewritten(t *testing.T) {
 			t.Errorf("%s: a download of the damaged bundle: %d; want 503 with Retry-After", tc.pass, code)
 		}
 		eventually(t, tc.pass+" stored again and served", func() (bool, string) {
-			p := getPass(t, ns, tc.pass)
+			p := env.Pass(t, ns, tc.pass)
 			code, _, body := download(t, p)
 			return code == 200 && pkpass.Verify(body, nil).OK(), fmt.Sprint(code, " ", p.Status.Bundle.Damaged, " ", p.Status.Bundle.Key)
 		})
@@ -307,7 +283,7 @@ func TestDamagedBundleIsRewritten(t *testing.T) {
 func TestLeftoversAreSwept(t *testing.T) {
 	ns := readySamples(t)
 	ctx := context.Background()
-	ghost := getPass(t, ns, "member-tom").DeepCopy()
+	ghost := env.Pass(t, ns, "member-tom").DeepCopy()
 	ghost.Name = "member-gone"
 	own := pkpass.Files{"pass.json": []byte(`{"serialNumber":"gone"}`), "manifest.json": []byte("{}"), "signature": []byte("sig")}
 	record := &walletv1.BundleStatus{SharedKey: ghost.Status.Bundle.SharedKey, ContentDigest: "sha256:" + strings.Repeat("ab", 32), SHA256: strings.Repeat("0", 64)}
