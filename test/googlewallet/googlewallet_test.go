@@ -248,7 +248,7 @@ func TestAPIFailures(t *testing.T) {
 	ns, _ := googleSamples(t)
 	synced(t, ns, "coffee-coupon-0002")
 	objectID := issuer + "." + ns + ".cc-0002"
-	google.FailNext(http.StatusTooManyRequests, http.StatusInternalServerError)
+	google.FailNext("offerObject", objectID, http.StatusTooManyRequests, http.StatusInternalServerError)
 	env.SetPassData(t, ns, "coffee-coupon-0002", `{"product": "Mocha", "discount": 0.2, "ean": "4006381333948"}`)
 	p := synced(t, ns, "coffee-coupon-0002")
 	if o := google.Resource("offerObject", objectID); p.Status.GoogleWallet.ContentDigest == "" || o == nil {
@@ -262,7 +262,7 @@ func TestAPIFailures(t *testing.T) {
 		t.Errorf("the object's requests answered %v; want 429, 500, then 200", codes)
 	}
 
-	google.FailNext(http.StatusBadRequest)
+	google.FailNext("offerObject", objectID, http.StatusBadRequest)
 	env.SetPassData(t, ns, "coffee-coupon-0002", `{"product": "Latte", "discount": 0.2, "ean": "4006381333948"}`)
 	eventually(t, "the refusal recorded", func() (bool, string) {
 		c := googleReady(env.Pass(t, ns, "coffee-coupon-0002").Status.GoogleWallet)

@@ -44,12 +44,12 @@ type Server struct {
 	tokens    map[string]bool           // access tokens it granted
 	resources map[string]map[string]any // by collection + "/" + id
 	requests  []Request
-	script    []int // status codes to answer next API requests with
+	scripts   map[string][]int // per collection/id: status codes to answer its next requests with
 }
 
 // Start starts a stand-in.
 func Start() *Server {
-	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}}
+	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}, scripts: map[string][]int{}}
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -76,10 +76,13 @@ func (s *Server) ServiceAccountKey(email string) ([]byte, *rsa.PublicKey) {
 	return data, &key.PublicKey
 }
 
-// FailNext answers the next API requests with these status codes.
-func (s *Server) FailNext(codes ...int) {
+// FailNext answers the next requests for one class or object (its
+// collection, e.g. offerObject, and ID) with these status codes; requests
+// for anything else are answered as usual.
+func (s *Server) FailNext(collection, id string, codes ...int) {
 	s.mu.Lock()
-	s.script = append(s.script, codes...)
+	key := collection + "/" + id
+	s.scripts[key] = append(s.scripts[key], codes...)
 	s.mu.Unlock()
 }
 
@@ -133,10 +136,13 @@ func (s *Server) answer(r *http.Request, req *Request) (int, any) {
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !ok || !s.tokens[token] {
 		return http.StatusUnauthorized, "Request had invalid authentication credentials."
 	}
-	if len(s.script) > 0 {
-		code := s.script[0]
-		s.script = s.script[1:]
-		return code, fmt.Sprintf("scripted %d", code)
+	id := req.ID
+	if id == "" {
+		id, _ = req.Body["id"].(string)
+	}
+	if script := s.scripts[req.Collection+"/"+id]; len(script) > 0 {
+		s.scripts[req.Collection+"/"+id] = script[1:]
+		return script[0], fmt.Sprintf("scripted %d", script[0])
 	}
 	switch {
 	case r.Method == http.MethodPost && req.ID == "":
