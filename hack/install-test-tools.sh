@@ -3,9 +3,11 @@
 # draws, unless they are there already: chromium (the preview page),
 # poppler-utils (pdftotext, pdftoppm: the PDF) and zbar-tools (zbarimg: the
 # barcodes printed on it), and postgresql (the PostgreSQL registration
-# store's tests start their own server with its initdb and pg_ctl).
+# store's tests start their own server with its initdb and pg_ctl), and
+# openssl (the tests check signatures with it, as a user would).
 set -euo pipefail
 missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
