@@ -32,6 +32,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/stats"
 )
 
 // Options configure the server.
@@ -114,7 +115,7 @@ type Server struct {
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
 	webhooks      *Webhooks
-	stats         *distributionStats
+	stats         *stats.Recorder
 	// outbox takes webhook events of Google Wallet callbacks.
 	outbox registry.Outbox
 	google *googleRoots
@@ -160,12 +161,9 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 	if o.Stores == nil {
 		o.Stores = bundle.ConfigMaps(mgr.GetClient()) // ConfigMaps are not cached: read from the API server
 	}
-	if o.StatsInterval == 0 {
-		o.StatsInterval = 10 * time.Second
-	}
 	log := mgr.GetLogger().WithName("webservice")
-	stats := newDistributionStats(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
-	if err := mgr.Add(stats); err != nil {
+	counts := stats.New(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
+	if err := mgr.Add(counts); err != nil {
 		return nil, err
 	}
 	webhooks := &Webhooks{
@@ -184,7 +182,7 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 	}
 	return &Server{
 		outbox: outbox, google: &googleRoots{source: o.GoogleRootKeys},
-		stats: stats,
+		stats: counts,
 		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
 		bundles:       newBundleCache(o.BundleCacheBytes, o.Stores),

@@ -1,4 +1,4 @@
-package webservice
+package stats
 
 import (
 	"fmt"
@@ -21,12 +21,12 @@ func TestTrackedTags(t *testing.T) {
 		{tpl, []string{"newsletter", "poster"}, []string{"newsletter", "poster"}},
 		{tpl, []string{"random-8f3a", "newsletter", "other-9"}, []string{"other", "newsletter"}},
 		{tpl, []string{"poster", "poster"}, []string{"poster"}},
-		{tpl, nil, []string{untagged}},
+		{tpl, nil, []string{Untagged}},
 		{tpl, []string{""}, []string{"other"}},
 		{nil, []string{"newsletter"}, []string{"other"}},
 		{tpl, []string{"a", "b", "c", "d", "e", "f", "g", "h", "newsletter"}, []string{"other"}}, // past maxTagsCounted
 	} {
-		if got := trackedTags(tc.tpl, tc.values); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+		if got := TrackedTags(tc.tpl, tc.values); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("tags %q counted as %q, want %q", tc.values, got, tc.want)
 		}
 	}

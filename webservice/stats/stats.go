@@ -1,4 +1,8 @@
-package webservice
+// Package stats counts what each template's links served (downloads and
+// previews, by the ?tag= of the link) and adds the counts to the template's
+// status at an interval: one status write per template per interval per
+// replica, however many passes are opened.
+package stats
 
 import (
 	"context"
@@ -23,18 +27,18 @@ func init() { metrics.Registry.MustRegister(distributionTotal) }
 
 // Kinds of distribution a template's status counts.
 const (
-	kindDownload = "download"
-	kindPreview  = "preview"
-	// untagged counts links opened without a ?tag=.
-	untagged = "untagged"
+	KindDownload = "download"
+	KindPreview  = "preview"
+	// Untagged counts links opened without a ?tag=.
+	Untagged = "untagged"
 	// maxTagsCounted bounds the ?tag= values one request counts.
 	maxTagsCounted = 8
 )
 
-// distributionStats counts each template's downloads and previews by tag and
-// adds them to its status every interval: one status write per template per
-// interval per replica, however many passes are opened.
-type distributionStats struct {
+// Recorder counts each template's downloads and previews by tag and adds
+// them to its status every interval. It is a manager Runnable every replica
+// runs.
+type Recorder struct {
 	client   client.Client // writes
 	api      client.Reader // the template as it is now (the patch is checked against it)
 	interval time.Duration
@@ -45,16 +49,21 @@ type distributionStats struct {
 
 type templateCounts struct{ downloads, previews map[string]int64 }
 
-func newDistributionStats(c client.Client, api client.Reader, interval time.Duration) *distributionStats {
-	return &distributionStats{client: c, api: api, interval: interval, pending: map[client.ObjectKey]*templateCounts{}}
+// New returns a Recorder writing through c, reading templates afresh
+// through api; 10 s between writes when interval is zero.
+func New(c client.Client, api client.Reader, interval time.Duration) *Recorder {
+	if interval == 0 {
+		interval = 10 * time.Second
+	}
+	return &Recorder{client: c, api: api, interval: interval, pending: map[client.ObjectKey]*templateCounts{}}
 }
 
-// trackedTags are the metric and status keys of a link's ?tag= values: each
+// TrackedTags are the metric and status keys of a link's ?tag= values: each
 // distinct value the template lists, "other" for the rest, "untagged"
 // without one.
-func trackedTags(tpl *walletv1.PassTemplate, values []string) []string {
+func TrackedTags(tpl *walletv1.PassTemplate, values []string) []string {
 	if len(values) == 0 {
-		return []string{untagged}
+		return []string{Untagged}
 	}
 	var out []string
 	for _, v := range values[:min(len(values), maxTagsCounted)] {
@@ -69,8 +78,8 @@ func trackedTags(tpl *walletv1.PassTemplate, values []string) []string {
 	return out
 }
 
-// count adds one download or preview of a pass of the template.
-func (d *distributionStats) count(namespace, template, kind string, tags []string) {
+// Count adds one download or preview of a pass of the template.
+func (d *Recorder) Count(namespace, template, kind string, tags []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	key := client.ObjectKey{Namespace: namespace, Name: template}
@@ -81,7 +90,7 @@ func (d *distributionStats) count(namespace, template, kind string, tags []strin
 	}
 	for _, tag := range tags {
 		distributionTotal.WithLabelValues(namespace, template, kind, tag).Inc()
-		if kind == kindPreview {
+		if kind == KindPreview {
 			c.previews[tag]++
 		} else {
 			c.downloads[tag]++
@@ -90,7 +99,7 @@ func (d *distributionStats) count(namespace, template, kind string, tags []strin
 }
 
 // Start flushes every interval, and once more when stopping.
-func (d *distributionStats) Start(ctx context.Context) error {
+func (d *Recorder) Start(ctx context.Context) error {
 	t := time.NewTicker(d.interval)
 	defer t.Stop()
 	for {
@@ -107,11 +116,11 @@ func (d *distributionStats) Start(ctx context.Context) error {
 }
 
 // NeedLeaderElection is false: every replica counts what it served.
-func (*distributionStats) NeedLeaderElection() bool { return false }
+func (*Recorder) NeedLeaderElection() bool { return false }
 
 // flush adds the pending counts to each template's status; what could not
 // be written waits for the next flush.
-func (d *distributionStats) flush(ctx context.Context) {
+func (d *Recorder) flush(ctx context.Context) {
 	d.mu.Lock()
 	pending := d.pending
 	d.pending = map[client.ObjectKey]*templateCounts{}
@@ -133,7 +142,7 @@ func (d *distributionStats) flush(ctx context.Context) {
 	}
 }
 
-func (d *distributionStats) requeue(key client.ObjectKey, c *templateCounts) {
+func (d *Recorder) requeue(key client.ObjectKey, c *templateCounts) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if p := d.pending[key]; p != nil {

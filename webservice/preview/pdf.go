@@ -1,54 +1,27 @@
-package webservice
+package preview
 
 import (
 	"bytes"
 	"fmt"
 	"image"
 	"image/png"
-	"net/http"
 
 	"github.com/boombuler/barcode"
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 
-	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 )
 
-// servePDF answers ?format=pdf: the pass as a printable one-page card (its
-// colours, logo, fields and barcode), for holders without Wallet.
-func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, p *walletv1.Pass) {
-	b, err := s.bundles.get(r.Context(), p)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
-		return
-	}
-	pj, err := render.ParsePassJSON(b.files[pkpass.PassJSON])
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
-		return
-	}
-	doc, err := printable(pj, b.files)
-	if err != nil {
-		s.log.Error(err, "draw a PDF", "pass", p.Namespace+"/"+p.Name)
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", p.Spec.SerialNumber+".pdf"))
-	w.Header().Set("Cache-Control", "private, no-cache")
-	_, _ = w.Write(doc)
-}
-
-// printable draws the pass on an A4 page: a card the width of a ticket with
+// PDF draws the pass on an A4 page: a card the width of a ticket with
 // the pass's colours, its logo and logo text, header, primary, secondary and
 // auxiliary fields, its first barcode with the alternative text, and a
 // VOID mark on a voided pass. Text uses the Go fonts (embedded, so any
 // language the pass is written in prints).
-func printable(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
+func PDF(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle(pj.Description, true)
 	pdf.SetCreator("wallet-operator", true)
@@ -131,7 +104,7 @@ func drawFields(pdf *fpdf.Fpdf, fields []render.Field, x, y, width, size float64
 		pdf.SetTextColor(fg[0], fg[1], fg[2])
 		pdf.SetFont("go", "", size)
 		pdf.SetXY(fx, y+4)
-		pdf.CellFormat(w-2, size*0.45, fitText(pdf, display(f), w-2), "", 0, "L", false, 0, "")
+		pdf.CellFormat(w-2, size*0.45, fitText(pdf, Display(f), w-2), "", 0, "L", false, 0, "")
 	}
 }
 
