@@ -23,9 +23,8 @@ import (
 // The manager's permissions. They are generated into config/rbac/role.yaml
 // and cover only what the controllers read and own.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates;passtemplates;passes,verbs=get;list;watch
-// Passes carry the void-on-delete finalizer; their registrations go with them.
+// Passes carry the void-on-delete finalizer.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passes,verbs=patch
-// +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=deviceregistrations,verbs=deletecollection
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/status;passtemplates/status;passes/status,verbs=get;update;patch
 // Owner references with blockOwnerDeletion need update on finalizers where
 // OwnerReferencesPermissionEnforcement is on.

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -76,30 +75,5 @@ func TestDeviceLogIsLimitedPerClient(t *testing.T) {
 	}
 	if logged.Load() == flooder {
 		t.Error("another client's lines were dropped after one client flooded")
-	}
-}
-
-// Webhook events wait in bounded outboxes: a receiver that is down while
-// devices keep registering does not grow a Pass without end.
-func TestWebhookOutboxIsBounded(t *testing.T) {
-	p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}}
-	c := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(p).WithStatusSubresource(p).Build()
-	o := &PassOutbox{Client: c, Cache: c, API: c}
-	for range 1000 {
-		if err := o.AddEvent(context.Background(), WebhookEvent{Event: "register", Namespace: "ns", Pass: "p", Timestamp: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Get(context.Background(), client.ObjectKeyFromObject(p), p); err != nil {
-		t.Fatal(err)
-	}
-	events := p.Status.PendingWebhookEvents
-	if len(events) != maxPendingPerPass {
-		t.Fatalf("%d events wait for one pass, want %d", len(events), maxPendingPerPass)
-	}
-	for i := 1; i < len(events); i++ {
-		if events[i].ID <= events[i-1].ID {
-			t.Fatalf("events out of order: %d after %d", events[i].ID, events[i-1].ID)
-		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -106,7 +107,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	// The count and the nonce are one optimistic-locked write of the pass's
 	// status: whichever replica gets a callback again refuses it.
 	users, replayed := 0, false
-	err = updatePassStatus(r.Context(), s.api, s.cache, s.api, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
+	err = status.UpdatePass(r.Context(), s.api, s.cache, s.api, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
 		g := p.Status.GoogleWallet
 		replayed = g != nil && slices.Contains(g.RecentNonces, msg.Nonce)
 		if g == nil || replayed {
@@ -136,13 +137,9 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	if msg.EventType == googlewallet.EventDelete {
 		event = registry.EventUserDelete
 	}
-	if s.outbox != nil {
-		ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: "google_wallet"}
-		if err := s.outbox.AddEvent(r.Context(), ev); err != nil {
-			s.log.Error(err, "queue a Google Wallet webhook event", "pass", p.Namespace+"/"+p.Name)
-		}
-	}
+	ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: registry.WalletOf(event)}
+	s.eventDropped(s.store.AddEvent(r.Context(), ev), p)
 	googleCallbacks.WithLabelValues(msg.EventType).Inc()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte("{}"))

@@ -7,7 +7,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/webservice/push"
 )
 
 // Indexes of the web service's cache, so no request lists everything.
@@ -19,41 +18,17 @@ const (
 
 func passTypeSerialKey(passType, serial string) string { return passType + "\x00" + serial }
 
-// SetupIndexes registers the web service's field indexes; those of
-// DeviceRegistrations only when they hold the registrations (indexing them
-// would cache them all).
-func SetupIndexes(ctx context.Context, mgr manager.Manager, registrations bool) error {
+// SetupIndexes registers the server's field indexes.
+func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPassTypeSerial, passTypeSerialOf); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexGoogleObject, func(o client.Object) []string {
+	return idx.IndexField(ctx, &walletv1.Pass{}, indexGoogleObject, func(o client.Object) []string {
 		if g := o.(*walletv1.Pass).Status.GoogleWallet; g != nil && g.ObjectID != "" {
 			return []string{g.ObjectID}
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, &walletv1.Pass{}, push.IndexPassesOfTemplate, func(o client.Object) []string {
-		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
-	}); err != nil {
-		return err
-	}
-	if !registrations {
-		return nil
-	}
-	if err := idx.IndexField(ctx, &walletv1.Pass{}, indexPendingWebhooks, pendingWebhooksOf); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, &walletv1.DeviceRegistration{}, indexDevicePassType, func(o client.Object) []string {
-		r := o.(*walletv1.DeviceRegistration)
-		return []string{devicePassTypeKey(r.Spec.DeviceLibraryIdentifier, r.Spec.PassTypeIdentifier)}
-	}); err != nil {
-		return err
-	}
-	return idx.IndexField(ctx, &walletv1.DeviceRegistration{}, push.IndexRegistrationsOfPass, func(o client.Object) []string {
-		return []string{o.(*walletv1.DeviceRegistration).Spec.PassName}
 	})
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 )
 
 // voidTimeout is the test manager's --void-timeout.
@@ -351,7 +351,7 @@ func TestRegistrationsBelongToTheirPass(t *testing.T) {
 	ns, pt := samples(t)
 	registerDevice(t, pt, "bk-000101", "owned-phone", "owned"+ns)
 	var reg walletv1.DeviceRegistration
-	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(apnstest.DeviceID("owned-phone"), pt, "bk-000101")}, &reg); err != nil {
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: kubernetes.RegistrationName(apnstest.DeviceID("owned-phone"), pt, "bk-000101")}, &reg); err != nil {
 		t.Fatal(err)
 	}
 	p := getPass(t, ns, "bakery-jana")

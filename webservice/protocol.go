@@ -13,6 +13,8 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 )
@@ -101,7 +103,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized")
 		return
 	}
-	change, err := s.store.Register(r.Context(), Registration{
+	change, err := s.store.Register(r.Context(), registry.Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
 		Namespace: p.Namespace, PassName: p.Name, PassUID: p.UID, Digest: p.Status.Bundle.ContentDigest,
@@ -110,6 +112,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, err, "register a device", p)
 		return
 	}
+	s.eventDropped(change.EventDropped, p)
 	if change.Changed {
 		registrationsTotal.WithLabelValues("created").Inc()
 		w.WriteHeader(http.StatusCreated)
@@ -125,12 +128,13 @@ func (s *Server) unregister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	change, err := s.store.Unregister(r.Context(), PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"),
+	change, err := s.store.Unregister(r.Context(), registry.PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"), r.PathValue("passType"), r.PathValue("serial"),
 		s.event(r, p, walletv1.WebhookEventUnregister))
 	if err != nil {
 		s.storeFailed(w, err, "unregister a device", p)
 		return
 	}
+	s.eventDropped(change.EventDropped, p)
 	if change.Changed {
 		registrationsTotal.WithLabelValues("deleted").Inc()
 	}
@@ -159,7 +163,7 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) {
 	var serials []string
 	for _, ref := range refs {
 		var p walletv1.Pass
-		if err := s.cache.Get(r.Context(), clientKey(ref), &p); err != nil || p.Status.Bundle == nil {
+		if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, &p); err != nil || p.Status.Bundle == nil {
 			continue
 		}
 		if p.Status.Bundle.Revision > since {
@@ -240,7 +244,7 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 
 // event is the webhook event of a registration change of the pass, or nil
 // when no webhook of its template wants it (nothing is queued then).
-func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookEvent) *WebhookEvent {
+func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookEvent) *registry.Event {
 	tpl := &walletv1.PassTemplate{}
 	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
 		return nil
@@ -248,9 +252,22 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 	if !slices.ContainsFunc(tpl.Spec.Webhooks, func(h walletv1.Webhook) bool { return len(h.Events) == 0 || slices.Contains(h.Events, kind) }) {
 		return nil
 	}
-	return &WebhookEvent{
+	return &registry.Event{
 		Event: string(kind), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: "ios_wallet",
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: registry.WalletOf(string(kind)),
+	}
+}
+
+// eventDropped counts a webhook event the backend did not keep (the change
+// it belongs to stands) and logs why, unless it was the bound of waiting
+// events.
+func (s *Server) eventDropped(err error, p *walletv1.Pass) {
+	if err == nil {
+		return
+	}
+	webhooks.Dropped()
+	if !errors.Is(err, registry.ErrEventDropped) {
+		s.log.Error(err, "keep a webhook event", "pass", p.Namespace+"/"+p.Name)
 	}
 }
 
@@ -272,7 +289,7 @@ func (s *Server) storeFailed(w http.ResponseWriter, err error, what string, p *w
 // a new one needs a place under MaxRegistrationsPerPass and the pass's
 // registration rate.
 func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryAfter string) {
-	registered, devices, err := s.store.Devices(r.Context(), PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"))
+	registered, devices, err := s.store.Devices(r.Context(), registry.PassRef{Namespace: p.Namespace, Name: p.Name}, r.PathValue("device"))
 	if err != nil || registered {
 		return true, "" // the store answers for itself
 	}

@@ -12,7 +12,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
-	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 )
 
 // stored is what the registration store holds about one device's
@@ -33,7 +33,7 @@ func storedRegistration(t *testing.T, ns, device, pt, serial string) (stored, bo
 	id := apnstest.DeviceID(device)
 	if db == nil {
 		var reg walletv1.DeviceRegistration
-		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: webservice.RegistrationName(id, pt, serial)}, &reg)
+		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: kubernetes.RegistrationName(id, pt, serial)}, &reg)
 		if apierrors.IsNotFound(err) {
 			return stored{}, false
 		} else if err != nil {

@@ -1,7 +1,11 @@
 // Package webservice is the device-facing server: Apple's PassKit web
 // service protocol (registrations, updates, downloads), download links with
-// a preview page, and issue links. It serves what the controllers store and
-// keeps device registrations in a Store.
+// a preview page, issue links, and Google Wallet's callbacks and images. It
+// serves what the controllers store and keeps device registrations in a
+// registry.Backend. Its parts are packages of their own: the backends
+// (registry/kubernetes, registry/postgres), pushes (push), webhook
+// delivery (webhooks), the preview page and PDF (preview) and download
+// counts (stats); this package is the HTTP surface and the wiring.
 package webservice
 
 import (
@@ -33,6 +37,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 // Options configure the server.
@@ -76,8 +81,8 @@ type Options struct {
 	// StatsInterval is how often a replica adds the downloads and previews
 	// it served to their templates' status; 10 s when zero.
 	StatsInterval time.Duration
-	// Webhooks shapes webhook deliveries; DefaultWebhookOptions when zero.
-	Webhooks WebhookOptions
+	// Webhooks shapes webhook deliveries; webhooks.DefaultOptions when zero.
+	Webhooks webhooks.Options
 	// CredentialsNamespace holds the push credentials Secrets the manager
 	// keeps (webhooks' API keys, APNs certificates): the operator's
 	// namespace.
@@ -85,14 +90,12 @@ type Options struct {
 	// Push configures pushes (GatewayOptions reads the gateway flags); its
 	// CredentialsNamespace defaults to the one above.
 	Push push.Options
-	// Registry keeps the registrations when set (PostgreSQL); otherwise
-	// they are DeviceRegistration resources.
-	Registry SharedRegistry
-	// CountsInterval is how often registration counts are read from the
-	// Registry (2 s when zero); OutboxPoll how often an idle replica looks
-	// for webhook events to send (500 ms when zero).
-	CountsInterval time.Duration
-	OutboxPoll     time.Duration
+	// Backend keeps the registrations (PostgreSQL: postgres.Store); they
+	// are DeviceRegistration resources when nil.
+	Backend registry.Backend
+	// OutboxPoll is how often an idle replica looks for webhook events to
+	// send (500 ms when zero).
+	OutboxPoll time.Duration
 	// GoogleRootKeys are Google's root keys for callbacks: a URL (Google's,
 	// googlewallet.RootKeysURL, when empty) or a file.
 	GoogleRootKeys string
@@ -104,7 +107,7 @@ type Server struct {
 	base    string        // path prefix, e.g. /passes
 	cache   client.Reader // informer cache with the indexes of SetupIndexes
 	api     client.Client // API server, for writes and bundle reads
-	store   registry.Store
+	store   registry.Backend
 	bundles *bundleCache
 	log     logr.Logger
 
@@ -114,23 +117,12 @@ type Server struct {
 	logLines      *limiters     // device log lines, per client
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
-	webhooks      *Webhooks
 	stats         *stats.Recorder
-	// outbox takes webhook events of Google Wallet callbacks.
-	outbox registry.Outbox
-	google *googleRoots
+	google        *googleRoots
 }
 
-// New returns a server reading through the manager's cache and writing
-// through its client.
-func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) {
-	u, err := url.Parse(o.WebServiceURL)
-	if err != nil {
-		return nil, fmt.Errorf("web service URL: %w", err)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("web service URL %q has no host: give an absolute URL such as https://passes.example.com/passes", o.WebServiceURL)
-	}
+// defaults fills what was left zero.
+func (o *Options) defaults(mgr manager.Manager) {
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 20, 40
 	}
@@ -156,35 +148,34 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 		o.BundleCacheBytes = 128 << 20
 	}
 	if o.Webhooks.MaxAttempts == 0 {
-		o.Webhooks = DefaultWebhookOptions
+		o.Webhooks = webhooks.DefaultOptions
 	}
 	if o.Stores == nil {
 		o.Stores = bundle.ConfigMaps(mgr.GetClient()) // ConfigMaps are not cached: read from the API server
 	}
+}
+
+// New returns a server reading through the manager's cache and writing
+// through its client, with registrations in backend.
+func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, error) {
+	u, err := url.Parse(o.WebServiceURL)
+	if err != nil {
+		return nil, fmt.Errorf("web service URL: %w", err)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("web service URL %q has no host: give an absolute URL such as https://passes.example.com/passes", o.WebServiceURL)
+	}
+	o.defaults(mgr)
 	log := mgr.GetLogger().WithName("webservice")
 	counts := stats.New(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
 	if err := mgr.Add(counts); err != nil {
 		return nil, err
 	}
-	webhooks := &Webhooks{
-		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
-		Log: log.WithName("webhooks"), HTTP: newWebhookClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
-	}
-	if rs, ok := store.(*ResourceStore); ok && rs.Outbox == nil {
-		rs.Outbox = &PassOutbox{Client: mgr.GetClient(), Cache: mgr.GetCache(), API: mgr.GetAPIReader()}
-		rs.Log = log.WithName("registrations")
-	}
-	var outbox registry.Outbox
-	if rs, ok := store.(*ResourceStore); ok {
-		outbox = rs.Outbox
-	} else if o.Registry != nil {
-		outbox = o.Registry
-	}
 	return &Server{
-		outbox: outbox, google: &googleRoots{source: o.GoogleRootKeys},
-		stats: counts,
-		opts:  o, base: strings.TrimSuffix(u.Path, "/"),
-		cache: mgr.GetCache(), api: mgr.GetClient(), store: store,
+		google: &googleRoots{source: o.GoogleRootKeys},
+		stats:  counts,
+		opts:   o, base: strings.TrimSuffix(u.Path, "/"),
+		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
 		bundles:       newBundleCache(o.BundleCacheBytes, o.Stores),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		codes:         barcodes.NewDrawer(256),
@@ -192,7 +183,6 @@ func New(mgr manager.Manager, store registry.Store, o Options) (*Server, error) 
 		logLimiter:    rate.NewLimiter(50, 200),
 		logLines:      newLimiters(1, 20, o.MaxClients, o.ClientIdle),
 		registrations: newLimiters(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
-		webhooks:      webhooks,
 	}, nil
 }
 

@@ -21,7 +21,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // receiver is a stand-in for a customer's webhook endpoint.
@@ -29,7 +29,7 @@ type receiver struct {
 	mu        sync.Mutex
 	failFirst int
 	attempts  int
-	events    []webservice.WebhookEvent
+	events    []registry.Event
 	apiKeys   []string
 }
 
@@ -42,17 +42,17 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	var ev webservice.WebhookEvent
+	var ev registry.Event
 	_ = json.Unmarshal(body, &ev)
 	rc.events = append(rc.events, ev)
 	rc.apiKeys = append(rc.apiKeys, r.Header.Get("X-API-Key"))
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (rc *receiver) snapshot() (int, []webservice.WebhookEvent, []string) {
+func (rc *receiver) snapshot() (int, []registry.Event, []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return rc.attempts, append([]webservice.WebhookEvent(nil), rc.events...), append([]string(nil), rc.apiKeys...)
+	return rc.attempts, append([]registry.Event(nil), rc.events...), append([]string(nil), rc.apiKeys...)
 }
 
 func TestWebhooksRetryInOrder(t *testing.T) {

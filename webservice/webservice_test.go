@@ -41,7 +41,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 var (
@@ -75,16 +77,16 @@ func onPostgres(t *testing.T, why string) {
 	}
 }
 
-// testStore is the registration store of servers a test makes itself.
-func testStore() registry.Store {
+// testStore is the registration backend of servers a test makes itself.
+func testStore() registry.Backend {
 	if db != nil {
 		return db
 	}
-	return &webservice.ResourceStore{Client: mgr.GetClient(), Cache: mgr.GetCache()}
+	return kubernetes.New(mgr)
 }
 
 // openRegistry starts PostgreSQL when the tests run against it.
-func openRegistry() (webservice.SharedRegistry, func(), error) {
+func openRegistry() (registry.Backend, func(), error) {
 	if registrationStore != "postgres" {
 		return nil, func() {}, nil
 	}
@@ -103,6 +105,7 @@ func openRegistry() (webservice.SharedRegistry, func(), error) {
 		pg.Close()
 		return nil, nil, err
 	}
+	db.CountsInterval = 200 * time.Millisecond
 	return db, func() { db.Close(); pg.Close() }, nil
 }
 
@@ -131,7 +134,7 @@ func start(e *testenv.Env) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	registry, closeRegistry, err := openRegistry()
+	backend, closeRegistry, err := openRegistry()
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +151,9 @@ func start(e *testenv.Env) (func(), error) {
 		return nil, err
 	}
 	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-		Registry: registry, CountsInterval: 200 * time.Millisecond, OutboxPoll: 50 * time.Millisecond,
+		Backend: backend, OutboxPoll: 50 * time.Millisecond,
 		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
-		Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
+		Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
 		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}})
 	if err != nil {

@@ -37,8 +37,8 @@ func (r *Reconciler) addFinalizer(ctx context.Context, p *walletv1.Pass) error {
 // finalize voids a deleted pass on its devices before it goes: it signs a
 // final version, voided and without personal data, which the web service
 // pushes to every registered device; once the fan-out is over (or the void
-// timeout passed, or nothing can be signed), the pass's registrations and
-// bundle go, then the pass.
+// timeout passed, or nothing can be signed), the pass's bundle goes, then
+// the pass (and with it, through the web service, its registrations).
 func (r *Reconciler) finalize(ctx context.Context, p *walletv1.Pass) (_ ctrl.Result, reterr error) {
 	if !controllerutil.ContainsFinalizer(p, walletv1.FinalizerVoidOnDelete) {
 		return ctrl.Result{}, nil
@@ -124,14 +124,11 @@ func (r *Reconciler) reconcileDeleting(ctx context.Context, s *scope) (ctrl.Resu
 }
 
 // release deletes what belongs to the pass explicitly, not relying on a
-// garbage collector: its registrations, its own bundle ConfigMap, and the
-// shared ConfigMap it was signed with when no other pass or its template
-// uses it any more.
+// garbage collector: its own bundle ConfigMap, and the shared ConfigMap it
+// was signed with when no other pass or its template uses it any more. (Its
+// registrations are the web service's: its registry backend forgets them
+// once the pass is gone.)
 func (r *Reconciler) release(ctx context.Context, p *walletv1.Pass) error {
-	if err := r.Client.DeleteAllOf(ctx, &walletv1.DeviceRegistration{}, client.InNamespace(p.Namespace),
-		client.MatchingLabels{walletv1.LabelPass: walletv1.LabelValue(p.Name)}); err != nil {
-		return err
-	}
 	if err := r.Sources.Store.DeletePass(ctx, p, nil, false); err != nil {
 		return err
 	}

@@ -10,8 +10,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/record"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -130,5 +132,27 @@ func (h *Helper) recordTransitions() {
 			continue
 		}
 		h.recorder.Event(h.obj, eventType, cur.Reason, cur.Message)
+	}
+}
+
+// UpdatePass changes a pass's status with optimistic locking: read from
+// cache, after a conflict from the API server. change says whether it
+// changed anything; a pass that is gone is no error.
+func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
+	reader := cache
+	for attempt := 0; ; attempt++ {
+		p := &walletv1.Pass{}
+		if err := reader.Get(ctx, key, p); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		before := p.DeepCopy()
+		if !change(p) {
+			return nil
+		}
+		err := c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			return client.IgnoreNotFound(err)
+		}
+		reader = api
 	}
 }

@@ -25,7 +25,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
-	ws "github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 const operatorNS = "wallet-operator-system"
@@ -95,7 +95,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"), WebServiceURL: url, Development: true,
 			MetricsBindAddress: "0", HealthProbeBindAddress: "0", LeaderElect: true, LeaderElectionNS: operatorNS,
 			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", RequestsPerSecond: 100, Burst: 100,
-			Webhooks: ws.DefaultWebhookOptions, APNsURL: apns.URL(), APNsCA: caFile,
+			Webhooks: webhooks.DefaultOptions, APNsURL: apns.URL(), APNsCA: caFile,
 		})
 	}()
 	time.Sleep(3 * time.Second)

@@ -43,6 +43,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 var (
@@ -86,7 +87,7 @@ func TestMain(m *testing.M) {
 		}
 		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: webServiceURL, Tokens: tokenKey, RequestsPerSecond: 1e6, Burst: 1e6,
 			GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
-			Webhooks: webservice.WebhookOptions{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
+			Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
 		if err != nil {
 			cancel()

@@ -36,9 +36,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
-	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 )
 
 // operatorNamespace receives the push credentials the controllers keep.
@@ -104,22 +104,25 @@ func startPusher(t *testing.T, leaderElect bool, o push.Options) (*push.Pusher, 
 }
 
 // startPusherOn runs a pusher reading DeviceRegistrations, or claiming
-// from queue when it is not nil.
-func startPusherOn(t *testing.T, leaderElect bool, o push.Options, queue registry.Queue) (*push.Pusher, func()) {
+// from backend when it is not nil.
+func startPusherOn(t *testing.T, leaderElect bool, o push.Options, backend registry.Backend) (*push.Pusher, func()) {
 	t.Helper()
 	mgr, err := newManager(leaderElect)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := webservice.SetupIndexes(ctx, mgr, queue == nil); err != nil {
-		t.Fatal(err)
+	if backend == nil {
+		backend = kubernetes.New(mgr)
+		if err := kubernetes.SetupIndexes(ctx, mgr); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pusherSeq++
 	o.APNsURL, o.RootCAs, o.CredentialsNamespace = apns.URL(), apns.RootCAs(), operatorNamespace
 	p := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("pusher"), Options: o,
-		Name: fmt.Sprintf("pusher-%d", pusherSeq), Queue: queue}
-	if err := p.SetupWithManager(mgr); err != nil {
+		Name: fmt.Sprintf("pusher-%d", pusherSeq), Backend: backend}
+	if err := p.SetupWithManager(ctx, mgr); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -195,7 +198,7 @@ func register(t *testing.T, ns, passName, passType, serial string, n int, prefix
 			defer func() { <-sem; wg.Done() }()
 			device := fmt.Sprintf("dev-%s-%05d", prefix, i)
 			reg := &walletv1.DeviceRegistration{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: webservice.RegistrationName(device, passType, serial)},
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: kubernetes.RegistrationName(device, passType, serial)},
 				Spec: walletv1.DeviceRegistrationSpec{DeviceLibraryIdentifier: device, PushToken: toks[i], PassTypeIdentifier: passType,
 					SerialNumber: serial, PassName: passName, RegisteredDigest: p.Status.Bundle.ContentDigest},
 			}

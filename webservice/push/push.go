@@ -1,10 +1,12 @@
-// Package push is the web service's work for registered devices on the
-// elected replica: an APNs push to every device when its pass's signed
-// content changes (Pusher), and the registration counts on each Pass
-// (RegistrationCounter).
+// Package push tells registered devices that their pass changed: when a
+// pass's signed content changes (or a push is requested), the Pusher fans
+// a push out to every device the registry.Backend holds for it, through a
+// Gateway (APNs, or a log when no gateway is configured), and records each
+// outcome in the backend.
 package push
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -12,8 +14,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -68,9 +67,6 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Concurrency bounds pushes in flight.
 	Concurrency int
-	// RecordConcurrency bounds the API writes recording outcomes; they run
-	// beside the pushes, so a slow API server does not slow the fan-out.
-	RecordConcurrency int
 	// MaxAttempts, BaseBackoff and MaxBackoff shape retries of 429, 5xx and
 	// network errors: exponential with jitter, then the pass is requeued.
 	MaxAttempts int
@@ -79,18 +75,18 @@ type Options struct {
 	// CredentialsRetry is when pushes APNs refused for the certificate (403)
 	// are tried again; 10 minutes when zero.
 	CredentialsRetry time.Duration
-	// ClaimBatch and ClaimLease shape a shared fan-out (Pusher.Queue): how
-	// many registrations a replica claims at once (1,000 when zero), and
-	// when a claim that was never recorded returns to the others (2 minutes
-	// when zero).
+	// ClaimBatch and ClaimLease shape the fan-out: how many registrations
+	// are claimed at once (1,000 when zero), and when a claim that was never
+	// recorded returns to the other replicas (2 minutes when zero).
 	ClaimBatch int
 	ClaimLease time.Duration
 }
 
 // Pusher tells every registered device when its pass's content changes.
-// It runs on the elected replica. What each registration was last pushed
-// for is kept in its status, so a restart mid-fan-out resumes where it
-// stopped: every device is notified of the latest version at least once.
+// It runs on the elected replica, or on every replica when the backend's
+// claims are shared. What each registration was last pushed for is kept in
+// the backend, so a restart mid-fan-out resumes where it stopped: every
+// device is notified of the latest version at least once.
 type Pusher struct {
 	Client   client.Client // cached reads, writes
 	API      client.Reader // Secrets
@@ -99,75 +95,47 @@ type Pusher struct {
 	// Name of the controller; "pusher" when empty (replicas in one test
 	// process need distinct names).
 	Name string
-	// Queue, when set, holds the registrations (PostgreSQL): every replica
-	// pushes, claiming batches of due registrations from it. Without it the
-	// pusher reads DeviceRegistrations and runs on the elected replica.
-	Queue registry.Queue
+	// Backend holds the registrations.
+	Backend registry.Backend
 
 	mu        sync.Mutex
 	clients   map[string]*apns2.Client  // by credentials content (credentialsKey)
 	templates map[string]templateClient // by push credentials Secret name
-	// told holds, per pass, the registrations this process pushed and
-	// recorded whose status the cache may not show yet: without it a
-	// reconcile reading a stale cache would push them again.
-	told map[types.NamespacedName]map[types.UID]string
-	sem  chan struct{}
+	sem       chan struct{}
 	// Sent counts pushes this Pusher made (tests tell replicas apart by it).
 	Sent atomic.Int64
 }
 
-// SetupWithManager registers the pusher: a pass whose content digest
-// moved, and registrations created or changed, wake it.
-func (p *Pusher) SetupWithManager(mgr ctrl.Manager) error {
-	if p.Options.Concurrency == 0 {
-		p.Options.Concurrency = 64
-	}
-	if p.Options.RecordConcurrency == 0 {
-		p.Options.RecordConcurrency = 16
-	}
-	if p.Options.MaxAttempts == 0 {
-		p.Options.MaxAttempts = 5
-	}
-	if p.Options.BaseBackoff == 0 {
-		p.Options.BaseBackoff = 200 * time.Millisecond
-	}
-	if p.Options.MaxBackoff == 0 {
-		p.Options.MaxBackoff = 30 * time.Second
-	}
-	if p.Options.CredentialsRetry == 0 {
-		p.Options.CredentialsRetry = 10 * time.Minute
-	}
+// IndexPassesOfTemplate indexes Passes by their template's name (the
+// pusher's way from a template's push-now request to its passes).
+const IndexPassesOfTemplate = "pass.template"
+
+// SetupWithManager registers the pusher and its index: a pass whose
+// content digest moved, a template's push-now request, and what the backend
+// adds (new registrations) wake it.
+func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	p.Options.Concurrency = cmp.Or(p.Options.Concurrency, 64)
+	p.Options.MaxAttempts = cmp.Or(p.Options.MaxAttempts, 5)
+	p.Options.BaseBackoff = cmp.Or(p.Options.BaseBackoff, 200*time.Millisecond)
+	p.Options.MaxBackoff = cmp.Or(p.Options.MaxBackoff, 30*time.Second)
+	p.Options.CredentialsRetry = cmp.Or(p.Options.CredentialsRetry, 10*time.Minute)
+	p.Options.ClaimBatch = cmp.Or(p.Options.ClaimBatch, 1000)
+	p.Options.ClaimLease = cmp.Or(p.Options.ClaimLease, 2*time.Minute)
 	p.clients = map[string]*apns2.Client{}
 	p.templates = map[string]templateClient{}
-	p.told = map[types.NamespacedName]map[types.UID]string{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
-	if p.Name == "" {
-		p.Name = "pusher"
+	p.Name = cmp.Or(p.Name, "pusher")
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &walletv1.Pass{}, IndexPassesOfTemplate, func(o client.Object) []string {
+		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
+	}); err != nil {
+		return err
 	}
-	if p.Queue != nil {
-		if p.Options.ClaimBatch == 0 {
-			p.Options.ClaimBatch = 1000
-		}
-		if p.Options.ClaimLease == 0 {
-			p.Options.ClaimLease = 2 * time.Minute
-		}
-		return ctrl.NewControllerManagedBy(mgr).
-			Named(p.Name).
-			For(&walletv1.Pass{}, builder.WithPredicates(pushMayBeDue())).
-			Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(p.passesWithDevices), builder.WithPredicates(pushRequested())).
-			WithOptions(controller.Options{MaxConcurrentReconciles: 4, NeedLeaderElection: ptr.To(false)}).
-			Complete(kube.StopQuietly(p))
-	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(p.Name).
 		For(&walletv1.Pass{}, builder.WithPredicates(pushMayBeDue())).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(p.passesWithDevices), builder.WithPredicates(pushRequested())).
-		Watches(&walletv1.DeviceRegistration{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-			r := o.(*walletv1.DeviceRegistration)
-			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.PassName}}}
-		}), builder.WithPredicates(registrationChanged())).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
-		Complete(kube.StopQuietly(p))
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4, NeedLeaderElection: ptr.To(!p.Backend.Shared())})
+	return p.Backend.WakePushes(b).Complete(kube.StopQuietly(p))
 }
 
 // pushMayBeDue lets through a pass whose content digest moved, whose
@@ -216,16 +184,6 @@ func (p *Pusher) passesWithDevices(ctx context.Context, o client.Object) []recon
 	return out
 }
 
-// registrationChanged lets through new registrations and changed specs (a
-// new push token or registered version); the pusher's own status writes
-// and deletions need no push.
-func registrationChanged() predicate.Funcs {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool { return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() },
-		DeleteFunc: func(event.DeleteEvent) bool { return false },
-	}
-}
-
 // Outcome is what one push achieved; it is also the outcome label of
 // wallet_webservice_pushes_total.
 type Outcome string
@@ -250,82 +208,109 @@ const (
 	CredentialsRefused Outcome = "credentials_refused"
 )
 
-// outcome of one push.
-type outcome struct {
-	reg    *walletv1.DeviceRegistration
-	kind   Outcome
-	reason string
-	err    error // recording the outcome failed
-}
-
-// record keeps what a push achieved: the digest a device was told of (also
-// after a permanent failure, so it is not retried forever), or the end of a
-// registration APNs no longer knows.
-func (p *Pusher) record(ctx context.Context, o outcome, digest string, now metav1.Time) error {
-	switch o.kind {
-	case Delivered, Failed, Logged:
-		before := o.reg.DeepCopy()
-		o.reg.Status.PushedDigest, o.reg.Status.LastPushed = digest, &now
-		return client.IgnoreNotFound(p.Client.Status().Patch(ctx, o.reg, client.MergeFrom(before)))
-	case Unregistered:
-		return client.IgnoreNotFound(p.Client.Delete(ctx, o.reg))
-	}
-	return nil
-}
-
 // Reconcile pushes to every registration of the pass not yet told of its
-// current content.
+// current content, batch by batch as the backend hands them out. What
+// another replica still holds (or a dead one held until its lease ends) is
+// looked at again later; the fan-out is recorded on the pass by whichever
+// replica finds nothing left to push.
 func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ref := registry.PassRef{Namespace: req.Namespace, Name: req.Name}
 	pass := &walletv1.Pass{}
 	if err := p.Client.Get(ctx, req.NamespacedName, pass); err != nil {
 		if apierrors.IsNotFound(err) {
-			p.forget(req.NamespacedName)
-			if p.Queue != nil {
-				// Its registrations go with it (the manager cannot reach them).
-				return ctrl.Result{}, p.Queue.Forget(ctx, registry.PassRef{Namespace: req.Namespace, Name: req.Name})
-			}
+			// Its registrations go with it.
+			return ctrl.Result{}, p.Backend.Forget(ctx, ref)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if pass.Status.Bundle == nil || topic(pass) == "" {
 		return ctrl.Result{}, nil
 	}
 	requests, since := p.pushRequests(ctx, pass)
-	if p.Queue != nil {
-		return p.reconcileShared(ctx, pass, requests, since)
+	fan := p.Backend.FanOut(ref, pass.Status.Bundle.ContentDigest, since, p.Options.ClaimLease)
+	t := newTally()
+	var gateway Gateway
+	for first := true; ; first = false {
+		batch, err := fan.Next(ctx, p.Options.ClaimBatch)
+		if err != nil {
+			return ctrl.Result{}, err // retried with backoff; claims made end with their lease
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if first {
+			var ok bool
+			if gateway, ok = p.gateway(ctx, pass, len(batch)); !ok {
+				return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, fan.Record(ctx, nil, nil, batch)
+			}
+		}
+		if err := p.pushBatch(ctx, gateway, fan, topic(pass), batch, t); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
-	digest := pass.Status.Bundle.ContentDigest
-	due, registered, err := p.due(ctx, pass, digest, since)
+	due, registered, err := fan.Pending(ctx)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if len(due) == 0 {
-		return ctrl.Result{}, p.recordFanOut(ctx, pass, registered, requests, false)
+	if due > 0 {
+		// Claimed by another replica, or released for a retry: looked at
+		// again by when a claim of a replica that died has expired.
+		t.retry = true
 	}
-	apns, ok := p.client(ctx, pass, len(due))
-	if !ok {
-		return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, nil
+	res, err := p.finish(ctx, pass, t, registered, requests)
+	if due > 0 && res.RequeueAfter > p.Options.ClaimLease {
+		res.RequeueAfter = p.Options.ClaimLease
 	}
-	t := newTally()
-	for _, o := range p.fanOut(ctx, apns, pass, due) {
-		t.add(o.kind, o.reason, o.err)
-	}
-	return p.finish(ctx, pass, t, registered, requests)
+	return res, err
 }
 
-// client is the APNs client for the pass's pushes (nil when pushes are
-// only logged); false when there is none (reported on the pass).
-func (p *Pusher) client(ctx context.Context, pass *walletv1.Pass, devices int) (*apns2.Client, bool) {
+// pushBatch pushes one claimed batch with bounded concurrency and records
+// its outcomes: told (delivered, or refused for good), gone (APNs no longer
+// knows the token) and released (to retry).
+func (p *Pusher) pushBatch(ctx context.Context, gateway Gateway, fan registry.FanOut, topic string, batch []registry.Due, t *tally) error {
+	kinds := make([]Outcome, len(batch))
+	reasons := make([]string, len(batch))
+	var wg sync.WaitGroup
+	for i, d := range batch {
+		p.sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-p.sem }()
+			kinds[i], reasons[i] = gateway.Send(ctx, d.PushToken, topic)
+		})
+	}
+	wg.Wait()
+	var told, gone, released []registry.Due
+	for i, d := range batch {
+		switch kinds[i] {
+		case Delivered, Failed, Logged:
+			told = append(told, d)
+		case Unregistered:
+			gone = append(gone, d)
+		default:
+			released = append(released, d)
+		}
+	}
+	err := fan.Record(ctx, told, gone, released)
+	for i := range batch {
+		t.add(kinds[i], reasons[i], err)
+	}
+	return err
+}
+
+// gateway is the gateway for the pass's pushes: APNs with its template's
+// credentials, or a log when none is configured; false when there is none
+// (reported on the pass).
+func (p *Pusher) gateway(ctx context.Context, pass *walletv1.Pass, devices int) (Gateway, bool) {
 	if p.Options.LogOnly {
 		ctrl.LoggerFrom(ctx).Info("pushes logged, not sent: no APNs gateway configured", "devices", devices, "contentDigest", pass.Status.Bundle.ContentDigest)
-		return nil, true
+		return logGateway{}, true
 	}
 	apns, err := p.apnsClient(ctx, pass)
 	if err != nil {
 		p.Recorder.Eventf(pass, corev1.EventTypeWarning, "PushFailed", "cannot push to %d devices: %v", devices, err)
 		return nil, false
 	}
-	return apns, true
+	return &apnsGateway{client: apns, pusher: p}, true
 }
 
 // tally adds up a fan-out's outcomes.
@@ -436,108 +421,6 @@ func (p *Pusher) pushRequests(ctx context.Context, pass *walletv1.Pass) (walletv
 	return req, since
 }
 
-// due lists the registrations of the pass that do not know digest yet,
-// neither by their status nor by what this process already told them, and,
-// when a push-now request is pending, those registered before it. It also
-// returns how many registrations the pass has.
-func (p *Pusher) due(ctx context.Context, pass *walletv1.Pass, digest string, requestedAt time.Time) ([]*walletv1.DeviceRegistration, int, error) {
-	var regs walletv1.DeviceRegistrationList
-	if err := p.Client.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}); err != nil {
-		return nil, 0, err
-	}
-	key := client.ObjectKeyFromObject(pass)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	told, stillTold := p.told[key], map[types.UID]string{}
-	var due []*walletv1.DeviceRegistration
-	for i := range regs.Items {
-		reg := &regs.Items[i]
-		known := knownDigest(reg)
-		if d, ok := told[reg.UID]; ok && d != known {
-			stillTold[reg.UID] = d // the cache has not caught up yet
-			known = d
-		}
-		requested := !requestedAt.IsZero() && !reg.CreationTimestamp.After(requestedAt)
-		if (known != digest || requested) && reg.DeletionTimestamp.IsZero() {
-			due = append(due, reg)
-		}
-	}
-	if len(stillTold) > 0 {
-		p.told[key] = stillTold
-	} else {
-		delete(p.told, key)
-	}
-	return due, len(regs.Items), nil
-}
-
-// fanOut pushes to every registration with bounded concurrency while a
-// pool of writers records each outcome as it arrives. It returns when all
-// are pushed and recorded.
-func (p *Pusher) fanOut(ctx context.Context, apns *apns2.Client, pass *walletv1.Pass, due []*walletv1.DeviceRegistration) []outcome {
-	digest, now := pass.Status.Bundle.ContentDigest, metav1.Now()
-	pushed := make(chan outcome, len(due)) // never blocks a push
-	go func() {
-		var wg sync.WaitGroup
-		for _, reg := range due {
-			p.sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-p.sem }()
-				if p.Options.LogOnly {
-					pushed <- outcome{reg: reg, kind: Logged}
-					return
-				}
-				pushed <- p.push(ctx, apns, reg, topic(pass))
-			})
-		}
-		wg.Wait()
-		close(pushed)
-	}()
-
-	recorded := make(chan outcome, len(due))
-	var writers sync.WaitGroup
-	for range min(p.Options.RecordConcurrency, len(due)) {
-		writers.Go(func() {
-			for o := range pushed {
-				if o.err = p.record(ctx, o, digest, now); o.err == nil && o.kind != Retry && o.kind != CredentialsRefused {
-					p.remember(client.ObjectKeyFromObject(pass), o.reg.UID, digest)
-				}
-				recorded <- o
-			}
-		})
-	}
-	writers.Wait()
-	close(recorded)
-	outcomes := make([]outcome, 0, len(due))
-	for o := range recorded {
-		outcomes = append(outcomes, o)
-	}
-	return outcomes
-}
-
-func (p *Pusher) remember(pass types.NamespacedName, reg types.UID, digest string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.told[pass] == nil {
-		p.told[pass] = map[types.UID]string{}
-	}
-	p.told[pass][reg] = digest
-}
-
-func (p *Pusher) forget(pass types.NamespacedName) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.told, pass)
-}
-
-// knownDigest is the version the device is known to have: the last one it
-// was pushed for, or the one it registered with.
-func knownDigest(r *walletv1.DeviceRegistration) string {
-	if r.Status.PushedDigest != "" {
-		return r.Status.PushedDigest
-	}
-	return r.Spec.RegisteredDigest
-}
-
 func summarize(counts map[string]int) string {
 	parts := make([]string, 0, len(counts))
 	for reason, n := range counts {
@@ -545,56 +428,6 @@ func summarize(counts map[string]int) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
-}
-
-// push sends one notification, retrying throttling, server errors and
-// network errors with exponential backoff and jitter.
-func (p *Pusher) push(ctx context.Context, apns *apns2.Client, reg *walletv1.DeviceRegistration, topic string) outcome {
-	kind, reason := p.send(ctx, apns, reg.Spec.PushToken, topic)
-	return outcome{reg: reg, kind: kind, reason: reason}
-}
-
-// send sends one notification to a push token.
-func (p *Pusher) send(ctx context.Context, apns *apns2.Client, token, topic string) (Outcome, string) {
-	n := &apns2.Notification{DeviceToken: token, Topic: topic, Payload: []byte("{}")}
-	reason := ""
-	for attempt := range p.Options.MaxAttempts {
-		if attempt > 0 {
-			backoff := min(p.Options.BaseBackoff<<(attempt-1), p.Options.MaxBackoff)
-			backoff += time.Duration(rand.Int64N(int64(backoff)/2 + 1)) // jitter
-			select {
-			case <-time.After(backoff):
-			case <-ctx.Done():
-				return Retry, "stopping"
-			}
-		}
-		p.Sent.Add(1)
-		resp, err := apns.PushWithContext(ctx, n)
-		switch {
-		case err != nil:
-			reason = "network error"
-			continue
-		case resp.StatusCode == http.StatusOK:
-			return Delivered, ""
-		case resp.StatusCode == http.StatusGone || resp.Reason == apns2.ReasonUnregistered || resp.Reason == apns2.ReasonBadDeviceToken:
-			return Unregistered, nonEmpty(resp.Reason, "410")
-		case resp.StatusCode == http.StatusForbidden:
-			return CredentialsRefused, fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			reason = fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
-			continue
-		default:
-			return Failed, fmt.Sprintf("%d %s", resp.StatusCode, resp.Reason)
-		}
-	}
-	return Retry, reason
-}
-
-func nonEmpty(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // apnsClient returns the APNs client of the pass's template: built from the

@@ -1,17 +1,21 @@
 // Package registry names what the web service keeps about registered
-// devices, whichever store keeps it: registrations (Store), the fan-out of
-// pushes shared by replicas (Queue), registration counts (Counts) and
-// webhook events waiting for delivery (Outbox). The DeviceRegistration
-// resources implement Store (package webservice); PostgreSQL implements all
-// four (package postgres).
+// devices, whichever backend keeps it: registrations (Store), webhook
+// events waiting for delivery (Outbox), the fan-out of pushes (FanOut),
+// the registration counts on each Pass, and the cleanup of a pass that is
+// gone. A Backend is all of it; DeviceRegistration resources (package
+// kubernetes) and PostgreSQL (package postgres) are the two, and one
+// conformance suite (registrytest) runs against both.
 package registry
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 )
 
 // Registration is one device registered for one pass.
@@ -93,6 +97,65 @@ type Change struct {
 	Changed bool
 	// Devices the pass has after the change.
 	Devices int
+	// EventDropped: the change stands but its webhook event was not kept
+	// (ErrEventDropped, or the outbox could not be written).
+	EventDropped error
+}
+
+// ErrEventDropped: an outbox refused an event because its pass has too
+// many waiting (a receiver that is down while devices keep registering must
+// not grow the outbox without end).
+var ErrEventDropped = errors.New("webhook event dropped: too many events of this pass are waiting")
+
+// Backend keeps registrations and everything that must live beside them.
+// The web service is wired the same way whichever it is.
+type Backend interface {
+	Store
+	Outbox
+	// Setup registers the backend's cache indexes and its own workers (the
+	// writer of each Pass's registration figures) with mgr, before mgr
+	// starts.
+	Setup(ctx context.Context, mgr manager.Manager) error
+	// Shared: every replica may push and send webhook events, as claims are
+	// kept where all of them see them. Otherwise the elected replica does.
+	Shared() bool
+	// WakePushes adds to the pusher's controller what wakes it besides
+	// Pass and template changes (a new registration, when the backend's
+	// registrations are watched objects).
+	WakePushes(b *builder.Builder) *builder.Builder
+	// FanOut begins telling the pass's registered devices of its content
+	// digest and, when since is not zero, of the push-now request made then
+	// (devices registered at or before since are pushed again). A claim
+	// that is never recorded returns to the others after lease.
+	FanOut(pass PassRef, digest string, since time.Time, lease time.Duration) FanOut
+	// Forget deletes what the backend keeps of a pass that is gone.
+	Forget(ctx context.Context, pass PassRef) error
+}
+
+// FanOut hands out a pass's registrations that are due a push, in batches,
+// and records what each push achieved, so a fan-out that stops midway
+// resumes where it stopped: every device is told of the latest content at
+// least once.
+type FanOut interface {
+	// Next claims up to n due registrations this fan-out has not handed
+	// out; none when there are no more.
+	Next(ctx context.Context, n int) ([]Due, error)
+	// Record keeps the outcomes of handed-out registrations: told (the
+	// device knows the digest: pushed, or refused for good), gone (the push
+	// service no longer knows the token: the registration is deleted) and
+	// released (pushed again later). It ends their claims.
+	Record(ctx context.Context, told, gone, released []Due) error
+	// Pending counts the pass's registrations still due (claimed by others,
+	// or released) and all of them.
+	Pending(ctx context.Context) (due, registered int, err error)
+}
+
+// WalletOf names the wallet of an event, as Yourpass's "wallet" does.
+func WalletOf(event string) string {
+	if (Event{Event: event}).UserEvent() {
+		return "google_wallet"
+	}
+	return "ios_wallet"
 }
 
 // Store keeps device registrations for the protocol's requests.
@@ -113,32 +176,9 @@ type Store interface {
 
 // Due is a registration claimed for a push.
 type Due struct {
+	// ID names the registration within its backend.
 	ID        int64
 	PushToken string
-}
-
-// Queue shares the fan-out of a pass's pushes among replicas: each claims
-// batches of the registrations that do not know the pass's content yet, for
-// a lease; a replica that dies leaves its claims to expire.
-type Queue interface {
-	// Claim marks up to n due registrations of the pass with an id above
-	// after as this caller's until lease has passed. Due: not told of digest
-	// yet, or (since not zero) registered at or before since and not pushed
-	// after it.
-	Claim(ctx context.Context, pass PassRef, digest string, since time.Time, after int64, n int, lease time.Duration) ([]Due, error)
-	// Told records that the devices know digest (pushed, or refused for
-	// good) and, when not zero, were pushed for the push-now request at
-	// requestedAt, in one statement, and ends their claims.
-	Told(ctx context.Context, digest string, requestedAt time.Time, ids []int64) error
-	// Gone deletes registrations push service no longer knows.
-	Gone(ctx context.Context, ids []int64) error
-	// Release ends claims without recording anything: pushed again later.
-	Release(ctx context.Context, ids []int64) error
-	// Pending counts the pass's registrations still due (claimed by others,
-	// or released) and all of them.
-	Pending(ctx context.Context, pass PassRef, digest string, since time.Time) (due, registered int, err error)
-	// Forget deletes the registrations of a pass that is gone.
-	Forget(ctx context.Context, pass PassRef) error
 }
 
 // Counts are one pass's registration figures.
@@ -150,13 +190,6 @@ type Counts struct {
 	First, Last time.Time
 	// Changed is when the figures last changed.
 	Changed time.Time
-}
-
-// Counter reports the passes whose registration figures changed.
-type Counter interface {
-	// CountsChangedSince returns up to n passes whose figures changed at or
-	// after since, oldest change first.
-	CountsChangedSince(ctx context.Context, since time.Time, n int) ([]Counts, error)
 }
 
 // OutboxEvent is a webhook event waiting for delivery.

@@ -52,7 +52,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 // Namespace is where the demo applies the samples.
@@ -118,10 +120,10 @@ type demoStore struct {
 	Store   bundle.Store // nil: ConfigMaps
 	Readers bundle.Stores
 	server  *s3test.Server
-	// Registry holds the registrations when they are in PostgreSQL.
-	Registry ws.SharedRegistry
-	db       *postgres.Store
-	pg       *pgtest.Server
+	// Backend holds the registrations when they are in PostgreSQL.
+	Backend registry.Backend
+	db      *postgres.Store
+	pg      *pgtest.Server
 }
 
 func (d demoStore) Stop() {
@@ -157,7 +159,7 @@ func registrationStore(ctx context.Context, o Options, d *demoStore, s *Summary)
 	if d.db, err = postgres.Open(ctx, url); err != nil {
 		return err
 	}
-	d.Registry = d.db
+	d.Backend = d.db
 	s.Registrations = fmt.Sprintf("PostgreSQL: psql %s", url)
 	return nil
 }
@@ -412,8 +414,8 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: ws.DefaultWebhookOptions, CredentialsNamespace: operatorNamespace,
-		Push: pushOptions, Stores: store.Readers, Registry: store.Registry,
+		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: webhooks.DefaultOptions, CredentialsNamespace: operatorNamespace,
+		Push: pushOptions, Stores: store.Readers, Backend: store.Backend,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)

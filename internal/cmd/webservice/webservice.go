@@ -33,6 +33,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 // Options are the web service's flags.
@@ -60,7 +62,7 @@ type Options struct {
 	APNsURL                string
 	APNsCA                 string
 	GoogleRootKeys         string
-	Webhooks               ws.WebhookOptions
+	Webhooks               webhooks.Options
 	KubeQPS                float64
 	KubeBurst              int
 	Zap                    zap.Options
@@ -101,7 +103,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
 	fs.StringVar(&o.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
-	o.Webhooks = ws.DefaultWebhookOptions
+	o.Webhooks = webhooks.DefaultOptions
 	fs.DurationVar(&o.Webhooks.Timeout, "webhook-timeout", o.Webhooks.Timeout, "A webhook must answer 2xx within this.")
 	fs.DurationVar(&o.Webhooks.BaseDelay, "webhook-retry-delay", o.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
 	fs.Float64Var(&o.Webhooks.Factor, "webhook-retry-factor", o.Webhooks.Factor, "Growth of webhook retry delays.")
@@ -180,10 +182,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	var registry ws.SharedRegistry
+	var backend registry.Backend // DeviceRegistrations when nil
 	if db != nil {
 		defer db.Close()
-		registry = db
+		backend = db
 		if err := mgr.Add(cli.KeepMigrated{Store: db, Log: log}); err != nil {
 			return err
 		}
@@ -192,7 +194,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		Registry:      registry,
+		Backend:       backend,
 		Stores:        stores,
 		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies,
 		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),

@@ -33,17 +33,16 @@ type Store struct {
 	pool  *pgxpool.Pool
 	where string // host:port/database, for messages (never the password)
 
+	// CountsInterval is how often the elected replica reads the passes
+	// whose registration figures changed (2 s when zero).
+	CountsInterval time.Duration
+
 	mu       sync.Mutex
 	migrated bool
 	last     error // why the store is not ready
 }
 
-var (
-	_ registry.Store   = (*Store)(nil)
-	_ registry.Queue   = (*Store)(nil)
-	_ registry.Counter = (*Store)(nil)
-	_ registry.Outbox  = (*Store)(nil)
-)
+var _ registry.Backend = (*Store)(nil)
 
 // New returns a store for the database at url (a PostgreSQL connection
 // string: postgres://user:password@host:5432/db?sslmode=require) without

@@ -1,4 +1,4 @@
-package webservice
+package webhooks
 
 import (
 	"context"
@@ -28,7 +28,7 @@ func TestWebhookDestinations(t *testing.T) {
 	}))
 	defer redirector.Close()
 	post := func(allowed []netip.Prefix, url string) error {
-		w := &Webhooks{HTTP: newWebhookClient(allowed), Options: WebhookOptions{Timeout: 2 * time.Second}}
+		w := &Client{HTTP: NewHTTPClient(allowed), Options: Options{Timeout: 2 * time.Second}}
 		return w.post(context.Background(), url, "k-123", []byte(`{}`))
 	}
 

@@ -1,4 +1,4 @@
-package webservice
+package webhooks
 
 import (
 	"errors"
@@ -14,13 +14,13 @@ import (
 // does not send to.
 var errDestinationRefused = errors.New("destination refused")
 
-// newWebhookClient is the HTTP client of webhooks, whose URLs any namespace
+// NewHTTPClient is the HTTP client of webhooks, whose URLs any namespace
 // user writes while the web service sits inside the cluster. It never
 // follows a redirect (Go would copy X-API-Key to the new host), and it
 // refuses, at dial time on the resolved address (so DNS rebinding cannot
 // get round it), loopback, private, link-local (cloud metadata), shared,
 // multicast and unspecified addresses, unless allowed lists them.
-func newWebhookClient(allowed []netip.Prefix) *http.Client {
+func NewHTTPClient(allowed []netip.Prefix) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {

@@ -1,4 +1,4 @@
-package webservice
+package webhooks
 
 import (
 	"context"
@@ -15,13 +15,14 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
-// OutboxSender delivers the webhook events a registry.Outbox (PostgreSQL)
-// keeps: every replica runs one; each event is one sender's at a time, in
+// Sender delivers the webhook events a registry.Outbox keeps: every
+// replica runs one (or only the elected one, for an outbox whose claims are
+// in memory); each event is one sender's at a time, in
 // order per pass, and survives restarts. An attempt goes to every webhook
 // that wants the event and has not taken it yet; a failed one is tried
 // again after BaseDelay × Factor^n, MaxAttempts times in all.
-type OutboxSender struct {
-	Webhooks *Webhooks
+type Sender struct {
+	Webhooks *Client
 	Outbox   registry.Outbox
 	// Poll is how often an idle sender looks for due events; 500 ms when
 	// zero.
@@ -32,10 +33,10 @@ type OutboxSender struct {
 }
 
 // NeedLeaderElection says whether only the elected replica sends.
-func (o *OutboxSender) NeedLeaderElection() bool { return o.Elected }
+func (o *Sender) NeedLeaderElection() bool { return o.Elected }
 
 // Start runs until ctx ends.
-func (o *OutboxSender) Start(ctx context.Context) error {
+func (o *Sender) Start(ctx context.Context) error {
 	poll := o.Poll
 	if poll == 0 {
 		poll = 500 * time.Millisecond
@@ -67,7 +68,7 @@ func (o *OutboxSender) Start(ctx context.Context) error {
 
 // attempt delivers one event once to the webhooks that still need it and
 // records the result.
-func (o *OutboxSender) attempt(ctx context.Context, e registry.OutboxEvent) {
+func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 	w, opts := o.Webhooks, o.Webhooks.Options
 	delivered, retry := slices.Clone(e.DeliveredTo), false
 	if tpl, hooks, ok := w.hooks(ctx, e.Event); ok {
@@ -82,17 +83,17 @@ func (o *OutboxSender) attempt(ctx context.Context, e registry.OutboxEvent) {
 			}
 			switch {
 			case err == nil:
-				webhookDeliveries.WithLabelValues("delivered").Inc()
+				deliveries.WithLabelValues("delivered").Inc()
 				delivered = append(delivered, hook.URL)
 			case errors.Is(err, errDestinationRefused):
 				w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", hook.URL, err)
-				webhookDeliveries.WithLabelValues("refused").Inc()
+				deliveries.WithLabelValues("refused").Inc()
 				delivered = append(delivered, hook.URL) // retrying cannot help
 			default:
 				retry = true
 				if e.Attempts+1 >= opts.MaxAttempts {
 					w.Log.Info("webhook event abandoned", "pass", e.Event.Namespace+"/"+e.Event.Pass, "event", e.Event.Event, "attempts", opts.MaxAttempts, "lastError", err.Error())
-					webhookDeliveries.WithLabelValues("abandoned").Inc()
+					deliveries.WithLabelValues("abandoned").Inc()
 				}
 			}
 		}

@@ -1,4 +1,9 @@
-package webservice
+// Package webhooks delivers the events of a template's webhooks (device
+// registrations, Google Wallet users) as Yourpass sends them: the
+// destinations and API keys (Client), an HTTP client that refuses internal
+// addresses, and the Sender that takes events from a registry.Outbox until
+// each is delivered or given up.
+package webhooks
 
 import (
 	"bytes"
@@ -21,19 +26,20 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
-var webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+var deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "wallet_webservice_webhook_deliveries_total", Help: "Webhook events by outcome (delivered, abandoned, refused, dropped).",
 }, []string{"outcome"})
 
-func init() { metrics.Registry.MustRegister(webhookDeliveries) }
+func init() { metrics.Registry.MustRegister(deliveries) }
 
-// WebhookEvent is what a template's webhooks receive.
-type WebhookEvent = registry.Event
+// Dropped counts an event that was not kept (its pass had too many waiting:
+// registry.ErrEventDropped).
+func Dropped() { deliveries.WithLabelValues("dropped").Inc() }
 
-// WebhookOptions shape deliveries: a 2xx within Timeout is success;
+// Options shape deliveries: a 2xx within Timeout is success;
 // otherwise the event is retried after BaseDelay × Factor^n, at most
 // MaxAttempts times, then abandoned.
-type WebhookOptions struct {
+type Options struct {
 	Timeout     time.Duration
 	BaseDelay   time.Duration
 	Factor      float64
@@ -43,16 +49,16 @@ type WebhookOptions struct {
 	AllowedCIDRs []netip.Prefix
 }
 
-// DefaultWebhookOptions are 10 s, 10 s × 1.5^n, 15 attempts.
-var DefaultWebhookOptions = WebhookOptions{Timeout: 10 * time.Second, BaseDelay: 10 * time.Second, Factor: 1.5, MaxAttempts: 15}
+// DefaultOptions are 10 s, 10 s × 1.5^n, 15 attempts.
+var DefaultOptions = Options{Timeout: 10 * time.Second, BaseDelay: 10 * time.Second, Factor: 1.5, MaxAttempts: 15}
 
-// Webhooks sends registration events to templates' webhooks: the
-// destinations, API keys and HTTP of a delivery. Events wait in an outbox
-// until delivered (OutboxSender): PostgreSQL's, or the Pass's status.
-type Webhooks struct {
+// Client sends events to templates' webhooks: the destinations, API keys
+// and HTTP of a delivery. Events wait in an outbox until delivered
+// (Sender): PostgreSQL's, or the Pass's status.
+type Client struct {
 	Cache   client.Reader
 	API     client.Reader
-	Options WebhookOptions
+	Options Options
 	// CredentialsNamespace holds the templates' push credentials, with the
 	// webhooks' API keys.
 	CredentialsNamespace string
@@ -64,7 +70,7 @@ type Webhooks struct {
 
 // hooks returns the pass's template and its webhooks that want ev; false
 // when the pass or template is gone (nothing to deliver to).
-func (w *Webhooks) hooks(ctx context.Context, ev WebhookEvent) (*walletv1.PassTemplate, []walletv1.Webhook, bool) {
+func (w *Client) hooks(ctx context.Context, ev registry.Event) (*walletv1.PassTemplate, []walletv1.Webhook, bool) {
 	pass := &walletv1.Pass{}
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: ev.Pass}, pass); err != nil {
 		return nil, nil, false
@@ -82,7 +88,7 @@ func (w *Webhooks) hooks(ctx context.Context, ev WebhookEvent) (*walletv1.PassTe
 	return tpl, out, true
 }
 
-func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) error {
+func (w *Client) post(ctx context.Context, url, apiKey string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Options.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -108,7 +114,7 @@ func (w *Webhooks) post(ctx context.Context, url, apiKey string, body []byte) er
 
 // apiKey reads a webhook's API key from the template's push credentials
 // (the manager's copy in the operator's namespace).
-func (w *Webhooks) apiKey(ctx context.Context, tpl *walletv1.PassTemplate, hook walletv1.Webhook) (string, error) {
+func (w *Client) apiKey(ctx context.Context, tpl *walletv1.PassTemplate, hook walletv1.Webhook) (string, error) {
 	if hook.APIKeySecretRef == nil {
 		return "", nil
 	}

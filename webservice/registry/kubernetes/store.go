@@ -1,4 +1,9 @@
-package webservice
+// Package kubernetes keeps registrations as DeviceRegistration resources in
+// their pass's namespace, the default backend, which needs nothing beyond
+// the cluster: the protocol's store, the outbox of webhook events (in each
+// Pass's status), the counter of each Pass's registrations and the fan-out
+// of pushes, all on the elected replica but the store.
+package kubernetes
 
 import (
 	"context"
@@ -7,26 +12,13 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
-
-// Registration and PassRef are the registry's.
-type (
-	Registration = registry.Registration
-	PassRef      = registry.PassRef
-)
-
-// Index of DeviceRegistrations by device and pass type.
-const indexDevicePassType = "deviceregistration.device-passtype"
-
-func devicePassTypeKey(device, passType string) string { return device + "\x00" + passType }
 
 // RegistrationName names the DeviceRegistration of a device and a pass
 // from a hash, so names reveal no device identifier.
@@ -35,22 +27,21 @@ func RegistrationName(device, passType, serial string) string {
 	return "reg-" + hex.EncodeToString(sum[:])[:32]
 }
 
-// ResourceStore keeps registrations as DeviceRegistration resources in the
-// pass's namespace: it writes through the API server and reads through the
-// informer cache's indexes. Its webhook events wait in their Pass's
-// status (PassOutbox).
-type ResourceStore struct {
+// Store keeps registrations as DeviceRegistration resources in the pass's
+// namespace: it writes through the API server and reads through the
+// informer cache's indexes. Its webhook events wait in their Pass's status
+// (Outbox).
+type Store struct {
 	Client client.Client // writes and uncached reads
 	Cache  client.Reader // the informer cache, with the registration indexes
-	Outbox *PassOutbox
-	Log    logr.Logger
+	Outbox *Outbox
 }
 
-var _ registry.Store = (*ResourceStore)(nil)
+var _ registry.Store = (*Store)(nil)
 
 // Register creates the registration, or updates its push token.
-func (s *ResourceStore) Register(ctx context.Context, r Registration, event *registry.Event) (registry.Change, error) {
-	pass := PassRef{Namespace: r.Namespace, Name: r.PassName}
+func (s *Store) Register(ctx context.Context, r registry.Registration, event *registry.Event) (registry.Change, error) {
+	pass := registry.PassRef{Namespace: r.Namespace, Name: r.PassName}
 	created, err := s.register(ctx, r)
 	if err != nil {
 		return registry.Change{}, err
@@ -58,7 +49,7 @@ func (s *ResourceStore) Register(ctx context.Context, r Registration, event *reg
 	return s.changed(ctx, pass, RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial), created, true, event)
 }
 
-func (s *ResourceStore) register(ctx context.Context, r Registration) (bool, error) {
+func (s *Store) register(ctx context.Context, r registry.Registration) (bool, error) {
 	reg := &walletv1.DeviceRegistration{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: r.Namespace, Name: RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial),
@@ -96,7 +87,7 @@ func (s *ResourceStore) register(ctx context.Context, r Registration) (bool, err
 }
 
 // Unregister deletes the registration.
-func (s *ResourceStore) Unregister(ctx context.Context, pass PassRef, device, passType, serial string, event *registry.Event) (registry.Change, error) {
+func (s *Store) Unregister(ctx context.Context, pass registry.PassRef, device, passType, serial string, event *registry.Event) (registry.Change, error) {
 	name := RegistrationName(device, passType, serial)
 	reg := &walletv1.DeviceRegistration{ObjectMeta: metav1.ObjectMeta{Namespace: pass.Namespace, Name: name}}
 	err := s.Client.Delete(ctx, reg)
@@ -112,9 +103,9 @@ func (s *ResourceStore) Unregister(ctx context.Context, pass PassRef, device, pa
 // changed counts the pass's devices after a change (the cache, corrected
 // for the change just made if it has not seen it yet) and queues the event
 // of a change.
-func (s *ResourceStore) changed(ctx context.Context, pass PassRef, name string, changed, registered bool, event *registry.Event) (registry.Change, error) {
+func (s *Store) changed(ctx context.Context, pass registry.PassRef, name string, changed, registered bool, event *registry.Event) (registry.Change, error) {
 	var regs walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return registry.Change{}, err
 	}
 	seen := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Name == name })
@@ -128,19 +119,16 @@ func (s *ResourceStore) changed(ctx context.Context, pass PassRef, name string, 
 	if changed && event != nil {
 		ev := *event
 		ev.DeviceCount = ch.Devices
-		if err := s.Outbox.AddEvent(ctx, ev); err != nil {
-			// The registration stands; only its event is lost.
-			webhookDeliveries.WithLabelValues("dropped").Inc()
-			s.Log.Error(err, "keep a webhook event", "pass", pass.String(), "event", ev.Event)
-		}
+		// The registration stands whatever becomes of its event.
+		ch.EventDropped = s.Outbox.AddEvent(ctx, ev)
 	}
 	return ch, nil
 }
 
 // Devices reads the pass's registrations from the cache.
-func (s *ResourceStore) Devices(ctx context.Context, pass PassRef, device string) (bool, int, error) {
+func (s *Store) Devices(ctx context.Context, pass registry.PassRef, device string) (bool, int, error) {
 	var regs walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{push.IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return false, 0, err
 	}
 	registered := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device })
@@ -148,18 +136,14 @@ func (s *ResourceStore) Devices(ctx context.Context, pass PassRef, device string
 }
 
 // PassesOf reads the device's registrations from the cache index.
-func (s *ResourceStore) PassesOf(ctx context.Context, device, passType string) ([]PassRef, error) {
+func (s *Store) PassesOf(ctx context.Context, device, passType string) ([]registry.PassRef, error) {
 	var list walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &list, client.MatchingFields{indexDevicePassType: devicePassTypeKey(device, passType)}); err != nil {
+	if err := s.Cache.List(ctx, &list, client.MatchingFields{IndexDevicePassType: devicePassTypeKey(device, passType)}); err != nil {
 		return nil, err
 	}
-	refs := make([]PassRef, len(list.Items))
+	refs := make([]registry.PassRef, len(list.Items))
 	for i, r := range list.Items {
-		refs[i] = PassRef{Namespace: r.Namespace, Name: r.Spec.PassName}
+		refs[i] = registry.PassRef{Namespace: r.Namespace, Name: r.Spec.PassName}
 	}
 	return refs, nil
-}
-
-func clientKey(ref PassRef) client.ObjectKey {
-	return client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}
 }

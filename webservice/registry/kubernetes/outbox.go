@@ -1,4 +1,4 @@
-package webservice
+package kubernetes
 
 import (
 	"context"
@@ -12,16 +12,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
 // maxPendingPerPass bounds the events waiting in one Pass's status (the
-// CRD says so too): a receiver that is down while devices keep registering
-// must not grow the pass without end.
+// CRD says so too): beyond it, registry.ErrEventDropped.
 const maxPendingPerPass = 100
-
-// indexPendingWebhooks indexes Passes with events waiting for delivery.
-const indexPendingWebhooks = "pass.pending-webhooks"
 
 func pendingWebhooksOf(o client.Object) []string {
 	if len(o.(*walletv1.Pass).Status.PendingWebhookEvents) > 0 {
@@ -30,11 +27,11 @@ func pendingWebhooksOf(o client.Object) []string {
 	return nil
 }
 
-// PassOutbox is the outbox of the DeviceRegistration store: a pass's
+// Outbox is the outbox of the DeviceRegistration backend: a pass's
 // webhook events wait in its status (status.pendingWebhookEvents), written
 // by whichever replica served the registration and sent, in order, by the
 // elected one (its claims are in memory), so a restart loses none.
-type PassOutbox struct {
+type Outbox struct {
 	Client client.Client // status writes
 	Cache  client.Reader // passes, with indexPendingWebhooks
 	API    client.Reader // a fresh read after a conflict
@@ -50,15 +47,15 @@ type outboxClaim struct {
 	event int64 // PendingWebhookEvent.ID
 }
 
-var _ registry.Outbox = (*PassOutbox)(nil)
+var _ registry.Outbox = (*Outbox)(nil)
 
 // AddEvent appends an event to its pass's pending events; beyond the bound
-// it is dropped (and counted).
-func (o *PassOutbox) AddEvent(ctx context.Context, ev registry.Event) error {
-	return o.update(ctx, types.NamespacedName{Namespace: ev.Namespace, Name: ev.Pass}, func(p *walletv1.Pass) bool {
+// it is dropped (registry.ErrEventDropped).
+func (o *Outbox) AddEvent(ctx context.Context, ev registry.Event) error {
+	dropped := false
+	err := o.update(ctx, types.NamespacedName{Namespace: ev.Namespace, Name: ev.Pass}, func(p *walletv1.Pass) bool {
 		pending := p.Status.PendingWebhookEvents
-		if len(pending) >= maxPendingPerPass {
-			webhookDeliveries.WithLabelValues("dropped").Inc()
+		if dropped = len(pending) >= maxPendingPerPass; dropped {
 			return false
 		}
 		id := ev.Timestamp.UnixNano()
@@ -70,42 +67,25 @@ func (o *PassOutbox) AddEvent(ctx context.Context, ev registry.Event) error {
 		})
 		return true
 	})
+	if err == nil && dropped {
+		return registry.ErrEventDropped
+	}
+	return err
 }
 
 // update changes a pass's status with optimistic locking, reading it
 // afresh from the API server after a conflict.
-func (o *PassOutbox) update(ctx context.Context, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
-	return updatePassStatus(ctx, o.Client, o.Cache, o.API, key, change)
-}
-
-// updatePassStatus changes a pass's status with optimistic locking: read
-// from cache, after a conflict from the API server.
-func updatePassStatus(ctx context.Context, c client.Client, cache, api client.Reader, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
-	reader := cache
-	for attempt := 0; ; attempt++ {
-		p := &walletv1.Pass{}
-		if err := reader.Get(ctx, key, p); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-		before := p.DeepCopy()
-		if !change(p) {
-			return nil
-		}
-		err := c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-		if !apierrors.IsConflict(err) || attempt == 10 {
-			return client.IgnoreNotFound(err)
-		}
-		reader = api
-	}
+func (o *Outbox) update(ctx context.Context, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
+	return status.UpdatePass(ctx, o.Client, o.Cache, o.API, key, change)
 }
 
 // ClaimEvents claims the oldest pending event of passes whose next attempt
 // is due. The cache finds the passes with events; each is then read from
 // the API server, as the cache may not show the last attempt recorded yet
 // (which would send an event again).
-func (o *PassOutbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]registry.OutboxEvent, error) {
+func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]registry.OutboxEvent, error) {
 	var passes walletv1.PassList
-	if err := o.Cache.List(ctx, &passes, client.MatchingFields{indexPendingWebhooks: "true"}); err != nil {
+	if err := o.Cache.List(ctx, &passes, client.MatchingFields{IndexPendingWebhooks: "true"}); err != nil {
 		return nil, err
 	}
 	now := time.Now()
@@ -139,14 +119,14 @@ func (o *PassOutbox) ClaimEvents(ctx context.Context, n int, lease time.Duration
 		o.held[key] = now.Add(lease)
 		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Attempts), DeliveredTo: head.DeliveredTo, Event: registry.Event{
 			Event: string(head.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), UserCount: int(head.UserCount), Wallet: walletOf(string(head.Event)),
+			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), UserCount: int(head.UserCount), Wallet: registry.WalletOf(string(head.Event)),
 		}})
 	}
 	return out, nil
 }
 
 // release ends a claim and returns what it named.
-func (o *PassOutbox) release(id int64) (outboxClaim, bool) {
+func (o *Outbox) release(id int64) (outboxClaim, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c, ok := o.claims[id]
@@ -156,7 +136,7 @@ func (o *PassOutbox) release(id int64) (outboxClaim, bool) {
 }
 
 // Delivered removes the event from its pass's status.
-func (o *PassOutbox) Delivered(ctx context.Context, id int64) error {
+func (o *Outbox) Delivered(ctx context.Context, id int64) error {
 	c, ok := o.release(id)
 	if !ok {
 		return nil
@@ -169,7 +149,7 @@ func (o *PassOutbox) Delivered(ctx context.Context, id int64) error {
 }
 
 // RetryAt records a failed attempt on the event.
-func (o *PassOutbox) RetryAt(ctx context.Context, id int64, deliveredTo []string, next time.Time) error {
+func (o *Outbox) RetryAt(ctx context.Context, id int64, deliveredTo []string, next time.Time) error {
 	c, ok := o.release(id)
 	if !ok {
 		return nil
@@ -185,12 +165,4 @@ func (o *PassOutbox) RetryAt(ctx context.Context, id int64, deliveredTo []string
 		}
 		return false
 	})
-}
-
-// walletOf names the wallet of an event, as Yourpass's "wallet" does.
-func walletOf(event string) string {
-	if (registry.Event{Event: event}).UserEvent() {
-		return "google_wallet"
-	}
-	return "ios_wallet"
 }
