@@ -118,9 +118,9 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 }
 
 func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*render.PassJSON, error) {
-	b, err := s.bundles.get(r.Context(), p)
+	b, err := s.bundles.Get(r.Context(), p)
 	if err != nil {
 		return nil, err
 	}
-	return render.ParsePassJSON(b.files[pkpass.PassJSON])
+	return render.ParsePassJSON(b.Files[pkpass.PassJSON])
 }

@@ -1,15 +1,10 @@
 package webservice
 
 import (
-	"context"
-	"crypto/ecdsa"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -47,7 +42,7 @@ func (s *Server) googleImage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such image")
 		return
 	}
-	for _, store := range s.bundles.stores {
+	for _, store := range s.opts.Stores {
 		files, err := store.GetShared(r.Context(), ns, tpl.Status.SharedBundle)
 		if err != nil {
 			continue
@@ -77,7 +72,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "the callback is too large")
 		return
 	}
-	roots, err := s.google.keys(r.Context())
+	roots, err := s.google.Keys(r.Context())
 	if err != nil {
 		s.log.Error(err, "read Google's root keys for callbacks")
 		w.Header().Set("Retry-After", "60")
@@ -154,58 +149,3 @@ var googleCallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 }, []string{"outcome"})
 
 func init() { metrics.Registry.MustRegister(googleCallbacks) }
-
-// googleRoots loads Google's root keys from a URL or a file, again after
-// an hour.
-type googleRoots struct {
-	source string
-	mu     sync.Mutex
-	roots  []*ecdsa.PublicKey
-	at     time.Time
-}
-
-func (g *googleRoots) keys(ctx context.Context) ([]*ecdsa.PublicKey, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.roots != nil && time.Since(g.at) < time.Hour {
-		return g.roots, nil
-	}
-	source := g.source
-	if source == "" {
-		source = googlewallet.RootKeysURL
-	}
-	var data []byte
-	var err error
-	if strings.HasPrefix(source, "https://") || strings.HasPrefix(source, "http://") {
-		data, err = fetch(ctx, source)
-	} else {
-		data, err = os.ReadFile(source)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("Google's root keys from %s: %w", source, err)
-	}
-	roots, err := googlewallet.ParseRootKeys(data, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	g.roots, g.at = roots, time.Now()
-	return roots, nil
-}
-
-func fetch(ctx context.Context, url string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s", resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-}

@@ -15,10 +15,10 @@ import (
 
 // preview answers a browser without Wallet: the pass drawn as a page.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pass) {
-	b, err := s.bundles.get(r.Context(), p)
+	b, err := s.bundles.Get(r.Context(), p)
 	var pj *render.PassJSON
 	if err == nil {
-		pj, err = render.ParsePassJSON(b.files[pkpass.PassJSON])
+		pj, err = render.ParsePassJSON(b.Files[pkpass.PassJSON])
 	}
 	if err != nil {
 		s.log.Error(err, "read pass.json for a preview", "pass", p.Namespace+"/"+p.Name)
@@ -33,7 +33,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", preview.ContentSecurityPolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := preview.HTML(w, pj, b.files, s.codes, links); err != nil {
+	if err := preview.HTML(w, pj, b.Files, s.codes, links); err != nil {
 		s.log.Error(err, "render preview")
 	}
 }
@@ -41,17 +41,17 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 // servePDF answers ?format=pdf: the pass as a printable one-page card (its
 // colours, logo, fields and barcode), for holders without Wallet.
 func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, p *walletv1.Pass) {
-	b, err := s.bundles.get(r.Context(), p)
+	b, err := s.bundles.Get(r.Context(), p)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return
 	}
-	pj, err := render.ParsePassJSON(b.files[pkpass.PassJSON])
+	pj, err := render.ParsePassJSON(b.Files[pkpass.PassJSON])
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return
 	}
-	doc, err := preview.PDF(pj, b.files)
+	doc, err := preview.PDF(pj, b.Files)
 	if err != nil {
 		s.log.Error(err, "draw a PDF", "pass", p.Namespace+"/"+p.Name)
 		writeError(w, http.StatusInternalServerError, "internal error")

@@ -1,6 +1,7 @@
 package webservice
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
@@ -199,7 +201,7 @@ func (s *Server) latestPass(w http.ResponseWriter, r *http.Request) {
 
 // servePkpass writes the pass's bundle.
 func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1.Pass, modified time.Time) {
-	b, err := s.bundles.get(r.Context(), p)
+	b, err := s.bundles.Get(r.Context(), p)
 	if err != nil {
 		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
 		s.reportDamage(r.Context(), p, err)
@@ -210,11 +212,11 @@ func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1
 	h := w.Header()
 	h.Set("Content-Type", pkpass.MediaType)
 	h.Set("Last-Modified", modified.Format(http.TimeFormat))
-	h.Set("Content-Length", strconv.Itoa(len(b.zip)))
+	h.Set("Content-Length", strconv.Itoa(len(b.Zip)))
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b.zip)
+		_, _ = w.Write(b.Zip)
 	}
 }
 
@@ -300,4 +302,18 @@ func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryA
 		return false, "60"
 	}
 	return true, ""
+}
+
+// reportDamage marks a pass whose stored bundle is missing or corrupt, so
+// the manager signs and stores it again (once per damaged bundle).
+func (s *Server) reportDamage(ctx context.Context, p *walletv1.Pass, err error) {
+	damage := bundle.Damage(err)
+	if damage == "" || p.Status.Bundle == nil || p.Status.Bundle.Damaged != "" {
+		return
+	}
+	before := p.DeepCopy()
+	p.Status.Bundle.Damaged = damage
+	if err := s.api.Status().Patch(ctx, p, client.MergeFrom(before)); err != nil {
+		s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
+	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
@@ -108,7 +109,7 @@ type Server struct {
 	cache   client.Reader // informer cache with the indexes of SetupIndexes
 	api     client.Client // API server, for writes and bundle reads
 	store   registry.Backend
-	bundles *bundleCache
+	bundles *bundlecache.Cache
 	log     logr.Logger
 
 	clients       *limiters // per client address
@@ -118,7 +119,7 @@ type Server struct {
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
 	stats         *stats.Recorder
-	google        *googleRoots
+	google        *googlewallet.RootKeySource
 }
 
 // defaults fills what was left zero.
@@ -172,11 +173,11 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		return nil, err
 	}
 	return &Server{
-		google: &googleRoots{source: o.GoogleRootKeys},
+		google: &googlewallet.RootKeySource{Source: o.GoogleRootKeys},
 		stats:  counts,
 		opts:   o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
-		bundles:       newBundleCache(o.BundleCacheBytes, o.Stores),
+		bundles:       bundlecache.New(o.BundleCacheBytes, o.Stores),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		codes:         barcodes.NewDrawer(256),
 		log:           log,
