@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 

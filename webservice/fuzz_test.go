@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
 )
 
 // maxResponse bounds any answer: a bundle is at most 1 MiB, a preview far

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
 )
 
 // registerDevice registers a device for a pass through the protocol; device

@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 

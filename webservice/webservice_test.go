@@ -30,13 +30,13 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
-	"github.com/wallet-operator/wallet-operator/internal/pgtest"
+	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -90,10 +90,10 @@ func openRegistry() (registry.Backend, func(), error) {
 	if registrationStore != "postgres" {
 		return nil, func() {}, nil
 	}
-	if why := pgtest.Missing(); why != "" {
+	if why := localpg.Missing(); why != "" {
 		return nil, nil, errors.New(why)
 	}
-	pg, err := pgtest.Start()
+	pg, err := localpg.Start()
 	if err != nil {
 		return nil, nil, err
 	}

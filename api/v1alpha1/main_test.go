@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 // env is the control plane every test of this package talks to.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 // The samples are what a new user copies: every one must apply, with strict

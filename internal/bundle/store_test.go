@@ -12,19 +12,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
-	"github.com/wallet-operator/wallet-operator/internal/bundle/storetest"
-	"github.com/wallet-operator/wallet-operator/internal/s3test"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
+	"github.com/wallet-operator/wallet-operator/internal/testing/storetest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 var (
 	env *testenv.Env
-	s3  *s3test.Server
+	s3  *locals3.Server
 )
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, func(*testenv.Env) (func(), error) {
-		binary, err := s3test.Binary(testenv.RepoRoot())
+		binary, err := locals3.Binary(testenv.RepoRoot())
 		if err != nil {
 			return nil, err
 		}
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			return nil, err
 		}
-		if s3, err = s3test.Start(binary, dir, "wallet"); err != nil {
+		if s3, err = locals3.Start(binary, dir, "wallet"); err != nil {
 			return nil, err
 		}
 		s3.SetCredentialsEnv()

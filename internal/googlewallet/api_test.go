@@ -8,7 +8,7 @@ import (
 	"google.golang.org/api/walletobjects/v1"
 
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
-	"github.com/wallet-operator/wallet-operator/internal/googlewallet/gwtest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/gwtest"
 )
 
 // Upsert answers the API as Google does: a patch of an object Google does

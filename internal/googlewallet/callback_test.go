@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
-	"github.com/wallet-operator/wallet-operator/internal/googlewallet/gwtest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/gwtest"
 )
 
 func message(event string) googlewallet.CallbackMessage {

@@ -25,13 +25,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
-	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	localcluster "github.com/wallet-operator/wallet-operator/internal/local/cluster"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 func TestDemo(t *testing.T) {

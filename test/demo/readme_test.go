@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 // notRunHere are the README's commands this test does not run, and why.

@@ -32,7 +32,7 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 )
 

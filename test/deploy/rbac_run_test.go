@@ -19,11 +19,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )

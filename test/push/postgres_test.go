@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/pgtest"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
@@ -25,12 +25,12 @@ import (
 
 // database starts a PostgreSQL server for one test and opens the
 // registration store on it.
-func database(t *testing.T) (*pgtest.Server, *postgres.Store, string) {
+func database(t *testing.T) (*localpg.Server, *postgres.Store, string) {
 	t.Helper()
-	if why := pgtest.Missing(); why != "" {
+	if why := localpg.Missing(); why != "" {
 		t.Skip(why)
 	}
-	pg, err := pgtest.Start()
+	pg, err := localpg.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,18 +26,18 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/s3test"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
 var (
 	env     *testenv.Env
-	server  *s3test.Server
+	server  *locals3.Server
 	baseURL string
 	s3Store *bundle.S3Store
 	key     = tokens.Key("0123456789abcdef0123456789abcdef")
@@ -46,7 +46,7 @@ var (
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, func(e *testenv.Env) (func(), error) {
 		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-		binary, err := s3test.Binary(testenv.RepoRoot())
+		binary, err := locals3.Binary(testenv.RepoRoot())
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			return nil, err
 		}
-		if server, err = s3test.Start(binary, dir, "passes"); err != nil {
+		if server, err = locals3.Start(binary, dir, "passes"); err != nil {
 			return nil, err
 		}
 		server.SetCredentialsEnv()

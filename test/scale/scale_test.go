@@ -35,10 +35,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
-	"github.com/wallet-operator/wallet-operator/internal/s3test"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 func envInt(name string, def int) int {
@@ -82,11 +82,11 @@ func TestScale(t *testing.T) {
 	workers := envInt("WALLET_SCALE_WORKERS", 4)
 	storeArgs := []string{"--bundle-store=configmap"}
 	if os.Getenv("WALLET_SCALE_BUNDLE_STORE") == "s3" {
-		binary, err := s3test.Binary(testenv.RepoRoot())
+		binary, err := locals3.Binary(testenv.RepoRoot())
 		if err != nil {
 			t.Fatal(err)
 		}
-		server, err := s3test.Start(binary, t.TempDir(), "scale")
+		server, err := locals3.Start(binary, t.TempDir(), "scale")
 		if err != nil {
 			t.Fatal(err)
 		}

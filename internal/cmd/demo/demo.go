@@ -42,10 +42,10 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
-	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	localcluster "github.com/wallet-operator/wallet-operator/internal/local/cluster"
+	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
+	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
-	"github.com/wallet-operator/wallet-operator/internal/pgtest"
-	"github.com/wallet-operator/wallet-operator/internal/s3test"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -119,11 +119,11 @@ type Summary struct {
 type demoStore struct {
 	Store   bundle.Store // nil: ConfigMaps
 	Readers bundle.Stores
-	server  *s3test.Server
+	server  *locals3.Server
 	// Backend holds the registrations when they are in PostgreSQL.
 	Backend registry.Backend
 	db      *postgres.Store
-	pg      *pgtest.Server
+	pg      *localpg.Server
 }
 
 func (d demoStore) Stop() {
@@ -147,7 +147,7 @@ func registrationStore(ctx context.Context, o Options, d *demoStore, s *Summary)
 	default:
 		return cli.Usagef("--registration-store is kubernetes or postgres, not %q", o.RegistrationStore)
 	}
-	pg, err := pgtest.Start()
+	pg, err := localpg.Start()
 	if err != nil {
 		return err
 	}
@@ -175,12 +175,12 @@ func bundleStore(ctx context.Context, o Options, c client.Reader, s *Summary) (d
 	default:
 		return d, cli.Usagef("--bundle-store is configmap or s3, not %q", o.BundleStore)
 	}
-	binary, err := s3test.Binary(filepath.Dir(filepath.Clean(o.Config)))
+	binary, err := locals3.Binary(filepath.Dir(filepath.Clean(o.Config)))
 	if err != nil {
 		return d, err
 	}
 	const bucket = "wallet"
-	if d.server, err = s3test.Start(binary, filepath.Join(o.Out, "s3"), bucket); err != nil {
+	if d.server, err = locals3.Start(binary, filepath.Join(o.Out, "s3"), bucket); err != nil {
 		return d, err
 	}
 	d.server.SetCredentialsEnv()

@@ -29,7 +29,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden pass.json files")

@@ -11,20 +11,20 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/wallet-operator/wallet-operator/internal/pgtest"
+	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
 )
 
-var server *pgtest.Server
+var server *localpg.Server
 
 func TestMain(m *testing.M) {
-	if why := pgtest.Missing(); why != "" {
+	if why := localpg.Missing(); why != "" {
 		fmt.Println("skipped:", why)
 		os.Exit(0)
 	}
 	var err error
-	if server, err = pgtest.Start(); err != nil {
+	if server, err = localpg.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

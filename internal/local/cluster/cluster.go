@@ -1,7 +1,7 @@
-// Package localcluster runs a Kubernetes control plane on this machine: the
+// Package cluster runs a Kubernetes control plane on this machine: the
 // kube-apiserver and etcd that hack/setup-envtest.sh builds, with the wallet
 // CRDs installed. Tests and `wallet-operator demo` use it.
-package localcluster
+package cluster
 
 import (
 	"bytes"

@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wallet-operator/wallet-operator/internal/localcluster"
+	localcluster "github.com/wallet-operator/wallet-operator/internal/local/cluster"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 )

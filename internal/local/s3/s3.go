@@ -1,7 +1,7 @@
-// Package s3test runs a real S3 server on this machine for tests and the
+// Package s3 runs a real S3 server on this machine for tests and the
 // demo: versitygw with its POSIX backend, built from source by
 // hack/setup-s3.sh and cached like the control plane.
-package s3test
+package s3
 
 import (
 	"context"

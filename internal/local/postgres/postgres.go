@@ -1,8 +1,8 @@
-// Package pgtest runs a real PostgreSQL server on this machine for tests,
+// Package postgres runs a real PostgreSQL server on this machine for tests,
 // load runs and the demo: Debian's postgresql package (installed by
 // hack/install-test-tools.sh), a cluster made by initdb in a directory of
 // the caller's, listening on a free loopback port.
-package pgtest
+package postgres
 
 import (
 	"context"
