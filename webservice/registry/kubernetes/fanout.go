@@ -29,6 +29,7 @@ type fanOut struct {
 	registered int
 	next       int // the first not handed out
 	released   int
+	gone       int
 }
 
 func (f *fanOut) Next(ctx context.Context, n int) ([]registry.Due, error) {
@@ -94,6 +95,7 @@ func knownDigest(r *walletv1.DeviceRegistration) string {
 // RecordConcurrency at a time.
 func (f *fanOut) Record(ctx context.Context, told, gone, released []registry.Due) error {
 	f.released += len(released)
+	f.gone += len(gone)
 	now := metav1.Now()
 	type write struct {
 		reg  *walletv1.DeviceRegistration
@@ -142,10 +144,11 @@ func (f *fanOut) record(ctx context.Context, reg *walletv1.DeviceRegistration, g
 	return client.IgnoreNotFound(c.Status().Patch(ctx, reg, client.MergeFrom(before)))
 }
 
-// Pending: what this fan-out released is still due; the pass's registrations
-// are those it listed (a registration made since wakes the pusher again).
+// Pending: what this fan-out released or has not handed out is still due;
+// the pass's registrations are those it listed less those found gone (a
+// registration made since wakes the pusher again).
 func (f *fanOut) Pending(context.Context) (due, registered int, err error) {
-	return f.released + len(f.due) - f.next, f.registered, nil
+	return f.released + len(f.due) - f.next, f.registered - f.gone, nil
 }
 
 func (b *Backend) remember(pass types.NamespacedName, reg types.UID, digest string) {

@@ -6,12 +6,15 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"k8s.io/apimachinery/pkg/types"
 
 	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
+	"github.com/wallet-operator/wallet-operator/internal/testing/registrytest"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
 )
@@ -301,4 +304,15 @@ func TestConcurrentRegistrations(t *testing.T) {
 	if maxCount != devices/passes {
 		t.Fatalf("the last event of some pass counts %d devices, want %d", maxCount, devices/passes)
 	}
+}
+
+// The PostgreSQL backend passes the suite every registration backend
+// passes; passes need not exist for it.
+func TestConformance(t *testing.T) {
+	s, _ := open(t)
+	var n atomic.Int32
+	registrytest.Run(t, registrytest.Subject{Backend: s, NewPass: func(t *testing.T) (registry.PassRef, types.UID) {
+		i := n.Add(1)
+		return registry.PassRef{Namespace: "conformance", Name: fmt.Sprintf("pass-%d", i)}, types.UID(fmt.Sprintf("uid-%d", i))
+	}})
 }

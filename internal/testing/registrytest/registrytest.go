@@ -1,0 +1,311 @@
+// Package registrytest is the conformance suite every registry.Backend
+// passes: what the protocol's requests, the webhook sender and the pusher
+// rely on, whichever backend keeps the registrations. Reads may lag a write
+// (a backend may read through an informer cache), so the suite waits for
+// what it reads, as a device would retry.
+package registrytest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+)
+
+// Subject is a backend under test.
+type Subject struct {
+	Backend registry.Backend
+	// NewPass returns a pass of its own for one test, as it exists in the
+	// cluster (a backend may keep webhook events in the Pass's status).
+	NewPass func(t *testing.T) (registry.PassRef, types.UID)
+}
+
+const passType = "pass.io.wallet-operator.conformance"
+
+// Run runs the suite against s.
+func Run(t *testing.T, s Subject) {
+	t.Run("RegisterRenewUnregister", func(t *testing.T) { registerRenewUnregister(t, s) })
+	t.Run("EventsWaitInTheOutbox", func(t *testing.T) { eventsWait(t, s) })
+	t.Run("FanOut", func(t *testing.T) { fanOut(t, s) })
+	t.Run("PushNow", func(t *testing.T) { pushNow(t, s) })
+	t.Run("Forget", func(t *testing.T) { forget(t, s) })
+}
+
+// device and token are identifiers of Wallet's shapes, distinct per test
+// and n.
+func device(t *testing.T, n int) string { return hexOf(t.Name(), "device", n)[:32] }
+func token(t *testing.T, n int) string  { return hexOf(t.Name(), "token", n) }
+
+func hexOf(parts ...any) string {
+	sum := sha256.Sum256([]byte(fmt.Sprint(parts...)))
+	return hex.EncodeToString(sum[:])
+}
+
+func registration(t *testing.T, pass registry.PassRef, uid types.UID, n int, digest string) registry.Registration {
+	return registry.Registration{
+		Device: device(t, n), PushToken: token(t, n), PassTypeIdentifier: passType, Serial: "serial-" + pass.Name,
+		Namespace: pass.Namespace, PassName: pass.Name, PassUID: uid, Digest: digest,
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, got := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %s after 20s", what, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// must returns a function that fails the test on an error and returns the
+// value otherwise: must[T](t)(call()).
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func registerRenewUnregister(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	r := registration(t, pass, uid, 1, "d0")
+	ch := must[registry.Change](t)(s.Backend.Register(ctx, r, nil))
+	if !ch.Changed || ch.Devices != 1 {
+		t.Fatalf("first registration: %+v, want a change to 1 device", ch)
+	}
+	r.PushToken = token(t, 2) // a new push token for the same device
+	ch = must[registry.Change](t)(s.Backend.Register(ctx, r, nil))
+	if ch.Changed || ch.Devices != 1 {
+		t.Fatalf("the same device again: %+v, want no change, 1 device", ch)
+	}
+	eventually(t, "the device registered", func() (bool, string) {
+		registered, n, err := s.Backend.Devices(ctx, pass, r.Device)
+		return err == nil && registered && n == 1, fmt.Sprint(registered, n, err)
+	})
+	eventually(t, "the device's passes", func() (bool, string) {
+		refs, err := s.Backend.PassesOf(ctx, r.Device, passType)
+		return err == nil && slices.Equal(refs, []registry.PassRef{pass}), fmt.Sprint(refs, err)
+	})
+	if refs := must[[]registry.PassRef](t)(s.Backend.PassesOf(ctx, r.Device, "pass.io.wallet-operator.other")); len(refs) != 0 {
+		t.Errorf("passes of another pass type: %v", refs)
+	}
+	if registered, _, _ := s.Backend.Devices(ctx, pass, device(t, 9)); registered {
+		t.Error("a device that never registered is registered")
+	}
+
+	ch = must[registry.Change](t)(s.Backend.Unregister(ctx, pass, r.Device, passType, r.Serial, nil))
+	if !ch.Changed || ch.Devices != 0 {
+		t.Fatalf("unregister: %+v, want a change to 0 devices", ch)
+	}
+	ch = must[registry.Change](t)(s.Backend.Unregister(ctx, pass, r.Device, passType, r.Serial, nil))
+	if ch.Changed {
+		t.Fatalf("unregister again: %+v, want no change", ch)
+	}
+	eventually(t, "the device's passes after it left", func() (bool, string) {
+		refs, err := s.Backend.PassesOf(ctx, r.Device, passType)
+		return err == nil && len(refs) == 0, fmt.Sprint(refs, err)
+	})
+}
+
+// claimOf claims events until one of pass's is among them.
+func claimOf(t *testing.T, s Subject, pass registry.PassRef, what string) registry.OutboxEvent {
+	t.Helper()
+	var got registry.OutboxEvent
+	eventually(t, what, func() (bool, string) {
+		events, err := s.Backend.ClaimEvents(context.Background(), 100, time.Minute)
+		for _, e := range events {
+			if e.Event.Namespace == pass.Namespace && e.Event.Pass == pass.Name {
+				got = e
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d other events, %v", len(events), err)
+	})
+	return got
+}
+
+func eventsWait(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	ev := &registry.Event{Event: "register", PassID: string(uid), Namespace: pass.Namespace, Pass: pass.Name, SerialNumber: "serial-" + pass.Name,
+		PassTypeIdentifier: passType, Timestamp: time.Now().UTC().Truncate(time.Microsecond), Wallet: registry.WalletOf("register")}
+	ch := must[registry.Change](t)(s.Backend.Register(ctx, registration(t, pass, uid, 1, "d0"), ev))
+	if ch.EventDropped != nil {
+		t.Fatalf("the event was dropped: %v", ch.EventDropped)
+	}
+	first := claimOf(t, s, pass, "the registration's event")
+	if first.Event.Event != "register" || first.Event.DeviceCount != 1 || first.Event.Wallet != "ios_wallet" || first.Attempts != 0 || first.Event.PassID != string(uid) {
+		t.Fatalf("claimed %+v, want the register event with deviceCount 1, no attempt yet", first)
+	}
+	// A claimed event is one sender's until its lease ends.
+	for _, e := range must[[]registry.OutboxEvent](t)(s.Backend.ClaimEvents(ctx, 100, time.Minute)) {
+		if e.Event.Pass == pass.Name && e.Event.Namespace == pass.Namespace {
+			t.Fatalf("an event claimed twice: %+v", e)
+		}
+	}
+	if err := s.Backend.RetryAt(ctx, first.ID, []string{"https://hooks.example/a"}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	again := claimOf(t, s, pass, "the event after a failed attempt")
+	if again.Attempts != 1 || !slices.Equal(again.DeliveredTo, []string{"https://hooks.example/a"}) || again.Event.Event != "register" {
+		t.Fatalf("after a failed attempt: %+v, want attempts 1 and the webhook that took it", again)
+	}
+	if err := s.Backend.Delivered(ctx, again.ID); err != nil {
+		t.Fatal(err)
+	}
+	// An event with no registration change (Google Wallet's) waits too, and
+	// after the one delivered.
+	user := registry.Event{Event: registry.EventUserAdd, PassID: string(uid), Namespace: pass.Namespace, Pass: pass.Name, SerialNumber: "serial-" + pass.Name,
+		PassTypeIdentifier: passType, Timestamp: time.Now().UTC(), UserCount: 3, Wallet: registry.WalletOf(registry.EventUserAdd)}
+	if err := s.Backend.AddEvent(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	got := claimOf(t, s, pass, "the user event")
+	if got.Event.Event != registry.EventUserAdd || got.Event.UserCount != 3 || got.Event.Wallet != "google_wallet" || got.Attempts != 0 {
+		t.Fatalf("claimed %+v, want the userAdd event with userCount 3", got)
+	}
+	if err := s.Backend.Delivered(ctx, got.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hand out takes every due registration of one fan-out, in batches of n.
+func handOut(t *testing.T, f registry.FanOut, n int) []registry.Due {
+	t.Helper()
+	var all []registry.Due
+	for {
+		batch := must[[]registry.Due](t)(f.Next(context.Background(), n))
+		if len(batch) > n {
+			t.Fatalf("a batch of %d, asked for %d", len(batch), n)
+		}
+		if len(batch) == 0 {
+			return all
+		}
+		all = append(all, batch...)
+	}
+}
+
+func tokens(dues []registry.Due) []string {
+	out := make([]string, len(dues))
+	for i, d := range dues {
+		out[i] = d.PushToken
+	}
+	slices.Sort(out)
+	return out
+}
+
+func fanOut(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	for n := range 3 {
+		must[registry.Change](t)(s.Backend.Register(ctx, registration(t, pass, uid, n, "d0"), nil))
+	}
+	// Devices registered with d0 are not due for d0.
+	eventually(t, "nothing due for the content the devices have", func() (bool, string) {
+		dues := handOut(t, s.Backend.FanOut(pass, "d0", time.Time{}, time.Minute), 10)
+		return len(dues) == 0, fmt.Sprintf("%d due", len(dues))
+	})
+	var dues []registry.Due
+	var f registry.FanOut
+	eventually(t, "every device due for a new content", func() (bool, string) {
+		f = s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute)
+		dues = handOut(t, f, 2)
+		return len(dues) == 3, fmt.Sprintf("%d due", len(dues))
+	})
+	if want := []string{token(t, 0), token(t, 1), token(t, 2)}; !slices.Equal(tokens(dues), want) {
+		t.Fatalf("handed out %v, want the three push tokens", tokens(dues))
+	}
+	byToken := map[string]registry.Due{}
+	for _, d := range dues {
+		byToken[d.PushToken] = d
+	}
+	told, gone, released := byToken[token(t, 0)], byToken[token(t, 1)], byToken[token(t, 2)]
+	if err := f.Record(ctx, []registry.Due{told}, []registry.Due{gone}, []registry.Due{released}); err != nil {
+		t.Fatal(err)
+	}
+	due, registered := must2(t)(f.Pending(ctx))
+	if due != 1 || registered != 2 {
+		t.Fatalf("pending after the fan-out: %d due of %d registered, want the released one of 2", due, registered)
+	}
+	// The next fan-out of the same content hands out only the released one.
+	next := s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute)
+	again := handOut(t, next, 10)
+	if !slices.Equal(tokens(again), []string{token(t, 2)}) {
+		t.Fatalf("a second fan-out handed out %v, want only the released registration", tokens(again))
+	}
+	if err := next.Record(ctx, again, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if left := handOut(t, s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute), 10); len(left) != 0 {
+		t.Fatalf("%d still due after every device was told", len(left))
+	}
+	// The gone registration is deleted.
+	eventually(t, "the gone device's registration deleted", func() (bool, string) {
+		registered, n, err := s.Backend.Devices(ctx, pass, device(t, 1))
+		return err == nil && !registered && n == 2, fmt.Sprint(registered, n, err)
+	})
+}
+
+func must2(t *testing.T) func(a, b int, err error) (int, int) {
+	return func(a, b int, err error) (int, int) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}
+
+func pushNow(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	for n := range 2 {
+		must[registry.Change](t)(s.Backend.Register(ctx, registration(t, pass, uid, n, "d1"), nil))
+	}
+	eventually(t, "both registered", func() (bool, string) {
+		_, n, err := s.Backend.Devices(ctx, pass, device(t, 0))
+		return err == nil && n == 2, fmt.Sprint(n, err)
+	})
+	requested := time.Now().Add(time.Second)
+	dues := handOut(t, s.Backend.FanOut(pass, "d1", requested, time.Minute), 10)
+	if len(dues) != 2 {
+		t.Fatalf("a push-now request after both registered: %d due, want 2", len(dues))
+	}
+	before := time.Now().Add(-time.Hour)
+	if late := handOut(t, s.Backend.FanOut(pass, "d1", before, time.Minute), 10); len(late) != 0 {
+		t.Fatalf("a push-now request older than the registrations: %d due, want none", len(late))
+	}
+}
+
+func forget(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	for n := range 2 {
+		must[registry.Change](t)(s.Backend.Register(ctx, registration(t, pass, uid, n, "d0"), nil))
+	}
+	if err := s.Backend.Forget(ctx, pass); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no registration left", func() (bool, string) {
+		_, n, err := s.Backend.Devices(ctx, pass, device(t, 0))
+		refs, err2 := s.Backend.PassesOf(ctx, device(t, 0), passType)
+		return err == nil && err2 == nil && n == 0 && len(refs) == 0, fmt.Sprint(n, refs, err, err2)
+	})
+}
