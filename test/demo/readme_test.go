@@ -13,8 +13,13 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
-// notRunHere are the README's commands this test does not run, and why.
-// Every other command in its shell blocks runs as printed.
+// docs are the documents whose shell blocks run as printed, in this order:
+// the README, then docs/.
+var docs = []string{"README.md", "docs/cli.md", "docs/operations.md", "docs/stores.md", "docs/google-wallet.md",
+	"docs/security.md", "docs/configuration.md", "docs/architecture.md"}
+
+// notRunHere are the documents' commands this test does not run, and why.
+// Every other command in their shell blocks runs as printed.
 var notRunHere = map[string]string{
 	"make demo":  "the demo this test runs is that command's (and .ci/run runs `make demo` itself)",
 	"make test":  "this test is part of it",
@@ -84,7 +89,11 @@ func runReadme(t *testing.T, out string) {
 	}
 	env := append(os.Environ(), "KUBECONFIG="+filepath.Join(out, "kubeconfig"), "PATH="+bin+":"+filepath.Dir(kubectl)+":"+os.Getenv("PATH"))
 	ran := 0
-	for _, cmd := range readmeCommands(t, filepath.Join(repo, "README.md")) {
+	var cmds []string
+	for _, doc := range docs {
+		cmds = append(cmds, readmeCommands(t, filepath.Join(repo, doc))...)
+	}
+	for _, cmd := range cmds {
 		if why, skip := skipReason(cmd); skip {
 			t.Logf("not run: %s (%s)", cmd, why)
 			continue

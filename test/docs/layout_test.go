@@ -1,4 +1,5 @@
-// Package docs checks that the README tells the truth about the tree.
+// Package docs checks that the documentation tells the truth about the
+// tree.
 package docs
 
 import (
@@ -11,10 +12,10 @@ import (
 )
 
 // TestLayoutTableMatchesTree: every Go package of the module has a row (or
-// is named in one) in the README's Layout table, and every directory the
-// table's first column names exists.
+// is named in one) in the Layout table of docs/architecture.md, and every
+// directory the table's first column names exists.
 func TestLayoutTableMatchesTree(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/architecture.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestLayoutTableMatchesTree(t *testing.T) {
 			rel = "main.go"
 		}
 		if !covered(rows, rel) {
-			t.Errorf("package %s has no row in the README's Layout table", rel)
+			t.Errorf("package %s has no row in the Layout table of docs/architecture.md", rel)
 		}
 	}
 
@@ -61,7 +62,7 @@ func TestLayoutTableMatchesTree(t *testing.T) {
 func layoutRows(t *testing.T, readme string) []string {
 	_, section, ok := strings.Cut(readme, "\n## Layout\n")
 	if !ok {
-		t.Fatal("README has no ## Layout section")
+		t.Fatal("docs/architecture.md has no ## Layout section")
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var rows []string
