@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
@@ -90,7 +91,7 @@ func countColor(img image.Image, r, g, b uint8) int {
 // Each client address is rate limited.
 func TestRateLimit(t *testing.T) {
 	store := testStore()
-	limited, err := webservice.New(mgr, store, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1, Burst: 3})
+	limited, err := webservice.New(mgr, store, webservice.Options{Tokens: key, WebService: app.WebService{WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1, Burst: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// DefaultTrustedProxies are the addresses an Ingress controller reaches
-// pods from in a typical cluster: private, unique-local and loopback
-// ranges. Only a hop from one of them may say who the client is.
-var DefaultTrustedProxies = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("::1/128"),
-}
-
 // clientAddr is the address a request's rate limit is kept under. Without
 // TrustForwardedFor it is the TCP peer. With it, and only when the peer is a
 // trusted proxy, X-Forwarded-For is read from the right (each proxy appends

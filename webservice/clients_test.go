@@ -7,10 +7,12 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/wallet-operator/wallet-operator/internal/app"
 )
 
 func limitedServer(maxClients int) (*Server, http.Handler) {
-	s := &Server{opts: Options{TrustForwardedFor: true, TrustedProxies: DefaultTrustedProxies}}
+	s := &Server{opts: Options{WebService: app.WebService{TrustForwardedFor: true, TrustedProxies: app.DefaultTrustedProxies}}}
 	s.clients = newLimiters(20, 40, maxClients, 10*time.Minute)
 	return s, s.limited("test", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -86,7 +87,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var list walletv1.PassList
-	if err := s.cache.List(r.Context(), &list, client.MatchingFields{indexGoogleObject: msg.ObjectID}); err != nil || len(list.Items) != 1 {
+	if err := s.cache.List(r.Context(), &list, client.MatchingFields{index.PassGoogleObject.Name: msg.ObjectID}); err != nil || len(list.Items) != 1 {
 		googleCallbacks.WithLabelValues("unknown").Inc()
 		writeError(w, http.StatusNotFound, "no pass has this object")
 		return

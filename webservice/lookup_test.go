@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -34,7 +35,7 @@ func TestLookupCannotBeHijacked(t *testing.T) {
 	conflicting := lookupFixture("attacker", "conflicting", "pass.com.victim", walletv1.ReasonSerialConflict)
 	otherType := lookupFixture("attacker", "other-type", "pass.com.attacker", walletv1.ReasonTemplateNotReady)
 	build := func(passes ...*walletv1.Pass) *Server {
-		b := fake.NewClientBuilder().WithScheme(scheme.New()).WithIndex(&walletv1.Pass{}, indexPassTypeSerial, passTypeSerialOf)
+		b := fake.NewClientBuilder().WithScheme(scheme.New()).WithIndex(&walletv1.Pass{}, index.PassTypeSerial.Name, index.PassTypeSerial.Values)
 		for _, p := range passes {
 			b = b.WithObjects(p)
 		}

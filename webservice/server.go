@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -29,77 +28,29 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
-	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
-	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
-// Options configure the server.
+// Options configure the server: its configuration (defaulted by New), and
+// what it is wired to.
 type Options struct {
-	// WebServiceURL is the URL the manager writes into passes; the server
-	// serves under its path.
-	WebServiceURL string
+	app.WebService
 	// Tokens checks authentication, download and issue tokens.
 	Tokens tokens.Key
-	// AcceptLegacyTokens also accepts the tokens of passes signed before
-	// tokens covered the namespace (--accept-legacy-tokens): the devices
-	// holding them fetch the re-signed pass with them.
-	AcceptLegacyTokens bool
-	// RequestsPerSecond and Burst limit each client address.
-	RequestsPerSecond float64
-	Burst             int
-	// TrustForwardedFor takes the client address from X-Forwarded-For as
-	// the trusted proxies in front of the service wrote it (set it behind an
-	// Ingress that appends to that header).
-	TrustForwardedFor bool
-	// TrustedProxies are the hops whose X-Forwarded-For entries are
-	// believed; DefaultTrustedProxies when empty.
-	TrustedProxies []netip.Prefix
-	// MaxClients and ClientIdle bound the per-client rate limiters: 65,536
-	// addresses, each forgotten after 10 minutes, when zero.
-	MaxClients int
-	ClientIdle time.Duration
-	// MaxRegistrationsPerPass bounds the devices one pass may have
-	// (100 when zero); RegistrationsPerMinute and RegistrationBurst bound how
-	// fast a pass gains new ones (10 a minute, bursts of 20, when zero).
-	MaxRegistrationsPerPass int
-	RegistrationsPerMinute  float64
-	RegistrationBurst       int
-	// IssueRatePerMinute limits passes created per template through its
-	// issue link.
-	IssueRatePerMinute int
-	// BundleCacheBytes bounds the assembled bundles kept in memory.
-	BundleCacheBytes int
 	// Stores read the bundles; the ConfigMap store when nil.
 	Stores bundle.Stores
-	// StatsInterval is how often a replica adds the downloads and previews
-	// it served to their templates' status; 10 s when zero.
-	StatsInterval time.Duration
-	// Webhooks shapes webhook deliveries; webhooks.DefaultOptions when zero.
-	Webhooks webhooks.Options
-	// CredentialsNamespace holds the push credentials Secrets the manager
-	// keeps (webhooks' API keys, APNs certificates): the operator's
-	// namespace.
-	CredentialsNamespace string
-	// Push configures pushes (GatewayOptions reads the gateway flags); its
-	// CredentialsNamespace defaults to the one above.
-	Push push.Options
 	// Backend keeps the registrations (PostgreSQL: postgres.Store); they
 	// are DeviceRegistration resources when nil.
 	Backend registry.Backend
-	// OutboxPoll is how often an idle replica looks for webhook events to
-	// send (500 ms when zero).
-	OutboxPoll time.Duration
-	// GoogleRootKeys are Google's root keys for callbacks: a URL (Google's,
-	// googlewallet.RootKeysURL, when empty) or a file.
-	GoogleRootKeys string
 }
 
 // Server answers devices and browsers.
@@ -122,51 +73,17 @@ type Server struct {
 	google        *googlewallet.RootKeySource
 }
 
-// defaults fills what was left zero.
-func (o *Options) defaults(mgr manager.Manager) {
-	if o.RequestsPerSecond == 0 {
-		o.RequestsPerSecond, o.Burst = 20, 40
-	}
-	if len(o.TrustedProxies) == 0 {
-		o.TrustedProxies = DefaultTrustedProxies
-	}
-	if o.MaxClients == 0 {
-		o.MaxClients = 1 << 16
-	}
-	if o.ClientIdle == 0 {
-		o.ClientIdle = 10 * time.Minute
-	}
-	if o.MaxRegistrationsPerPass == 0 {
-		o.MaxRegistrationsPerPass = 100
-	}
-	if o.RegistrationsPerMinute == 0 {
-		o.RegistrationsPerMinute, o.RegistrationBurst = 10, 20
-	}
-	if o.IssueRatePerMinute == 0 {
-		o.IssueRatePerMinute = 60
-	}
-	if o.BundleCacheBytes == 0 {
-		o.BundleCacheBytes = 128 << 20
-	}
-	if o.Webhooks.MaxAttempts == 0 {
-		o.Webhooks = webhooks.DefaultOptions
+// New returns a server reading through the manager's cache and writing
+// through its client, with registrations in backend.
+func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, error) {
+	o.Default()
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
 	if o.Stores == nil {
 		o.Stores = bundle.ConfigMaps(mgr.GetClient()) // ConfigMaps are not cached: read from the API server
 	}
-}
-
-// New returns a server reading through the manager's cache and writing
-// through its client, with registrations in backend.
-func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, error) {
-	u, err := url.Parse(o.WebServiceURL)
-	if err != nil {
-		return nil, fmt.Errorf("web service URL: %w", err)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("web service URL %q has no host: give an absolute URL such as https://passes.example.com/passes", o.WebServiceURL)
-	}
-	o.defaults(mgr)
+	u, _ := url.Parse(o.WebServiceURL) // checked by Validate
 	log := mgr.GetLogger().WithName("webservice")
 	counts := stats.New(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
 	if err := mgr.Add(counts); err != nil {
@@ -306,7 +223,7 @@ func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.Matc
 // cache's own (no copy, on the hot path): read it, never change it.
 func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*walletv1.Pass, error) {
 	var list walletv1.PassList
-	if err := s.cache.List(ctx, &list, client.MatchingFields{indexPassTypeSerial: passTypeSerialKey(passType, serial)}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.cache.List(ctx, &list, client.MatchingFields{index.PassTypeSerial.Name: index.PassTypeSerialKey(passType, serial)}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	var found *walletv1.Pass

@@ -29,11 +29,8 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("web service indexes: %w", err)
 	}
-	pushOptions := o.Push
-	if pushOptions.CredentialsNamespace == "" {
-		pushOptions.CredentialsNamespace = o.CredentialsNamespace
-	}
-	pusher := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("webservice-pusher"), Options: pushOptions, Backend: backend}
+	o.Default()
+	pusher := &push.Pusher{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("webservice-pusher"), Options: o.Push, Backend: backend}
 	if err := pusher.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("pusher: %w", err)
 	}
@@ -41,7 +38,6 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	if err != nil {
 		return nil, err
 	}
-	o = server.opts // with its defaults
 	hooks := &webhooks.Client{
 		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 		Log: server.log.WithName("webhooks"), HTTP: webhooks.NewHTTPClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
@@ -100,7 +101,7 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 func TestTokensCoverTheNamespace(t *testing.T) {
 	ns, pt := samples(t)
 	const serial = "bc-2041"
-	legacyBase := replica(t, webservice.Options{AcceptLegacyTokens: true})
+	legacyBase := replica(t, webservice.Options{WebService: app.WebService{AcceptLegacyTokens: true}})
 	get := func(base, path, token string) int {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		if token != "" {
@@ -142,7 +143,7 @@ func TestTokensCoverTheNamespace(t *testing.T) {
 // passes; a deleted pass frees its place.
 func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
 	ns, _ := samples(t)
-	replicas := []string{replica(t, webservice.Options{IssueRatePerMinute: 6000}), replica(t, webservice.Options{IssueRatePerMinute: 6000})}
+	replicas := []string{replica(t, webservice.Options{WebService: app.WebService{IssueRatePerMinute: 6000}}), replica(t, webservice.Options{WebService: app.WebService{IssueRatePerMinute: 6000}})}
 	tpl := &walletv1.PassTemplate{}
 	tpl.Namespace, tpl.Name = ns, "coffee-coupon"
 	limit := int32(10)
@@ -194,7 +195,7 @@ func TestIssueLimitIsExactAcrossReplicas(t *testing.T) {
 // a device already registered can always renew.
 func TestRegistrationFloodIsBounded(t *testing.T) {
 	_, pt := samples(t)
-	capped := replica(t, webservice.Options{MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000})
+	capped := replica(t, webservice.Options{WebService: app.WebService{MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000}})
 	const serial = "bc-2041"
 	register := func(device string) int {
 		req, _ := http.NewRequest("POST", capped+"/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"`+apnstest.Token("flood")+`"}`))
@@ -221,7 +222,7 @@ func TestRegistrationFloodIsBounded(t *testing.T) {
 	}
 
 	// The rate: bursts of 3 on another pass, far under its limit.
-	slow := replica(t, webservice.Options{MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1, RegistrationBurst: 3})
+	slow := replica(t, webservice.Options{WebService: app.WebService{MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1, RegistrationBurst: 3}})
 	const other = "bc-2042"
 	created = 0
 	for i := range 10 {

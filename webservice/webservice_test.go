@@ -30,6 +30,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
@@ -150,12 +151,12 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
-		Backend: backend, OutboxPoll: 50 * time.Millisecond,
+	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: key, Backend: backend, WebService: app.WebService{
+		WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, OutboxPoll: 50 * time.Millisecond,
 		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
 		Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
 			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
-		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}})
+		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}}})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -549,7 +550,7 @@ func TestPushTokenRule(t *testing.T) {
 // (the web service URL's path on its own address).
 func replica(t *testing.T, o webservice.Options) string {
 	t.Helper()
-	o.WebServiceURL, o.Tokens = baseURL, key
+	o.WebServiceURL, o.Development, o.Tokens = baseURL, true, key
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 1e6, 1e6
 	}

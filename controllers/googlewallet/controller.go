@@ -34,6 +34,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	gw "github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
@@ -96,7 +97,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.classes = map[string]*classEntry{}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
-		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)),
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.passesOfKeySecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
@@ -115,7 +116,7 @@ func (r *Reconciler) passesOfKeySecret(ctx context.Context, secret client.Object
 	for i := range templates.Items {
 		g := templates.Items[i].Spec.GoogleWallet
 		if g != nil && g.ServiceAccountKeySecretRef != nil && g.ServiceAccountKeySecretRef.Name == secret.GetName() {
-			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, shared.IndexPassTemplate)(ctx, &templates.Items[i])...)
+			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, &templates.Items[i])...)
 		}
 	}
 	return reqs

@@ -21,6 +21,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -66,8 +67,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfTemplate), builder.WithPredicates(templateChanged())).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfCertificate), builder.WithPredicates(certificateChanged())).
-		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexPassConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(shared.IndexPassSecrets))).
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(index.PassImageConfigMaps))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(index.PassImageSecrets))).
 		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(r.passesWithSameSerial), builder.WithPredicates(deleted())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("pass").

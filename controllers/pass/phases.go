@@ -18,6 +18,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -79,7 +80,7 @@ func (r *Reconciler) resolveCertificate(ctx context.Context, s *scope) error {
 // the cluster: the oldest pass keeps the serial, later ones conflict.
 func (r *Reconciler) checkSerial(ctx context.Context, s *scope) error {
 	var list walletv1.PassList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexPassSerial: s.pass.Spec.SerialNumber}); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.PassSerial.Name: s.pass.Spec.SerialNumber}); err != nil {
 		return err
 	}
 	for i := range list.Items {

@@ -13,24 +13,25 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // byIndex maps an object to the passes in its namespace whose index holds
 // its name.
-func (r *Reconciler) byIndex(index string) handler.MapFunc {
-	return shared.ByIndex(r.Client, shared.PassList, index)
+func (r *Reconciler) byIndex(i index.Index) handler.MapFunc {
+	return shared.ByIndex(r.Client, shared.PassList, i)
 }
 
 func (r *Reconciler) passesOfTemplate(ctx context.Context, tpl client.Object) []reconcile.Request {
-	return r.byIndex(shared.IndexPassTemplate)(ctx, tpl)
+	return r.byIndex(index.PassTemplate)(ctx, tpl)
 }
 
 // passesOfCertificate maps a certificate to the passes of every template
 // that signs with it.
 func (r *Reconciler) passesOfCertificate(ctx context.Context, cert client.Object) []reconcile.Request {
 	var templates walletv1.PassTemplateList
-	if err := r.Client.List(ctx, &templates, client.InNamespace(cert.GetNamespace()), client.MatchingFields{shared.IndexTemplateCertificate: cert.GetName()}); err != nil {
+	if err := r.Client.List(ctx, &templates, client.InNamespace(cert.GetNamespace()), client.MatchingFields{index.TemplateCertificate.Name: cert.GetName()}); err != nil {
 		log.FromContext(ctx).Error(err, "list templates of a certificate")
 		return nil
 	}
@@ -45,7 +46,7 @@ func (r *Reconciler) passesOfCertificate(ctx context.Context, cert client.Object
 // a serial number against.
 func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object) []reconcile.Request {
 	var list walletv1.PassList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexPassSerial: obj.(*walletv1.Pass).Spec.SerialNumber}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.PassSerial.Name: obj.(*walletv1.Pass).Spec.SerialNumber}, client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "list passes by serial number")
 		return nil
 	}

@@ -20,6 +20,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -40,7 +41,7 @@ type Reconciler struct {
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassCertificate{}).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.CertificateList, shared.IndexCertificateSecret))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.CertificateList, index.CertificateSecret))).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.sameClaim), builder.WithPredicates(claimChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passcertificate").

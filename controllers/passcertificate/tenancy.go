@@ -13,6 +13,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -63,7 +64,7 @@ func (r *Reconciler) claimedElsewhere(ctx context.Context, cert *walletv1.PassCe
 		return nil, nil
 	}
 	var list walletv1.PassCertificateList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexCertificatePassType: pt}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.CertificatePassType.Name: pt}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	// The owner is the namespace of the oldest claimant, this one included:
@@ -105,7 +106,7 @@ func (r *Reconciler) sameClaim(ctx context.Context, obj client.Object) []reconci
 		return nil
 	}
 	var list walletv1.PassCertificateList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{shared.IndexCertificatePassType: pt}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.CertificatePassType.Name: pt}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	reqs := shared.Requests(&list)

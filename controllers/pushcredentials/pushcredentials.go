@@ -23,6 +23,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 )
 
@@ -45,7 +46,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("pushcredentials").
 		For(&walletv1.PassTemplate{}).
-		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateCertificate))).
+		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateCertificate))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.templatesOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
 		Complete(kube.StopQuietly(r))
@@ -57,7 +58,7 @@ func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) [
 	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[walletv1.LabelPart] == walletv1.PartPushCredentials {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: obj.GetAnnotations()[walletv1.AnnotationTemplate]}}}
 	}
-	return shared.ByIndex(r.Client, shared.TemplateList, shared.IndexTemplateWebhookSecrets)(ctx, obj)
+	return shared.ByIndex(r.Client, shared.TemplateList, index.TemplateWebhookSecrets)(ctx, obj)
 }
 
 // Reconcile writes the template's credentials Secret, or deletes it once

@@ -8,6 +8,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 )
 
 // CollectSharedFiles deletes a template's shared files that neither the
@@ -25,7 +26,7 @@ func CollectSharedFiles(ctx context.Context, c client.Client, store bundle.Store
 		return err
 	}
 	var passes walletv1.PassList
-	if err := c.List(ctx, &passes, client.InNamespace(namespace), client.MatchingFields{IndexPassTemplate: template}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := c.List(ctx, &passes, client.InNamespace(namespace), client.MatchingFields{index.PassTemplate.Name: template}, client.UnsafeDisableDeepCopy); err != nil {
 		return err
 	}
 	for i := range passes.Items {

@@ -16,6 +16,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 )
@@ -191,8 +192,12 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 // images read (from the metadata cache; "" for one that does not exist).
 func (s *Sources) ImageVersions(ctx context.Context, tpl *walletv1.PassTemplate) (string, error) {
 	from := strconv.FormatInt(tpl.Generation, 10)
-	for _, kind := range []string{"ConfigMap", "Secret"} {
-		for _, name := range imageSources(tpl.Spec.Images, kind == "Secret") {
+	for _, source := range []struct {
+		kind  string
+		names index.Index
+	}{{"ConfigMap", index.TemplateImageConfigMaps}, {"Secret", index.TemplateImageSecrets}} {
+		kind := source.kind
+		for _, name := range source.names.Values(tpl) {
 			m := &metav1.PartialObjectMetadata{}
 			m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
 			err := s.Metadata.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: name}, m)

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -92,10 +93,10 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	// The web service first: it may not create the token key, so it waits.
 	go func() {
 		webDone <- wscmd.Run(ctx, wscmd.Options{
-			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"), WebServiceURL: url, Development: true,
+			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"),
+			WebService:         app.WebService{WebServiceURL: url, Development: true, RequestsPerSecond: 100, Burst: 100, Webhooks: webhooks.DefaultOptions},
 			MetricsBindAddress: "0", HealthProbeBindAddress: "0", LeaderElect: true, LeaderElectionNS: operatorNS,
-			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", RequestsPerSecond: 100, Burst: 100,
-			Webhooks: webhooks.DefaultOptions, APNsURL: apns.URL(), APNsCA: caFile,
+			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", APNsURL: apns.URL(), APNsCA: caFile,
 		})
 	}()
 	time.Sleep(3 * time.Second)

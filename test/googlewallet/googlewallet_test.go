@@ -36,6 +36,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers"
 	gwcontroller "github.com/wallet-operator/wallet-operator/controllers/googlewallet"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
@@ -85,10 +86,10 @@ func TestMain(m *testing.M) {
 			cancel()
 			return nil, err
 		}
-		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: webServiceURL, Tokens: tokenKey, RequestsPerSecond: 1e6, Burst: 1e6,
-			GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
+		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: tokenKey, WebService: app.WebService{
+			WebServiceURL: webServiceURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
 			Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
-				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}})
 		if err != nil {
 			cancel()
 			return nil, err

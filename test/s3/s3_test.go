@@ -24,6 +24,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
@@ -86,7 +87,7 @@ func TestMain(m *testing.M) {
 			cancel()
 			return nil, err
 		}
-		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{WebServiceURL: baseURL, Tokens: key, RequestsPerSecond: 1e6, Burst: 1e6,
+		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: key, WebService: app.WebService{WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6},
 			Stores: bundle.Stores{bundle.KindS3: store, bundle.KindConfigMap: &bundle.ConfigMapStore{API: mgr.GetAPIReader()}}})
 		if err != nil {
 			cancel()

@@ -41,6 +41,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -106,10 +107,6 @@ type Pusher struct {
 	Sent atomic.Int64
 }
 
-// IndexPassesOfTemplate indexes Passes by their template's name (the
-// pusher's way from a template's push-now request to its passes).
-const IndexPassesOfTemplate = "pass.template"
-
 // SetupWithManager registers the pusher and its index: a pass whose
 // content digest moved, a template's push-now request, and what the backend
 // adds (new registrations) wake it.
@@ -125,9 +122,8 @@ func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	p.templates = map[string]templateClient{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	p.Name = cmp.Or(p.Name, "pusher")
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &walletv1.Pass{}, IndexPassesOfTemplate, func(o client.Object) []string {
-		return []string{o.(*walletv1.Pass).Spec.TemplateRef.Name}
-	}); err != nil {
+	// The way from a template's push-now request to its passes.
+	if err := index.Register(ctx, mgr, index.PassTemplate); err != nil {
 		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
@@ -172,7 +168,7 @@ func pushRequested() predicate.Funcs {
 // devices: a template's push-now request concerns only them.
 func (p *Pusher) passesWithDevices(ctx context.Context, o client.Object) []reconcile.Request {
 	var passes walletv1.PassList
-	if err := p.Client.List(ctx, &passes, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexPassesOfTemplate: o.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := p.Client.List(ctx, &passes, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.PassTemplate.Name: o.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request

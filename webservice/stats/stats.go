@@ -49,12 +49,9 @@ type Recorder struct {
 
 type templateCounts struct{ downloads, previews map[string]int64 }
 
-// New returns a Recorder writing through c, reading templates afresh
-// through api; 10 s between writes when interval is zero.
+// New returns a Recorder writing through c every interval, reading
+// templates afresh through api.
 func New(c client.Client, api client.Reader, interval time.Duration) *Recorder {
-	if interval == 0 {
-		interval = 10 * time.Second
-	}
 	return &Recorder{client: c, api: api, interval: interval, pending: map[client.ObjectKey]*templateCounts{}}
 }
 

@@ -39,6 +39,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/sweep"
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
@@ -54,7 +55,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/postgres"
-	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 // Namespace is where the demo applies the samples.
@@ -414,8 +414,8 @@ func startManager(ctx context.Context, cluster *localcluster.Cluster, listener n
 		return nil, fmt.Errorf("set up controllers: %w", err)
 	}
 	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		WebServiceURL: url, Tokens: key, RequestsPerSecond: 20, Burst: 40, Webhooks: webhooks.DefaultOptions, CredentialsNamespace: operatorNamespace,
-		Push: pushOptions, Stores: store.Readers, Backend: store.Backend,
+		WebService: app.WebService{WebServiceURL: url, Development: true, CredentialsNamespace: operatorNamespace, Push: pushOptions},
+		Tokens:     key, Stores: store.Readers, Backend: store.Backend,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the web service: %w", err)

@@ -26,43 +26,33 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
-	"github.com/wallet-operator/wallet-operator/internal/weburl"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
-	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 
 // Options are the web service's flags.
 type Options struct {
 	// BundleStore says where signed bundles are read from.
-	BundleStore            cli.BundleStoreFlags
-	RegistrationStore      cli.RegistrationStoreFlags
+	BundleStore       cli.BundleStoreFlags
+	RegistrationStore cli.RegistrationStoreFlags
+	// WebService is the server's configuration: its flags bind here.
+	WebService             app.WebService
 	Listen                 string
 	Kubeconfig             string
-	WebServiceURL          string
-	Development            bool
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
 	LeaderElect            bool
 	LeaderElectionNS       string
 	OperatorNamespace      string
 	TokenKeySecret         string
-	TrustForwardedFor      bool
-	TrustedProxies         []netip.Prefix
-	MaxRegistrations       int
-	RegistrationsPerMinute float64
-	AcceptLegacyTokens     bool
-	RequestsPerSecond      float64
-	Burst                  int
 	APNsURL                string
 	APNsCA                 string
-	GoogleRootKeys         string
-	Webhooks               webhooks.Options
 	KubeQPS                float64
 	KubeBurst              int
 	Zap                    zap.Options
@@ -79,38 +69,39 @@ func Command() *cobra.Command {
 }
 
 func flags(fs *flag.FlagSet) cli.RunFunc {
-	var o Options
+	o := Options{WebService: app.DefaultWebService()}
+	c, d := &o.WebService, app.DefaultWebService()
+	c.TrustedProxies = nil // the flag adds to none; Default restores them when it is not given
 	fs.StringVar(&o.Listen, "listen", ":8080", "Address devices and browsers reach (behind the Ingress, which terminates TLS).")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.")
-	fs.StringVar(&o.WebServiceURL, "webservice-url", "", "The URL the manager writes into passes (its --webservice-url); the server answers under its path. Required.")
-	fs.BoolVar(&o.Development, "development", false, "Development mode: allow an http --webservice-url.")
+	fs.StringVar(&c.WebServiceURL, "webservice-url", "", "The URL the manager writes into passes (its --webservice-url); the server answers under its path. Required.")
+	fs.BoolVar(&c.Development, "development", false, "Development mode: allow an http --webservice-url.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8081", "Address of the Prometheus metrics endpoint; \"0\" disables it.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts; pushes too unless --registration-store=postgres, where every replica pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
-	fs.BoolVar(&o.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
+	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
 		prefixes, err := parsePrefixes(v)
-		o.TrustedProxies = append(o.TrustedProxies, prefixes...)
+		c.TrustedProxies = append(c.TrustedProxies, prefixes...)
 		return err
 	})
-	fs.IntVar(&o.MaxRegistrations, "max-registrations-per-pass", 100, "Devices one pass may have registered; a device already registered may always renew.")
-	fs.Float64Var(&o.RegistrationsPerMinute, "registrations-per-minute", 10, "New device registrations a pass may gain per minute (bursts of twice that).")
-	fs.Float64Var(&o.RequestsPerSecond, "requests-per-second", 20, "Requests per second allowed per client address.")
-	fs.IntVar(&o.Burst, "burst", 40, "Burst of requests allowed per client address.")
+	fs.IntVar(&c.MaxRegistrationsPerPass, "max-registrations-per-pass", d.MaxRegistrationsPerPass, "Devices one pass may have registered; a device already registered may always renew.")
+	fs.Float64Var(&c.RegistrationsPerMinute, "registrations-per-minute", d.RegistrationsPerMinute, "New device registrations a pass may gain per minute (bursts of twice that).")
+	fs.Float64Var(&c.RequestsPerSecond, "requests-per-second", d.RequestsPerSecond, "Requests per second allowed per client address.")
+	fs.IntVar(&c.Burst, "burst", d.Burst, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
-	fs.StringVar(&o.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
+	fs.StringVar(&c.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
-	o.Webhooks = webhooks.DefaultOptions
-	fs.DurationVar(&o.Webhooks.Timeout, "webhook-timeout", o.Webhooks.Timeout, "A webhook must answer 2xx within this.")
-	fs.DurationVar(&o.Webhooks.BaseDelay, "webhook-retry-delay", o.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
-	fs.Float64Var(&o.Webhooks.Factor, "webhook-retry-factor", o.Webhooks.Factor, "Growth of webhook retry delays.")
-	fs.IntVar(&o.Webhooks.MaxAttempts, "webhook-attempts", o.Webhooks.MaxAttempts, "Attempts before a webhook event is abandoned.")
+	fs.DurationVar(&c.Webhooks.Timeout, "webhook-timeout", d.Webhooks.Timeout, "A webhook must answer 2xx within this.")
+	fs.DurationVar(&c.Webhooks.BaseDelay, "webhook-retry-delay", d.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
+	fs.Float64Var(&c.Webhooks.Factor, "webhook-retry-factor", d.Webhooks.Factor, "Growth of webhook retry delays.")
+	fs.IntVar(&c.Webhooks.MaxAttempts, "webhook-attempts", d.Webhooks.MaxAttempts, "Attempts before a webhook event is abandoned.")
 	fs.Func("webhook-allow-cidrs", "Comma-separated CIDRs of internal addresses webhooks may be sent to (a receiver inside the cluster). Default: none; loopback, private, link-local and shared addresses are refused.", func(v string) error {
 		prefixes, err := parsePrefixes(v)
-		o.Webhooks.AllowedCIDRs = append(o.Webhooks.AllowedCIDRs, prefixes...)
+		c.Webhooks.AllowedCIDRs = append(c.Webhooks.AllowedCIDRs, prefixes...)
 		return err
 	})
 	fs.Float64Var(&o.KubeQPS, "kube-api-qps", 100, "Queries per second to the API server (push outcomes and counts are written through it).")
@@ -122,10 +113,12 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		if o.OperatorNamespace == "" {
 			o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
 		}
-		if o.WebServiceURL == "" {
+		if c.WebServiceURL == "" {
 			return fmt.Errorf("%w: --webservice-url is required", cli.ErrUsage)
 		}
-		if err := weburl.Check(o.WebServiceURL, o.Development); err != nil {
+		c.RegistrationBurst = int(2 * c.RegistrationsPerMinute)
+		c.Default()
+		if err := c.Validate(); err != nil {
 			return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 		}
 		return Run(ctx, o)
@@ -193,15 +186,13 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{
-		Backend:       backend,
-		Stores:        stores,
-		WebServiceURL: o.WebServiceURL, Tokens: key, TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies,
-		MaxRegistrationsPerPass: o.MaxRegistrations, RegistrationsPerMinute: o.RegistrationsPerMinute, RegistrationBurst: int(2 * o.RegistrationsPerMinute),
-		AcceptLegacyTokens: o.AcceptLegacyTokens,
-		RequestsPerSecond:  o.RequestsPerSecond, Burst: o.Burst, Webhooks: o.Webhooks, CredentialsNamespace: o.OperatorNamespace,
-		Push: push, GoogleRootKeys: o.GoogleRootKeys,
-	})
+	settings := o.WebService
+	settings.Push = push
+	if settings.CredentialsNamespace == "" {
+		settings.CredentialsNamespace = o.OperatorNamespace
+	}
+	settings.Default()
+	server, err := ws.SetupWithManager(ctx, mgr, ws.Options{WebService: settings, Tokens: key, Stores: stores, Backend: backend})
 	if err != nil {
 		return fmt.Errorf("set up the web service: %w", err)
 	}
@@ -222,7 +213,7 @@ func Run(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
-	log.Info("serving", "listen", o.Listen, "url", o.WebServiceURL, "development", o.Development, "registrationStore", o.RegistrationStore.Kind, "memoryLimit", kube.SetMemoryLimit())
+	log.Info("serving", "listen", o.Listen, "url", settings.WebServiceURL, "development", settings.Development, "registrationStore", o.RegistrationStore.Kind, "memoryLimit", kube.SetMemoryLimit())
 	return mgr.Start(ctx)
 }
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -42,7 +43,7 @@ func (c *Counter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	var regs walletv1.DeviceRegistrationList
-	if err := c.Client.List(ctx, &regs, client.InNamespace(p.Namespace), client.MatchingFields{IndexRegistrationsOfPass: p.Name}); err != nil {
+	if err := c.Client.List(ctx, &regs, client.InNamespace(p.Namespace), client.MatchingFields{index.RegistrationPass.Name: p.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
 	before := p.DeepCopy()

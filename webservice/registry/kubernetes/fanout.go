@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -53,7 +54,7 @@ func (f *fanOut) Next(ctx context.Context, n int) ([]registry.Due, error) {
 // registered at or before a pending push-now request.
 func (f *fanOut) list(ctx context.Context) error {
 	var regs walletv1.DeviceRegistrationList
-	if err := f.backend.Store.Cache.List(ctx, &regs, client.InNamespace(f.pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: f.pass.Name}); err != nil {
+	if err := f.backend.Store.Cache.List(ctx, &regs, client.InNamespace(f.pass.Namespace), client.MatchingFields{index.RegistrationPass.Name: f.pass.Name}); err != nil {
 		return err
 	}
 	b := f.backend

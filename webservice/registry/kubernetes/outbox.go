@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -85,7 +86,7 @@ func (o *Outbox) update(ctx context.Context, key types.NamespacedName, change fu
 // (which would send an event again).
 func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]registry.OutboxEvent, error) {
 	var passes walletv1.PassList
-	if err := o.Cache.List(ctx, &passes, client.MatchingFields{IndexPendingWebhooks: "true"}); err != nil {
+	if err := o.Cache.List(ctx, &passes, client.MatchingFields{index.PassPendingWebhooks.Name: "true"}); err != nil {
 		return nil, err
 	}
 	now := time.Now()

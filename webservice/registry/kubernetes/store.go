@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -105,7 +106,7 @@ func (s *Store) Unregister(ctx context.Context, pass registry.PassRef, device, p
 // of a change.
 func (s *Store) changed(ctx context.Context, pass registry.PassRef, name string, changed, registered bool, event *registry.Event) (registry.Change, error) {
 	var regs walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{index.RegistrationPass.Name: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return registry.Change{}, err
 	}
 	seen := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Name == name })
@@ -128,7 +129,7 @@ func (s *Store) changed(ctx context.Context, pass registry.PassRef, name string,
 // Devices reads the pass's registrations from the cache.
 func (s *Store) Devices(ctx context.Context, pass registry.PassRef, device string) (bool, int, error) {
 	var regs walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{IndexRegistrationsOfPass: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{index.RegistrationPass.Name: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return false, 0, err
 	}
 	registered := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device })
@@ -138,7 +139,7 @@ func (s *Store) Devices(ctx context.Context, pass registry.PassRef, device strin
 // PassesOf reads the device's registrations from the cache index.
 func (s *Store) PassesOf(ctx context.Context, device, passType string) ([]registry.PassRef, error) {
 	var list walletv1.DeviceRegistrationList
-	if err := s.Cache.List(ctx, &list, client.MatchingFields{IndexDevicePassType: devicePassTypeKey(device, passType)}); err != nil {
+	if err := s.Cache.List(ctx, &list, client.MatchingFields{index.RegistrationDevicePassType.Name: index.DevicePassTypeKey(device, passType)}); err != nil {
 		return nil, err
 	}
 	refs := make([]registry.PassRef, len(list.Items))
