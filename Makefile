@@ -57,14 +57,16 @@ FUZZTIME ?= 10000x
 test: verify-generated vet ## Run every test against a real API server, then each fuzz target for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
 	# Beside them, the web service's tests again with registrations in
-	# PostgreSQL: both registration stores pass the same protocol, push and
-	# webhook tests (run alongside, as the packages leave a core idle).
-	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; \
+	# PostgreSQL (both registration stores pass the same protocol, push and
+	# webhook tests), and the fuzz targets (whose instrumented build is
+	# long): the packages leave a core idle while they wait on API servers.
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; fuzzlog="$$(mktemp)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
+	KUBEBUILDER_ASSETS="$$assets" $(MAKE) --no-print-directory fuzz >"$$fuzzlog" 2>&1 & fuzz=$$!; \
 	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS) || rc=$$?; \
 	pgrc=0; wait $$pg || pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
-	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ]
-	$(MAKE) --no-print-directory fuzz
+	fuzzrc=0; wait $$fuzz || fuzzrc=$$?; echo "# make fuzz:"; cat "$$fuzzlog"; rm -f "$$fuzzlog"; \
+	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ] && [ $$fuzzrc -eq 0 ]
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration).
