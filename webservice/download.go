@@ -7,8 +7,8 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -117,10 +117,10 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 	return base + strings.TrimPrefix(path, s.base)
 }
 
-func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*render.PassJSON, error) {
+func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*passjson.Pass, error) {
 	b, err := s.bundles.Get(r.Context(), p)
 	if err != nil {
 		return nil, err
 	}
-	return render.ParsePassJSON(b.Files[pkpass.PassJSON])
+	return passjson.Parse(b.Files[pkpass.PassJSON])
 }

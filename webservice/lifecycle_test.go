@@ -14,8 +14,8 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
@@ -25,7 +25,7 @@ import (
 const voidTimeout = 10 * time.Second
 
 // latestPassJSON fetches the pass as a device does and returns its pass.json.
-func latestPassJSON(t *testing.T, pt, serial string) (int, *render.PassJSON) {
+func latestPassJSON(t *testing.T, pt, serial string) (int, *passjson.Pass) {
 	t.Helper()
 	r := call(t, "GET", "/v1/passes/"+pt+"/"+serial, authToken(pt, serial), nil)
 	if r.code != 200 {
@@ -35,7 +35,7 @@ func latestPassJSON(t *testing.T, pt, serial string) (int, *render.PassJSON) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pj render.PassJSON
+	var pj passjson.Pass
 	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
 		t.Fatal(err)
 	}

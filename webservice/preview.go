@@ -8,17 +8,17 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/webservice/preview"
 )
 
 // preview answers a browser without Wallet: the pass drawn as a page.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pass) {
 	b, err := s.bundles.Get(r.Context(), p)
-	var pj *render.PassJSON
+	var pj *passjson.Pass
 	if err == nil {
-		pj, err = render.ParsePassJSON(b.Files[pkpass.PassJSON])
+		pj, err = passjson.Parse(b.Files[pkpass.PassJSON])
 	}
 	if err != nil {
 		s.log.Error(err, "read pass.json for a preview", "pass", p.Namespace+"/"+p.Name)
@@ -46,7 +46,7 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, p *walletv1.Pa
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return
 	}
-	pj, err := render.ParsePassJSON(b.Files[pkpass.PassJSON])
+	pj, err := passjson.Parse(b.Files[pkpass.PassJSON])
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return

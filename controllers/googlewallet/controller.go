@@ -36,8 +36,8 @@ import (
 	gw "github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -190,7 +190,7 @@ func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv
 	if err != nil {
 		return nil, &bundleError{err}
 	}
-	pj, err := render.ParsePassJSON(files[pkpass.PassJSON])
+	pj, err := passjson.Parse(files[pkpass.PassJSON])
 	if err != nil {
 		return nil, err
 	}

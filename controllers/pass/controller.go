@@ -23,6 +23,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -85,7 +86,7 @@ type scope struct {
 	now      time.Time
 	// passJSON is the pass.json rendered this reconcile (status reads the
 	// barcode and expiration from it).
-	passJSON *render.PassJSON
+	passJSON *passjson.Pass
 	// deleting: the final version is signed (voided, without personal
 	// data); unsignable says why it cannot be.
 	deleting   bool

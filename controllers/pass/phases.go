@@ -19,6 +19,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
@@ -155,7 +156,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	if s.passJSON, err = render.ParsePassJSON(own[pkpass.PassJSON]); err != nil {
+	if s.passJSON, err = passjson.Parse(own[pkpass.PassJSON]); err != nil {
 		return err
 	}
 	_, sharedFiles, err := r.Sources.CompiledTemplate(ctx, s.template)

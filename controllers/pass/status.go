@@ -10,7 +10,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
-	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
@@ -61,7 +61,7 @@ func setDownloadURL(p *walletv1.Pass, o Options) {
 
 // setBarcode records the barcode the signed bundle shows, as a scanner
 // reads it; nil when the pass shows none.
-func setBarcode(p *walletv1.Pass, pj *render.PassJSON) {
+func setBarcode(p *walletv1.Pass, pj *passjson.Pass) {
 	if pj == nil {
 		return
 	}
@@ -74,7 +74,7 @@ func setBarcode(p *walletv1.Pass, pj *render.PassJSON) {
 
 // setExpired records whether the signed pass's expiration date has passed,
 // and says when to look again (0: never).
-func setExpired(p *walletv1.Pass, pj *render.PassJSON, now time.Time) time.Duration {
+func setExpired(p *walletv1.Pass, pj *passjson.Pass, now time.Time) time.Duration {
 	if pj == nil {
 		return 0
 	}

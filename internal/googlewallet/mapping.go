@@ -10,14 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"google.golang.org/api/walletobjects/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 )
 
 // VerticalOf is the template's vertical: its own choice, else the one its
@@ -71,7 +70,7 @@ func idPart(s string) string {
 // Input is what a class and an object are made from.
 type Input struct {
 	// Pass is the pass.json the Apple renderer made for the pass.
-	Pass *render.PassJSON
+	Pass *passjson.Pass
 	// Vertical, ClassID and ObjectID: VerticalOf, ClassID, ObjectID.
 	Vertical          walletv1.GoogleWalletVertical
 	ClassID, ObjectID string
@@ -144,7 +143,7 @@ func Map(in Input) (*Mapped, error) {
 
 type mapper struct {
 	in       Input
-	pj       *render.PassJSON
+	pj       *passjson.Pass
 	language string
 }
 
@@ -180,56 +179,19 @@ func (m *mapper) translated(s string) *walletobjects.LocalizedString {
 	return nil
 }
 
-func (m *mapper) structure() *render.Structure {
-	for _, s := range []*render.Structure{m.pj.Generic, m.pj.Coupon, m.pj.StoreCard, m.pj.EventTicket, m.pj.BoardingPass} {
+func (m *mapper) structure() *passjson.Structure {
+	for _, s := range []*passjson.Structure{m.pj.Generic, m.pj.Coupon, m.pj.StoreCard, m.pj.EventTicket, m.pj.BoardingPass} {
 		if s != nil {
 			return s
 		}
 	}
-	return &render.Structure{}
-}
-
-// fieldValue is a field's value as text, styled as Wallet would show it in
-// English: percentages, amounts with their currency, dates (UTC).
-func fieldValue(f render.Field) string {
-	switch v := f.Value.(type) {
-	case string:
-		if f.DateStyle == "" && f.TimeStyle == "" {
-			return v
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return v
-		}
-		layout := "2 Jan 2006"
-		switch {
-		case f.DateStyle == "" || f.DateStyle == "PKDateStyleNone":
-			layout = "15:04 MST"
-		case f.TimeStyle != "" && f.TimeStyle != "PKDateStyleNone":
-			layout = "2 Jan 2006, 15:04 MST"
-		}
-		if f.IgnoresTimeZone != nil && *f.IgnoresTimeZone {
-			return t.Format(strings.TrimSuffix(layout, " MST"))
-		}
-		return t.UTC().Format(layout)
-	case float64:
-		switch {
-		case f.NumberStyle == "PKNumberStylePercent":
-			return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
-		case f.CurrencyCode != "":
-			return strconv.FormatFloat(v, 'f', 2, 64) + " " + f.CurrencyCode
-		}
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(f.Value)
+	return &passjson.Structure{}
 }
 
 // primary is the first primary field (Wallet's most prominent text).
 func (m *mapper) primary() (label, value string) {
 	if fs := m.structure().PrimaryFields; len(fs) > 0 {
-		return m.plain(fs[0].Label), m.plain(fieldValue(fs[0]))
+		return m.plain(fs[0].Label), m.plain(passjson.FieldText(fs[0]))
 	}
 	return "", ""
 }
@@ -239,9 +201,9 @@ func (m *mapper) primary() (label, value string) {
 func (m *mapper) modules(skipPrimary int) []*walletobjects.TextModuleData {
 	s := m.structure()
 	var out []*walletobjects.TextModuleData
-	add := func(fs []render.Field) {
+	add := func(fs []passjson.Field) {
 		for _, f := range fs {
-			if v := fieldValue(f); v != "" {
+			if v := passjson.FieldText(f); v != "" {
 				out = append(out, &walletobjects.TextModuleData{
 					Id: idPart(f.Key), Header: m.plain(f.Label), Body: m.plain(v),
 					LocalizedHeader: m.translated(f.Label), LocalizedBody: m.translated(v),
@@ -282,7 +244,7 @@ func (m *mapper) barcode() *walletobjects.Barcode {
 }
 
 func (m *mapper) color() string {
-	rgb, ok := render.RGB(m.pj.BackgroundColor)
+	rgb, ok := passjson.RGB(m.pj.BackgroundColor)
 	if !ok {
 		return ""
 	}
@@ -466,8 +428,8 @@ func (m *mapper) transit() (*Mapped, error) {
 
 // placeName is "San Francisco (SFO)" from a field labelled with the city
 // and valued with the code, or the value alone.
-func placeName(f render.Field) string {
-	v := fieldValue(f)
+func placeName(f passjson.Field) string {
+	v := passjson.FieldText(f)
 	if f.Label != "" && f.Label != v {
 		return f.Label + " (" + v + ")"
 	}

@@ -21,7 +21,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
-	"github.com/wallet-operator/wallet-operator/internal/render"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
@@ -188,7 +188,7 @@ func sampleInputs(t *testing.T) map[string]*Mapped {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pj, err := render.ParsePassJSON(data)
+		pj, err := passjson.Parse(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +313,7 @@ func modules(ms []*walletobjects.TextModuleData) map[string]string {
 // A template without a logo or a web service cannot be a loyalty or
 // transit class, and says why.
 func TestClassesThatNeedALogo(t *testing.T) {
-	pj := &render.PassJSON{OrganizationName: "Org", Description: "d", SerialNumber: "1"}
+	pj := &passjson.Pass{OrganizationName: "Org", Description: "d", SerialNumber: "1"}
 	for _, v := range []walletv1.GoogleWalletVertical{walletv1.VerticalLoyalty, walletv1.VerticalTransit} {
 		_, err := Map(Input{Pass: pj, Vertical: v, ClassID: "1.c", ObjectID: "1.o"})
 		var invalid *InvalidError

@@ -16,6 +16,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -182,9 +183,9 @@ func (t *Template) passImages(pass *walletv1.Pass, src ImageSource) (pkpass.File
 	return files, nil
 }
 
-func (t *Template) passJSON(pass *walletv1.Pass, values *fillValues, o Options) (*PassJSON, error) {
+func (t *Template) passJSON(pass *walletv1.Pass, values *fillValues, o Options) (*passjson.Pass, error) {
 	spec := t.spec
-	pj := &PassJSON{
+	pj := &passjson.Pass{
 		FormatVersion:       1,
 		PassTypeIdentifier:  o.PassTypeIdentifier,
 		SerialNumber:        pass.Spec.SerialNumber,
@@ -216,9 +217,9 @@ func (t *Template) passJSON(pass *walletv1.Pass, values *fillValues, o Options) 
 	relevance(pj, spec.Relevance, pass.Spec.Relevance)
 	pj.ExpirationDate = t.expiration(pass, o)
 
-	st := &Structure{TransitType: string(spec.TransitType)}
+	st := &passjson.Structure{TransitType: string(spec.TransitType)}
 	secs := sections(spec.Fields)
-	targets := []*[]Field{&st.HeaderFields, &st.PrimaryFields, &st.SecondaryFields, &st.AuxiliaryFields, &st.BackFields}
+	targets := []*[]passjson.Field{&st.HeaderFields, &st.PrimaryFields, &st.SecondaryFields, &st.AuxiliaryFields, &st.BackFields}
 	for i, s := range secs {
 		for j, f := range s.fields {
 			fj, err := t.field(f, pass.Spec.Fields[f.Key], values, fmt.Sprintf("%s[%d]", s.path, j))
@@ -244,7 +245,7 @@ func (t *Template) passJSON(pass *walletv1.Pass, values *fillValues, o Options) 
 }
 
 // field renders one field with the pass's override applied.
-func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values *fillValues, path string) (Field, error) {
+func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values *fillValues, path string) (passjson.Field, error) {
 	label, value, change := f.Label, f.Value, string(f.ChangeMessage)
 	// An error in a pass's override names the pass's field.
 	labelPath, valuePath, changePath := path+".label", path+".value", path+".changeMessage"
@@ -259,7 +260,7 @@ func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values *fil
 		change, changePath = string(*o.ChangeMessage), overridePath+".changeMessage"
 	}
 	var err error
-	fj := Field{
+	fj := passjson.Field{
 		Key: f.Key, DateStyle: string(f.DateStyle), TimeStyle: string(f.TimeStyle),
 		IsRelative: f.IsRelative, IgnoresTimeZone: f.IgnoresTimeZone,
 		NumberStyle: string(f.NumberStyle), CurrencyCode: f.CurrencyCode, TextAlignment: string(f.TextAlignment),
@@ -311,8 +312,8 @@ func typedValue(f walletv1.Field, v, path string) (any, error) {
 	return v, nil
 }
 
-func (t *Template) barcodes(pass *walletv1.Pass, values *fillValues) ([]Barcode, error) {
-	var out []Barcode
+func (t *Template) barcodes(pass *walletv1.Pass, values *fillValues) ([]passjson.Barcode, error) {
+	var out []passjson.Barcode
 	for i, b := range t.spec.Barcodes {
 		path := fmt.Sprintf("spec.barcodes[%d]", i)
 		message, err := t.fill(b.Message, values, path+".message")
@@ -346,12 +347,12 @@ func (t *Template) barcodes(pass *walletv1.Pass, values *fillValues) ([]Barcode,
 		if err := barcodes.Check(string(b.Format), message, encoding); err != nil {
 			return nil, errorf(walletv1.ReasonInvalidData, source, "barcode %d of template %s (%s): %v", i, t.name, strings.TrimPrefix(string(b.Format), "PKBarcodeFormat"), err)
 		}
-		out = append(out, Barcode{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
+		out = append(out, passjson.Barcode{Format: string(b.Format), Message: message, MessageEncoding: encoding, AltText: alt})
 	}
 	return out, nil
 }
 
-func relevance(pj *PassJSON, template, pass *walletv1.Relevance) {
+func relevance(pj *passjson.Pass, template, pass *walletv1.Relevance) {
 	r := template
 	if pass != nil {
 		r = pass
@@ -360,10 +361,10 @@ func relevance(pj *PassJSON, template, pass *walletv1.Relevance) {
 		return
 	}
 	for _, l := range r.Locations {
-		pj.Locations = append(pj.Locations, Location{Latitude: l.Latitude, Longitude: l.Longitude, Altitude: l.Altitude, RelevantText: l.RelevantText})
+		pj.Locations = append(pj.Locations, passjson.Location{Latitude: l.Latitude, Longitude: l.Longitude, Altitude: l.Altitude, RelevantText: l.RelevantText})
 	}
 	for _, b := range r.Beacons {
-		pj.Beacons = append(pj.Beacons, Beacon{ProximityUUID: b.ProximityUUID, Major: b.Major, Minor: b.Minor, RelevantText: b.RelevantText})
+		pj.Beacons = append(pj.Beacons, passjson.Beacon{ProximityUUID: b.ProximityUUID, Major: b.Major, Minor: b.Minor, RelevantText: b.RelevantText})
 	}
 	pj.MaxDistance = r.MaxDistance
 	if r.RelevantDate != nil {

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -250,7 +251,7 @@ func TestAnonymizedPass(t *testing.T) {
 					t.Errorf("pass.json still holds %q: %s", personal, pjs)
 				}
 			}
-			var pj PassJSON
+			var pj passjson.Pass
 			if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
 				t.Fatal(err)
 			}

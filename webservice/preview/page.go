@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"regexp"
-	"time"
 
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 )
 
 // Links are where the page's buttons and QR code lead.
@@ -29,7 +27,7 @@ type Links struct {
 }
 
 // HTML writes the preview page of a pass.
-func HTML(w io.Writer, pj *render.PassJSON, files pkpass.Files, codes *barcodes.Drawer, links Links) error {
+func HTML(w io.Writer, pj *passjson.Pass, files pkpass.Files, codes *barcodes.Drawer, links Links) error {
 	data := map[string]any{
 		"Pass": pj, "Background": cssColor(pj.BackgroundColor, "rgb(255, 255, 255)"),
 		"Foreground": cssColor(pj.ForegroundColor, "rgb(0, 0, 0)"), "Label": cssColor(pj.LabelColor, "rgb(90, 90, 90)"),
@@ -62,29 +60,7 @@ func HTML(w io.Writer, pj *render.PassJSON, files pkpass.Files, codes *barcodes.
 // are inline.
 const ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
-// Display is a field's value as Wallet would show it, roughly: dates in
-// words.
-func Display(f render.Field) string {
-	s := fmt.Sprint(f.Value)
-	if f.DateStyle == "" && f.TimeStyle == "" {
-		return s
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			switch {
-			case f.TimeStyle == "" || f.TimeStyle == "PKDateStyleNone":
-				return t.Format("Jan 2, 2006")
-			case f.DateStyle == "" || f.DateStyle == "PKDateStyleNone":
-				return t.Format("15:04")
-			default:
-				return t.Format("Jan 2, 2006 15:04")
-			}
-		}
-	}
-	return s
-}
-
-var page = template.Must(template.New("preview").Funcs(template.FuncMap{"display": Display}).Parse(`<!doctype html>
+var page = template.Must(template.New("preview").Funcs(template.FuncMap{"display": passjson.FieldText}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Pass.Description}}</title>
 <style>
@@ -111,12 +87,10 @@ body{font-family:-apple-system,Helvetica,Arial,sans-serif;background:#f2f2f7;mar
 <div class="qr" id="qr">{{.QR}}<div>Scan with your iPhone to add this pass</div></div>
 </body></html>`))
 
-var cssColorPattern = regexp.MustCompile(`^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$`)
-
 // cssColor passes only rgb(r, g, b) into the page's CSS.
 func cssColor(c, fallback string) template.CSS {
-	if cssColorPattern.MatchString(c) {
-		return template.CSS(c) //nolint:gosec // checked against the pattern
+	if rgb, ok := passjson.RGB(c); ok {
+		return template.CSS(fmt.Sprintf("rgb(%d, %d, %d)", rgb[0], rgb[1], rgb[2])) //nolint:gosec // three numbers
 	}
 	return template.CSS(fallback)
 }

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/render"
 )
 
 // PDF draws the pass on an A4 page: a card the width of a ticket with
@@ -21,7 +21,7 @@ import (
 // auxiliary fields, its first barcode with the alternative text, and a
 // VOID mark on a voided pass. Text uses the Go fonts (embedded, so any
 // language the pass is written in prints).
-func PDF(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
+func PDF(pj *passjson.Pass, files pkpass.Files) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle(pj.Description, true)
 	pdf.SetCreator("wallet-operator", true)
@@ -34,7 +34,7 @@ func PDF(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
 	bg, fg, label := pdfColor(pj.BackgroundColor, [3]int{255, 255, 255}), pdfColor(pj.ForegroundColor, [3]int{0, 0, 0}), pdfColor(pj.LabelColor, [3]int{90, 90, 90})
 	_, fields := pj.Style()
 	if fields == nil {
-		fields = &render.Structure{}
+		fields = &passjson.Structure{}
 	}
 	height := 150.0
 	pdf.SetFillColor(bg[0], bg[1], bg[2])
@@ -54,7 +54,7 @@ func PDF(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
 	cy += 16
 
 	for _, row := range []struct {
-		fields []render.Field
+		fields []passjson.Field
 		size   float64
 	}{{fields.PrimaryFields, 20}, {fields.SecondaryFields, 11}, {fields.AuxiliaryFields, 11}} {
 		if len(row.fields) == 0 {
@@ -90,7 +90,7 @@ func PDF(pj *render.PassJSON, files pkpass.Files) ([]byte, error) {
 }
 
 // drawFields lays fields out side by side in a row: label over value.
-func drawFields(pdf *fpdf.Fpdf, fields []render.Field, x, y, width, size float64, fg, label [3]int) {
+func drawFields(pdf *fpdf.Fpdf, fields []passjson.Field, x, y, width, size float64, fg, label [3]int) {
 	if len(fields) == 0 {
 		return
 	}
@@ -104,7 +104,7 @@ func drawFields(pdf *fpdf.Fpdf, fields []render.Field, x, y, width, size float64
 		pdf.SetTextColor(fg[0], fg[1], fg[2])
 		pdf.SetFont("go", "", size)
 		pdf.SetXY(fx, y+4)
-		pdf.CellFormat(w-2, size*0.45, fitText(pdf, Display(f), w-2), "", 0, "L", false, 0, "")
+		pdf.CellFormat(w-2, size*0.45, fitText(pdf, passjson.FieldText(f), w-2), "", 0, "L", false, 0, "")
 	}
 }
 
@@ -119,7 +119,7 @@ func fitText(pdf *fpdf.Fpdf, s string, width float64) string {
 
 // drawBarcode draws the barcode as a crisp bitmap (each module whole
 // pixels) in the box, with its alternative text under it.
-func drawBarcode(pdf *fpdf.Fpdf, bc render.Barcode, x, y, width, height float64) error {
+func drawBarcode(pdf *fpdf.Fpdf, bc passjson.Barcode, x, y, width, height float64) error {
 	code, err := barcodes.Encode(bc.Format, bc.Message)
 	if err != nil {
 		return fmt.Errorf("barcode %s: %w", bc.Format, err)
@@ -189,7 +189,7 @@ func firstFile(files pkpass.Files, names ...string) ([]byte, bool) {
 
 // pdfColor reads a pass colour (rgb(r, g, b)).
 func pdfColor(c string, fallback [3]int) [3]int {
-	if rgb, ok := render.RGB(c); ok {
+	if rgb, ok := passjson.RGB(c); ok {
 		return rgb
 	}
 	return fallback

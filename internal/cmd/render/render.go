@@ -25,6 +25,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	passrender "github.com/wallet-operator/wallet-operator/internal/render"
 )
@@ -101,7 +102,7 @@ func printGoogleWallet(w io.Writer, objs *Objects, req Request, files pkpass.Fil
 		fmt.Fprintf(os.Stderr, "PassTemplate %s has no spec.googleWallet: using the example issuer %s\n", tpl.Name, exampleIssuer)
 		tpl.Spec.GoogleWallet = &walletv1.GoogleWallet{IssuerID: exampleIssuer}
 	}
-	pj, err := passrender.ParsePassJSON(files[pkpass.PassJSON])
+	pj, err := passjson.Parse(files[pkpass.PassJSON])
 	if err != nil {
 		return err
 	}

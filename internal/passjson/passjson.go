@@ -1,17 +1,24 @@
-package render
+// Package passjson is pass.json written once: its wire types (the renderer
+// produces them; the preview, the PDF, Google Wallet and the CLI read
+// signed pass.json files back into them) and its display rules (a field's
+// value as Wallet shows it, colours).
+package passjson
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // The shape of pass.json (Apple's Wallet Passes reference). Struct order is
 // the output order, so equal inputs give equal bytes. The web service's
 // preview reads signed pass.json files back into the same types.
 
-// PassJSON is pass.json.
-type PassJSON struct {
+// Pass is pass.json.
+type Pass struct {
 	FormatVersion       int       `json:"formatVersion"`
 	PassTypeIdentifier  string    `json:"passTypeIdentifier"`
 	SerialNumber        string    `json:"serialNumber"`
@@ -94,9 +101,9 @@ type Beacon struct {
 	RelevantText  string `json:"relevantText,omitempty"`
 }
 
-// ParsePassJSON reads a pass.json.
-func ParsePassJSON(data []byte) (*PassJSON, error) {
-	pj := &PassJSON{}
+// Parse reads a pass.json.
+func Parse(data []byte) (*Pass, error) {
+	pj := &Pass{}
 	if err := json.Unmarshal(data, pj); err != nil {
 		return nil, err
 	}
@@ -105,7 +112,7 @@ func ParsePassJSON(data []byte) (*PassJSON, error) {
 
 // Style returns the pass's style key (boardingPass, coupon, ...) and its
 // field layout; an empty style and layout when it has none.
-func (pj *PassJSON) Style() (string, *Structure) {
+func (pj *Pass) Style() (string, *Structure) {
 	for _, s := range []struct {
 		key string
 		st  *Structure
@@ -131,4 +138,43 @@ func RGB(c string) ([3]int, bool) {
 		out[i] = min(v, 255)
 	}
 	return out, true
+}
+
+// FieldText is a field's value as text, styled as Wallet shows it in
+// English: percentages, amounts with their currency, dates (in UTC unless
+// the field ignores time zones). Every reader that shows a field (the
+// preview, the PDF, Google Wallet) shows it so.
+func FieldText(f Field) string {
+	switch v := f.Value.(type) {
+	case string:
+		if f.DateStyle == "" && f.TimeStyle == "" {
+			return v
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return v
+		}
+		layout := "2 Jan 2006"
+		switch {
+		case f.DateStyle == "" || f.DateStyle == "PKDateStyleNone":
+			layout = "15:04 MST"
+		case f.TimeStyle != "" && f.TimeStyle != "PKDateStyleNone":
+			layout = "2 Jan 2006, 15:04 MST"
+		}
+		if f.IgnoresTimeZone != nil && *f.IgnoresTimeZone {
+			return t.Format(strings.TrimSuffix(layout, " MST"))
+		}
+		return t.UTC().Format(layout)
+	case float64:
+		switch {
+		case f.NumberStyle == "PKNumberStylePercent":
+			return strconv.FormatFloat(v*100, 'f', -1, 64) + "%"
+		case f.CurrencyCode != "":
+			return strconv.FormatFloat(v, 'f', 2, 64) + " " + f.CurrencyCode
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(f.Value)
 }
