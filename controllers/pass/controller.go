@@ -19,11 +19,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/phases"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/passjson"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -91,6 +93,15 @@ type scope struct {
 	// data); unsignable says why it cannot be.
 	deleting   bool
 	unsignable string
+	// What render makes and sign and store use: the pass's own files, the
+	// whole bundle, its content digest (of the signed bundle once signed),
+	// the pass type it is signed for and whether it is anonymized; the
+	// signed zip.
+	own, full  pkpass.Files
+	digest     string
+	passType   string
+	anonymized bool
+	zipped     []byte
 }
 
 // errWaiting stops a reconcile without a verdict: an object it depends on
@@ -121,27 +132,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	return r.reconcile(ctx, &scope{pass: p, now: r.Now()})
 }
 
+// signing are the phases that sign a pass once its template and
+// certificate are resolved: render, reuse a stored bundle of the same
+// content (which stops the rest), sign, store.
+func (r *Reconciler) signing() []phases.Phase[*scope] {
+	return []phases.Phase[*scope]{r.render, r.reuseStored, r.sign, r.store}
+}
+
 // reconcile runs the phases in order; the first verdict or error stops it.
 func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, error) {
 	setRedeemed(s.pass, s.now)
-	for _, phase := range []func(context.Context, *scope) error{
-		r.resolveTemplate, r.resolveCertificate, r.checkSerial, r.signAndStore,
-	} {
-		err := phase(ctx, s)
-		if err == nil {
-			continue
+	err := phases.Run(ctx, s, append([]phases.Phase[*scope]{r.resolveTemplate, r.resolveCertificate, r.checkSerial}, r.signing()...)...)
+	if errors.Is(err, errWaiting) {
+		return ctrl.Result{}, nil
+	}
+	if verdict, ok := shared.AsNotReady(err); ok {
+		countFailure(verdict.Reason)
+		setNotReady(s.pass, verdict.Reason, verdict.Error())
+		if verdict.Retry {
+			return ctrl.Result{}, verdict
 		}
-		if errors.Is(err, errWaiting) {
-			return ctrl.Result{}, nil
-		}
-		if verdict, ok := shared.AsNotReady(err); ok {
-			countFailure(verdict.Reason)
-			setNotReady(s.pass, verdict.Reason, verdict.Error())
-			if verdict.Retry {
-				return ctrl.Result{}, verdict
-			}
-			return ctrl.Result{}, r.forgetPersonalData(ctx, s.pass)
-		}
+		return ctrl.Result{}, r.forgetPersonalData(ctx, s.pass)
+	}
+	if err != nil {
 		countFailure("Error")
 		return ctrl.Result{}, err
 	}

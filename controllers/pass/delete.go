@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/phases"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -105,19 +106,17 @@ func (r *Reconciler) voidOnDevices(ctx context.Context, p *walletv1.Pass, now ti
 // verdict (the template or certificate is gone or broken) is recorded in
 // the scope, as nothing can be signed.
 func (r *Reconciler) reconcileDeleting(ctx context.Context, s *scope) (ctrl.Result, error) {
-	for _, phase := range []func(context.Context, *scope) error{r.resolveTemplate, r.resolveCertificate, r.signAndStore} {
-		err := phase(ctx, s)
-		if verdict, ok := shared.AsNotReady(err); ok {
-			s.unsignable = verdict.Error()
-			return ctrl.Result{}, nil
-		}
-		if errors.Is(err, errWaiting) {
-			s.unsignable = "its template is being changed"
-			return ctrl.Result{}, nil
-		}
-		if err != nil {
-			return ctrl.Result{}, err
-		}
+	err := phases.Run(ctx, s, append([]phases.Phase[*scope]{r.resolveTemplate, r.resolveCertificate}, r.signing()...)...)
+	if verdict, ok := shared.AsNotReady(err); ok {
+		s.unsignable = verdict.Error()
+		return ctrl.Result{}, nil
+	}
+	if errors.Is(err, errWaiting) {
+		s.unsignable = "its template is being changed"
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	setBarcode(s.pass, s.passJSON)
 	return ctrl.Result{}, nil

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/phases"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
@@ -128,9 +129,11 @@ func (r *Reconciler) passTypeOf(ctx context.Context, p *walletv1.Pass) (string, 
 	return tpl.Status.PassTypeIdentifier, nil
 }
 
-// signAndStore renders the pass and, when its content digest differs from
-// the stored bundle's, signs it and stores its own files.
-func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
+// render renders the pass's own files (anonymized, or voided and
+// anonymized when it is being deleted) and its whole bundle with the
+// template's shared files, and the content digest they and the signing
+// certificate make.
+func (r *Reconciler) render(ctx context.Context, s *scope) error {
 	p := s.pass
 	facts := certs.FactsOf(s.identity)
 	opts := render.Options{
@@ -163,12 +166,19 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	full := pkpass.Merge(sharedFiles, own)
-	digest := pkpass.ContentDigest(full, facts.Fingerprint)
-	// Up to date when the store holds a bundle of this content: the status
-	// says so already, or lags behind the store (a stale cache, a lost
-	// status write) and is restored from its record. Either way, nothing
-	// is signed again; a bundle deleted behind the operator's back is.
+	s.own, s.full = own, pkpass.Merge(sharedFiles, own)
+	s.digest = pkpass.ContentDigest(s.full, facts.Fingerprint)
+	s.passType, s.anonymized = facts.PassTypeIdentifier, opts.Anonymize
+	return nil
+}
+
+// reuseStored stops the signing when the store holds a bundle of this
+// content: the status says so already, or lags behind the store (a stale
+// cache, a lost status write) and is restored from its record. Either way,
+// nothing is signed again; a bundle deleted behind the operator's back, or
+// one the web service reported damaged, is.
+func (r *Reconciler) reuseStored(ctx context.Context, s *scope) error {
+	p := s.pass
 	reported := false
 	if b := p.Status.Bundle; b != nil && b.Damaged != "" {
 		// The web service could not read it: it goes, and is signed again.
@@ -179,42 +189,54 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		}
 		p.Status.Bundle.Damaged = ""
 	}
-	stored, err := r.Sources.Store.Stored(ctx, p, digest)
+	stored, err := r.Sources.Store.Stored(ctx, p, s.digest)
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	if stored == nil && !reported && p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == digest && !s.deleting {
-		// The status names a bundle of this content the store does not
-		// hold: deleted behind the operator's back, noticed here before the
-		// web service did.
-		r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDamaged", "the stored bundle is missing; signing and storing it again")
-	}
-	if stored != nil {
-		stored.PassTypeIdentifier = facts.PassTypeIdentifier
-		if b := p.Status.Bundle; b != nil && b.ContentDigest == digest && b.Key != "" {
-			// The digest covers the signing certificate: a bundle recorded
-			// before bundles named their pass type was signed for this one.
-			b.PassTypeIdentifier = facts.PassTypeIdentifier
-			return nil
+	if stored == nil {
+		if !reported && p.Status.Bundle != nil && p.Status.Bundle.ContentDigest == s.digest && !s.deleting {
+			// The status names a bundle of this content the store does not
+			// hold: deleted behind the operator's back, noticed here before
+			// the web service did.
+			r.Recorder.Eventf(p, corev1.EventTypeWarning, "BundleDamaged", "the stored bundle is missing; signing and storing it again")
 		}
-		p.Status.Bundle = stored
 		return nil
 	}
+	stored.PassTypeIdentifier = s.passType
+	if b := p.Status.Bundle; b != nil && b.ContentDigest == s.digest && b.Key != "" {
+		// The digest covers the signing certificate: a bundle recorded
+		// before bundles named their pass type was signed for this one.
+		b.PassTypeIdentifier = s.passType
+		return phases.Stop
+	}
+	p.Status.Bundle = stored
+	return phases.Stop
+}
 
+// sign signs the whole bundle (manifest and detached signature) and zips
+// it.
+func (r *Reconciler) sign(_ context.Context, s *scope) error {
 	start := time.Now()
-	signed, err := pkpass.SignFiles(full, s.identity)
+	signed, err := pkpass.SignFiles(s.full, s.identity)
 	if err != nil {
 		return shared.NotReady(walletv1.ReasonSigningFailed, "", "signing failed: %v", err)
 	}
-	zipped, err := pkpass.Zip(signed.Files)
-	if err != nil {
+	if s.zipped, err = pkpass.Zip(signed.Files); err != nil {
 		return err
 	}
 	signingSeconds.Observe(time.Since(start).Seconds())
 	for _, name := range []string{pkpass.ManifestJSON, pkpass.Signature} {
-		own[name] = signed.Files[name]
+		s.own[name] = signed.Files[name]
 	}
-	sum := sha256.Sum256(zipped)
+	s.digest = signed.ContentDigest
+	return nil
+}
+
+// store keeps the pass's own files in the store and records the bundle in
+// its status; earlier versions go.
+func (r *Reconciler) store(ctx context.Context, s *scope) error {
+	p := s.pass
+	sum := sha256.Sum256(s.zipped)
 	// Last-Modified (whole seconds in HTTP) moves forward with every new
 	// content, even two signings within one second: a device that fetched
 	// between them must not be answered 304.
@@ -223,13 +245,13 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 		now = metav1.NewTime(prev.LastModified.Add(time.Second))
 	}
 	record := &walletv1.BundleStatus{
-		SharedKey: s.template.Status.SharedBundle, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(zipped)),
-		ContentDigest: signed.ContentDigest, LastModified: &now, Revision: s.now.UnixNano(),
-		PassTypeIdentifier: facts.PassTypeIdentifier, Anonymized: opts.Anonymize,
+		SharedKey: s.template.Status.SharedBundle, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(s.zipped)),
+		ContentDigest: s.digest, LastModified: &now, Revision: s.now.UnixNano(),
+		PassTypeIdentifier: s.passType, Anonymized: s.anonymized,
 	}
 	// A bundle the store refuses is a verdict, not a retry: the last good
 	// bundle stays served until the pass changes.
-	key, err := r.Sources.Store.PutPass(ctx, p, own, record)
+	key, err := r.Sources.Store.PutPass(ctx, p, s.own, record)
 	var tooLarge *bundle.TooLargeError
 	if errors.As(err, &tooLarge) {
 		return shared.NotReady(walletv1.ReasonBundleTooLarge, "spec.data", "%s: make its data, field overrides or image overrides smaller", tooLarge.Error())
@@ -240,11 +262,11 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	// Earlier versions go: gracefully (a reader may be loading the one the
 	// status still names), but at once when they held personal data.
 	keep := []string{key}
-	if prev := p.Status.Bundle; prev != nil && !opts.Anonymize {
+	if prev := p.Status.Bundle; prev != nil && !s.anonymized {
 		keep = append(keep, prev.Key)
 	}
-	if err := r.Sources.Store.DeletePass(ctx, p, keep, !opts.Anonymize); err != nil {
-		if opts.Anonymize {
+	if err := r.Sources.Store.DeletePass(ctx, p, keep, !s.anonymized); err != nil {
+		if s.anonymized {
 			return storeUnavailable(err) // personal data must not stay behind
 		}
 		// Stored and served; the old objects go with the next signing.
@@ -252,7 +274,7 @@ func (r *Reconciler) signAndStore(ctx context.Context, s *scope) error {
 	}
 	bundlesSigned.Inc()
 	p.Status.Bundle = record
-	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(zipped), short(signed.ContentDigest))
+	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(s.zipped), short(s.digest))
 	return nil
 }
 

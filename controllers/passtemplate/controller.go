@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/controllers/phases"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/index"
@@ -151,14 +152,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 
-	for _, phase := range []func(context.Context, *scope) error{r.checkCertificate, r.storeSharedFiles, r.collectOldSharedFiles} {
-		if err := phase(ctx, s); err != nil {
-			if verdict, ok := shared.AsNotReady(err); ok {
-				setNotReady(tpl, verdict.Reason, verdict.Error())
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, err
+	if err := phases.Run(ctx, s, r.checkCertificate, r.storeSharedFiles, r.collectOldSharedFiles); err != nil {
+		if verdict, ok := shared.AsNotReady(err); ok {
+			setNotReady(tpl, verdict.Reason, verdict.Error())
+			return ctrl.Result{}, nil
 		}
+		return ctrl.Result{}, err
 	}
 	setReady(tpl)
 	setIssueURL(tpl, r.WebServiceURL, r.Tokens)
