@@ -179,6 +179,12 @@ func TestTemplateDeletionKeepsPassesServed(t *testing.T) {
 	}
 	sharedName := tpl.Status.SharedBundle
 	registerDevice(t, pt, "hh-2026-a-12-7", "orphan-phone", "orphan"+ns)
+	// The precondition: the pass says it has a device (with PostgreSQL the
+	// count reaches its status a moment after the registration).
+	eventually(t, "concert-a-12-7 counts its device", func() (bool, string) {
+		n := getPass(t, ns, "concert-a-12-7").Status.RegisteredDevices
+		return n == 1, fmt.Sprint(n)
+	})
 	if err := c.Delete(context.Background(), tpl); err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +211,10 @@ func TestTemplateDeletionKeepsPassesServed(t *testing.T) {
 			return apierrors.IsNotFound(err), fmt.Sprint(err)
 		})
 	}
-	if !hasEvent(ns, "concert-a-12-7", "NotVoided") {
-		t.Error("no NotVoided Event for a pass whose devices could not be told")
-	}
+	// Events are recorded asynchronously: the pass may be gone first.
+	eventually(t, "a NotVoided Event for a pass whose devices could not be told", func() (bool, string) {
+		return hasEvent(ns, "concert-a-12-7", "NotVoided"), "none"
+	})
 	eventually(t, "the shared files collected with the last pass", func() (bool, string) {
 		err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: sharedName}, &corev1.ConfigMap{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
