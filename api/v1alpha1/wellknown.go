@@ -108,6 +108,16 @@ const AnnotationTemplate = GroupName + "/template"
 // makes.
 const FieldOwner = "wallet-operator"
 
+// TokenKeySecretName is the default name of the Secret, in the operator's
+// namespace, holding the key every pass's tokens derive from.
+const TokenKeySecretName = "wallet-operator-token-key"
+
+// The leader election Leases of the two components.
+const (
+	LeaderElectionIDManager    = "wallet-operator-manager." + GroupName
+	LeaderElectionIDWebService = "wallet-operator-webservice." + GroupName
+)
+
 // ManagedLabels are the labels of an object the operator creates, with
 // extra labels added.
 func ManagedLabels(extra map[string]string) map[string]string {

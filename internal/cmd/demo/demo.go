@@ -313,7 +313,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", operatorNamespace, err)
 	}
-	key, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key")
+	key, err := tokens.Ensure(ctx, c, operatorNamespace, walletv1.TokenKeySecretName)
 	if err != nil {
 		return err
 	}

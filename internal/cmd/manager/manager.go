@@ -38,7 +38,7 @@ import (
 )
 
 // LeaderElectionID names the Lease the manager replicas compete for.
-const LeaderElectionID = "wallet-operator-manager.passes.wallet-operator.io"
+const LeaderElectionID = walletv1.LeaderElectionIDManager
 
 // Options are the manager's flags.
 type Options struct {
@@ -117,7 +117,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		return nil
 	})
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the operator's own Secrets: the token key and the push credentials it keeps for the web service. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
-	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
+	fs.StringVar(&o.TokenKeySecret, "token-key-secret", walletv1.TokenKeySecretName, "Secret (in --operator-namespace) holding the key pass tokens derive from; created when absent. Shared with the web service; never rotate it.")
 	fs.BoolVar(&o.RegenerateTokenKey, "regenerate-token-key", false, "When the token key Secret is missing although passes exist, make a new key anyway: every pass on every device then needs re-adding. Without it the manager waits for the Secret to be restored.")
 	fs.Func("watch-namespaces", "Comma-separated namespaces to watch instead of the whole cluster (with RoleBindings granting Secrets there only: config/namespaced-example). Pass type ownership and serial numbers are then checked among them only.", func(v string) error {
 		o.WatchNamespaces = append(o.WatchNamespaces, splitList(v)...)

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
@@ -81,7 +82,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts; pushes too unless --registration-store=postgres, where every replica pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
-	fs.StringVar(&o.TokenKeySecret, "token-key-secret", "wallet-operator-token-key", "Secret holding the key pass tokens derive from (the manager's).")
+	fs.StringVar(&o.TokenKeySecret, "token-key-secret", walletv1.TokenKeySecretName, "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
 		prefixes, err := parsePrefixes(v)
@@ -155,7 +156,7 @@ func Run(ctx context.Context, o Options) error {
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
-		LeaderElectionID:        "wallet-operator-webservice.passes.wallet-operator.io",
+		LeaderElectionID:        walletv1.LeaderElectionIDWebService,
 		LeaderElectionNamespace: o.LeaderElectionNS,
 		Client:                  kube.ManagerClientOptions(),
 		Cache:                   kube.CacheOptions(cache.Options{}),
