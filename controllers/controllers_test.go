@@ -83,14 +83,8 @@ func startManager(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
-	return func() { cancel(); <-done }, nil
+	wait := testenv.RunManager(ctx, mgr)
+	return func() { cancel(); wait() }, nil
 }
 
 func zapLevel() zapcore.Level {

@@ -163,18 +163,12 @@ func start(e *testenv.Env) (func(), error) {
 	}
 	srv := &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
+	wait := testenv.RunManager(ctx, mgr)
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		cancel()
 		return nil, fmt.Errorf("caches did not sync")
 	}
-	return func() { _ = srv.Close(); cancel(); <-done; apns.Close(); closeRegistry() }, nil
+	return func() { _ = srv.Close(); cancel(); wait(); apns.Close(); closeRegistry() }, nil
 }
 
 // samples applies config/samples in a new namespace with its own pass type

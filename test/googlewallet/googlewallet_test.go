@@ -102,9 +102,8 @@ func TestMain(m *testing.M) {
 		local = "http://" + l.Addr().String()
 		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = hs.Serve(l) }()
-		done := make(chan struct{})
-		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		return func() { _ = hs.Close(); cancel(); <-done; google.Close(); os.Remove(rootKeys) }, nil
+		wait := testenv.RunManager(ctx, mgr)
+		return func() { _ = hs.Close(); cancel(); wait(); google.Close(); os.Remove(rootKeys) }, nil
 	}))
 }
 

@@ -76,9 +76,8 @@ func TestMain(m *testing.M) {
 			cancel()
 			return nil, err
 		}
-		done := make(chan struct{})
-		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		return func() { cancel(); <-done; apns.Close() }, nil
+		wait := testenv.RunManager(ctx, mgr)
+		return func() { cancel(); wait(); apns.Close() }, nil
 	}))
 }
 
@@ -125,10 +124,9 @@ func startPusherOn(t *testing.T, leaderElect bool, o push.Options, backend regis
 	if err := p.SetupWithManager(ctx, mgr); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = mgr.Start(ctx) }()
+	wait := testenv.RunManager(ctx, mgr)
 	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
+	stop := func() { once.Do(func() { cancel(); wait() }) }
 	t.Cleanup(stop)
 	return p, stop
 }

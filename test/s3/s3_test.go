@@ -95,9 +95,8 @@ func TestMain(m *testing.M) {
 		}
 		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = hs.Serve(l) }()
-		done := make(chan struct{})
-		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		return func() { _ = hs.Close(); cancel(); <-done; server.Stop(); os.RemoveAll(dir) }, nil
+		wait := testenv.RunManager(ctx, mgr)
+		return func() { _ = hs.Close(); cancel(); wait(); server.Stop(); os.RemoveAll(dir) }, nil
 	}))
 }
 

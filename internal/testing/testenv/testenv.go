@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	localcluster "github.com/wallet-operator/wallet-operator/internal/local/cluster"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
@@ -223,4 +224,18 @@ func killChildren() {
 			}
 		}
 	}
+}
+
+// RunManager starts mgr until ctx ends, as every test stack does, and
+// returns a function that waits for it to have stopped (end ctx first). An
+// error from the manager goes to stderr.
+func RunManager(ctx context.Context, mgr manager.Manager) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	return func() { <-done }
 }

@@ -43,18 +43,12 @@ func start(e *testenv.Env) (func(), error) {
 		cancel()
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
+	wait := testenv.RunManager(ctx, mgr)
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		cancel()
 		return nil, fmt.Errorf("caches did not sync")
 	}
-	return func() { cancel(); <-done }, nil
+	return func() { cancel(); wait() }, nil
 }
 
 var passes atomic.Int32
