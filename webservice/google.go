@@ -68,24 +68,21 @@ func (s *Server) googleImage(w http.ResponseWriter, r *http.Request) {
 // userAdd or userDelete webhook; anything else is refused with 4xx and
 // counts nothing.
 func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, googlewallet.MaxCallbackBytes))
 	if err != nil {
 		writeError(w, http.StatusRequestEntityTooLarge, "the callback is too large")
 		return
 	}
-	roots, err := s.google.Keys(r.Context())
-	if err != nil {
-		s.log.Error(err, "read Google's root keys for callbacks")
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusServiceUnavailable, "cannot verify callbacks now")
-		return
-	}
-	msg, err := googlewallet.VerifyCallback(body, roots, time.Now())
+	// Anyone can post here: everything that needs no signature is checked
+	// first, and signatures only for a pass of this installation, a few
+	// verifications at a time.
+	parsed, err := googlewallet.ParseCallback(body, time.Now())
 	if err != nil {
 		googleCallbacks.WithLabelValues("refused").Inc()
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	msg := &parsed.Message
 	var list walletv1.PassList
 	if err := s.cache.List(r.Context(), &list, client.MatchingFields{index.PassGoogleObject.Name: msg.ObjectID}); err != nil || len(list.Items) != 1 {
 		googleCallbacks.WithLabelValues("unknown").Inc()
@@ -98,6 +95,25 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		tpl.Spec.GoogleWallet == nil || googlewallet.ClassID(&tpl) != msg.ClassID {
 		googleCallbacks.WithLabelValues("unknown").Inc()
 		writeError(w, http.StatusNotFound, "the object is not of its pass's class")
+		return
+	}
+	roots, err := s.google.Keys(r.Context())
+	if err != nil {
+		s.log.Error(err, "read Google's root keys for callbacks")
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusServiceUnavailable, "cannot verify callbacks now")
+		return
+	}
+	select {
+	case s.verifications <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
+	err = parsed.Verify(roots, time.Now())
+	<-s.verifications
+	if err != nil {
+		googleCallbacks.WithLabelValues("refused").Inc()
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	// The count and the nonce are one optimistic-locked write of the pass's

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,9 @@ type Server struct {
 	issue         sync.Map      // namespace/template -> *rate.Limiter
 	stats         *stats.Recorder
 	google        *googlewallet.RootKeySource
+	// verifications bounds the Google callbacks whose signatures are
+	// checked at once (each is a few P-256 verifications).
+	verifications chan struct{}
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -90,9 +94,10 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		return nil, err
 	}
 	return &Server{
-		google: &googlewallet.RootKeySource{Source: o.GoogleRootKeys},
-		stats:  counts,
-		opts:   o, base: strings.TrimSuffix(u.Path, "/"),
+		google:        &googlewallet.RootKeySource{Source: o.GoogleRootKeys},
+		verifications: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		stats:         counts,
+		opts:          o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
 		bundles:       bundlecache.New(o.BundleCacheBytes, o.Stores),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),

@@ -152,11 +152,32 @@ func verify(pub *ecdsa.PublicKey, signed []byte, sigB64 string) bool {
 	return ecdsa.VerifyASN1(pub, sum[:], sig)
 }
 
-// VerifyCallback checks a callback body against Google's root keys and
-// returns its message: the intermediate key signed by a root key and not
-// expired, the message signed by it for the issuer the message names, the
-// message not expired.
-func VerifyCallback(body []byte, roots []*ecdsa.PublicKey, now time.Time) (*CallbackMessage, error) {
+// Bounds of a callback, checked before any signature: Google's bodies are
+// about 2 KB, with one or two signatures on the intermediate key. Whatever
+// exceeds them costs the web service nothing but parsing.
+const (
+	MaxCallbackBytes          = 16 << 10
+	maxIntermediateSignatures = 4
+	maxSignatureChars         = 256  // base64 of an ASN.1 P-256 signature: ~96
+	maxSignedKeyChars         = 1024 // the intermediate key's JSON: ~200
+	maxSignedMessageChars     = 4096
+)
+
+// ParsedCallback is a callback whose shape, bounds and message passed the
+// cheap checks; Verify checks its signatures.
+type ParsedCallback struct {
+	Message CallbackMessage
+	body    Callback
+}
+
+// ParseCallback reads a callback body and makes every check that needs no
+// signature: its size and shape, the protocol, at most a few signatures of
+// bounded size, a message that names an event, a nonce and an object, and
+// has not expired. Only a callback that passes them is worth verifying.
+func ParseCallback(body []byte, now time.Time) (*ParsedCallback, error) {
+	if len(body) > MaxCallbackBytes {
+		return nil, refuse("the callback is larger than %d bytes", MaxCallbackBytes)
+	}
 	var cb Callback
 	if err := json.Unmarshal(body, &cb); err != nil {
 		return nil, refuse("not a Google Wallet callback: %v", err)
@@ -164,42 +185,80 @@ func VerifyCallback(body []byte, roots []*ecdsa.PublicKey, now time.Time) (*Call
 	if cb.ProtocolVersion != ProtocolVersion {
 		return nil, refuse("protocol %q; only %s is accepted", cb.ProtocolVersion, ProtocolVersion)
 	}
-	signedKey := cb.IntermediateSigningKey.SignedKey
-	trusted := false
-	for _, sig := range cb.IntermediateSigningKey.Signatures {
-		for _, root := range roots {
-			if verify(root, LengthValue(GoogleSenderID, ProtocolVersion, signedKey), sig) {
-				trusted = true
-			}
+	sigs := cb.IntermediateSigningKey.Signatures
+	if len(sigs) == 0 || len(sigs) > maxIntermediateSignatures {
+		return nil, refuse("the intermediate signing key has %d signatures; 1 to %d are accepted", len(sigs), maxIntermediateSignatures)
+	}
+	for _, sig := range append([]string{cb.Signature}, sigs...) {
+		if len(sig) > maxSignatureChars {
+			return nil, refuse("a signature is longer than %d characters", maxSignatureChars)
 		}
 	}
-	if !trusted {
-		return nil, refuse("the intermediate signing key is not signed by a Google root key")
-	}
-	var key SignedKey
-	if err := json.Unmarshal([]byte(signedKey), &key); err != nil {
-		return nil, refuse("the intermediate signing key: %v", err)
-	}
-	if key.KeyExpiration == "" || expired(key.KeyExpiration, now) {
-		return nil, refuse("the intermediate signing key has expired")
-	}
-	intermediate, err := publicKey(key.KeyValue)
-	if err != nil {
-		return nil, refuse("the intermediate signing key: %v", err)
+	if len(cb.IntermediateSigningKey.SignedKey) > maxSignedKeyChars || len(cb.SignedMessage) > maxSignedMessageChars {
+		return nil, refuse("the intermediate signing key or the signed message is too large")
 	}
 	var msg CallbackMessage
 	if err := json.Unmarshal([]byte(cb.SignedMessage), &msg); err != nil {
 		return nil, refuse("the signed message: %v", err)
 	}
-	issuer, _, _ := strings.Cut(msg.ObjectID, ".")
-	if !verify(intermediate, LengthValue(PassesSenderID, issuer, ProtocolVersion, cb.SignedMessage), cb.Signature) {
-		return nil, refuse("the message's signature does not verify")
+	if msg.EventType != EventSave && msg.EventType != EventDelete || msg.Nonce == "" || msg.ObjectID == "" {
+		return nil, refuse("the message has event %q, nonce %q and object %q; want save or del, a nonce and an object", msg.EventType, msg.Nonce, msg.ObjectID)
 	}
 	if time.UnixMilli(msg.ExpTimeMillis).Before(now) {
 		return nil, refuse("the message has expired")
 	}
-	if msg.EventType != EventSave && msg.EventType != EventDelete || msg.Nonce == "" {
-		return nil, refuse("the message has event %q and nonce %q; want save or del and a nonce", msg.EventType, msg.Nonce)
+	return &ParsedCallback{Message: msg, body: cb}, nil
+}
+
+// Verify checks the signatures: the intermediate key signed by a root key
+// (stopping at the first that verifies) and not expired, the message
+// signed by it for the issuer the message names.
+func (c *ParsedCallback) Verify(roots []*ecdsa.PublicKey, now time.Time) error {
+	cb := &c.body
+	signedKey := cb.IntermediateSigningKey.SignedKey
+	signed := LengthValue(GoogleSenderID, ProtocolVersion, signedKey)
+	if !verifiedByAny(roots, signed, cb.IntermediateSigningKey.Signatures) {
+		return refuse("the intermediate signing key is not signed by a Google root key")
 	}
-	return &msg, nil
+	var key SignedKey
+	if err := json.Unmarshal([]byte(signedKey), &key); err != nil {
+		return refuse("the intermediate signing key: %v", err)
+	}
+	if key.KeyExpiration == "" || expired(key.KeyExpiration, now) {
+		return refuse("the intermediate signing key has expired")
+	}
+	intermediate, err := publicKey(key.KeyValue)
+	if err != nil {
+		return refuse("the intermediate signing key: %v", err)
+	}
+	issuer, _, _ := strings.Cut(c.Message.ObjectID, ".")
+	if !verify(intermediate, LengthValue(PassesSenderID, issuer, ProtocolVersion, cb.SignedMessage), cb.Signature) {
+		return refuse("the message's signature does not verify")
+	}
+	return nil
+}
+
+// verifiedByAny: one of sigs verifies signed under one of roots.
+func verifiedByAny(roots []*ecdsa.PublicKey, signed []byte, sigs []string) bool {
+	for _, sig := range sigs {
+		for _, root := range roots {
+			if verify(root, signed, sig) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// VerifyCallback checks a callback body against Google's root keys and
+// returns its message (ParseCallback, then Verify).
+func VerifyCallback(body []byte, roots []*ecdsa.PublicKey, now time.Time) (*CallbackMessage, error) {
+	c, err := ParseCallback(body, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Verify(roots, now); err != nil {
+		return nil, err
+	}
+	return &c.Message, nil
 }
