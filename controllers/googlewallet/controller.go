@@ -48,7 +48,12 @@ type Options struct {
 	WebServiceURL string
 	// APIEndpoint of the Google Wallet REST API; Google's when empty.
 	APIEndpoint string
-	// HTTPClient carries token and API requests; http.DefaultClient when nil.
+	// TokenURL is the one OAuth2 token endpoint a service account key may
+	// name (gw.TokenURL, Google's, when empty); a key naming another is
+	// refused without a request.
+	TokenURL string
+	// HTTPClient carries token and API requests; gw.DefaultHTTPClient when
+	// nil.
 	HTTPClient *http.Client
 	// RequestsPerSecond to the API, all passes together; 10 when zero.
 	RequestsPerSecond float64
@@ -415,7 +420,7 @@ func (r *Reconciler) account(ctx context.Context, tpl *walletv1.PassTemplate) (*
 	data, found := secret.Data[ref.Key]
 	if !found {
 		e.err = fmt.Errorf("Secret %s has no key %q: put the service account's JSON key there", ref.Name, ref.Key)
-	} else if e.account, e.err = gw.NewAccount(context.Background(), data, r.Options.APIEndpoint, r.Options.HTTPClient); e.err != nil {
+	} else if e.account, e.err = gw.NewAccount(context.Background(), data, r.Options.APIEndpoint, r.Options.TokenURL, r.Options.HTTPClient); e.err != nil {
 		e.err = fmt.Errorf("Secret %s key %q: %w", ref.Name, ref.Key, e.err)
 	}
 	r.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
@@ -20,10 +21,17 @@ type Account struct {
 	service *walletobjects.Service
 }
 
+// TokenURL is Google's OAuth2 token endpoint, the token_uri of the keys
+// the Google Cloud console issues.
+const TokenURL = "https://oauth2.googleapis.com/token"
+
 // NewAccount reads a service account JSON key. endpoint is the API's
-// (Google's when empty); httpClient carries both the token and the API
-// requests (http.DefaultClient when nil).
-func NewAccount(ctx context.Context, jsonKey []byte, endpoint string, httpClient *http.Client) (*Account, error) {
+// (Google's when empty); tokenURL the one token endpoint a key may name
+// (TokenURL when empty): a key comes from a tenant's Secret, and its
+// token_uri must not make the manager call an address of the tenant's
+// choosing. httpClient carries both the token and the API requests
+// (DefaultHTTPClient when nil).
+func NewAccount(ctx context.Context, jsonKey []byte, endpoint, tokenURL string, httpClient *http.Client) (*Account, error) {
 	signer, err := ServiceAccountSigner(jsonKey)
 	if err != nil {
 		return nil, err
@@ -32,8 +40,14 @@ func NewAccount(ctx context.Context, jsonKey []byte, endpoint string, httpClient
 	if err != nil {
 		return nil, err
 	}
+	if tokenURL == "" {
+		tokenURL = TokenURL
+	}
+	if cfg.TokenURL != tokenURL {
+		return nil, fmt.Errorf("its token_uri is not Google's token endpoint %s: use the key as the Google Cloud console issues it", tokenURL)
+	}
 	if httpClient == nil {
-		httpClient = http.DefaultClient
+		httpClient = DefaultHTTPClient
 	}
 	// The token source outlives this call: it gets a context of its own.
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, httpClient)
@@ -47,6 +61,14 @@ func NewAccount(ctx context.Context, jsonKey []byte, endpoint string, httpClient
 		return nil, err
 	}
 	return &Account{Signer: signer, service: svc}, nil
+}
+
+// DefaultHTTPClient carries Google Wallet traffic: every request bounded
+// in time (a call that never answers cannot hold a worker), redirects not
+// followed.
+var DefaultHTTPClient = &http.Client{
+	Timeout:       30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // Upsert sends a class or an object (a walletobjects type Map made):

@@ -2,7 +2,11 @@ package googlewallet_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/api/walletobjects/v1"
@@ -19,7 +23,7 @@ func TestUpsert(t *testing.T) {
 	defer google.Close()
 	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
 	ctx := context.Background()
-	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.Client())
+	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +50,50 @@ func TestUpsert(t *testing.T) {
 	stranger := gwtest.Start()
 	defer stranger.Close()
 	foreign, _ := stranger.ServiceAccountKey("someone@else.iam.gserviceaccount.com")
-	other, err := googlewallet.NewAccount(ctx, foreign, google.Endpoint(), google.Client())
+	other, err := googlewallet.NewAccount(ctx, foreign, google.Endpoint(), stranger.TokenURL(), google.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := other.Upsert(ctx, object, true); googlewallet.Code(err) != http.StatusUnauthorized {
 		t.Errorf("a token another endpoint granted: %v; want 401", err)
+	}
+}
+
+// A service account key comes from a tenant's Secret: one whose token_uri
+// names any endpoint but the allowed one is refused without a request, so
+// a tenant cannot make the manager call an address of its choosing (and
+// read the answer in a status).
+func TestKeyWithAnotherTokenEndpoint(t *testing.T) {
+	var hits atomic.Int32
+	marker := "MARKER-internal-answer"
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = w.Write([]byte(marker))
+	}))
+	defer internal.Close()
+	google := gwtest.Start()
+	defer google.Close()
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
+	var fields map[string]any
+	if err := json.Unmarshal(key, &fields); err != nil {
+		t.Fatal(err)
+	}
+	fields["token_uri"] = internal.URL + "/token"
+	forged, _ := json.Marshal(fields)
+	ctx := context.Background()
+	account, err := googlewallet.NewAccount(ctx, forged, google.Endpoint(), google.TokenURL(), google.Client())
+	if err == nil {
+		err = account.Upsert(ctx, &walletobjects.GenericObject{Id: "338.o1", ClassId: "338.c", State: "ACTIVE"}, false)
+	}
+	if err == nil || !strings.Contains(err.Error(), "token_uri is not Google's token endpoint") || strings.Contains(err.Error(), marker) {
+		t.Errorf("a key naming another token endpoint: %v; want it refused, and nothing of that endpoint's answer", err)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the key's token endpoint was called %d times", hits.Load())
+	}
+	// Google's own keys still work: the allowed endpoint defaults to Google's.
+	if _, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), "", google.Client()); err == nil || !strings.Contains(err.Error(), googlewallet.TokenURL) {
+		t.Errorf("the stand-in's key with Google's endpoint allowed: %v; want it refused naming %s", err, googlewallet.TokenURL)
 	}
 }

@@ -76,7 +76,7 @@ func TestMain(m *testing.M) {
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokenKey}, PassWorkers: 4,
-			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), HTTPClient: google.Client(), RequestsPerSecond: 1000},
+			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), TokenURL: google.TokenURL(), HTTPClient: google.Client(), RequestsPerSecond: 1000},
 		}); err != nil {
 			cancel()
 			return nil, err

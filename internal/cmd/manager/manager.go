@@ -27,10 +27,12 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
+	gwcontroller "github.com/wallet-operator/wallet-operator/controllers/googlewallet"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/controllers/sweep"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
@@ -76,13 +78,14 @@ type Options struct {
 	SweepInterval time.Duration
 	// GoogleWalletAPI and GoogleWalletQPS: where and how fast the Google
 	// Wallet sync talks to Google.
-	GoogleWalletAPI string
-	GoogleWalletQPS float64
-	QPS             float64
-	Burst           int
-	PassWorkers     int
-	TemplateWorkers int
-	Zap             zap.Options
+	GoogleWalletAPI      string
+	GoogleWalletTokenURL string
+	GoogleWalletQPS      float64
+	QPS                  float64
+	Burst                int
+	PassWorkers          int
+	TemplateWorkers      int
+	Zap                  zap.Options
 }
 
 // Command returns the `manager` subcommand.
@@ -125,6 +128,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	})
 	fs.DurationVar(&o.SweepInterval, "bundle-sweep-interval", sweep.DefaultInterval, "How often the elected manager deletes stored bundle objects that no Pass or PassTemplate uses any more (left behind by a finalizer removed by hand, or deletions while no manager ran); 0 disables it.")
 	fs.StringVar(&o.GoogleWalletAPI, "google-wallet-api-url", "", "Base URL of the Google Wallet REST API (a proxy, or a stand-in in tests); Google's when empty.")
+	fs.StringVar(&o.GoogleWalletTokenURL, "google-wallet-token-url", googlewallet.TokenURL, "The one OAuth2 token endpoint a Google service account key may name (its token_uri): keys come from the teams' Secrets, and one naming another endpoint is refused.")
 	fs.Float64Var(&o.GoogleWalletQPS, "google-wallet-qps", 10, "Requests per second to the Google Wallet API, all passes together.")
 	fs.DurationVar(&o.VoidTimeout, "void-timeout", pass.DefaultVoidTimeout, "How long a deleted Pass waits for its registered devices to be pushed a final voided version before it goes anyway.")
 	fs.Float64Var(&o.QPS, "kube-api-qps", 100, "Queries per second to the API server.")
@@ -198,6 +202,7 @@ func Run(ctx context.Context, o Options) error {
 		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1, Store: store,
 		SweepInterval:     o.SweepInterval,
 		OperatorNamespace: o.OperatorNamespace,
+		GoogleWallet:      gwcontroller.Options{APIEndpoint: o.GoogleWalletAPI, TokenURL: o.GoogleWalletTokenURL, RequestsPerSecond: o.GoogleWalletQPS},
 		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},
 	}); err != nil {
 		return fmt.Errorf("set up controllers: %w", err)

@@ -57,6 +57,10 @@ func Start() *Server {
 // Endpoint is the API's base URL, for option.WithEndpoint.
 func (s *Server) Endpoint() string { return s.URL + "/" }
 
+// TokenURL is the stand-in's token endpoint, the token_uri of the keys it
+// issues.
+func (s *Server) TokenURL() string { return s.URL + "/token" }
+
 // ServiceAccountKey issues a service account JSON key whose token_uri is
 // the stand-in's, as the Google Cloud console would download it.
 func (s *Server) ServiceAccountKey(email string) ([]byte, *rsa.PublicKey) {
