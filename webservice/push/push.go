@@ -77,8 +77,9 @@ type Options struct {
 	// are tried again; 10 minutes when zero.
 	CredentialsRetry time.Duration
 	// ClaimBatch and ClaimLease shape the fan-out: how many registrations
-	// are claimed at once (1,000 when zero), and when a claim that was never
-	// recorded returns to the other replicas (2 minutes when zero).
+	// are claimed at once (when zero, 1,000 from a shared backend, 256
+	// otherwise), and when a claim that was never recorded returns to the
+	// other replicas (2 minutes when zero).
 	ClaimBatch int
 	ClaimLease time.Duration
 }
@@ -116,7 +117,15 @@ func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	p.Options.BaseBackoff = cmp.Or(p.Options.BaseBackoff, 200*time.Millisecond)
 	p.Options.MaxBackoff = cmp.Or(p.Options.MaxBackoff, 30*time.Second)
 	p.Options.CredentialsRetry = cmp.Or(p.Options.CredentialsRetry, 10*time.Minute)
-	p.Options.ClaimBatch = cmp.Or(p.Options.ClaimBatch, 1000)
+	// Batches of a shared backend are claimed with a statement each; those of
+	// one in memory are smaller, so that recording one overlaps pushing the
+	// next from the start.
+	if p.Options.ClaimBatch == 0 {
+		p.Options.ClaimBatch = 256
+		if p.Backend.Shared() {
+			p.Options.ClaimBatch = 1000
+		}
+	}
 	p.Options.ClaimLease = cmp.Or(p.Options.ClaimLease, 2*time.Minute)
 	p.clients = map[string]*apns2.Client{}
 	p.templates = map[string]templateClient{}
@@ -226,9 +235,20 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	fan := p.Backend.FanOut(ref, pass.Status.Bundle.ContentDigest, since, p.Options.ClaimLease)
 	t := newTally()
 	var gateway Gateway
+	// A batch's outcomes are recorded while the next batch is pushed.
+	var recording chan error
+	recorded := func() error {
+		if recording == nil {
+			return nil
+		}
+		err := <-recording
+		recording = nil
+		return err
+	}
 	for first := true; ; first = false {
 		batch, err := fan.Next(ctx, p.Options.ClaimBatch)
 		if err != nil {
+			_ = recorded()
 			return ctrl.Result{}, err // retried with backoff; claims made end with their lease
 		}
 		if len(batch) == 0 {
@@ -240,9 +260,15 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 				return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, fan.Record(ctx, nil, nil, batch)
 			}
 		}
-		if err := p.pushBatch(ctx, gateway, fan, topic(pass), batch, t); err != nil {
+		kinds, reasons := p.push(ctx, gateway, topic(pass), batch)
+		if err := recorded(); err != nil {
 			return ctrl.Result{}, err
 		}
+		recording = make(chan error, 1)
+		go func() { recording <- p.record(ctx, fan, batch, kinds, reasons, t) }()
+	}
+	if err := recorded(); err != nil {
+		return ctrl.Result{}, err
 	}
 	due, registered, err := fan.Pending(ctx)
 	if err != nil {
@@ -260,10 +286,9 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	return res, err
 }
 
-// pushBatch pushes one claimed batch with bounded concurrency and records
-// its outcomes: told (delivered, or refused for good), gone (APNs no longer
-// knows the token) and released (to retry).
-func (p *Pusher) pushBatch(ctx context.Context, gateway Gateway, fan registry.FanOut, topic string, batch []registry.Due, t *tally) error {
+// push pushes one claimed batch with bounded concurrency and returns what
+// became of each.
+func (p *Pusher) push(ctx context.Context, gateway Gateway, topic string, batch []registry.Due) ([]Outcome, []string) {
 	kinds := make([]Outcome, len(batch))
 	reasons := make([]string, len(batch))
 	var wg sync.WaitGroup
@@ -275,6 +300,13 @@ func (p *Pusher) pushBatch(ctx context.Context, gateway Gateway, fan registry.Fa
 		})
 	}
 	wg.Wait()
+	return kinds, reasons
+}
+
+// record keeps a pushed batch's outcomes in the backend: told (delivered,
+// or refused for good), gone (APNs no longer knows the token) and released
+// (to retry), and counts them.
+func (p *Pusher) record(ctx context.Context, fan registry.FanOut, batch []registry.Due, kinds []Outcome, reasons []string, t *tally) error {
 	var told, gone, released []registry.Due
 	for i, d := range batch {
 		switch kinds[i] {
