@@ -118,8 +118,7 @@ func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	p.Options.MaxBackoff = cmp.Or(p.Options.MaxBackoff, 30*time.Second)
 	p.Options.CredentialsRetry = cmp.Or(p.Options.CredentialsRetry, 10*time.Minute)
 	// Batches of a shared backend are claimed with a statement each; those of
-	// one in memory are smaller, so that recording one overlaps pushing the
-	// next from the start.
+	// one in memory are smaller, so that writing outcomes starts at once.
 	if p.Options.ClaimBatch == 0 {
 		p.Options.ClaimBatch = 256
 		if p.Backend.Shared() {
@@ -235,40 +234,32 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	fan := p.Backend.FanOut(ref, pass.Status.Bundle.ContentDigest, since, p.Options.ClaimLease)
 	t := newTally()
 	var gateway Gateway
-	// A batch's outcomes are recorded while the next batch is pushed.
-	var recording chan error
-	recorded := func() error {
-		if recording == nil {
-			return nil
-		}
-		err := <-recording
-		recording = nil
-		return err
-	}
-	for first := true; ; first = false {
+	var rec *recorder // records outcomes while later batches are pushed
+	for {
 		batch, err := fan.Next(ctx, p.Options.ClaimBatch)
 		if err != nil {
-			_ = recorded()
+			if rec != nil {
+				_ = rec.wait()
+			}
 			return ctrl.Result{}, err // retried with backoff; claims made end with their lease
 		}
 		if len(batch) == 0 {
 			break
 		}
-		if first {
+		if rec == nil {
 			var ok bool
 			if gateway, ok = p.gateway(ctx, pass, len(batch)); !ok {
 				return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, fan.Record(ctx, nil, nil, batch)
 			}
+			rec = p.recorder(ctx, fan, t)
 		}
 		kinds, reasons := p.push(ctx, gateway, topic(pass), batch)
-		if err := recorded(); err != nil {
+		rec.add(pushedBatch{batch: batch, kinds: kinds, reasons: reasons})
+	}
+	if rec != nil {
+		if err := rec.wait(); err != nil {
 			return ctrl.Result{}, err
 		}
-		recording = make(chan error, 1)
-		go func() { recording <- p.record(ctx, fan, batch, kinds, reasons, t) }()
-	}
-	if err := recorded(); err != nil {
-		return ctrl.Result{}, err
 	}
 	due, registered, err := fan.Pending(ctx)
 	if err != nil {
@@ -303,10 +294,65 @@ func (p *Pusher) push(ctx context.Context, gateway Gateway, topic string, batch 
 	return kinds, reasons
 }
 
+// pushedBatch is a batch pushed, and what became of each push.
+type pushedBatch struct {
+	batch   []registry.Due
+	kinds   []Outcome
+	reasons []string
+}
+
+// recorder writes pushed batches' outcomes to the backend, a few batches
+// at a time, while the pusher goes on pushing: devices are told as fast as
+// APNs takes the pushes, not as fast as outcomes are written. At most
+// recordAhead batches wait to be written.
+type recorder struct {
+	batches chan pushedBatch
+	done    chan error
+}
+
+const (
+	recordAhead     = 64
+	recordingAtOnce = 4
+)
+
+func (p *Pusher) recorder(ctx context.Context, fan registry.FanOut, t *tally) *recorder {
+	r := &recorder{batches: make(chan pushedBatch, recordAhead), done: make(chan error, 1)}
+	go func() {
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			first error
+		)
+		for range recordingAtOnce {
+			wg.Go(func() {
+				for b := range r.batches {
+					if err := p.record(ctx, fan, b, t); err != nil {
+						mu.Lock()
+						first = cmp.Or(first, err)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		r.done <- first
+	}()
+	return r
+}
+
+func (r *recorder) add(b pushedBatch) { r.batches <- b }
+
+// wait waits until every batch is written and returns the first error.
+func (r *recorder) wait() error {
+	close(r.batches)
+	return <-r.done
+}
+
 // record keeps a pushed batch's outcomes in the backend: told (delivered,
 // or refused for good), gone (APNs no longer knows the token) and released
 // (to retry), and counts them.
-func (p *Pusher) record(ctx context.Context, fan registry.FanOut, batch []registry.Due, kinds []Outcome, reasons []string, t *tally) error {
+func (p *Pusher) record(ctx context.Context, fan registry.FanOut, b pushedBatch, t *tally) error {
+	batch, kinds, reasons := b.batch, b.kinds, b.reasons
 	var told, gone, released []registry.Due
 	for i, d := range batch {
 		switch kinds[i] {
@@ -343,6 +389,7 @@ func (p *Pusher) gateway(ctx context.Context, pass *walletv1.Pass, devices int) 
 
 // tally adds up a fan-out's outcomes.
 type tally struct {
+	mu                        sync.Mutex // batches are recorded side by side
 	pushed, delivered         int
 	retry, credentialsRefused bool
 	failures                  map[string]int // by reason
@@ -353,6 +400,8 @@ func newTally() *tally { return &tally{failures: map[string]int{}} }
 // add counts one push; recordErr says its outcome could not be recorded.
 func (t *tally) add(kind Outcome, reason string, recordErr error) {
 	pushesTotal.WithLabelValues(string(kind)).Inc()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.pushed++
 	switch {
 	case recordErr != nil:

@@ -143,7 +143,8 @@ type FanOut interface {
 	// Record keeps the outcomes of handed-out registrations: told (the
 	// device knows the digest: pushed, or refused for good), gone (the push
 	// service no longer knows the token: the registration is deleted) and
-	// released (pushed again later). It ends their claims.
+	// released (pushed again later). It ends their claims. It may run for
+	// several batches at once, beside Next.
 	Record(ctx context.Context, told, gone, released []Due) error
 	// Pending counts the pass's registrations still due (claimed by others,
 	// or released) and all of them.

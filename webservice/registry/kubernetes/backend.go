@@ -25,8 +25,8 @@ import (
 type Backend struct {
 	*Store
 	*Outbox
-	// RecordConcurrency bounds the API writes recording push outcomes (16
-	// when zero).
+	// RecordConcurrency bounds the API writes recording one batch's push
+	// outcomes (4 when zero; the pusher records a few batches at once).
 	RecordConcurrency int
 
 	mu sync.Mutex

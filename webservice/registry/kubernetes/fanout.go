@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,8 +30,8 @@ type fanOut struct {
 	due        []*walletv1.DeviceRegistration
 	registered int
 	next       int // the first not handed out
-	released   int
-	gone       int
+	// Counted by Record, which runs for several batches at once.
+	released, gone atomic.Int64
 }
 
 func (f *fanOut) Next(ctx context.Context, n int) ([]registry.Due, error) {
@@ -95,8 +96,8 @@ func knownDigest(r *walletv1.DeviceRegistration) string {
 // told of; the end of a registration the push service no longer knows),
 // RecordConcurrency at a time.
 func (f *fanOut) Record(ctx context.Context, told, gone, released []registry.Due) error {
-	f.released += len(released)
-	f.gone += len(gone)
+	f.released.Add(int64(len(released)))
+	f.gone.Add(int64(len(gone)))
 	now := metav1.Now()
 	type write struct {
 		reg  *walletv1.DeviceRegistration
@@ -117,7 +118,7 @@ func (f *fanOut) Record(ctx context.Context, told, gone, released []registry.Due
 		errs []error
 		wg   sync.WaitGroup
 	)
-	for range cmp.Or(f.backend.RecordConcurrency, 16) {
+	for range cmp.Or(f.backend.RecordConcurrency, 4) {
 		wg.Go(func() {
 			for w := range writes {
 				err := f.record(ctx, w.reg, w.gone, now)
@@ -149,7 +150,7 @@ func (f *fanOut) record(ctx context.Context, reg *walletv1.DeviceRegistration, g
 // the pass's registrations are those it listed less those found gone (a
 // registration made since wakes the pusher again).
 func (f *fanOut) Pending(context.Context) (due, registered int, err error) {
-	return f.released + len(f.due) - f.next, f.registered - f.gone, nil
+	return int(f.released.Load()) + len(f.due) - f.next, f.registered - int(f.gone.Load()), nil
 }
 
 func (b *Backend) remember(pass types.NamespacedName, reg types.UID, digest string) {
