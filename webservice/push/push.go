@@ -234,32 +234,38 @@ func (p *Pusher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, 
 	fan := p.Backend.FanOut(ref, pass.Status.Bundle.ContentDigest, since, p.Options.ClaimLease)
 	t := newTally()
 	var gateway Gateway
-	var rec *recorder // records outcomes while later batches are pushed
-	for {
+	// Outcomes kept in memory are written by a recorder while later batches
+	// are pushed; shared claims are recorded before the next claim, so a
+	// replica that loses the database mid-fan-out pushes at most one batch
+	// again.
+	var rec *recorder
+	for first := true; ; first = false {
 		batch, err := fan.Next(ctx, p.Options.ClaimBatch)
 		if err != nil {
-			if rec != nil {
-				_ = rec.wait()
-			}
-			return ctrl.Result{}, err // retried with backoff; claims made end with their lease
+			return ctrl.Result{}, errors.Join(err, rec.wait()) // retried with backoff; claims made end with their lease
 		}
 		if len(batch) == 0 {
 			break
 		}
-		if rec == nil {
+		if first {
 			var ok bool
 			if gateway, ok = p.gateway(ctx, pass, len(batch)); !ok {
 				return ctrl.Result{RequeueAfter: p.Options.MaxBackoff}, fan.Record(ctx, nil, nil, batch)
 			}
-			rec = p.recorder(ctx, fan, t)
+			if !p.Backend.Shared() {
+				rec = p.recorder(ctx, fan, t)
+			}
 		}
 		kinds, reasons := p.push(ctx, gateway, topic(pass), batch)
-		rec.add(pushedBatch{batch: batch, kinds: kinds, reasons: reasons})
-	}
-	if rec != nil {
-		if err := rec.wait(); err != nil {
+		pushed := pushedBatch{batch: batch, kinds: kinds, reasons: reasons}
+		if rec != nil {
+			rec.add(pushed)
+		} else if err := p.record(ctx, fan, pushed, t); err != nil {
 			return ctrl.Result{}, err
 		}
+	}
+	if err := rec.wait(); err != nil {
+		return ctrl.Result{}, err
 	}
 	due, registered, err := fan.Pending(ctx)
 	if err != nil {
@@ -342,8 +348,12 @@ func (p *Pusher) recorder(ctx context.Context, fan registry.FanOut, t *tally) *r
 
 func (r *recorder) add(b pushedBatch) { r.batches <- b }
 
-// wait waits until every batch is written and returns the first error.
+// wait waits until every batch is written and returns the first error;
+// nil for no recorder.
 func (r *recorder) wait() error {
+	if r == nil {
+		return nil
+	}
 	close(r.batches)
 	return <-r.done
 }
