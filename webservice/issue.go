@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/issuance"
 )
 
 // issueLink: GET /issue/{namespace}/{template}/{token}. Each visit creates
@@ -46,7 +46,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this template does not hand out passes by link")
 		return
 	}
-	if !status.IsReady(tpl.Status.Conditions, tpl.Generation) || tpl.Status.PassTypeIdentifier == "" {
+	if !status.IsReady(tpl.Status.Conditions, tpl.Generation) || tpl.Status.PassTypeIdentifier == "" || !s.slotsSynced() {
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusServiceUnavailable, "passes of this template cannot be issued right now")
 		return
@@ -55,12 +55,9 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 	if l := tpl.Spec.Distribution.Limit; l != nil {
 		limit = int(*l)
 	}
-	var issued walletv1.PassList
-	if err := s.cache.List(r.Context(), &issued, client.InNamespace(ns), client.MatchingLabels{walletv1.LabelIssuedBy: walletv1.LabelValue(name)}); err != nil {
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	if len(issued.Items) >= limit {
+	// The count and the limiter come before any write: a used-up link and
+	// a flood both cost a map lookup.
+	if s.slots.Issued(ns, name) >= limit {
 		writeError(w, http.StatusGone, "all passes of this link have been handed out")
 		return
 	}
@@ -70,10 +67,14 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serial := randomHex(10)
-	_, err := s.issueNext(r.Context(), tpl, serial, limit, len(issued.Items))
+	_, err := s.issueNext(r.Context(), tpl, serial, limit)
 	switch {
 	case errors.Is(err, errLimitReached):
 		writeError(w, http.StatusGone, "all passes of this link have been handed out")
+		return
+	case errors.Is(err, errSlotsBusy):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "many passes are being issued from this link right now; try again shortly")
 		return
 	case err != nil:
 		s.log.Error(err, "create a pass from an issue link", "template", ns+"/"+name)
@@ -96,13 +97,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func truncateName(s string) string {
-	if len(s) > 200 {
-		return strings.TrimRight(s[:200], "-")
-	}
-	return s
 }
 
 // schemaDefaults is an object of the top-level defaults of the template's
@@ -131,20 +125,28 @@ func schemaDefaults(tpl *walletv1.PassTemplate) []byte {
 // when spec.distribution.limit is not set.
 const DefaultIssueLimit = 1000
 
-var errLimitReached = errors.New("issue limit reached")
+var (
+	errLimitReached = errors.New("issue limit reached")
+	errSlotsBusy    = errors.New("every slot tried was taken")
+)
+
+// slotTries bounds the creates one visit makes: a slot the cache thought
+// free may have been taken by another replica an instant before.
+const slotTries = 4
 
 // issueNext creates the next pass of a template's issue link, exactly within
-// limit across replicas: issued passes are named by slot,
-// <template>-issued-<n> for n in 1..limit, so the API server itself refuses
-// a second pass in a slot (AlreadyExists). The search starts after the
-// count the cache has seen and wraps round to reuse the slots of deleted
-// passes.
-func (s *Server) issueNext(ctx context.Context, tpl *walletv1.PassTemplate, serial string, limit, seen int) (*walletv1.Pass, error) {
-	for i := range limit {
-		slot := (seen+i)%limit + 1
+// limit across replicas: it creates the pass of the lowest slot this
+// replica believes free (issuance.Slots), and on AlreadyExists tries the
+// next, a few times at most.
+func (s *Server) issueNext(ctx context.Context, tpl *walletv1.PassTemplate, serial string, limit int) (*walletv1.Pass, error) {
+	for range slotTries {
+		slot := s.slots.Reserve(tpl.Namespace, tpl.Name, limit)
+		if slot == 0 {
+			return nil, errLimitReached
+		}
 		p := &walletv1.Pass{
 			ObjectMeta: metav1.ObjectMeta{
-				Namespace: tpl.Namespace, Name: fmt.Sprintf("%s-issued-%d", truncateName(tpl.Name), slot),
+				Namespace: tpl.Namespace, Name: issuance.PassName(tpl.Name, slot),
 				Labels: map[string]string{walletv1.LabelIssuedBy: walletv1.LabelValue(tpl.Name)},
 			},
 			Spec: walletv1.PassSpec{
@@ -158,8 +160,9 @@ func (s *Server) issueNext(ctx context.Context, tpl *walletv1.PassTemplate, seri
 			return p, nil
 		}
 		if !apierrors.IsAlreadyExists(err) {
+			s.slots.Release(tpl.Namespace, tpl.Name, slot)
 			return nil, err
 		}
 	}
-	return nil, errLimitReached
+	return nil, errSlotsBusy
 }

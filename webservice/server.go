@@ -25,6 +25,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"golang.org/x/time/rate"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -37,6 +38,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
+	"github.com/wallet-operator/wallet-operator/webservice/issuance"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
 )
@@ -70,6 +72,8 @@ type Server struct {
 	logLines      *limiters     // device log lines, per client
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
+	slots         *issuance.Slots
+	slotsSynced   func() bool // slots has seen every pass that existed at start
 	stats         *stats.Recorder
 	google        *googlewallet.RootKeySource
 	// verifications bounds the Google callbacks whose signatures are
@@ -89,6 +93,15 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 	}
 	u, _ := url.Parse(o.WebServiceURL) // checked by Validate
 	log := mgr.GetLogger().WithName("webservice")
+	slots := issuance.NewSlots()
+	passes, err := mgr.GetCache().GetInformer(context.Background(), &walletv1.Pass{}, cache.BlockUntilSynced(false))
+	if err != nil {
+		return nil, fmt.Errorf("watch passes for issue links: %w", err)
+	}
+	slotsSeen, err := passes.AddEventHandler(slots.EventHandler())
+	if err != nil {
+		return nil, fmt.Errorf("watch passes for issue links: %w", err)
+	}
 	counts := stats.New(mgr.GetClient(), mgr.GetAPIReader(), o.StatsInterval)
 	if err := mgr.Add(counts); err != nil {
 		return nil, err
@@ -97,6 +110,8 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		google:        &googlewallet.RootKeySource{Source: o.GoogleRootKeys},
 		verifications: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		stats:         counts,
+		slots:         slots,
+		slotsSynced:   slotsSeen.HasSynced,
 		opts:          o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
 		bundles:       bundlecache.New(o.BundleCacheBytes, o.Stores),

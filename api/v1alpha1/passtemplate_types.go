@@ -242,8 +242,9 @@ type Distribution struct {
 	IssueLinks bool `json:"issueLinks,omitempty"`
 
 	// Limit is the most passes issue links may create, exactly, however many
-	// web service replicas serve them; unset means 1,000.
+	// web service replicas serve them; unset means 1,000, at most 100,000.
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
 	// +optional
 	Limit *int32 `json:"limit,omitempty"`
 
