@@ -6,6 +6,7 @@
 package googlewallet
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,15 @@ type Options struct {
 	HTTPClient *http.Client
 	// RequestsPerSecond to the API, all passes together; 10 when zero.
 	RequestsPerSecond float64
+	// ReconcileTimeout bounds one pass's sync (DefaultReconcileTimeout when
+	// zero): a Google that never answers holds a worker no longer, and
+	// passes waiting for the same class give up with it.
+	ReconcileTimeout time.Duration
 }
+
+// DefaultReconcileTimeout is a token, a class and an object request, each
+// within gw.DefaultHTTPClient's 30 s, with room to write the status.
+const DefaultReconcileTimeout = 2 * time.Minute
 
 // Reconciler syncs passes of Google Wallet templates.
 type Reconciler struct {
@@ -80,7 +89,7 @@ type Reconciler struct {
 }
 
 type classEntry struct {
-	sync.Mutex
+	lock chan struct{} // held while the class is sent: a lock that gives up with the reconcile
 	sent string
 }
 
@@ -105,7 +114,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.passesOfKeySecret)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 2, ReconciliationTimeout: cmp.Or(r.Options.ReconcileTimeout, DefaultReconcileTimeout)}).
 		Named("googlewallet").
 		Complete(kube.StopQuietly(r))
 }
@@ -171,7 +180,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if errors.Is(err, errNoBundle) {
 		return ctrl.Result{}, nil
 	}
-	if patchErr := r.patchPass(ctx, p, want); patchErr != nil {
+	// The status says what happened even when the sync used up the
+	// reconcile's time.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if patchErr := r.patchPass(record, p, want); patchErr != nil {
 		return ctrl.Result{}, patchErr
 	}
 	if err == nil && want.ContentDigest != "" && want.SignedBy != gw.DevelopmentSigner {
@@ -305,12 +318,16 @@ func (r *Reconciler) syncClass(ctx context.Context, tpl *walletv1.PassTemplate, 
 	r.mu.Lock()
 	class := r.classes[gw.ClassID(tpl)]
 	if class == nil {
-		class = &classEntry{}
+		class = &classEntry{lock: make(chan struct{}, 1)}
 		r.classes[gw.ClassID(tpl)] = class
 	}
 	r.mu.Unlock()
-	class.Lock()
-	defer class.Unlock()
+	select {
+	case class.lock <- struct{}{}:
+		defer func() { <-class.lock }()
+	case <-ctx.Done():
+		return fmt.Errorf("wait for another pass to send class %s: %w", gw.ClassID(tpl), ctx.Err())
+	}
 	s := tpl.Status.GoogleWallet
 	ready := (*metav1.Condition)(nil)
 	if s != nil {

@@ -2,9 +2,11 @@ package googlewallet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -98,6 +100,10 @@ func Code(err error) int {
 	if errors.As(err, &api) {
 		return api.Code
 	}
+	var token *oauth2.RetrieveError
+	if errors.As(err, &token) && token.Response != nil {
+		return token.Response.StatusCode
+	}
 	return 0
 }
 
@@ -107,7 +113,40 @@ func Message(err error) string {
 	if errors.As(err, &api) && api.Message != "" {
 		return fmt.Sprintf("%d %s", api.Code, api.Message)
 	}
+	// A token endpoint's answer is not Google's JSON error: its body (which
+	// a conditions reader must not see) stays out, its OAuth error code in.
+	var token *oauth2.RetrieveError
+	if errors.As(err, &token) {
+		msg := "the token endpoint refused the service account"
+		if token.Response != nil {
+			msg += fmt.Sprintf(" (HTTP %d)", token.Response.StatusCode)
+		}
+		if code := oauthErrorCode(token); code != "" {
+			msg += ": " + code
+		}
+		return msg
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "no answer in time"
+	}
 	return err.Error()
+}
+
+// oauthErrorCode is the RFC 6749 error code of a token endpoint's answer
+// (x/oauth2/jwt does not parse it), if it has that shape.
+func oauthErrorCode(e *oauth2.RetrieveError) string {
+	code := e.ErrorCode
+	if code == "" {
+		var answer struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(e.Body, &answer)
+		code = answer.Error
+	}
+	if len(code) > 64 || strings.Trim(code, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		return ""
+	}
+	return code
 }
 
 // Retryable: throttled, a server error, or no answer at all.

@@ -97,3 +97,34 @@ func TestKeyWithAnotherTokenEndpoint(t *testing.T) {
 		t.Errorf("the stand-in's key with Google's endpoint allowed: %v; want it refused naming %s", err, googlewallet.TokenURL)
 	}
 }
+
+// What a token endpoint answers besides its status and OAuth error code
+// never reaches a condition message.
+func TestTokenEndpointBodyStaysOut(t *testing.T) {
+	marker := "MARKER-token-endpoint-body"
+	token := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"invalid_grant","error_description":"` + marker + `"}`))
+	}))
+	defer token.Close()
+	google := gwtest.Start()
+	defer google.Close()
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
+	var fields map[string]any
+	if err := json.Unmarshal(key, &fields); err != nil {
+		t.Fatal(err)
+	}
+	fields["token_uri"] = token.URL
+	key, _ = json.Marshal(fields)
+	ctx := context.Background()
+	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), token.URL, google.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = account.Upsert(ctx, &walletobjects.GenericObject{Id: "338.o1", ClassId: "338.c", State: "ACTIVE"}, false)
+	msg := googlewallet.Message(err)
+	if err == nil || strings.Contains(msg, marker) || !strings.Contains(msg, "invalid_grant") || googlewallet.Code(err) != http.StatusBadRequest {
+		t.Errorf("a token endpoint's refusal: %q (code %d); want its status and error code, not its body", msg, googlewallet.Code(err))
+	}
+}

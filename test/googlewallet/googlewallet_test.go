@@ -76,7 +76,7 @@ func TestMain(m *testing.M) {
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokenKey}, PassWorkers: 4,
-			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), TokenURL: google.TokenURL(), HTTPClient: google.Client(), RequestsPerSecond: 1000},
+			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), TokenURL: google.TokenURL(), HTTPClient: google.Client(), RequestsPerSecond: 1000, ReconcileTimeout: 3 * time.Second},
 		}); err != nil {
 			cancel()
 			return nil, err
@@ -425,5 +425,36 @@ func TestCredentialsAddedLater(t *testing.T) {
 	}
 	if p.Status.GoogleWallet.SignedBy != "wallet@"+ns+".iam.gserviceaccount.com" || len(p.Status.GoogleWallet.SaveURL) > 2000 {
 		t.Errorf("after the key: signed by %q, a link of %d characters; want the service account's, by reference", p.Status.GoogleWallet.SignedBy, len(p.Status.GoogleWallet.SaveURL))
+	}
+}
+
+// A Google that never answers one class stalls nothing else (issue 26,
+// item 1): the passes waiting for that class give up with their reconcile,
+// another namespace's template still syncs, and a pass of the stalled
+// template is still voided at Google and deleted.
+func TestAStalledClassStallsNoOtherTemplate(t *testing.T) {
+	ns, _ := googleSamples(t)
+	synced(t, ns, "coffee-coupon-0001")
+	synced(t, ns, "coffee-coupon-0002")
+	google.Hang("offerClass", issuer+"."+ns+"-coupon")
+	updateTemplate(t, ns, "coffee-coupon", func(tpl *walletv1.PassTemplate) { tpl.Spec.OrganizationName = "Corner Coffee & Co" })
+	eventually(t, "the stalled class reported", func() (bool, string) {
+		c := googleReady(env.Pass(t, ns, "coffee-coupon-0002").Status.GoogleWallet)
+		return c != nil && c.Reason == walletv1.ReasonGoogleWalletUnavailable && strings.Contains(c.Message, "no answer in time"), fmt.Sprintf("%+v", c)
+	})
+
+	other, _ := googleSamples(t)
+	synced(t, other, "coffee-coupon-0002")
+
+	p := env.Pass(t, ns, "coffee-coupon-0001")
+	if err := env.Client.Delete(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the stalled template's pass deleted", func() (bool, string) {
+		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	if o := google.Resource("offerObject", issuer+"."+ns+".cc-0001"); o == nil || o["state"] != "INACTIVE" {
+		t.Errorf("the deleted pass's object at Google: %v; want INACTIVE", o)
 	}
 }

@@ -45,11 +45,12 @@ type Server struct {
 	resources map[string]map[string]any // by collection + "/" + id
 	requests  []Request
 	scripts   map[string][]int // per collection/id: status codes to answer its next requests with
+	hung      map[string]bool  // collection/id answered never
 }
 
 // Start starts a stand-in.
 func Start() *Server {
-	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}, scripts: map[string][]int{}}
+	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}, scripts: map[string][]int{}, hung: map[string]bool{}}
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -90,6 +91,14 @@ func (s *Server) FailNext(collection, id string, codes ...int) {
 	s.mu.Unlock()
 }
 
+// Hang makes every request for one class or object wait until its client
+// gives up, as a server that accepted the connection and never answers.
+func (s *Server) Hang(collection, id string) {
+	s.mu.Lock()
+	s.hung[collection+"/"+id] = true
+	s.mu.Unlock()
+}
+
 // Requests are the API requests so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -121,6 +130,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	req := Request{Method: r.Method, Collection: collection, ID: id}
 	body, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(body, &req.Body)
+	if s.hangs(&req) {
+		<-r.Context().Done()
+		return
+	}
 	code, answer := s.answer(r, &req)
 	s.mu.Lock()
 	req.Status = code
@@ -132,6 +145,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(answer)
+}
+
+func (s *Server) hangs(req *Request) bool {
+	id := req.ID
+	if id == "" {
+		id, _ = req.Body["id"].(string)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hung[req.Collection+"/"+id]
 }
 
 func (s *Server) answer(r *http.Request, req *Request) (int, any) {
