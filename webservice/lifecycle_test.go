@@ -3,14 +3,20 @@ package webservice_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
@@ -18,6 +24,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 )
 
@@ -433,4 +440,62 @@ func TestDamagedConfigMapBundleIsRewritten(t *testing.T) {
 		})
 		eventually(t, name+": a BundleDamaged Event", func() (bool, string) { return hasEvent(ns, name, "BundleDamaged"), "" })
 	}
+}
+
+// statusRefusingManager is the test manager whose client's status writes
+// fail, as when the API server is briefly away.
+type statusRefusingManager struct{ manager.Manager }
+
+func (m statusRefusingManager) GetClient() client.Client {
+	return statusRefusingClient{m.Manager.GetClient()}
+}
+
+type statusRefusingClient struct{ client.Client }
+
+func (c statusRefusingClient) Status() client.SubResourceWriter { return refusedStatus{} }
+
+type refusedStatus struct{ client.SubResourceWriter }
+
+func (refusedStatus) Patch(context.Context, client.Object, client.Patch, ...client.SubResourcePatchOption) error {
+	return errors.New("status writes refused by the test")
+}
+
+// A damaged bundle whose report fails to reach the API server leaves the
+// informer cache untouched (issue 26, item 4: the report set Damaged on the
+// cache's own object, a data race that also hid the damage from every
+// later report), so the next download reports it.
+func TestFailedDamageReportLeavesTheCacheAlone(t *testing.T) {
+	ns, _ := samples(t)
+	o := webservice.Options{}
+	o.WebServiceURL, o.Development, o.Tokens = baseURL, true, key
+	o.RequestsPerSecond, o.Burst = 1e6, 1e6
+	refusing, err := webservice.New(statusRefusingManager{mgr}, testStore(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := getPass(t, ns, "bakery-jana")
+	if err := c.Delete(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: p.Status.Bundle.ConfigMap}}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.Status.DownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := u.Path + "?format=pkpass"
+	rec := httptest.NewRecorder()
+	refusing.Handler().ServeHTTP(rec, httptest.NewRequest("GET", link, nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("a download of a deleted bundle: %d, want 503", rec.Code)
+	}
+	var cached walletv1.Pass
+	if err := mgr.GetCache().Get(context.Background(), client.ObjectKeyFromObject(p), &cached); err != nil {
+		t.Fatal(err)
+	}
+	if cached.Status.Bundle == nil || cached.Status.Bundle.Damaged != "" {
+		t.Fatalf("the informer cache's pass after a failed report: %+v; want it as the API server has it", cached.Status.Bundle)
+	}
+	eventually(t, "the damage reported by the next download, stored again and served", func() (bool, string) {
+		r := call(t, "GET", strings.TrimPrefix(p.Status.DownloadURL, baseURL)+"?format=pkpass", "", nil)
+		return r.code == 200 && pkpass.Verify(r.body, nil).OK(), fmt.Sprint(r.code)
+	})
 }

@@ -311,9 +311,10 @@ func (s *Server) reportDamage(ctx context.Context, p *walletv1.Pass, err error) 
 	if damage == "" || p.Status.Bundle == nil || p.Status.Bundle.Damaged != "" {
 		return
 	}
-	before := p.DeepCopy()
-	p.Status.Bundle.Damaged = damage
-	if err := s.api.Status().Patch(ctx, p, client.MergeFrom(before)); err != nil {
+	// p is the informer cache's own object: the report goes on a copy.
+	damaged := p.DeepCopy()
+	damaged.Status.Bundle.Damaged = damage
+	if err := s.api.Status().Patch(ctx, damaged, client.MergeFrom(p)); err != nil {
 		s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
 	}
 }
