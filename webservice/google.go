@@ -43,22 +43,18 @@ func (s *Server) googleImage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such image")
 		return
 	}
-	for _, store := range s.opts.Stores {
-		files, err := store.GetShared(r.Context(), ns, tpl.Status.SharedBundle)
-		if err != nil {
-			continue
-		}
-		data, ok := files[file]
-		if !ok || !strings.HasSuffix(file, ".png") || googlewallet.ImageVersion(data) != version {
-			break
-		}
-		w.Header().Set("Content-Type", "image/png")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(data)
+	data, ok, err := s.images.Get(r.Context(), ns, tpl.Status.SharedBundle, file, version)
+	if err != nil {
+		s.log.Error(err, "read a template's images", "template", ns+"/"+name)
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "no such image")
 		return
 	}
-	writeError(w, http.StatusNotFound, "no such image")
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
 }
 
 // googleCallback: POST /google/callback, Google's save and delete

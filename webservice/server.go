@@ -64,6 +64,7 @@ type Server struct {
 	api     client.Client // API server, for writes and bundle reads
 	store   registry.Backend
 	bundles *bundlecache.Cache
+	images  *bundlecache.Images // template images Google Wallet fetches
 	log     logr.Logger
 
 	clients       *limiters // per client address
@@ -115,6 +116,7 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		opts:          o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
 		bundles:       bundlecache.New(o.BundleCacheBytes, o.Stores),
+		images:        bundlecache.NewImages(o.BundleCacheBytes/4, o.Stores),
 		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
 		codes:         barcodes.NewDrawer(256),
 		log:           log,

@@ -4,9 +4,7 @@
 package bundlecache
 
 import (
-	"container/list"
 	"context"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -20,16 +18,11 @@ import (
 // content digest.
 type Cache struct {
 	stores  bundle.Stores
-	mu      sync.Mutex
-	limit   int
-	size    int
-	order   *list.List
-	entries map[types.UID]*list.Element
+	entries *lru[types.UID, *Bundle]
 }
 
 // Bundle is one pass's assembled bundle: read it, never change it.
 type Bundle struct {
-	uid    types.UID
 	digest string
 	// Zip is the .pkpass file.
 	Zip []byte
@@ -48,20 +41,15 @@ func (b *Bundle) bytes() int {
 
 // New returns a cache of at most limit bytes reading from stores.
 func New(limit int, stores bundle.Stores) *Cache {
-	return &Cache{limit: limit, stores: stores, order: list.New(), entries: map[types.UID]*list.Element{}}
+	return &Cache{stores: stores, entries: newLRU[types.UID](limit, (*Bundle).bytes)}
 }
 
 // Get returns the pass's bundle, assembling it from the stores on a miss.
 func (c *Cache) Get(ctx context.Context, p *walletv1.Pass) (*Bundle, error) {
 	digest := p.Status.Bundle.ContentDigest
-	c.mu.Lock()
-	if el, ok := c.entries[p.UID]; ok && el.Value.(*Bundle).digest == digest {
-		c.order.MoveToFront(el)
-		c.mu.Unlock()
-		return el.Value.(*Bundle), nil
+	if b, ok := c.entries.get(p.UID); ok && b.digest == digest {
+		return b, nil
 	}
-	c.mu.Unlock()
-
 	files, err := c.stores.Load(ctx, p)
 	if err != nil {
 		return nil, err
@@ -70,19 +58,7 @@ func (c *Cache) Get(ctx context.Context, p *walletv1.Pass) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bundle{uid: p.UID, digest: digest, Zip: zipped, Files: files}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[p.UID]; ok {
-		c.size -= el.Value.(*Bundle).bytes()
-		c.order.Remove(el)
-	}
-	c.entries[p.UID] = c.order.PushFront(b)
-	c.size += b.bytes()
-	for c.size > c.limit && c.order.Len() > 1 {
-		old := c.order.Remove(c.order.Back()).(*Bundle)
-		delete(c.entries, old.uid)
-		c.size -= old.bytes()
-	}
+	b := &Bundle{digest: digest, Zip: zipped, Files: files}
+	c.entries.put(p.UID, b)
 	return b, nil
 }

@@ -92,6 +92,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.IntVar(&c.MaxRegistrationsPerPass, "max-registrations-per-pass", d.MaxRegistrationsPerPass, "Devices one pass may have registered; a device already registered may always renew.")
 	fs.Float64Var(&c.RegistrationsPerMinute, "registrations-per-minute", d.RegistrationsPerMinute, "New device registrations a pass may gain per minute (bursts of twice that).")
 	fs.IntVar(&c.IssueRatePerMinute, "issue-rate-per-minute", d.IssueRatePerMinute, "Passes one template's issue links may create per minute (bursts of a sixth of that); beyond, visitors get 429.")
+	fs.IntVar(&c.BundleCacheBytes, "bundle-cache-bytes", d.BundleCacheBytes, "Memory for assembled passes kept to answer devices; a quarter more keeps Google Wallet's template images.")
 	fs.Float64Var(&c.RequestsPerSecond, "requests-per-second", d.RequestsPerSecond, "Requests per second allowed per client address.")
 	fs.IntVar(&c.Burst, "burst", d.Burst, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
