@@ -44,6 +44,22 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return client
 }
 
+// clientKey is what a client is limited by: its address, or for IPv6 its
+// network (--ipv6-client-prefix), since a host may pick any address of its
+// /64 for each request.
+func (s *Server) clientKey(r *http.Request) string {
+	addr := s.clientAddr(r)
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Unmap().Is6() {
+		return addr
+	}
+	p, err := a.Unmap().Prefix(s.opts.IPv6ClientPrefix)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}
+
 func (s *Server) trusted(addr string) bool {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {

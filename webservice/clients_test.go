@@ -12,7 +12,7 @@ import (
 )
 
 func limitedServer(maxClients int) (*Server, http.Handler) {
-	s := &Server{opts: Options{WebService: app.WebService{TrustForwardedFor: true, TrustedProxies: app.DefaultTrustedProxies}}}
+	s := &Server{opts: Options{WebService: app.WebService{TrustForwardedFor: true, TrustedProxies: app.DefaultTrustedProxies, IPv6ClientPrefix: 64}}}
 	s.clients = newLimiters(20, 40, maxClients, 10*time.Minute)
 	return s, s.limited("test", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 }
@@ -56,14 +56,36 @@ func TestForgedForwardedForIsLimited(t *testing.T) {
 	}
 }
 
+// An IPv6 client is limited by its /64: 200 addresses of one network are
+// one client (issue 26, item 9: each was a client of its own), and another
+// network is another client.
+func TestIPv6ClientsAreLimitedByNetwork(t *testing.T) {
+	_, h := limitedServer(1 << 16)
+	passed := 0
+	for i := range 200 {
+		if request(h, fmt.Sprintf("[2001:db8:1:2:%x:%x::1]:41000", i, i*7)) != http.StatusTooManyRequests {
+			passed++
+		}
+	}
+	if passed > 41 {
+		t.Errorf("%d of 200 requests from one /64 passed; one client may pass 40 at once", passed)
+	}
+	if request(h, "[2001:db8:1:3::1]:41000") == http.StatusTooManyRequests {
+		t.Error("another /64 limited with the first")
+	}
+	if request(h, "203.0.113.9:41000") == http.StatusTooManyRequests {
+		t.Error("an IPv4 client limited with the /64")
+	}
+}
+
 // The limiters stay bounded however many addresses come: 100,000 distinct
-// real clients (rotating IPv6) leave at most MaxClients limiters, and the
+// real clients (IPv6 networks) leave at most MaxClients limiters, and the
 // heap does not grow with them.
 func TestLimitersAreBounded(t *testing.T) {
 	s, h := limitedServer(10_000)
 	before := heapInUse()
 	for i := range 100_000 {
-		request(h, "10.1.2.3:41000", fmt.Sprintf("2001:db8::%x", i))
+		request(h, "10.1.2.3:41000", fmt.Sprintf("2001:db8:%x:%x::1", i>>16, i&0xffff)) // a network each
 	}
 	after := heapInUse()
 	if n := s.clients.Len(); n > 10_000 {

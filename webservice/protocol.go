@@ -233,7 +233,7 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 	for i, msg := range body.Logs {
 		// Per client first, so one client cannot use up what the log
 		// allows everyone.
-		if i == 20 || !s.logLines.get(s.clientAddr(r)).Allow() || !s.logLimiter.Allow() {
+		if i == 20 || !s.logLines.get(s.clientKey(r)).Allow() || !s.logLimiter.Allow() {
 			break
 		}
 		if len(msg) > 512 {

@@ -195,7 +195,7 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
-		if !s.clients.get(s.clientAddr(r)).Allow() {
+		if !s.clients.get(s.clientKey(r)).Allow() {
 			rec.Header().Set("Retry-After", "1")
 			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
 			return

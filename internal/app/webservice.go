@@ -6,6 +6,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -35,6 +36,10 @@ type WebService struct {
 	// TrustedProxies are the hops whose X-Forwarded-For entries are
 	// believed.
 	TrustedProxies []netip.Prefix
+	// IPv6ClientPrefix is the prefix length an IPv6 client is known by:
+	// one subscriber gets a whole /64 (often more) and may send from any
+	// address in it. 64 when zero.
+	IPv6ClientPrefix int
 	// MaxClients and ClientIdle bound the per-client rate limiters.
 	MaxClients int
 	ClientIdle time.Duration
@@ -101,6 +106,9 @@ func (c *WebService) Default() {
 	if c.MaxClients == 0 {
 		c.MaxClients = 1 << 16
 	}
+	if c.IPv6ClientPrefix == 0 {
+		c.IPv6ClientPrefix = 64
+	}
 	if c.ClientIdle == 0 {
 		c.ClientIdle = 10 * time.Minute
 	}
@@ -143,6 +151,9 @@ func (c *WebService) Validate() error {
 	}
 	if c.MaxRegistrationsPerPass <= 0 || c.RegistrationsPerMinute <= 0 {
 		errs = append(errs, errors.New("--max-registrations-per-pass and --registrations-per-minute must be positive"))
+	}
+	if c.IPv6ClientPrefix < 32 || c.IPv6ClientPrefix > 128 {
+		errs = append(errs, fmt.Errorf("--ipv6-client-prefix %d: must be 32 to 128 (64: one subscriber's network)", c.IPv6ClientPrefix))
 	}
 	return errors.Join(errs...)
 }

@@ -84,6 +84,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
 	fs.StringVar(&o.TokenKeySecret, "token-key-secret", walletv1.TokenKeySecretName, "Secret holding the key pass tokens derive from (the manager's).")
 	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
+	fs.IntVar(&c.IPv6ClientPrefix, "ipv6-client-prefix", d.IPv6ClientPrefix, "Prefix length an IPv6 client is rate limited by (a host may send from any address of its network).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
 		prefixes, err := parsePrefixes(v)
 		c.TrustedProxies = append(c.TrustedProxies, prefixes...)
