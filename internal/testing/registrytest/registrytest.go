@@ -36,6 +36,8 @@ func Run(t *testing.T, s Subject) {
 	t.Run("FanOut", func(t *testing.T) { fanOut(t, s) })
 	t.Run("PushNow", func(t *testing.T) { pushNow(t, s) })
 	t.Run("Forget", func(t *testing.T) { forget(t, s) })
+	t.Run("GoneOnlyForTheTokenThatFailed", func(t *testing.T) { goneOnlyForTheFailedToken(t, s) })
+	t.Run("LateOutcomesKeepAnotherReplicasClaim", func(t *testing.T) { lateOutcomes(t, s) })
 }
 
 // device and token are identifiers of Wallet's shapes, distinct per test
@@ -308,4 +310,61 @@ func forget(t *testing.T, s Subject) {
 		refs, err2 := s.Backend.PassesOf(ctx, device(t, 0), passType)
 		return err == nil && err2 == nil && n == 0 && len(refs) == 0, fmt.Sprint(n, refs, err, err2)
 	})
+}
+
+// A push token APNs refused (410) deletes the registration only while it
+// still has that token: a device that registered again with a new token
+// while the push was under way keeps its registration (issue 26, item 11).
+func goneOnlyForTheFailedToken(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	reg := registration(t, pass, uid, 0, "d0")
+	must[registry.Change](t)(s.Backend.Register(ctx, reg, nil))
+	var f registry.FanOut
+	var dues []registry.Due
+	eventually(t, "the device due for new content", func() (bool, string) {
+		f = s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute)
+		dues = handOut(t, f, 10)
+		return len(dues) == 1, fmt.Sprintf("%d due", len(dues))
+	})
+	reg.PushToken = token(t, 99)
+	must[registry.Change](t)(s.Backend.Register(ctx, reg, nil))
+	if err := f.Record(ctx, nil, dues, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // a deletion would be seen by now
+	if registered, n, err := s.Backend.Devices(ctx, pass, device(t, 0)); err != nil || !registered || n != 1 {
+		t.Errorf("the device that registered a new token after its old one failed: registered %v, %d devices, %v; want kept", registered, n, err)
+	}
+}
+
+// A batch that outlived its lease, recorded late, leaves alone the claim
+// of the replica that took the batch over: nothing is handed out a third
+// time (issue 26, item 11). Only for backends whose claims replicas share.
+func lateOutcomes(t *testing.T, s Subject) {
+	if !s.Backend.Shared() {
+		t.Skip("one elected replica pushes: no claims to take over")
+	}
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	for n := range 3 {
+		must[registry.Change](t)(s.Backend.Register(ctx, registration(t, pass, uid, n, "d0"), nil))
+	}
+	late := s.Backend.FanOut(pass, "d1", time.Time{}, 100*time.Millisecond)
+	first := handOut(t, late, 10)
+	if len(first) != 3 {
+		t.Fatalf("%d due, want 3", len(first))
+	}
+	time.Sleep(300 * time.Millisecond)
+	takeover := s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute)
+	if second := handOut(t, takeover, 10); len(second) != 3 {
+		t.Fatalf("after the lease, another replica claimed %d, want 3", len(second))
+	}
+	// The late replica releases (or records) what it no longer holds.
+	if err := late.Record(ctx, first[:1], nil, first[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if third := handOut(t, s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute), 10); len(third) != 0 {
+		t.Errorf("a third replica was handed %d registrations another replica holds", len(third))
+	}
 }

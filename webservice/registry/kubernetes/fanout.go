@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -139,11 +141,35 @@ func (f *fanOut) Record(ctx context.Context, told, gone, released []registry.Due
 func (f *fanOut) record(ctx context.Context, reg *walletv1.DeviceRegistration, gone bool, now metav1.Time) error {
 	c := f.backend.Store.Client
 	if gone {
-		return client.IgnoreNotFound(c.Delete(ctx, reg))
+		return f.deleteGone(ctx, reg)
 	}
 	before := reg.DeepCopy()
 	reg.Status.PushedDigest, reg.Status.LastPushed = f.digest, &now
 	return client.IgnoreNotFound(c.Status().Patch(ctx, reg, client.MergeFrom(before)))
+}
+
+// deleteGone deletes a registration whose push token APNs refused, only
+// while it has that token: a device that registered again with a new one
+// meanwhile keeps its registration. The delete's precondition is the
+// version the token was read at; a newer version is read and its token
+// compared again.
+func (f *fanOut) deleteGone(ctx context.Context, reg *walletv1.DeviceRegistration) error {
+	c, token := f.backend.Store.Client, reg.Spec.PushToken
+	for range 3 {
+		err := c.Delete(ctx, reg, client.Preconditions{UID: &reg.UID, ResourceVersion: &reg.ResourceVersion})
+		if !apierrors.IsConflict(err) {
+			return client.IgnoreNotFound(err)
+		}
+		current := &walletv1.DeviceRegistration{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(reg), current); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		if current.UID != reg.UID || current.Spec.PushToken != token {
+			return nil // registered again: not the token that failed
+		}
+		reg = current
+	}
+	return fmt.Errorf("delete DeviceRegistration %s/%s: it kept changing", reg.Namespace, reg.Name)
 }
 
 // Pending: what this fan-out released or has not handed out is still due;

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -27,7 +29,7 @@ func (s *Store) WakePushes(b *builder.Builder) *builder.Builder { return b }
 // FanOut claims the pass's due registrations batch by batch; rows another
 // replica holds are skipped, so replicas share the fan-out.
 func (s *Store) FanOut(pass registry.PassRef, digest string, since time.Time, lease time.Duration) registry.FanOut {
-	return &fanOut{store: s, pass: pass, digest: digest, since: since, lease: lease}
+	return &fanOut{store: s, pass: pass, digest: digest, since: since, lease: lease, owner: claimOwner()}
 }
 
 type fanOut struct {
@@ -36,11 +38,19 @@ type fanOut struct {
 	digest string
 	since  time.Time
 	lease  time.Duration
-	after  int64 // the highest id handed out: a released row is not claimed again by this fan-out
+	after  int64  // the highest id handed out: a released row is not claimed again by this fan-out
+	owner  string // this fan-out's claims
+}
+
+// claimOwner is a random token naming one holder of claims.
+func claimOwner() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (f *fanOut) Next(ctx context.Context, n int) ([]registry.Due, error) {
-	batch, err := f.store.Claim(ctx, f.pass, f.digest, f.since, f.after, n, f.lease)
+	batch, err := f.store.claim(ctx, f.pass, f.digest, f.since, f.after, n, f.lease, f.owner)
 	for _, d := range batch {
 		f.after = max(f.after, d.ID)
 	}
@@ -49,13 +59,13 @@ func (f *fanOut) Next(ctx context.Context, n int) ([]registry.Due, error) {
 
 // Record writes the batch's outcomes in a statement each.
 func (f *fanOut) Record(ctx context.Context, told, gone, released []registry.Due) error {
-	if err := f.store.Told(ctx, f.digest, f.since, ids(told)); err != nil {
+	if err := f.store.told(ctx, f.digest, f.since, ids(told), f.owner); err != nil {
 		return err
 	}
-	if err := f.store.Gone(ctx, ids(gone)); err != nil {
+	if err := f.store.gone(ctx, gone); err != nil {
 		return err
 	}
-	return f.store.Release(ctx, ids(released))
+	return f.store.release(ctx, ids(released), f.owner)
 }
 
 func (f *fanOut) Pending(ctx context.Context) (due, registered int, err error) {

@@ -56,8 +56,8 @@ func TestMigrations(t *testing.T) {
 	ctx := context.Background()
 	s, url := open(t)
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("schema version %d, %v; want 1", v, err)
+	if err != nil || v != 2 {
+		t.Fatalf("schema version %d, %v; want 2", v, err)
 	}
 	// Opening again (another replica, a restart) changes nothing.
 	again, err := postgres.Open(ctx, url)
@@ -76,7 +76,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = postgres.Open(ctx, url)
-	if err == nil || !strings.Contains(err.Error(), "schema is version 7, newer than this wallet-operator knows (1)") {
+	if err == nil || !strings.Contains(err.Error(), "schema is version 7, newer than this wallet-operator knows (2)") {
 		t.Fatalf("a newer schema: %v", err)
 	}
 
@@ -107,9 +107,9 @@ func TestClaimsShareAFanOut(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() {
-			var after int64
+			f := s.FanOut(pass, "d2", time.Time{}, time.Minute)
 			for {
-				batch, err := s.Claim(ctx, pass, "d2", time.Time{}, after, 100, time.Minute)
+				batch, err := f.Next(ctx, 100)
 				if err != nil {
 					t.Error(err)
 					return
@@ -117,15 +117,12 @@ func TestClaimsShareAFanOut(t *testing.T) {
 				if len(batch) == 0 {
 					return
 				}
-				ids := make([]int64, len(batch))
 				mu.Lock()
-				for i, d := range batch {
+				for _, d := range batch {
 					claimed[d.ID]++
-					ids[i] = d.ID
-					after = max(after, d.ID)
 				}
 				mu.Unlock()
-				if err := s.Told(ctx, "d2", time.Time{}, ids); err != nil {
+				if err := f.Record(ctx, batch, nil, nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -140,33 +137,33 @@ func TestClaimsShareAFanOut(t *testing.T) {
 			t.Fatalf("registration %d claimed %d times", id, n)
 		}
 	}
-	due, all, err := s.Pending(ctx, pass, "d2", time.Time{})
+	due, all, err := s.FanOut(pass, "d2", time.Time{}, time.Minute).Pending(ctx)
 	if err != nil || due != 0 || all != devices {
 		t.Fatalf("pending: %d due of %d, %v", due, all, err)
 	}
 
 	// A claim that is never recorded (its replica died) returns after its
 	// lease.
-	batch, err := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, 300*time.Millisecond)
+	batch, err := s.FanOut(pass, "d3", time.Time{}, 300*time.Millisecond).Next(ctx, 10)
 	if err != nil || len(batch) != 10 {
 		t.Fatalf("claim: %d, %v", len(batch), err)
 	}
-	if again, _ := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, time.Minute); again[0].ID == batch[0].ID {
+	if again, _ := s.FanOut(pass, "d3", time.Time{}, time.Minute).Next(ctx, 10); again[0].ID == batch[0].ID {
 		t.Fatal("a claimed registration was claimed again within its lease")
 	}
 	time.Sleep(400 * time.Millisecond)
-	if again, _ := s.Claim(ctx, pass, "d3", time.Time{}, 0, 10, time.Minute); again[0].ID != batch[0].ID {
+	if again, _ := s.FanOut(pass, "d3", time.Time{}, time.Minute).Next(ctx, 10); again[0].ID != batch[0].ID {
 		t.Fatal("an expired claim did not return to the pool")
 	}
 
 	// A push-now request: devices registered before it are due again.
-	due, _, _ = s.Pending(ctx, pass, "d2", time.Now().Add(time.Second))
+	due, _, _ = s.FanOut(pass, "d2", time.Now().Add(time.Second), time.Minute).Pending(ctx)
 	if due != devices {
 		t.Fatalf("push-now: %d due, want %d", due, devices)
 	}
 
 	// Gone devices leave the pass's count.
-	if err := s.Gone(ctx, []int64{batch[0].ID, batch[1].ID}); err != nil {
+	if err := s.FanOut(pass, "d3", time.Time{}, time.Minute).Record(ctx, nil, batch[:2], nil); err != nil {
 		t.Fatal(err)
 	}
 	counts, err := s.CountsChangedSince(ctx, time.Time{}, 10)
@@ -256,7 +253,7 @@ func TestDatabaseDownAtStart(t *testing.T) {
 	if err := s.Ready(ctx); err != nil {
 		t.Fatalf("ready: %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 }

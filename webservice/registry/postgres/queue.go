@@ -22,19 +22,19 @@ func since(t time.Time) *time.Time {
 	return &t
 }
 
-// Claim claims a batch of due registrations: rows another replica holds
-// (locked now, or claimed and not expired) are skipped, so replicas share
-// the fan-out.
-func (s *Store) Claim(ctx context.Context, pass registry.PassRef, digest string, requestedAt time.Time, after int64, n int, lease time.Duration) ([]registry.Due, error) {
+// claim claims a batch of due registrations for owner: rows another
+// replica holds (locked now, or claimed and not expired) are skipped, so
+// replicas share the fan-out.
+func (s *Store) claim(ctx context.Context, pass registry.PassRef, digest string, requestedAt time.Time, after int64, n int, lease time.Duration, owner string) ([]registry.Due, error) {
 	rows, err := s.pool.Query(ctx, `
-UPDATE registrations SET claimed_until = now() + $7 * interval '1 millisecond'
+UPDATE registrations SET claimed_until = now() + $7 * interval '1 millisecond', claim_owner = $8
 WHERE id IN (
   SELECT id FROM registrations
   WHERE namespace = $1 AND pass_name = $2 AND id > $5 AND `+dueCondition+`
     AND (claimed_until IS NULL OR claimed_until < now())
   ORDER BY id LIMIT $6
   FOR UPDATE SKIP LOCKED)
-RETURNING id, push_token`, pass.Namespace, pass.Name, digest, since(requestedAt), after, n, lease.Milliseconds())
+RETURNING id, push_token`, pass.Namespace, pass.Name, digest, since(requestedAt), after, n, lease.Milliseconds(), owner)
 	if err != nil {
 		return nil, fmt.Errorf("claim pushes of %s: %w", pass, err)
 	}
@@ -45,44 +45,55 @@ RETURNING id, push_token`, pass.Namespace, pass.Name, digest, since(requestedAt)
 	})
 }
 
-// Told records a batch of outcomes in one statement.
-func (s *Store) Told(ctx context.Context, digest string, requestedAt time.Time, ids []int64) error {
+// told records that owner's claimed registrations were pushed digest, in
+// one statement. A row whose claim another replica took over (the batch
+// outlived its lease) is left to that replica, which pushes and records
+// it again.
+func (s *Store) told(ctx context.Context, digest string, requestedAt time.Time, ids []int64, owner string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := s.pool.Exec(ctx, `
-UPDATE registrations r SET known_digest = $1, pushed_at = now(), claimed_until = NULL,
+UPDATE registrations r SET known_digest = $1, pushed_at = now(), claimed_until = NULL, claim_owner = NULL,
   pushed_request = CASE WHEN $3::timestamptz IS NULL THEN r.pushed_request ELSE greatest(r.pushed_request, $3) END
-FROM unnest($2::bigint[]) AS t(id) WHERE r.id = t.id`, digest, ids, since(requestedAt))
+FROM unnest($2::bigint[]) AS t(id) WHERE r.id = t.id AND r.claim_owner = $4`, digest, ids, since(requestedAt), owner)
 	if err != nil {
 		return fmt.Errorf("record pushes: %w", err)
 	}
 	return nil
 }
 
-// Gone deletes registrations APNs no longer knows, and counts them off
-// their passes.
-func (s *Store) Gone(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+// gone deletes registrations whose push token APNs no longer knows, and
+// counts them off their passes. Only the token that failed: a device that
+// registered again with a new token meanwhile keeps its registration.
+func (s *Store) gone(ctx context.Context, dues []registry.Due) error {
+	if len(dues) == 0 {
 		return nil
 	}
+	ids, tokens := make([]int64, len(dues)), make([]string, len(dues))
+	for i, d := range dues {
+		ids[i], tokens[i] = d.ID, d.PushToken
+	}
 	_, err := s.pool.Exec(ctx, `
-WITH gone AS (DELETE FROM registrations WHERE id = ANY($1) RETURNING namespace, pass_name),
+WITH gone AS (
+       DELETE FROM registrations r USING unnest($1::bigint[], $2::text[]) AS t(id, token)
+       WHERE r.id = t.id AND r.push_token = t.token RETURNING r.namespace, r.pass_name),
      per_pass AS (SELECT namespace, pass_name, count(*) AS n FROM gone GROUP BY 1, 2)
 UPDATE pass_devices d SET devices = greatest(d.devices - p.n, 0), changed_at = clock_timestamp()
-FROM per_pass p WHERE d.namespace = p.namespace AND d.pass_name = p.pass_name`, ids)
+FROM per_pass p WHERE d.namespace = p.namespace AND d.pass_name = p.pass_name`, ids, tokens)
 	if err != nil {
 		return fmt.Errorf("delete unregistered devices: %w", err)
 	}
 	return nil
 }
 
-// Release ends claims without recording a push.
-func (s *Store) Release(ctx context.Context, ids []int64) error {
+// release ends owner's claims without recording a push; a claim another
+// replica holds now stays.
+func (s *Store) release(ctx context.Context, ids []int64, owner string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE registrations SET claimed_until = NULL WHERE id = ANY($1)`, ids)
+	_, err := s.pool.Exec(ctx, `UPDATE registrations SET claimed_until = NULL, claim_owner = NULL WHERE id = ANY($1) AND claim_owner = $2`, ids, owner)
 	return err
 }
 
