@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,4 +223,72 @@ func TestWebhookEventsWaitDurably(t *testing.T) {
 	close(release)
 	got.Wait()
 	webhooksSent(t, ns)
+}
+
+// blockingReceiver holds every request until the test releases it (or the
+// sender gives up on it).
+type blockingReceiver struct {
+	release          chan struct{}
+	holding, settled atomic.Int32
+}
+
+func (rc *blockingReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body) // then the server sees the sender hang up
+	rc.holding.Add(1)
+	select {
+	case <-rc.release:
+	case <-r.Context().Done():
+	}
+	rc.settled.Add(1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// A namespace whose receivers are slow does not hold back another's
+// events (issue 26, item 10): while ten events of one namespace wait on a
+// receiver that does not answer, another namespace's event is delivered
+// before any of them settles (the sender awaited its whole batch before).
+func TestSlowNamespaceDelaysNoOther(t *testing.T) {
+	slowNS, slowPT := samples(t)
+	fastNS, fastPT := samples(t)
+	slow := &blockingReceiver{release: make(chan struct{})}
+	slowSrv := httptest.NewServer(slow)
+	defer slowSrv.Close()
+	defer close(slow.release)
+	fast := &receiver{}
+	fastSrv := httptest.NewServer(fast)
+	defer fastSrv.Close()
+
+	var templates walletv1.PassTemplateList
+	if err := c.List(context.Background(), &templates, client.InNamespace(slowNS)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range templates.Items {
+		update(t, &templates.Items[i], func(tpl *walletv1.PassTemplate) {
+			tpl.Spec.Webhooks = []walletv1.Webhook{{URL: slowSrv.URL + "/events"}}
+		})
+	}
+	fastTpl := &walletv1.PassTemplate{}
+	fastTpl.Namespace, fastTpl.Name = fastNS, "climbing-membership"
+	update(t, fastTpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Webhooks = []walletv1.Webhook{{URL: fastSrv.URL + "/events"}} })
+	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhooks
+
+	var passes walletv1.PassList
+	if err := c.List(context.Background(), &passes, client.InNamespace(slowNS)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range passes.Items {
+		registerDevice(t, slowPT, p.Spec.SerialNumber, "slow-"+p.Name, "slowtok-"+p.Name)
+	}
+	eventually(t, "the slow namespace's receiver holding its events", func() (bool, string) {
+		return slow.holding.Load() >= 8, fmt.Sprint(slow.holding.Load())
+	})
+	registerDevice(t, fastPT, "bc-2041", "fast-phone", "fasttok")
+	eventually(t, "the other namespace's event delivered", func() (bool, string) {
+		_, evs, _ := fast.snapshot()
+		return len(evs) == 1, ""
+	})
+	t.Logf("slow receiver: %d requests held, %d settled", slow.holding.Load(), slow.settled.Load())
+	if n := slow.settled.Load(); n != 0 {
+		t.Errorf("the other namespace's event waited for %d of the slow namespace's attempts to end", n)
+	}
 }

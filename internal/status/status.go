@@ -136,20 +136,27 @@ func (h *Helper) recordTransitions() {
 }
 
 // UpdatePass changes a pass's status with optimistic locking: read from
-// cache, after a conflict from the API server. change says whether it
+// cache, after a conflict (or when the cache has not seen the pass yet)
+// from the API server. change says whether it
 // changed anything; a pass that is gone is no error.
 func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
 	reader := cache
 	for attempt := 0; ; attempt++ {
 		p := &walletv1.Pass{}
-		if err := reader.Get(ctx, key, p); err != nil {
+		err := reader.Get(ctx, key, p)
+		if apierrors.IsNotFound(err) && reader == cache {
+			// Perhaps only too new for the cache: the API server says.
+			reader = api
+			err = reader.Get(ctx, key, p)
+		}
+		if err != nil {
 			return client.IgnoreNotFound(err)
 		}
 		before := p.DeepCopy()
 		if !change(p) {
 			return nil
 		}
-		err := c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		err = c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 		if !apierrors.IsConflict(err) || attempt == 10 {
 			return client.IgnoreNotFound(err)
 		}

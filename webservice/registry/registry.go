@@ -201,6 +201,8 @@ type OutboxEvent struct {
 	Attempts int
 	// DeliveredTo are the webhook URLs that already took it.
 	DeliveredTo []string
+	// Claim names the claim (the outbox's own token).
+	Claim string
 }
 
 // Outbox keeps webhook events until they are delivered, across restarts and
@@ -209,11 +211,28 @@ type Outbox interface {
 	// AddEvent queues an event that comes with no registration change
 	// (Google Wallet's callbacks).
 	AddEvent(ctx context.Context, ev Event) error
-	// ClaimEvents claims up to n events that are the oldest waiting of their
-	// pass and due, for lease.
-	ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]OutboxEvent, error)
-	// Delivered removes an event (delivered, or given up).
-	Delivered(ctx context.Context, id int64) error
-	// RetryAt records a failed attempt: the event is due again at next.
-	RetryAt(ctx context.Context, id int64, deliveredTo []string, next time.Time) error
+	// ClaimEvents claims events that are the oldest waiting of their pass
+	// and due, those due longest first.
+	ClaimEvents(ctx context.Context, c EventClaim) ([]OutboxEvent, error)
+	// Delivered removes a claimed event (delivered, or given up), unless
+	// its claim has passed to another sender.
+	Delivered(ctx context.Context, e OutboxEvent) error
+	// RetryAt records a failed attempt on a claimed event, due again at
+	// next, unless its claim has passed to another sender.
+	RetryAt(ctx context.Context, e OutboxEvent, deliveredTo []string, next time.Time) error
 }
+
+// EventClaim is what a sender asks an outbox for.
+type EventClaim struct {
+	// N events at most.
+	N int
+	// Lease: the claim ends then, delivered or not (a sender that died).
+	Lease time.Duration
+	// SkipNamespaces: events of these namespaces are not wanted now (the
+	// sender is busy with as many of theirs as it takes at once).
+	SkipNamespaces []string
+}
+
+// MaxPendingEventsPerPass bounds the webhook events waiting for one pass,
+// in every outbox: beyond it, ErrEventDropped.
+const MaxPendingEventsPerPass = 100

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -35,33 +34,69 @@ type Sender struct {
 // NeedLeaderElection says whether only the elected replica sends.
 func (o *Sender) NeedLeaderElection() bool { return o.Elected }
 
-// Start runs until ctx ends.
+const (
+	// senderSlots are the events one sender attempts at once.
+	senderSlots = 32
+	// namespaceSlots: at most this many of them of one namespace, so a
+	// namespace whose receivers are slow cannot hold every slot and delay
+	// another namespace's events beyond one attempt.
+	namespaceSlots = 8
+)
+
+// Lease is how long a sender holds a claimed event: one attempt to each
+// of a template's webhooks, one after another, each within Timeout, and
+// room to record the outcome. A claim that outlives it passes to another
+// sender, and the first one's outcome is then not recorded.
+func Lease(o Options) time.Duration {
+	return MaxPerTemplate*o.Timeout + 30*time.Second
+}
+
+// MaxPerTemplate is the schema's bound on spec.webhooks.
+const MaxPerTemplate = 10
+
+// Start runs until ctx ends: it keeps up to senderSlots attempts under way,
+// claiming more as attempts finish, not waiting for a whole batch.
 func (o *Sender) Start(ctx context.Context) error {
 	poll := o.Poll
 	if poll == 0 {
 		poll = 500 * time.Millisecond
 	}
-	opts := o.Webhooks.Options
-	// A claim outlives one attempt to each of a template's webhooks.
-	lease := 4*opts.Timeout + 30*time.Second
+	lease := Lease(o.Webhooks.Options)
 	log := ctrl.LoggerFrom(ctx).WithName("webhook-outbox")
+	finished := make(chan string, senderSlots) // the namespace of each finished attempt
+	perNamespace, running := map[string]int{}, 0
 	for {
-		events, err := o.Outbox.ClaimEvents(ctx, 32, lease)
-		if err != nil && ctx.Err() == nil {
-			log.Error(err, "read waiting webhook events; trying again")
+		if free := senderSlots - running; free > 0 {
+			var busy []string
+			for ns, n := range perNamespace {
+				if n >= namespaceSlots {
+					busy = append(busy, ns)
+				}
+			}
+			events, err := o.Outbox.ClaimEvents(ctx, registry.EventClaim{N: free, Lease: lease, SkipNamespaces: busy})
+			if err != nil && ctx.Err() == nil {
+				log.Error(err, "read waiting webhook events; trying again")
+			}
+			for _, e := range events {
+				ns := e.Event.Namespace
+				perNamespace[ns]++
+				running++
+				go func() {
+					o.attempt(ctx, e)
+					finished <- ns
+				}()
+			}
 		}
-		var wg sync.WaitGroup
-		for _, e := range events {
-			wg.Go(func() { o.attempt(ctx, e) })
-		}
-		wg.Wait()
-		if len(events) > 0 {
-			continue
-		}
+		wait := time.After(poll)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(poll):
+		case ns := <-finished:
+			running--
+			if perNamespace[ns]--; perNamespace[ns] == 0 {
+				delete(perNamespace, ns)
+			}
+		case <-wait:
 		}
 	}
 }
@@ -101,9 +136,9 @@ func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 	var err error
 	if retry && e.Attempts+1 < opts.MaxAttempts {
 		delay := time.Duration(float64(opts.BaseDelay) * math.Pow(opts.Factor, float64(e.Attempts)))
-		err = o.Outbox.RetryAt(ctx, e.ID, delivered, time.Now().Add(delay))
+		err = o.Outbox.RetryAt(ctx, e, delivered, time.Now().Add(delay))
 	} else {
-		err = o.Outbox.Delivered(ctx, e.ID)
+		err = o.Outbox.Delivered(ctx, e)
 	}
 	if err != nil && ctx.Err() == nil {
 		// The claim ends with its lease; the event is sent again then.

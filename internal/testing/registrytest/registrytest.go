@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -38,6 +39,9 @@ func Run(t *testing.T, s Subject) {
 	t.Run("Forget", func(t *testing.T) { forget(t, s) })
 	t.Run("GoneOnlyForTheTokenThatFailed", func(t *testing.T) { goneOnlyForTheFailedToken(t, s) })
 	t.Run("LateOutcomesKeepAnotherReplicasClaim", func(t *testing.T) { lateOutcomes(t, s) })
+	t.Run("LateSenderKeepsAnotherSendersClaim", func(t *testing.T) { lateSender(t, s) })
+	t.Run("BusyNamespacesSkipped", func(t *testing.T) { busyNamespaces(t, s) })
+	t.Run("EventsPerPassAreBounded", func(t *testing.T) { eventsBounded(t, s) })
 }
 
 // device and token are identifiers of Wallet's shapes, distinct per test
@@ -129,9 +133,15 @@ func registerRenewUnregister(t *testing.T, s Subject) {
 // claimOf claims events until one of pass's is among them.
 func claimOf(t *testing.T, s Subject, pass registry.PassRef, what string) registry.OutboxEvent {
 	t.Helper()
+	return claimFor(t, s, pass, what, time.Minute)
+}
+
+// claimFor claims events for lease until one of pass's is among them.
+func claimFor(t *testing.T, s Subject, pass registry.PassRef, what string, lease time.Duration) registry.OutboxEvent {
+	t.Helper()
 	var got registry.OutboxEvent
 	eventually(t, what, func() (bool, string) {
-		events, err := s.Backend.ClaimEvents(context.Background(), 100, time.Minute)
+		events, err := s.Backend.ClaimEvents(context.Background(), registry.EventClaim{N: 100, Lease: lease})
 		for _, e := range events {
 			if e.Event.Namespace == pass.Namespace && e.Event.Pass == pass.Name {
 				got = e
@@ -157,19 +167,19 @@ func eventsWait(t *testing.T, s Subject) {
 		t.Fatalf("claimed %+v, want the register event with deviceCount 1, no attempt yet", first)
 	}
 	// A claimed event is one sender's until its lease ends.
-	for _, e := range must[[]registry.OutboxEvent](t)(s.Backend.ClaimEvents(ctx, 100, time.Minute)) {
+	for _, e := range must[[]registry.OutboxEvent](t)(s.Backend.ClaimEvents(ctx, registry.EventClaim{N: 100, Lease: time.Minute})) {
 		if e.Event.Pass == pass.Name && e.Event.Namespace == pass.Namespace {
 			t.Fatalf("an event claimed twice: %+v", e)
 		}
 	}
-	if err := s.Backend.RetryAt(ctx, first.ID, []string{"https://hooks.example/a"}, time.Now().Add(-time.Second)); err != nil {
+	if err := s.Backend.RetryAt(ctx, first, []string{"https://hooks.example/a"}, time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	again := claimOf(t, s, pass, "the event after a failed attempt")
 	if again.Attempts != 1 || !slices.Equal(again.DeliveredTo, []string{"https://hooks.example/a"}) || again.Event.Event != "register" {
 		t.Fatalf("after a failed attempt: %+v, want attempts 1 and the webhook that took it", again)
 	}
-	if err := s.Backend.Delivered(ctx, again.ID); err != nil {
+	if err := s.Backend.Delivered(ctx, again); err != nil {
 		t.Fatal(err)
 	}
 	// An event with no registration change (Google Wallet's) waits too, and
@@ -183,7 +193,7 @@ func eventsWait(t *testing.T, s Subject) {
 	if got.Event.Event != registry.EventUserAdd || got.Event.UserCount != 3 || got.Event.Wallet != "google_wallet" || got.Attempts != 0 {
 		t.Fatalf("claimed %+v, want the userAdd event with userCount 3", got)
 	}
-	if err := s.Backend.Delivered(ctx, got.ID); err != nil {
+	if err := s.Backend.Delivered(ctx, got); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -366,5 +376,78 @@ func lateOutcomes(t *testing.T, s Subject) {
 	}
 	if third := handOut(t, s.Backend.FanOut(pass, "d1", time.Time{}, time.Minute), 10); len(third) != 0 {
 		t.Errorf("a third replica was handed %d registrations another replica holds", len(third))
+	}
+}
+
+func userEvent(pass registry.PassRef, uid types.UID, users int) registry.Event {
+	return registry.Event{Event: registry.EventUserAdd, PassID: string(uid), Namespace: pass.Namespace, Pass: pass.Name, SerialNumber: "serial-" + pass.Name,
+		PassTypeIdentifier: passType, Timestamp: time.Now().UTC(), UserCount: users, Wallet: registry.WalletOf(registry.EventUserAdd)}
+}
+
+// A sender whose attempt outlived its claim's lease records nothing: the
+// sender that claimed the event after it keeps it, and no third one is
+// given it (issue 26, item 10).
+func lateSender(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 1)); err != nil {
+		t.Fatal(err)
+	}
+	late := claimFor(t, s, pass, "the event", 100*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	takeover := claimOf(t, s, pass, "the event after the first claim's lease")
+	if err := s.Backend.RetryAt(ctx, late, []string{"https://hooks.example/late"}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range must[[]registry.OutboxEvent](t)(s.Backend.ClaimEvents(ctx, registry.EventClaim{N: 100, Lease: time.Minute})) {
+		if e.Event.Pass == pass.Name && e.Event.Namespace == pass.Namespace {
+			t.Fatalf("a late sender's outcome freed another sender's claim: the event was claimed a third time (%+v)", e)
+		}
+	}
+	if err := s.Backend.Delivered(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backend.Delivered(ctx, takeover); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if next := claimOf(t, s, pass, "the next event"); next.Event.UserCount != 2 {
+		t.Errorf("after the delivered event, %+v; want the next one", next.Event)
+	}
+}
+
+// A sender busy with a namespace's events is not given more of them.
+func busyNamespaces(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 1)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // seen by a cache, if the backend reads one
+	for _, e := range must[[]registry.OutboxEvent](t)(s.Backend.ClaimEvents(ctx, registry.EventClaim{N: 100, Lease: time.Minute, SkipNamespaces: []string{pass.Namespace}})) {
+		if e.Event.Namespace == pass.Namespace {
+			t.Fatalf("an event of a skipped namespace claimed: %+v", e)
+		}
+	}
+	got := claimOf(t, s, pass, "the event once its namespace is not skipped")
+	if err := s.Backend.Delivered(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// However long the receivers are away, a pass's waiting events are
+// bounded: beyond registry.MaxPendingEventsPerPass, ErrEventDropped.
+func eventsBounded(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	for i := range registry.MaxPendingEventsPerPass {
+		if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, i)); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 1000)); !errors.Is(err, registry.ErrEventDropped) {
+		t.Errorf("an event beyond %d waiting: %v, want ErrEventDropped", registry.MaxPendingEventsPerPass, err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 
 // maxPendingPerPass bounds the events waiting in one Pass's status (the
 // CRD says so too): beyond it, registry.ErrEventDropped.
-const maxPendingPerPass = 100
+const maxPendingPerPass = registry.MaxPendingEventsPerPass
 
 func pendingWebhooksOf(o client.Object) []string {
 	if len(o.(*walletv1.Pass).Status.PendingWebhookEvents) > 0 {
@@ -40,7 +40,13 @@ type Outbox struct {
 	mu     sync.Mutex
 	nextID int64
 	claims map[int64]outboxClaim
-	held   map[types.NamespacedName]time.Time // a claimed pass, until
+	held   map[types.NamespacedName]heldPass // claimed passes
+}
+
+// heldPass: a pass is claimed until, by claim.
+type heldPass struct {
+	until time.Time
+	claim int64
 }
 
 type outboxClaim struct {
@@ -84,7 +90,7 @@ func (o *Outbox) update(ctx context.Context, key types.NamespacedName, change fu
 // is due. The cache finds the passes with events; each is then read from
 // the API server, as the cache may not show the last attempt recorded yet
 // (which would send an event again).
-func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]registry.OutboxEvent, error) {
+func (o *Outbox) ClaimEvents(ctx context.Context, c registry.EventClaim) ([]registry.OutboxEvent, error) {
 	var passes walletv1.PassList
 	if err := o.Cache.List(ctx, &passes, client.MatchingFields{index.PassPendingWebhooks.Name: "true"}); err != nil {
 		return nil, err
@@ -93,12 +99,12 @@ func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.claims == nil {
-		o.claims, o.held = map[int64]outboxClaim{}, map[types.NamespacedName]time.Time{}
+		o.claims, o.held = map[int64]outboxClaim{}, map[types.NamespacedName]heldPass{}
 	}
 	var out []registry.OutboxEvent
 	for i := range passes.Items {
 		key := client.ObjectKeyFromObject(&passes.Items[i])
-		if len(out) == n || o.held[key].After(now) {
+		if len(out) == c.N || o.held[key].until.After(now) || slices.Contains(c.SkipNamespaces, key.Namespace) {
 			continue
 		}
 		p := &walletv1.Pass{}
@@ -117,7 +123,7 @@ func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([
 		}
 		o.nextID++
 		o.claims[o.nextID] = outboxClaim{pass: key, event: head.ID}
-		o.held[key] = now.Add(lease)
+		o.held[key] = heldPass{until: now.Add(c.Lease), claim: o.nextID}
 		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Attempts), DeliveredTo: head.DeliveredTo, Event: registry.Event{
 			Event: string(head.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), UserCount: int(head.UserCount), Wallet: registry.WalletOf(string(head.Event)),
@@ -126,19 +132,23 @@ func (o *Outbox) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([
 	return out, nil
 }
 
-// release ends a claim and returns what it named.
+// release ends a claim and returns what it named; a claim whose pass was
+// claimed again since (its lease ended) names nothing.
 func (o *Outbox) release(id int64) (outboxClaim, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c, ok := o.claims[id]
 	delete(o.claims, id)
+	if !ok || o.held[c.pass].claim != id {
+		return outboxClaim{}, false
+	}
 	delete(o.held, c.pass)
-	return c, ok
+	return c, true
 }
 
 // Delivered removes the event from its pass's status.
-func (o *Outbox) Delivered(ctx context.Context, id int64) error {
-	c, ok := o.release(id)
+func (o *Outbox) Delivered(ctx context.Context, e registry.OutboxEvent) error {
+	c, ok := o.release(e.ID)
 	if !ok {
 		return nil
 	}
@@ -150,8 +160,8 @@ func (o *Outbox) Delivered(ctx context.Context, id int64) error {
 }
 
 // RetryAt records a failed attempt on the event.
-func (o *Outbox) RetryAt(ctx context.Context, id int64, deliveredTo []string, next time.Time) error {
-	c, ok := o.release(id)
+func (o *Outbox) RetryAt(ctx context.Context, e registry.OutboxEvent, deliveredTo []string, next time.Time) error {
+	c, ok := o.release(e.ID)
 	if !ok {
 		return nil
 	}

@@ -194,7 +194,7 @@ ON CONFLICT (namespace, pass_name) DO UPDATE
 RETURNING devices`, r.Namespace, r.PassName).Scan(&ch.Devices); err != nil {
 			return fmt.Errorf("count a registration: %w", err)
 		}
-		return queue(ctx, tx, event, ch.Devices)
+		return queue(ctx, tx, event, &ch)
 	})
 	return ch, err
 }
@@ -218,7 +218,7 @@ WHERE namespace = $1 AND pass_name = $2 RETURNING devices`, pass.Namespace, pass
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("count an unregistration: %w", err)
 		}
-		return queue(ctx, tx, event, ch.Devices)
+		return queue(ctx, tx, event, &ch)
 	})
 	return ch, err
 }
@@ -232,14 +232,20 @@ func devices(ctx context.Context, tx pgx.Tx, pass registry.PassRef) (int, error)
 	return n, err
 }
 
-// queue writes a webhook event into the outbox.
-func queue(ctx context.Context, tx pgx.Tx, event *registry.Event, devices int) error {
+// queue writes a webhook event into the outbox; one refused because its
+// pass has too many waiting is ch.EventDropped, and the change stands.
+func queue(ctx context.Context, tx pgx.Tx, event *registry.Event, ch *registry.Change) error {
 	if event == nil {
 		return nil
 	}
 	ev := *event
-	ev.DeviceCount = devices
-	return insertEvent(ctx, tx, ev)
+	ev.DeviceCount = ch.Devices
+	err := insertEvent(ctx, tx, ev)
+	if errors.Is(err, registry.ErrEventDropped) {
+		ch.EventDropped = err
+		return nil
+	}
+	return err
 }
 
 // AddEvent queues an event on its own.
@@ -254,8 +260,15 @@ func insertEvent(ctx context.Context, db interface {
 	if err != nil {
 		return err
 	}
-	if _, err := db.Exec(ctx, `INSERT INTO webhook_outbox (namespace, pass_name, payload) VALUES ($1, $2, $3)`, ev.Namespace, ev.Pass, payload); err != nil {
+	tag, err := db.Exec(ctx, `
+INSERT INTO webhook_outbox (namespace, pass_name, payload)
+SELECT $1, $2, $3 WHERE (SELECT count(*) FROM webhook_outbox WHERE namespace = $1 AND pass_name = $2) < $4`,
+		ev.Namespace, ev.Pass, payload, registry.MaxPendingEventsPerPass)
+	if err != nil {
 		return fmt.Errorf("queue a webhook event: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return registry.ErrEventDropped
 	}
 	return nil
 }

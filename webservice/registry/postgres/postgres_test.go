@@ -181,12 +181,12 @@ func TestOutboxOrderPerPass(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first, err := s.ClaimEvents(ctx, 10, time.Minute)
+	first, err := s.ClaimEvents(ctx, registry.EventClaim{N: 10, Lease: time.Minute})
 	if err != nil || len(first) != 2 {
 		t.Fatalf("claimed %d events (%v), want the oldest of each pass", len(first), err)
 	}
 	// Held: no other sender gets them; a's second waits for its first.
-	if more, _ := s.ClaimEvents(ctx, 10, time.Minute); len(more) != 0 {
+	if more, _ := s.ClaimEvents(ctx, registry.EventClaim{N: 10, Lease: time.Minute}); len(more) != 0 {
 		t.Fatalf("claimed %d more", len(more))
 	}
 	for _, e := range first {
@@ -194,14 +194,14 @@ func TestOutboxOrderPerPass(t *testing.T) {
 			if e.Event.DeviceCount != 1 {
 				t.Fatalf("device count %d", e.Event.DeviceCount)
 			}
-			if err := s.RetryAt(ctx, e.ID, []string{"https://one"}, time.Now()); err != nil {
+			if err := s.RetryAt(ctx, e, []string{"https://one"}, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-		} else if err := s.Delivered(ctx, e.ID); err != nil {
+		} else if err := s.Delivered(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	next, _ := s.ClaimEvents(ctx, 10, time.Minute)
+	next, _ := s.ClaimEvents(ctx, registry.EventClaim{N: 10, Lease: time.Minute})
 	if len(next) != 1 || next[0].ID != first[0].ID && next[0].ID != first[1].ID || next[0].Attempts != 1 || len(next[0].DeliveredTo) != 1 {
 		t.Fatalf("after a failed attempt, the same event comes again: %+v", next)
 	}
