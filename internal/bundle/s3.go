@@ -34,9 +34,16 @@ type S3Options struct {
 	// when empty.
 	Endpoint string
 	Bucket   string
-	// Prefix of every key, e.g. "wallet/"; may be empty.
+	// Prefix of every key, e.g. "wallet/"; may be empty. It is a folder:
+	// "wallet" means "wallet/", so it never takes in "wallet-b/".
 	Prefix string
-	Region string
+	// Installation names the installation that writes under Prefix
+	// (tokens.Key.Installation); when set, the store records it in the
+	// prefix's marker object and refuses a prefix another installation
+	// marked, so two installations never sweep each other's bundles.
+	// Readers leave it empty.
+	Installation string
+	Region       string
 	// PathStyle addresses the bucket in the path (most non-AWS services).
 	PathStyle bool
 	// Grace is how old an object no status refers to must be before it is
@@ -73,6 +80,9 @@ func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
 	if o.Grace == 0 {
 		o.Grace = 5 * time.Minute
 	}
+	if o.Prefix = strings.Trim(o.Prefix, "/"); o.Prefix != "" {
+		o.Prefix += "/"
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(o.Region))
 	if err != nil {
 		return nil, fmt.Errorf("S3 credentials: %w", err)
@@ -96,7 +106,45 @@ func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
 		}
 		return nil, fmt.Errorf("S3 bucket %s at %s: %w", o.Bucket, endpointName(o.Endpoint), describe(err))
 	}
+	if o.Installation != "" {
+		if err := s.claimPrefix(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// markerName is the object under the prefix naming the installation that
+// writes there.
+const markerName = "wallet-operator-installation"
+
+// claimPrefix marks the prefix as this installation's, or refuses one
+// another installation marked.
+func (s *S3Store) claimPrefix(ctx context.Context) error {
+	key := s.opts.Prefix + markerName
+	where := fmt.Sprintf("prefix %q of S3 bucket %s", s.opts.Prefix, s.opts.Bucket)
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.opts.Bucket, Key: &key})
+	if notFound(err) {
+		_, err = s.client.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: &s.opts.Bucket, Key: &key, Body: strings.NewReader(s.opts.Installation), ContentType: aws.String("text/plain"),
+		})
+		if err != nil {
+			return fmt.Errorf("mark the %s as this installation's: %w", where, describe(err))
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the installation marker of the %s: %w", where, describe(err))
+	}
+	defer out.Body.Close()
+	owner, err := io.ReadAll(io.LimitReader(out.Body, 256))
+	if err != nil {
+		return fmt.Errorf("read the installation marker of the %s: %w", where, err)
+	}
+	if string(owner) != s.opts.Installation {
+		return fmt.Errorf("the %s holds another wallet-operator installation's bundles (its marker %s names another token key): give this installation a --s3-prefix of its own", where, key)
+	}
+	return nil
 }
 
 func endpointName(e string) string {
@@ -136,12 +184,24 @@ func (s *S3Store) passKey(namespace, pass, contentDigest string) string {
 // PutShared writes the shared files once per content.
 func (s *S3Store) PutShared(ctx context.Context, namespace, template string, files pkpass.Files) (string, error) {
 	key := s.sharedKey(namespace, template, pkpass.ContentDigest(files, ""))
-	if _, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.opts.Bucket, Key: &key}); err == nil {
-		return key, nil
+	if head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.opts.Bucket, Key: &key}); err == nil {
+		return key, s.refresh(ctx, key, head, files)
 	} else if !notFound(err) {
 		return "", fmt.Errorf("S3 object %s: %w", key, describe(err))
 	}
 	return key, s.put(ctx, key, files, nil)
+}
+
+// refresh writes a reused object again (the same bytes: its key names its
+// content) when it is half-way to the age a sweep deletes unused objects
+// at: a sweep that found it unused a moment ago then sees it young when it
+// checks again before deleting, and leaves it. (A copy onto itself would
+// do on AWS, but not every S3 service makes the copy young.)
+func (s *S3Store) refresh(ctx context.Context, key string, head *s3.HeadObjectOutput, files pkpass.Files) error {
+	if head.LastModified == nil || time.Since(*head.LastModified) < s.opts.Grace/2 {
+		return nil
+	}
+	return s.put(ctx, key, files, nil)
 }
 
 func (s *S3Store) put(ctx context.Context, key string, files pkpass.Files, metadata map[string]string) error {
@@ -339,7 +399,7 @@ func (s *S3Store) Sweep(ctx context.Context, refs References, minAge time.Durati
 			if err != nil {
 				return swept, err
 			}
-			if used {
+			if used || s.reusedSince(ctx, *o.Key, minAge) {
 				continue
 			}
 			s.mu.Lock()
@@ -352,6 +412,17 @@ func (s *S3Store) Sweep(ctx context.Context, refs References, minAge time.Durati
 		}
 	}
 	return swept, nil
+}
+
+// reusedSince: the object was written or reused (refresh) within minAge,
+// as read now, not when it was listed; an object that cannot be read is
+// not deleted this time.
+func (s *S3Store) reusedSince(ctx context.Context, key string, minAge time.Duration) bool {
+	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.opts.Bucket, Key: &key})
+	if err != nil {
+		return !notFound(err)
+	}
+	return head.LastModified != nil && time.Since(*head.LastModified) < minAge
 }
 
 func notFound(err error) bool {

@@ -67,6 +67,12 @@ func (k Key) LegacyDownload(passTypeIdentifier, serial string) string {
 	return k.derive("download", passTypeIdentifier, serial)
 }
 
+// Installation names the installation whose key this is, revealing
+// nothing of the key: what marks the S3 prefix it writes to as its own.
+func (k Key) Installation() string {
+	return k.derive("installation")[:22]
+}
+
 // Issue is the unguessable part of a template's issue link.
 func (k Key) Issue(namespace, template string) string {
 	return k.derive("issue", namespace, template)

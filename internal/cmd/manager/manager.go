@@ -194,6 +194,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
+	if passOptions.Tokens != nil {
+		// The S3 prefix is this installation's: another one's is refused.
+		o.BundleStore.S3.Installation = passOptions.Tokens.Installation()
+	}
 	store, err := o.BundleStore.Store(ctx, mgr.GetClient(), mgr.GetAPIReader(), mgr.GetCache())
 	if err != nil {
 		return err
