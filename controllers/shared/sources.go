@@ -17,6 +17,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
+	"github.com/wallet-operator/wallet-operator/internal/lru"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 )
@@ -35,9 +36,13 @@ type Sources struct {
 
 	mu         sync.Mutex
 	identities map[types.NamespacedName]identityEntry
-	templates  map[types.UID]templateEntry
+	templates  *lru.Cache[types.UID, templateEntry] // compiled templates with their shared files, bounded in bytes
 	stored     map[types.UID]storedEntry
 }
+
+// TemplateCacheBytes bounds the compiled templates kept with their shared
+// files: the images of many templates could otherwise dominate memory.
+const TemplateCacheBytes = 128 << 20
 
 // storedEntry is what a template's last successful store of its shared
 // files was made from (generation and image source versions) and when.
@@ -68,7 +73,14 @@ type templateEntry struct {
 
 // NewSources returns Sources reading through api and metadata.
 func NewSources(api, metadata client.Reader, store bundle.Store) *Sources {
-	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{}, templates: map[types.UID]templateEntry{}, stored: map[types.UID]storedEntry{}}
+	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{},
+		templates: lru.New[types.UID](TemplateCacheBytes, func(e templateEntry) int {
+			n := 0
+			for name, data := range e.shared {
+				n += len(name) + len(data)
+			}
+			return n
+		}), stored: map[types.UID]storedEntry{}}
 }
 
 // SecretVersion returns the resourceVersion of a Secret from the metadata
@@ -164,10 +176,7 @@ func (s *Sources) ImageSource(ctx context.Context, namespace string) render.Imag
 // checking them; compiled once per template generation and shared content.
 func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTemplate) (*render.Template, pkpass.Files, error) {
 	key := fmt.Sprintf("%d/%s", tpl.Generation, tpl.Status.SharedBundle)
-	s.mu.Lock()
-	e, ok := s.templates[tpl.UID]
-	s.mu.Unlock()
-	if ok && e.key == key {
+	if e, ok := s.templates.Get(tpl.UID); ok && e.key == key {
 		return e.tpl, e.shared, e.err
 	}
 	shared, err := s.Store.GetShared(ctx, tpl.Namespace, tpl.Status.SharedBundle)
@@ -181,9 +190,7 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 		return nil, fmt.Errorf("%s is not among the template's stored files", render.ImageName(img))
 	}
 	compiled, err := render.CompileTemplate(tpl, fromShared)
-	s.mu.Lock()
-	s.templates[tpl.UID] = templateEntry{key: key, tpl: compiled, shared: shared, err: err}
-	s.mu.Unlock()
+	s.templates.Put(tpl.UID, templateEntry{key: key, tpl: compiled, shared: shared, err: err})
 	return compiled, shared, err
 }
 
@@ -233,8 +240,8 @@ func (s *Sources) RememberSharedFiles(uid types.UID, from, key string, now time.
 
 // Forget drops what is kept for a deleted template.
 func (s *Sources) Forget(uid types.UID) {
+	s.templates.Remove(uid)
 	s.mu.Lock()
-	delete(s.templates, uid)
 	delete(s.stored, uid)
 	s.mu.Unlock()
 }

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +22,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/lru"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -63,8 +63,23 @@ type S3Store struct {
 	client *s3.Client
 	opts   S3Options
 
-	mu     sync.Mutex
-	shared map[string]pkpass.Files // the last shared files read, by key
+	shared *lru.Cache[string, pkpass.Files] // shared files read, by key
+}
+
+// MaxS3ObjectBytes is the largest object the store writes, and so reads:
+// the same verdict both ways (BundleTooLarge when signing), so an object
+// is never written that would then be read again and again in vain.
+const MaxS3ObjectBytes = 8 << 20
+
+// SharedCacheBytes bounds the shared files an S3 store keeps in memory.
+const SharedCacheBytes = 64 << 20
+
+func filesBytes(files pkpass.Files) int {
+	n := 0
+	for name, data := range files {
+		n += len(name) + len(data)
+	}
+	return n
 }
 
 var _ Store = (*S3Store)(nil)
@@ -93,7 +108,7 @@ func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
 		}
 		so.UsePathStyle = o.PathStyle
 	})
-	s := &S3Store{client: c, opts: o, shared: map[string]pkpass.Files{}}
+	s := &S3Store{client: c, opts: o, shared: lru.New[string](SharedCacheBytes, filesBytes)}
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(o.Bucket)}); err != nil {
 		var api smithy.APIError
 		if errors.As(err, &api) {
@@ -189,7 +204,16 @@ func (s *S3Store) PutShared(ctx context.Context, namespace, template string, fil
 	} else if !notFound(err) {
 		return "", fmt.Errorf("S3 object %s: %w", key, describe(err))
 	}
-	return key, s.put(ctx, key, files, nil)
+	return key, what(s.put(ctx, key, files, nil), "the files every pass shares (images, localizations)")
+}
+
+// what names the files of a TooLargeError.
+func what(err error, files string) error {
+	var tooLarge *TooLargeError
+	if errors.As(err, &tooLarge) {
+		tooLarge.What = files
+	}
+	return err
 }
 
 // refresh writes a reused object again (the same bytes: its key names its
@@ -208,6 +232,9 @@ func (s *S3Store) put(ctx context.Context, key string, files pkpass.Files, metad
 	data, err := pkpass.Zip(files)
 	if err != nil {
 		return err
+	}
+	if len(data) > MaxS3ObjectBytes {
+		return &TooLargeError{What: "the files", Size: fmt.Sprintf("%d bytes zipped (%.1f MiB), over the %d MiB an S3 bundle object holds", len(data), float64(len(data))/(1<<20), MaxS3ObjectBytes>>20)}
 	}
 	sum := sha256.Sum256(data)
 	if metadata == nil {
@@ -235,7 +262,7 @@ func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
 		return nil, fmt.Errorf("read S3 object %s: %w", key, describe(err))
 	}
 	defer out.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(out.Body, 8<<20))
+	data, err := io.ReadAll(io.LimitReader(out.Body, MaxS3ObjectBytes+1))
 	if err != nil {
 		// The SDK checks the object's checksum as it reads; its error type
 		// is internal to the SDK, so it is known by its message.
@@ -243,6 +270,10 @@ func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
 			return nil, fmt.Errorf("S3 object %s: %w (%v)", key, ErrCorrupt, err)
 		}
 		return nil, fmt.Errorf("read S3 object %s: %w", key, err)
+	}
+	if len(data) > MaxS3ObjectBytes {
+		// Not written by this store: it writes nothing larger.
+		return nil, fmt.Errorf("S3 object %s: %w (over %d MiB)", key, ErrCorrupt, MaxS3ObjectBytes>>20)
 	}
 	sum := sha256.Sum256(data)
 	if want := out.Metadata["sha256"]; want != "" && want != hex.EncodeToString(sum[:]) {
@@ -258,22 +289,14 @@ func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
 // GetShared reads shared files, keeping the last ones read: every pass of a
 // template shares them.
 func (s *S3Store) GetShared(ctx context.Context, _ string, key string) (pkpass.Files, error) {
-	s.mu.Lock()
-	files, ok := s.shared[key]
-	s.mu.Unlock()
-	if ok {
+	if files, ok := s.shared.Get(key); ok {
 		return files, nil
 	}
 	files, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.shared) >= 64 {
-		clear(s.shared)
-	}
-	s.shared[key] = files
-	s.mu.Unlock()
+	s.shared.Put(key, files)
 	return files, nil
 }
 
@@ -286,7 +309,7 @@ func (s *S3Store) PutPass(ctx context.Context, p *walletv1.Pass, own pkpass.File
 	if err != nil {
 		return "", err
 	}
-	return key, s.put(ctx, key, own, map[string]string{"bundle": string(data)})
+	return key, what(s.put(ctx, key, own, map[string]string{"bundle": string(data)}), "the pass's own files (pass.json, image overrides, manifest, signature)")
 }
 
 // Stored reads the record of the pass's object for this content.
@@ -358,11 +381,9 @@ func (s *S3Store) deleteUnder(ctx context.Context, prefix string, kept func(stri
 			gone = append(gone, s3types.ObjectIdentifier{Key: o.Key})
 		}
 	}
-	s.mu.Lock()
 	for _, o := range gone {
-		delete(s.shared, *o.Key)
+		s.shared.Remove(*o.Key)
 	}
-	s.mu.Unlock()
 	for _, o := range gone {
 		if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.opts.Bucket, Key: o.Key}); err != nil && !notFound(err) {
 			return fmt.Errorf("delete S3 object %s: %w", *o.Key, describe(err))
@@ -402,9 +423,7 @@ func (s *S3Store) Sweep(ctx context.Context, refs References, minAge time.Durati
 			if used || s.reusedSince(ctx, *o.Key, minAge) {
 				continue
 			}
-			s.mu.Lock()
-			delete(s.shared, *o.Key)
-			s.mu.Unlock()
+			s.shared.Remove(*o.Key)
 			if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.opts.Bucket, Key: o.Key}); err != nil && !notFound(err) {
 				return swept, fmt.Errorf("delete S3 object %s: %w", *o.Key, describe(err))
 			}

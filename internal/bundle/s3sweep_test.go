@@ -2,6 +2,8 @@ package bundle_test
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +94,28 @@ func TestS3SweepLeavesAReusedObject(t *testing.T) {
 	}
 	if _, err := store.GetShared(ctx, "team-a", key); err != nil {
 		t.Errorf("a shared object reused just before a sweep: %v", err)
+	}
+}
+
+// The S3 store writes nothing it would not read back: files over its
+// object limit are BundleTooLarge when stored (issue 26, item 13: they
+// were written, then read truncated as corrupt, again and again).
+func TestS3StoreRefusesWhatItCannotRead(t *testing.T) {
+	ctx := context.Background()
+	store := s3Store(t, bundle.S3Options{Prefix: "large"})
+	big := make([]byte, bundle.MaxS3ObjectBytes+1)
+	_, _ = rand.Read(big) // incompressible
+	_, err := store.PutShared(ctx, "team-a", "poster", pkpass.Files{"background.png": big})
+	var tooLarge *bundle.TooLargeError
+	if !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "the files every pass shares") {
+		t.Fatalf("shared files over the limit: %v, want a TooLargeError", err)
+	}
+	fits := big[:bundle.MaxS3ObjectBytes-64<<10]
+	key, err := store.PutShared(ctx, "team-a", "poster", pkpass.Files{"background.png": fits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.GetShared(ctx, "team-a", key); err != nil {
+		t.Errorf("files just under the limit, read back: %v", err)
 	}
 }

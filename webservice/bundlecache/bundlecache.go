@@ -10,6 +10,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/lru"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -18,7 +19,7 @@ import (
 // content digest.
 type Cache struct {
 	stores  bundle.Stores
-	entries *lru[types.UID, *Bundle]
+	entries *lru.Cache[types.UID, *Bundle]
 }
 
 // Bundle is one pass's assembled bundle: read it, never change it.
@@ -41,13 +42,13 @@ func (b *Bundle) bytes() int {
 
 // New returns a cache of at most limit bytes reading from stores.
 func New(limit int, stores bundle.Stores) *Cache {
-	return &Cache{stores: stores, entries: newLRU[types.UID](limit, (*Bundle).bytes)}
+	return &Cache{stores: stores, entries: lru.New[types.UID](limit, (*Bundle).bytes)}
 }
 
 // Get returns the pass's bundle, assembling it from the stores on a miss.
 func (c *Cache) Get(ctx context.Context, p *walletv1.Pass) (*Bundle, error) {
 	digest := p.Status.Bundle.ContentDigest
-	if b, ok := c.entries.get(p.UID); ok && b.digest == digest {
+	if b, ok := c.entries.Get(p.UID); ok && b.digest == digest {
 		return b, nil
 	}
 	files, err := c.stores.Load(ctx, p)
@@ -59,6 +60,6 @@ func (c *Cache) Get(ctx context.Context, p *walletv1.Pass) (*Bundle, error) {
 		return nil, err
 	}
 	b := &Bundle{digest: digest, Zip: zipped, Files: files}
-	c.entries.put(p.UID, b)
+	c.entries.Put(p.UID, b)
 	return b, nil
 }

@@ -29,7 +29,7 @@ func TestBundleCacheCountsWhatItHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := len(b.Zip) + 50_000 + len(`{"formatVersion":1}`) + len(`{}`) + len("sig"); cache.entries.size != want {
-		t.Errorf("the cache counts %d bytes for an entry holding %d", cache.entries.size, want)
+	if want := len(b.Zip) + 50_000 + len(`{"formatVersion":1}`) + len(`{}`) + len("sig"); cache.entries.Bytes() != want {
+		t.Errorf("the cache counts %d bytes for an entry holding %d", cache.entries.Bytes(), want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
+	"github.com/wallet-operator/wallet-operator/internal/lru"
 )
 
 // Images keeps the PNG images of templates' shared bundles, by the version
@@ -18,7 +19,7 @@ import (
 // one is answered without a read.
 type Images struct {
 	stores  bundle.Stores
-	entries *lru[string, map[string]image]
+	entries *lru.Cache[string, map[string]image]
 	loads   singleflight.Group
 }
 
@@ -29,7 +30,7 @@ type image struct {
 
 // NewImages returns a cache of at most limit bytes reading from stores.
 func NewImages(limit int, stores bundle.Stores) *Images {
-	return &Images{stores: stores, entries: newLRU[string](limit, func(files map[string]image) int {
+	return &Images{stores: stores, entries: lru.New[string](limit, func(files map[string]image) int {
 		n := 0
 		for name, f := range files {
 			n += len(name) + len(f.data)
@@ -45,7 +46,7 @@ func (c *Images) Get(ctx context.Context, namespace, shared, file, version strin
 		return nil, false, nil
 	}
 	key := namespace + "/" + shared
-	files, ok := c.entries.get(key)
+	files, ok := c.entries.Get(key)
 	if !ok {
 		loaded, err, _ := c.loads.Do(key, func() (any, error) { return c.load(ctx, namespace, shared) })
 		if err != nil {
@@ -83,7 +84,7 @@ func (c *Images) load(ctx context.Context, namespace, shared string) (map[string
 	if !found {
 		return nil, lastErr
 	}
-	c.entries.put(namespace+"/"+shared, files)
+	c.entries.Put(namespace+"/"+shared, files)
 	return files, nil
 }
 
