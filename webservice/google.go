@@ -112,6 +112,14 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	// Verified: Google's, however many it sends from one address; all
+	// replicas' status writes for callbacks together stay bounded.
+	verified(r)
+	if !s.callbacks.Allow() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many callbacks right now; try again")
+		return
+	}
 	// The count and the nonce are one optimistic-locked write of the pass's
 	// status: whichever replica gets a callback again refuses it.
 	users, replayed := 0, false
@@ -145,9 +153,11 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	if msg.EventType == googlewallet.EventDelete {
 		event = registry.EventUserDelete
 	}
-	ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: registry.WalletOf(event)}
-	s.eventDropped(s.store.AddEvent(r.Context(), ev), p)
+	if wanted(&tpl, walletv1.WebhookEvent(event)) {
+		ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
+			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: registry.WalletOf(event)}
+		s.eventDropped(s.store.AddEvent(r.Context(), ev), p)
+	}
 	googleCallbacks.WithLabelValues(msg.EventType).Inc()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte("{}"))

@@ -251,13 +251,19 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
 		return nil
 	}
-	if !slices.ContainsFunc(tpl.Spec.Webhooks, func(h walletv1.Webhook) bool { return len(h.Events) == 0 || slices.Contains(h.Events, kind) }) {
+	if !wanted(tpl, kind) {
 		return nil
 	}
 	return &registry.Event{
 		Event: string(kind), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: registry.WalletOf(string(kind)),
 	}
+}
+
+// wanted: a webhook of the template takes events of this kind; none is
+// queued otherwise.
+func wanted(tpl *walletv1.PassTemplate, kind walletv1.WebhookEvent) bool {
+	return slices.ContainsFunc(tpl.Spec.Webhooks, func(h walletv1.Webhook) bool { return len(h.Events) == 0 || slices.Contains(h.Events, kind) })
 }
 
 // eventDropped counts a webhook event the backend did not keep (the change

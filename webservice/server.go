@@ -70,6 +70,7 @@ type Server struct {
 	clients       *limiters // per client address
 	codes         *barcodes.Drawer
 	logLimiter    *rate.Limiter // device log lines, everyone
+	callbacks     *rate.Limiter // verified Google callbacks, everyone
 	logLines      *limiters     // device log lines, per client
 	registrations *limiters     // new registrations, per pass
 	issue         sync.Map      // namespace/template -> *rate.Limiter
@@ -121,6 +122,7 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		codes:         barcodes.NewDrawer(256),
 		log:           log,
 		logLimiter:    rate.NewLimiter(50, 200),
+		callbacks:     rate.NewLimiter(rate.Limit(o.GoogleCallbacksPerSecond), max(int(o.GoogleCallbacksPerSecond), 1)*2),
 		logLines:      newLimiters(1, 20, o.MaxClients, o.ClientIdle),
 		registrations: newLimiters(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
 	}, nil
@@ -137,7 +139,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+b+"/v1/log", s.limited("log", s.deviceLog))
 	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
 	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
-	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limited("google-callback", s.googleCallback))
+	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limitedUnlessVerified("google-callback", s.googleCallback))
 	mux.HandleFunc("GET "+b+"/google/images/{namespace}/{template}/{version}/{name}", s.limited("google-image", s.googleImage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint")
@@ -201,6 +203,37 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		h(rec, r)
+	}
+}
+
+// limitedUnlessVerified is limited for Google's callbacks: a client pays
+// into its per-client limit only for the callbacks refused, so Google's few
+// egress addresses are never throttled for callbacks that verify (those
+// are bounded for every client together, Server.callbacks).
+func (s *Server) limitedUnlessVerified(endpoint string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
+		limiter := s.clients.get(s.clientKey(r))
+		if limiter.Tokens() < 1 {
+			rec.Header().Set("Retry-After", "1")
+			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
+			return
+		}
+		var isVerified bool
+		h(rec, r.WithContext(context.WithValue(r.Context(), verifiedKey{}, &isVerified)))
+		if !isVerified {
+			limiter.Allow()
+		}
+	}
+}
+
+type verifiedKey struct{}
+
+// verified marks a request limitedUnlessVerified serves as verified.
+func verified(r *http.Request) {
+	if v, ok := r.Context().Value(verifiedKey{}).(*bool); ok {
+		*v = true
 	}
 }
 

@@ -269,7 +269,9 @@ func TestSlowNamespaceDelaysNoOther(t *testing.T) {
 	}
 	fastTpl := &walletv1.PassTemplate{}
 	fastTpl.Namespace, fastTpl.Name = fastNS, "climbing-membership"
-	update(t, fastTpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Webhooks = []walletv1.Webhook{{URL: fastSrv.URL + "/events"}} })
+	update(t, fastTpl, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: fastSrv.URL + "/events"}}
+	})
 	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhooks
 
 	var passes walletv1.PassList

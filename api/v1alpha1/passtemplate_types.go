@@ -267,8 +267,9 @@ type Webhook struct {
 	// +required
 	URL string `json:"url"`
 
-	// Events sent to it; both when empty.
-	// +kubebuilder:validation:MaxItems=2
+	// Events sent to it (register, unregister, userAdd, userDelete); every
+	// one when empty.
+	// +kubebuilder:validation:MaxItems=4
 	// +listType=set
 	// +optional
 	Events []WebhookEvent `json:"events,omitempty"`

@@ -36,6 +36,10 @@ type WebService struct {
 	// TrustedProxies are the hops whose X-Forwarded-For entries are
 	// believed.
 	TrustedProxies []netip.Prefix
+	// GoogleCallbacksPerSecond bounds the verified Google Wallet callbacks a
+	// replica takes (each is a status write), from every client together;
+	// 100 when zero.
+	GoogleCallbacksPerSecond float64
 	// IPv6ClientPrefix is the prefix length an IPv6 client is known by:
 	// one subscriber gets a whole /64 (often more) and may send from any
 	// address in it. 64 when zero.
@@ -105,6 +109,9 @@ func (c *WebService) Default() {
 	}
 	if c.MaxClients == 0 {
 		c.MaxClients = 1 << 16
+	}
+	if c.GoogleCallbacksPerSecond == 0 {
+		c.GoogleCallbacksPerSecond = 100
 	}
 	if c.IPv6ClientPrefix == 0 {
 		c.IPv6ClientPrefix = 64

@@ -41,6 +41,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testing/gwtest"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
@@ -50,6 +51,10 @@ import (
 var (
 	env    *testenv.Env
 	google *gwtest.Server
+	// mgr and rootKeys: the test manager, and the file of the root keys
+	// the web service trusts (callbacks' signer).
+	mgr      ctrl.Manager
+	rootKeys string
 	// callbacks signs callbacks as Google does; the web service trusts its root.
 	callbacks = gwtest.NewCallbackSigner()
 	// local is the web service's address here; it answers under webServiceURL's path.
@@ -66,7 +71,8 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, func(e *testenv.Env) (func(), error) {
 		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 		google = gwtest.Start()
-		mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+		var err error
+		mgr, err = ctrl.NewManager(e.Config, ctrl.Options{
 			Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 			Client: kube.ManagerClientOptions(),
 		})
@@ -81,7 +87,7 @@ func TestMain(m *testing.M) {
 			cancel()
 			return nil, err
 		}
-		rootKeys := filepath.Join(os.TempDir(), fmt.Sprintf("google-root-keys-%d.json", os.Getpid()))
+		rootKeys = filepath.Join(os.TempDir(), fmt.Sprintf("google-root-keys-%d.json", os.Getpid()))
 		if err := os.WriteFile(rootKeys, callbacks.RootKeysJSON(), 0o600); err != nil {
 			cancel()
 			return nil, err
@@ -302,7 +308,9 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 	defer receiver.Close()
 	ns, _ := googleSamples(t)
 	updateTemplate(t, ns, "coffee-coupon", func(tpl *walletv1.PassTemplate) {
-		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: receiver.URL, Events: []walletv1.WebhookEvent{walletv1.WebhookEventUserAdd, walletv1.WebhookEventUserDelete}}}
+		// Every kind of event may be chosen (the schema allowed two).
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: receiver.URL, Events: []walletv1.WebhookEvent{
+			walletv1.WebhookEventRegister, walletv1.WebhookEventUnregister, walletv1.WebhookEventUserAdd, walletv1.WebhookEventUserDelete}}}
 	})
 	p := synced(t, ns, "coffee-coupon-0001")
 	objectID, classID := p.Status.GoogleWallet.ObjectID, issuer+"."+ns+"-coupon"
@@ -456,5 +464,50 @@ func TestAStalledClassStallsNoOtherTemplate(t *testing.T) {
 	})
 	if o := google.Resource("offerObject", issuer+"."+ns+".cc-0001"); o == nil || o["state"] != "INACTIVE" {
 		t.Errorf("the deleted pass's object at Google: %v; want INACTIVE", o)
+	}
+}
+
+// Google sends callbacks from a few addresses: those that verify are never
+// held to the per-client limit, while a client's refused callbacks are; and
+// a callback no webhook wants queues nothing (issue 26, item 12).
+func TestVerifiedCallbacksAreNotLimitedPerClient(t *testing.T) {
+	ns, _ := googleSamples(t)
+	p := synced(t, ns, "coffee-coupon-0001")
+	o := webservice.Options{Tokens: tokenKey, WebService: app.WebService{WebServiceURL: webServiceURL, Development: true, RequestsPerSecond: 0.1, Burst: 5, GoogleRootKeys: rootKeys}}
+	srv, err := webservice.New(mgr, kubernetes.New(mgr), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body []byte) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/passes"+googlewallet.CallbackPath, bytes.NewReader(body))
+		req.RemoteAddr = "203.0.113.50:443" // one of Google's addresses, say
+		srv.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	msg := func(event string, i int) googlewallet.CallbackMessage {
+		return googlewallet.CallbackMessage{ClassID: issuer + "." + ns + "-coupon", ObjectID: p.Status.GoogleWallet.ObjectID, EventType: event,
+			Nonce: fmt.Sprintf("nonce-%s-flood-%d", ns, i), ExpTimeMillis: time.Now().Add(time.Hour).UnixMilli()}
+	}
+	for i := range 30 {
+		event := "save"
+		if i%2 == 1 {
+			event = "del"
+		}
+		if code := post(callbacks.Sign(msg(event, i))); code != http.StatusOK {
+			t.Fatalf("verified callback %d from one address: %d", i, code)
+		}
+	}
+	limited := 0
+	for i := range 30 {
+		if post(gwtest.NewCallbackSigner().Sign(msg("save", 100+i))) == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 20 {
+		t.Errorf("30 forged callbacks from one address: %d answered 429, want all past the burst of 5", limited)
+	}
+	if pending := env.Pass(t, ns, "coffee-coupon-0001").Status.PendingWebhookEvents; len(pending) != 0 {
+		t.Errorf("%d webhook events queued for a template without webhooks", len(pending))
 	}
 }

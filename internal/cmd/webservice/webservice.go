@@ -98,6 +98,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.IntVar(&c.Burst, "burst", d.Burst, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
 	fs.StringVar(&c.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
+	fs.Float64Var(&c.GoogleCallbacksPerSecond, "google-wallet-callbacks-per-second", d.GoogleCallbacksPerSecond, "Verified Google Wallet callbacks taken per second from every client together (each is a status write); a client's refused callbacks count against its own rate limit.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
 	fs.DurationVar(&c.Webhooks.Timeout, "webhook-timeout", d.Webhooks.Timeout, "A webhook must answer 2xx within this.")
 	fs.DurationVar(&c.Webhooks.BaseDelay, "webhook-retry-delay", d.Webhooks.BaseDelay, "First retry delay of a webhook event; each next one is --webhook-retry-factor times longer.")
