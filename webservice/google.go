@@ -122,11 +122,14 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	// The count and the nonce are one optimistic-locked write of the pass's
 	// status: whichever replica gets a callback again refuses it.
-	users, replayed := 0, false
+	users, replayed, notGoogle := 0, false, false
 	err = status.UpdatePass(r.Context(), s.api, s.cache, s.api, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
 		g := p.Status.GoogleWallet
-		replayed = g != nil && slices.Contains(g.RecentNonces, msg.Nonce)
-		if g == nil || replayed {
+		// No Google section (any more): nowhere to keep the nonce, so the
+		// callback is refused, not taken without one.
+		notGoogle = g == nil || g.ObjectID != msg.ObjectID
+		replayed = !notGoogle && slices.Contains(g.RecentNonces, msg.Nonce)
+		if notGoogle || replayed {
 			return false
 		}
 		g.RecentNonces = append(g.RecentNonces, msg.Nonce)
@@ -142,6 +145,11 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.Error(err, "count a Google Wallet user", "pass", p.Namespace+"/"+p.Name)
 		writeError(w, http.StatusServiceUnavailable, "try again")
+		return
+	}
+	if notGoogle {
+		googleCallbacks.WithLabelValues("unknown").Inc()
+		writeError(w, http.StatusNotFound, "no pass has this object")
 		return
 	}
 	if replayed {

@@ -5,6 +5,8 @@
 package bundle
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -17,17 +19,20 @@ import (
 // so a template change never alters files a signed bundle relies on.
 func SharedName(template, digest string) string {
 	d := strings.TrimPrefix(digest, "sha256:")
-	return fmt.Sprintf("%s-shared-%s", truncate(template, 253-len("-shared-")-10), d[:10])
+	return fmt.Sprintf("%s-shared-%s", fit(template, 253-len("-shared-")-10), d[:10])
 }
 
 // PassName is the ConfigMap holding a pass's own files.
-func PassName(pass string) string { return truncate(pass, 253-len("-pkpass")) + "-pkpass" }
+func PassName(pass string) string { return fit(pass, 253-len("-pkpass")) + "-pkpass" }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// fit shortens a name to n characters, keeping names that differ apart: a
+// shortened name ends in a hash of the whole one.
+func fit(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	sum := sha256.Sum256([]byte(s))
+	return strings.TrimRight(s[:n-11], "-.") + "-" + hex.EncodeToString(sum[:5])
 }
 
 // Key turns a bundle path (cs.lproj/logo@2x.png) into a legal ConfigMap key

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -42,5 +44,27 @@ func TestTooLarge(t *testing.T) {
 	got := TooLarge(pkpass.Files{"pass.json": make([]byte, 1_100_000)})
 	if !strings.Contains(got, "1100000 bytes") || !strings.Contains(got, "1048576 bytes") {
 		t.Errorf("over: %q", got)
+	}
+}
+
+// Long pass and template names give ConfigMap names that fit and stay
+// apart (issue 26, item 15: names over 246 characters were cut, so two
+// passes could share one ConfigMap).
+func TestLongNamesStayApart(t *testing.T) {
+	base := strings.Repeat("a", 240)
+	names := map[string]string{}
+	for _, name := range []string{base + "-0000001", base + "-0000002", strings.Repeat("b", 253)} {
+		for _, cm := range []string{PassName(name), SharedName(name, "sha256:0123456789abcdef")} {
+			if len(cm) > 253 || len(validation.IsDNS1123Subdomain(cm)) > 0 {
+				t.Errorf("%q: %d characters, %v", cm, len(cm), validation.IsDNS1123Subdomain(cm))
+			}
+			if other, ok := names[cm]; ok {
+				t.Errorf("%s and %s share the ConfigMap %s", other[:10]+"…"+other[len(other)-8:], name[:10]+"…"+name[len(name)-8:], cm)
+			}
+			names[cm] = name
+		}
+	}
+	if PassName("member-petra") != "member-petra-pkpass" {
+		t.Errorf("a short name changed: %s", PassName("member-petra"))
 	}
 }
