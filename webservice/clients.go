@@ -100,5 +100,21 @@ func (l *limiters) get(addr string) *rate.Limiter {
 	return lim
 }
 
+// getAt is get for a key whose rate and burst are its own (a template's
+// setting): a limiter made before the setting changed follows it.
+func (l *limiters) getAt(key string, perSecond rate.Limit, burst int) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.cache.Get(key)
+	if !ok {
+		lim = rate.NewLimiter(perSecond, burst)
+		l.cache.Add(key, lim)
+	} else if lim.Limit() != perSecond || lim.Burst() != burst {
+		lim.SetLimit(perSecond)
+		lim.SetBurst(burst)
+	}
+	return lim
+}
+
 // Len is how many clients are remembered.
 func (l *limiters) Len() int { return l.cache.Len() }

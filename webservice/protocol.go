@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
@@ -96,8 +97,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, retry := s.mayRegister(r, p); !ok {
+		// A transient answer: the device registers again later, as after
+		// any server trouble, and a device that is refused for good would
+		// never get this pass's updates.
 		w.Header().Set("Retry-After", retry)
-		writeError(w, http.StatusTooManyRequests, "this pass has as many registered devices as it may have, or is registering too fast")
+		writeError(w, http.StatusServiceUnavailable, "this pass has as many registered devices as it may have, or is gaining them too fast; try again later")
 		return
 	}
 	if !p.DeletionTimestamp.IsZero() {
@@ -301,10 +305,21 @@ func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryA
 	if err != nil || registered {
 		return true, "" // the store answers for itself
 	}
-	if devices >= s.opts.MaxRegistrationsPerPass {
+	maxDevices, perMinute := s.opts.MaxRegistrationsPerPass, s.opts.RegistrationsPerMinute
+	burst := s.opts.RegistrationBurst
+	tpl := &walletv1.PassTemplate{}
+	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err == nil && tpl.Spec.Registrations != nil {
+		if m := tpl.Spec.Registrations.MaxDevicesPerPass; m != nil {
+			maxDevices = int(*m)
+		}
+		if m := tpl.Spec.Registrations.PerMinute; m != nil {
+			perMinute, burst = float64(*m), 2*int(*m)
+		}
+	}
+	if devices >= maxDevices {
 		return false, "3600"
 	}
-	if !s.registrations.get(p.Namespace + "/" + p.Name).Allow() {
+	if !s.registrations.getAt(p.Namespace+"/"+p.Name, rate.Limit(perMinute/60), max(burst, 1)).Allow() {
 		return false, "60"
 	}
 	return true, ""

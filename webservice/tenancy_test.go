@@ -241,3 +241,51 @@ func TestRegistrationFloodIsBounded(t *testing.T) {
 		t.Errorf("10 new devices at once on one pass: %d registered, want the burst of 3", created)
 	}
 }
+
+// A template says how many devices its passes may gain: a shared pass (one
+// card for a whole venue) takes more than the web service's defaults, a
+// personal one fewer; a refused device is told to try again later, as
+// after any server trouble (issue 26, item 15).
+func TestTemplateBoundsRegistrations(t *testing.T) {
+	ns, pt := samples(t)
+	capped := replica(t, webservice.Options{WebService: app.WebService{MaxRegistrationsPerPass: 5, RegistrationsPerMinute: 1, RegistrationBurst: 2}})
+	register := func(serial, device string) (int, string) {
+		req, _ := http.NewRequest("POST", capped+"/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, strings.NewReader(`{"pushToken":"`+apnstest.Token(device)+`"}`))
+		req.Header.Set("Authorization", "ApplePass "+authToken(pt, serial))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	shared, personal := int32(40), int32(2)
+	perMinute := int32(6000)
+	membership := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "climbing-membership"}}
+	update(t, membership, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &shared, PerMinute: &perMinute}
+	})
+	coupon := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bakery-loyalty"}}
+	update(t, coupon, func(tpl *walletv1.PassTemplate) { tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &personal} })
+	time.Sleep(500 * time.Millisecond) // the web service's cache sees the templates
+
+	created := 0
+	for i := range 30 {
+		if code, _ := register("bc-2041", fmt.Sprintf("venue%04d", i)); code == http.StatusCreated {
+			created++
+		}
+		time.Sleep(10 * time.Millisecond) // the cache sees each registration
+	}
+	if created != 30 {
+		t.Errorf("30 devices on a pass whose template takes 40 (the web service's default: 5): %d registered", created)
+	}
+	var last int
+	var retry string
+	for i := range 3 {
+		last, retry = register("bk-000101", fmt.Sprintf("own%04d", i))
+		time.Sleep(20 * time.Millisecond)
+	}
+	if last != http.StatusServiceUnavailable || retry == "" {
+		t.Errorf("a third device on a pass whose template takes 2: %d, Retry-After %q; want 503 with Retry-After", last, retry)
+	}
+}

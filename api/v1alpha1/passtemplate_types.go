@@ -258,6 +258,24 @@ type Distribution struct {
 	Tags []string `json:"tags,omitempty"`
 }
 
+// Registrations bound the devices one pass may gain: anyone holding a pass
+// holds its token, and each device is a registration, a status write and a
+// webhook event. A device already registered may always renew.
+type Registrations struct {
+	// MaxDevicesPerPass is how many devices one pass may have registered.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
+	// +optional
+	MaxDevicesPerPass *int32 `json:"maxDevicesPerPass,omitempty"`
+
+	// PerMinute is how many new devices one pass may gain per minute
+	// (bursts of twice that).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	PerMinute *int32 `json:"perMinute,omitempty"`
+}
+
 // Webhook receives device registration events of passes made from the
 // template.
 type Webhook struct {
@@ -388,6 +406,14 @@ type PassTemplateSpec struct {
 	// Distribution of passes beyond Pass objects (issue links).
 	// +optional
 	Distribution *Distribution `json:"distribution,omitempty"`
+
+	// Registrations bound the devices each pass of the template may gain.
+	// The web service's defaults (--max-registrations-per-pass 100,
+	// --registrations-per-minute 10) suit a pass one person holds; a pass
+	// many people add (one coupon or venue card for everyone, a code shown
+	// at an entrance) needs more.
+	// +optional
+	Registrations *Registrations `json:"registrations,omitempty"`
 
 	// Anonymization says what an anonymized pass keeps.
 	// +optional
