@@ -42,6 +42,7 @@ func Run(t *testing.T, s Subject) {
 	t.Run("LateSenderKeepsAnotherSendersClaim", func(t *testing.T) { lateSender(t, s) })
 	t.Run("BusyNamespacesSkipped", func(t *testing.T) { busyNamespaces(t, s) })
 	t.Run("EventsPerPassAreBounded", func(t *testing.T) { eventsBounded(t, s) })
+	t.Run("ADevicesOwnWritesAreReadBack", func(t *testing.T) { ownWrites(t, s) })
 }
 
 // device and token are identifiers of Wallet's shapes, distinct per test
@@ -449,5 +450,24 @@ func eventsBounded(t *testing.T, s Subject) {
 	}
 	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 1000)); !errors.Is(err, registry.ErrEventDropped) {
 		t.Errorf("an event beyond %d waiting: %v, want ErrEventDropped", registry.MaxPendingEventsPerPass, err)
+	}
+}
+
+// A device that registers, or unregisters, and at once lists its passes
+// sees its own change (issue 26, item 15: a backend reading a cache gave
+// an unregistered device its pass again).
+func ownWrites(t *testing.T, s Subject) {
+	ctx := context.Background()
+	for i := range 5 {
+		pass, uid := s.NewPass(t)
+		reg := registration(t, pass, uid, i, "d0")
+		must[registry.Change](t)(s.Backend.Register(ctx, reg, nil))
+		if refs := must[[]registry.PassRef](t)(s.Backend.PassesOf(ctx, reg.Device, passType)); !slices.Contains(refs, pass) {
+			t.Fatalf("right after registering, the device's passes are %v, without %v", refs, pass)
+		}
+		must[registry.Change](t)(s.Backend.Unregister(ctx, pass, reg.Device, passType, reg.Serial, nil))
+		if refs := must[[]registry.PassRef](t)(s.Backend.PassesOf(ctx, reg.Device, passType)); slices.Contains(refs, pass) {
+			t.Fatalf("right after unregistering, the device's passes still hold %v", pass)
+		}
 	}
 }

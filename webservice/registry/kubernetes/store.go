@@ -36,6 +36,8 @@ type Store struct {
 	Client client.Client // writes and uncached reads
 	Cache  client.Reader // the informer cache, with the registration indexes
 	Outbox *Outbox
+
+	recent recentWrites // this replica's own writes, until the cache shows them
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -47,6 +49,7 @@ func (s *Store) Register(ctx context.Context, r registry.Registration, event *re
 	if err != nil {
 		return registry.Change{}, err
 	}
+	s.recent.record(r.Device, r.PassTypeIdentifier, pass, true)
 	return s.changed(ctx, pass, RegistrationName(r.Device, r.PassTypeIdentifier, r.Serial), created, true, event)
 }
 
@@ -92,6 +95,9 @@ func (s *Store) Unregister(ctx context.Context, pass registry.PassRef, device, p
 	name := RegistrationName(device, passType, serial)
 	reg := &walletv1.DeviceRegistration{ObjectMeta: metav1.ObjectMeta{Namespace: pass.Namespace, Name: name}}
 	err := s.Client.Delete(ctx, reg)
+	if err == nil || apierrors.IsNotFound(err) {
+		s.recent.record(device, passType, pass, false)
+	}
 	if apierrors.IsNotFound(err) {
 		return s.changed(ctx, pass, name, false, false, nil)
 	}
@@ -136,7 +142,8 @@ func (s *Store) Devices(ctx context.Context, pass registry.PassRef, device strin
 	return registered, len(regs.Items), nil
 }
 
-// PassesOf reads the device's registrations from the cache index.
+// PassesOf reads the device's registrations from the cache index, with
+// this replica's writes the cache may not show yet.
 func (s *Store) PassesOf(ctx context.Context, device, passType string) ([]registry.PassRef, error) {
 	var list walletv1.DeviceRegistrationList
 	if err := s.Cache.List(ctx, &list, client.MatchingFields{index.RegistrationDevicePassType.Name: index.DevicePassTypeKey(device, passType)}); err != nil {
@@ -146,5 +153,5 @@ func (s *Store) PassesOf(ctx context.Context, device, passType string) ([]regist
 	for i, r := range list.Items {
 		refs[i] = registry.PassRef{Namespace: r.Namespace, Name: r.Spec.PassName}
 	}
-	return refs, nil
+	return s.recent.overlay(device, passType, refs), nil
 }

@@ -1,0 +1,69 @@
+package kubernetes
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/wallet-operator/wallet-operator/webservice/registry"
+)
+
+// recentWindow is how long this replica remembers its own registration
+// writes: far longer than its cache takes to see them.
+const recentWindow = 10 * time.Second
+
+// recentWrites are a replica's registration writes of the last
+// recentWindow, by device and pass type, laid over what the cache shows:
+// a device that unregisters and at once lists its passes is not given the
+// pass again (nor one that registered, left out) because the cache has
+// not seen its own write yet.
+type recentWrites struct {
+	mu     sync.Mutex
+	writes map[string][]recentWrite // by device and pass type
+}
+
+type recentWrite struct {
+	pass       registry.PassRef
+	registered bool
+	at         time.Time
+}
+
+func (r *recentWrites) record(device, passType string, pass registry.PassRef, registered bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writes == nil {
+		r.writes = map[string][]recentWrite{}
+	}
+	now := time.Now()
+	for key, ws := range r.writes { // forget what the cache has long seen
+		if ws = slices.DeleteFunc(ws, func(w recentWrite) bool { return now.Sub(w.at) > recentWindow }); len(ws) == 0 {
+			delete(r.writes, key)
+		} else {
+			r.writes[key] = ws
+		}
+	}
+	key := device + "\x00" + passType
+	r.writes[key] = append(r.writes[key], recentWrite{pass: pass, registered: registered, at: now})
+}
+
+// overlay corrects the passes the cache lists for a device and pass type
+// with this replica's writes of the window, the last write of a pass
+// deciding.
+func (r *recentWrites) overlay(device, passType string, refs []registry.PassRef) []registry.PassRef {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	for _, w := range r.writes[device+"\x00"+passType] {
+		if now.Sub(w.at) > recentWindow {
+			continue
+		}
+		listed := slices.Contains(refs, w.pass)
+		switch {
+		case w.registered && !listed:
+			refs = append(refs, w.pass)
+		case !w.registered && listed:
+			refs = slices.DeleteFunc(refs, func(p registry.PassRef) bool { return p == w.pass })
+		}
+	}
+	return refs
+}
