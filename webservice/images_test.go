@@ -32,6 +32,7 @@ func (s sharedReads) GetShared(ctx context.Context, namespace, key string) (pkpa
 // version that is not the image's read the store at most once (issue 26,
 // item 5: each read the template's shared bundle first).
 func TestGoogleImagesWithAWrongVersionReadNothing(t *testing.T) {
+	storeIndependent(t)
 	ns, _ := samples(t)
 	tpl := &walletv1.PassTemplate{}
 	tpl.Namespace, tpl.Name = ns, "coffee-coupon"

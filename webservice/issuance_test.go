@@ -125,6 +125,7 @@ func issuePath(t *testing.T, ns, template string, limit int32) string {
 // passes the link issued: the answer is counted, not listed (issue 26,
 // item 2; each visit deep-copied every issued pass before).
 func TestIssueLinkCostIsIndependentOfIssued(t *testing.T) {
+	storeIndependent(t)
 	ns, _ := samples(t)
 	// A second template like the coupon, whose link issued one pass.
 	var coupon walletv1.PassTemplate
@@ -135,7 +136,7 @@ func TestIssueLinkCostIsIndependentOfIssued(t *testing.T) {
 	if err := c.Create(context.Background(), small); err != nil {
 		t.Fatal(err)
 	}
-	const many = 2000
+	const many = 1000
 	fillSlots(t, ns, "coffee-coupon", 1, many)
 	fillSlots(t, ns, "small-coupon", 1, 1)
 	bigLink, smallLink := issuePath(t, ns, "coffee-coupon", many), issuePath(t, ns, "small-coupon", 1)
@@ -171,6 +172,7 @@ func TestIssueLinkCostIsIndependentOfIssued(t *testing.T) {
 // first 100 emptied, the next visit takes slot 1 at once (it tried the
 // 100 taken slots after the count first).
 func TestIssueLinkFindsAFreeSlotAtOnce(t *testing.T) {
+	storeIndependent(t)
 	ns, _ := samples(t)
 	link := issuePath(t, ns, "coffee-coupon", 200)
 	fillSlots(t, ns, "coffee-coupon", 1, 200)

@@ -465,6 +465,7 @@ func (refusedStatus) Patch(context.Context, client.Object, client.Patch, ...clie
 // cache's own object, a data race that also hid the damage from every
 // later report), so the next download reports it.
 func TestFailedDamageReportLeavesTheCacheAlone(t *testing.T) {
+	storeIndependent(t)
 	ns, _ := samples(t)
 	o := webservice.Options{}
 	o.WebServiceURL, o.Development, o.Tokens = baseURL, true, key
