@@ -110,6 +110,9 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			if gwo.WebServiceURL == "" {
 				gwo.WebServiceURL = o.Pass.WebServiceURL
 			}
+			if gwo.Installation == "" && o.Pass.Tokens != nil {
+				gwo.Installation = o.Pass.Tokens.Installation()
+			}
 			return (&googlewallet.Reconciler{Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("googlewallet-controller"), Options: gwo, Now: o.Now}).SetupWithManager(mgr)
 		}},
 		{"certificate metrics", func() error { return passcertificate.RegisterMetrics(mgr.GetCache()) }},

@@ -62,7 +62,7 @@ func TestGoogleWalletWithoutCredentials(t *testing.T) {
 		return strings.HasPrefix(g.SaveURL, googlewallet.SaveURLPrefix) && cond != nil && cond.Reason == walletv1.ReasonGoogleWalletDevelopment, prettyJSON(g)
 	})
 	g := p.Status.GoogleWallet
-	if g.SignedBy != googlewallet.DevelopmentSigner || g.ObjectID != "3388000000022222222."+ns+".cc-0001" {
+	if g.SignedBy != googlewallet.DevelopmentSigner || g.ObjectID != "3388000000022222222."+idPart(tokenKey.Installation())+"."+ns+".coffee-coupon.cc-0001" {
 		t.Errorf("status.googleWallet: signed by %q, object %q", g.SignedBy, g.ObjectID)
 	}
 	claims := jwtPayload(t, g.SaveURL)
@@ -98,3 +98,7 @@ func prettyJSON(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
 }
+
+// idPart is an installation as object IDs write it (base64url: its '_'
+// escaped).
+func idPart(s string) string { return strings.ReplaceAll(s, "_", "_5f") }

@@ -33,6 +33,9 @@ const (
 	ReasonObjectInvalid           = "ObjectInvalid"
 	ReasonGoogleWalletUnavailable = "GoogleWalletUnavailable"
 	ReasonNotRendered             = "NotRendered"
+	// ReasonClassClaimed: another template (the oldest naming it) owns the
+	// class ID this template's spec.googleWallet names.
+	ReasonClassClaimed = "ClassClaimed"
 )
 
 // GoogleWallet makes a template a Google Wallet class, and every pass of it

@@ -58,6 +58,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// RequestsPerSecond to the API, all passes together; 10 when zero.
 	RequestsPerSecond float64
+	// Installation names this installation in object IDs
+	// (tokens.Key.Installation): two clusters may use one issuer.
+	Installation string
 	// ReconcileTimeout bounds one pass's sync (DefaultReconcileTimeout when
 	// zero): a Google that never answers holds a worker no longer, and
 	// passes waiting for the same class give up with it.
@@ -111,12 +114,33 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.classes = map[string]*classEntry{}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
-		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)),
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfClass),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.passesOfKeySecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2, ReconciliationTimeout: cmp.Or(r.Options.ReconcileTimeout, DefaultReconcileTimeout)}).
 		Named("googlewallet").
 		Complete(kube.StopQuietly(r))
+}
+
+// passesOfClass: a template changed (or went), so its passes are synced
+// again, and those of every template naming the same class (its owner may
+// have changed).
+func (r *Reconciler) passesOfClass(ctx context.Context, obj client.Object) []reconcile.Request {
+	reqs := shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, obj)
+	tpl := obj.(*walletv1.PassTemplate)
+	if tpl.Spec.GoogleWallet == nil {
+		return reqs
+	}
+	var list walletv1.PassTemplateList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.TemplateGoogleClass.Name: gw.ClassID(tpl)}); err != nil {
+		return reqs
+	}
+	for i := range list.Items {
+		if list.Items[i].UID != tpl.UID {
+			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, &list.Items[i])...)
+		}
+	}
+	return reqs
 }
 
 // passesOfKeySecret: a service account key Secret changed (a key fixed or
@@ -175,7 +199,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if want == nil {
 		want = &walletv1.GoogleWalletObjectStatus{}
 	}
-	want.ObjectID = gw.ObjectID(tpl, p)
+	if !heldByGoogle(want) {
+		// An object Google holds keeps the ID it was sent under (one made
+		// before IDs named the installation and template, too).
+		want.ObjectID = gw.ObjectID(r.Options.Installation, tpl, p)
+	}
 	result, err := r.sync(ctx, p, tpl, want)
 	if errors.Is(err, errNoBundle) {
 		return ctrl.Result{}, nil
@@ -196,6 +224,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 var errNoBundle = errors.New("the pass has no signed bundle yet")
 
+// heldByGoogle: the object was sent to Google under its recorded ID.
+func heldByGoogle(s *walletv1.GoogleWalletObjectStatus) bool {
+	return s != nil && s.ObjectID != "" && s.ContentDigest != "" && s.SignedBy != "" && s.SignedBy != gw.DevelopmentSigner
+}
+
 // bundleError is a signed bundle the store could not give.
 type bundleError struct{ err error }
 
@@ -203,7 +236,7 @@ func (e *bundleError) Error() string { return "load the pass's bundle: " + e.err
 
 // mapPass makes the pass's class and object from the pass.json of its
 // signed bundle.
-func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) (*gw.Mapped, error) {
+func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, objectID string) (*gw.Mapped, error) {
 	files, err := r.Sources.Store.Load(ctx, p.Namespace, p.Status.Bundle)
 	if err != nil {
 		return nil, &bundleError{err}
@@ -213,7 +246,7 @@ func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv
 		return nil, err
 	}
 	return gw.Map(gw.Input{
-		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: gw.ObjectID(tpl, p), TransitType: tpl.Spec.TransitType,
+		Pass: pj, Vertical: gw.VerticalOf(tpl), ClassID: gw.ClassID(tpl), ObjectID: objectID, TransitType: tpl.Spec.TransitType,
 		CallbackURL: r.url(gw.CallbackPath), ImageURL: r.imageURL(tpl, files), Expired: p.Status.Expired, Redeemed: p.Spec.Redeemed,
 		Localizations: tpl.Spec.Localizations,
 	})
@@ -230,7 +263,7 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		// the pass back; nothing is written meanwhile.
 		return ctrl.Result{}, errNoBundle
 	}
-	mapped, err := r.mapPass(ctx, p, tpl)
+	mapped, err := r.mapPass(ctx, p, tpl, want.ObjectID)
 	var unreadable *bundleError
 	if errors.As(err, &unreadable) {
 		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the pass's bundle cannot be read (%v); retried", unreadable.err))
@@ -250,6 +283,12 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 	account, err := r.account(ctx, tpl)
 	if err != nil {
 		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if owner, err := r.classOwner(ctx, tpl); err != nil {
+		return ctrl.Result{}, err
+	} else if owner != tpl.UID {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonClassClaimed, fmt.Sprintf("class %s is another template's: choose another spec.googleWallet.classSuffix", gw.ClassID(tpl)))
 		return ctrl.Result{}, nil
 	}
 	signer := r.developmentSigner()
@@ -289,6 +328,30 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		setCondition(metav1.ConditionTrue, walletv1.ReasonGoogleWalletSynced, "object "+want.ObjectID+" is in sync with Google Wallet")
 	}
 	return ctrl.Result{}, nil
+}
+
+// classOwner is the template that owns tpl's class: of the templates
+// naming that class ID, in any namespace, the oldest (then by namespace
+// and name), so a class suffix cannot reach another template's class.
+func (r *Reconciler) classOwner(ctx context.Context, tpl *walletv1.PassTemplate) (types.UID, error) {
+	var list walletv1.PassTemplateList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{index.TemplateGoogleClass.Name: gw.ClassID(tpl)}, client.UnsafeDisableDeepCopy); err != nil {
+		return "", err
+	}
+	owner := tpl
+	for i := range list.Items {
+		if c := &list.Items[i]; older(c, owner) {
+			owner = c
+		}
+	}
+	return owner.UID, nil
+}
+
+func older(a, b *walletv1.PassTemplate) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 // apiFailed records an API failure: a refusal (4xx) stays until the pass or

@@ -58,14 +58,18 @@ func (r *Reconciler) voidAtGoogle(ctx context.Context, p *walletv1.Pass, tpl *wa
 	if err != nil || account == nil {
 		return err
 	}
-	voided := gw.Voided(gw.VerticalOf(tpl), gw.ObjectID(tpl, p), gw.ClassID(tpl))
+	objectID := gw.ObjectID(r.Options.Installation, tpl, p)
+	if s := p.Status.GoogleWallet; s != nil && s.ObjectID != "" {
+		objectID = s.ObjectID // the ID Google holds it under
+	}
+	voided := gw.Voided(gw.VerticalOf(tpl), objectID, gw.ClassID(tpl))
 	if err := r.send(ctx, account, voided.Object, true); err != nil {
 		if gw.Code(err) == http.StatusNotFound {
 			return nil // Google has no such object: nothing to void
 		}
 		return err
 	}
-	r.event(p, corev1.EventTypeNormal, "GoogleWalletVoided", "object "+gw.ObjectID(tpl, p)+" voided in Google Wallet")
+	r.event(p, corev1.EventTypeNormal, "GoogleWalletVoided", "object "+objectID+" voided in Google Wallet")
 	return nil
 }
 

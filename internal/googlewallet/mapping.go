@@ -49,10 +49,64 @@ func ClassID(tpl *walletv1.PassTemplate) string {
 	return g.IssuerID + "." + idPart(suffix)
 }
 
-// ObjectID is <issuerID>.<namespace>.<serial number>: unique per issuer as
-// serial numbers are per pass type, and stable across re-creation.
-func ObjectID(tpl *walletv1.PassTemplate, p *walletv1.Pass) string {
-	return tpl.Spec.GoogleWallet.IssuerID + "." + idPart(p.Namespace+"."+p.Spec.SerialNumber)
+// ObjectID is <issuerID>.<installation>.<namespace>.<template>.<serial>,
+// each part written by idComponent: unique per installation (two clusters
+// may use one issuer), namespace, template (two templates' passes may share
+// a serial number under different pass types) and serial, and read back
+// from the ID alone. An empty installation is written "-".
+func ObjectID(installation string, tpl *walletv1.PassTemplate, p *walletv1.Pass) string {
+	if installation == "" {
+		installation = "-"
+	}
+	return tpl.Spec.GoogleWallet.IssuerID + "." + strings.Join([]string{
+		idComponent(installation), idComponent(p.Namespace), idComponent(tpl.Name), idComponent(p.Spec.SerialNumber),
+	}, ".")
+}
+
+// idComponent writes s with what Google allows in an ID and no '.', so
+// parts joined by '.' read back: letters, digits and '-' as they are, any
+// other byte as _ and two hex digits.
+func idComponent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "_%02x", c)
+		}
+	}
+	return b.String()
+}
+
+// ObjectIDParts reads an ObjectID back: installation, namespace, template
+// and serial number.
+func ObjectIDParts(id string) (installation, namespace, template, serial string, err error) {
+	parts := strings.Split(id, ".")
+	if len(parts) != 5 {
+		return "", "", "", "", fmt.Errorf("object ID %q: want <issuer>.<installation>.<namespace>.<template>.<serial>", id)
+	}
+	out := make([]string, 4)
+	for i, p := range parts[1:] {
+		var b strings.Builder
+		for j := 0; j < len(p); j++ {
+			if p[j] != '_' {
+				b.WriteByte(p[j])
+				continue
+			}
+			if j+2 >= len(p) {
+				return "", "", "", "", fmt.Errorf("object ID %q: a cut escape", id)
+			}
+			var c byte
+			if _, err := fmt.Sscanf(p[j+1:j+3], "%02x", &c); err != nil {
+				return "", "", "", "", fmt.Errorf("object ID %q: %w", id, err)
+			}
+			b.WriteByte(c)
+			j += 2
+		}
+		out[i] = b.String()
+	}
+	return out[0], out[1], out[2], out[3], nil
 }
 
 // idPart keeps what Google allows in an ID suffix (letters, digits, '.',

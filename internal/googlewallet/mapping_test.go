@@ -3,6 +3,7 @@ package googlewallet
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"google.golang.org/api/walletobjects/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -194,7 +196,7 @@ func sampleInputs(t *testing.T) map[string]*Mapped {
 		}
 		tpl := templates[p.Spec.TemplateRef.Name]
 		m, err := Map(Input{
-			Pass: pj, Vertical: VerticalOf(tpl), ClassID: ClassID(tpl), ObjectID: ObjectID(tpl, p), TransitType: tpl.Spec.TransitType,
+			Pass: pj, Vertical: VerticalOf(tpl), ClassID: ClassID(tpl), ObjectID: ObjectID("", tpl, p), TransitType: tpl.Spec.TransitType,
 			CallbackURL: "https://wallet.example.com/passes/google/callback",
 			ImageURL: func(name string) string {
 				return "https://wallet.example.com/passes/images/team-a/" + tpl.Name + "/" + name
@@ -235,7 +237,7 @@ func TestSamplesMapFieldByField(t *testing.T) {
 
 	coupon := m["coffee-coupon-0002"]
 	offer, class := coupon.Object.(*walletobjects.OfferObject), coupon.Class.(*walletobjects.OfferClass)
-	if offer.Id != "3388000000022222222.team-a.cc-0002" || offer.ClassId != "3388000000022222222.team-a.coffee-coupon" || class.Id != offer.ClassId {
+	if offer.Id != "3388000000022222222.-.team-a.coffee-coupon.cc-0002" || offer.ClassId != "3388000000022222222.team-a.coffee-coupon" || class.Id != offer.ClassId {
 		t.Errorf("coupon IDs: object %q class %q (class's own %q)", offer.Id, offer.ClassId, class.Id)
 	}
 	if offer.Barcode == nil || offer.Barcode.Type != "EAN_13" || offer.Barcode.Value != "4006381333948" {
@@ -319,6 +321,49 @@ func TestClassesThatNeedALogo(t *testing.T) {
 		var invalid *InvalidError
 		if !errors.As(err, &invalid) || !invalid.Class || !strings.Contains(err.Error(), "--webservice-url") {
 			t.Errorf("%s without a logo: %v", v, err)
+		}
+	}
+}
+
+// Object IDs are unique per installation, namespace, template and serial,
+// and read back (issue 26, item 6: two templates' passes with one serial
+// got one object; '~' and '_' were both written '_').
+func TestObjectIDs(t *testing.T) {
+	tpl := func(name string) *walletv1.PassTemplate {
+		return &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: walletv1.PassTemplateSpec{GoogleWallet: &walletv1.GoogleWallet{IssuerID: "3388000000022222222"}}}
+	}
+	pass := func(ns, serial string) *walletv1.Pass {
+		return &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns}, Spec: walletv1.PassSpec{SerialNumber: serial}}
+	}
+	seen := map[string]string{}
+	for _, tc := range []struct {
+		installation, ns, template, serial string
+	}{
+		{"inst-a", "team-a", "coupon", "cc-0001"},
+		{"inst-b", "team-a", "coupon", "cc-0001"},
+		{"inst-a", "team-a", "coupon-b", "cc-0001"},
+		{"inst-a", "team-b", "coupon", "cc-0001"},
+		{"inst-a", "team-a", "coupon", "cc~0001"},
+		{"inst-a", "team-a", "coupon", "cc_0001"},
+		{"inst-a", "team-a", "coupon.v2", "x"},
+		{"inst-a", "team-a", "coupon", "v2.x"},
+		{"", "team-a", "coupon", "Ünïcode 票"},
+	} {
+		id := ObjectID(tc.installation, tpl(tc.template), pass(tc.ns, tc.serial))
+		if other, ok := seen[id]; ok {
+			t.Errorf("%v and %s share the object ID %s", tc, other, id)
+		}
+		seen[id] = fmt.Sprint(tc)
+		if !regexp.MustCompile(`^3388000000022222222\.[A-Za-z0-9._-]+$`).MatchString(id) {
+			t.Errorf("%s holds what Google does not allow", id)
+		}
+		inst, ns, template, serial, err := ObjectIDParts(id)
+		want := tc.installation
+		if want == "" {
+			want = "-"
+		}
+		if err != nil || inst != want || ns != tc.ns || template != tc.template || serial != tc.serial {
+			t.Errorf("%s read back as %q %q %q %q (%v), want %v", id, inst, ns, template, serial, err, tc)
 		}
 	}
 }

@@ -77,7 +77,7 @@ func TestSaveLinkByReference(t *testing.T) {
 	}
 	objects := c["payload"].(map[string]any)["offerObjects"].([]any)
 	ref := objects[0].(map[string]any)
-	if len(objects) != 1 || len(ref) != 2 || ref["id"] != "3388000000022222222.team-a.cc-0001" || ref["classId"] != "3388000000022222222.team-a.coffee-coupon" {
+	if len(objects) != 1 || len(ref) != 2 || ref["id"] != "3388000000022222222.-.team-a.coffee-coupon.cc-0001" || ref["classId"] != "3388000000022222222.team-a.coffee-coupon" {
 		t.Errorf("payload %v", c["payload"])
 	}
 }

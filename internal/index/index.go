@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 )
 
 // Index is a field index: the kind it indexes, its name, and the values an
@@ -87,6 +88,15 @@ var (
 	}}
 	// TemplateWebhookSecrets: by the Secrets holding their webhooks' API
 	// keys.
+	// TemplateGoogleClass: by the Google Wallet class ID the template's
+	// class has (googlewallet.ClassID), cluster-wide: one template owns a
+	// class.
+	TemplateGoogleClass = Index{&walletv1.PassTemplate{}, "passtemplate.googleWallet.classID", func(o client.Object) []string {
+		if tpl := o.(*walletv1.PassTemplate); tpl.Spec.GoogleWallet != nil {
+			return []string{googlewallet.ClassID(tpl)}
+		}
+		return nil
+	}}
 	TemplateWebhookSecrets = Index{&walletv1.PassTemplate{}, "passtemplate.spec.webhooks.apiKeySecretRef.name", func(o client.Object) []string {
 		var names []string
 		for _, h := range o.(*walletv1.PassTemplate).Spec.Webhooks {

@@ -170,6 +170,18 @@ func synced(t *testing.T, ns, name string) *walletv1.Pass {
 	return p
 }
 
+// objectIDOf is the Google object ID of a pass of this installation.
+func objectIDOf(t *testing.T, ns, template, serial string) string {
+	t.Helper()
+	id := googlewallet.ObjectID(tokenKey.Installation(),
+		&walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Name: template}, Spec: walletv1.PassTemplateSpec{GoogleWallet: &walletv1.GoogleWallet{IssuerID: issuer}}},
+		&walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns}, Spec: walletv1.PassSpec{SerialNumber: serial}})
+	if _, gotNS, gotTemplate, gotSerial, err := googlewallet.ObjectIDParts(id); err != nil || gotNS != ns || gotTemplate != template || gotSerial != serial {
+		t.Fatalf("object ID %s reads back as %s %s %s (%v)", id, gotNS, gotTemplate, gotSerial, err)
+	}
+	return id
+}
+
 func requestsFor(collection, id string) []gwtest.Request {
 	var out []gwtest.Request
 	for _, r := range google.Requests() {
@@ -187,7 +199,7 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 	ns, key := googleSamples(t)
 	classID := issuer + "." + ns + "-coupon"
 	p := synced(t, ns, "coffee-coupon-0001")
-	objectID := issuer + "." + ns + ".cc-0001"
+	objectID := objectIDOf(t, ns, "coffee-coupon", "cc-0001")
 	if p.Status.GoogleWallet.ObjectID != objectID {
 		t.Fatalf("objectID %q; want %q", p.Status.GoogleWallet.ObjectID, objectID)
 	}
@@ -254,7 +266,7 @@ func TestTemplateIsAClassAndPassesObjects(t *testing.T) {
 func TestAPIFailures(t *testing.T) {
 	ns, _ := googleSamples(t)
 	synced(t, ns, "coffee-coupon-0002")
-	objectID := issuer + "." + ns + ".cc-0002"
+	objectID := objectIDOf(t, ns, "coffee-coupon", "cc-0002")
 	google.FailNext("offerObject", objectID, http.StatusTooManyRequests, http.StatusInternalServerError)
 	env.SetPassData(t, ns, "coffee-coupon-0002", `{"product": "Mocha", "discount": 0.2, "ean": "4006381333948"}`)
 	p := synced(t, ns, "coffee-coupon-0002")
@@ -462,7 +474,7 @@ func TestAStalledClassStallsNoOtherTemplate(t *testing.T) {
 		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(p), &walletv1.Pass{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	if o := google.Resource("offerObject", issuer+"."+ns+".cc-0001"); o == nil || o["state"] != "INACTIVE" {
+	if o := google.Resource("offerObject", objectIDOf(t, ns, "coffee-coupon", "cc-0001")); o == nil || o["state"] != "INACTIVE" {
 		t.Errorf("the deleted pass's object at Google: %v; want INACTIVE", o)
 	}
 }
@@ -509,5 +521,56 @@ func TestVerifiedCallbacksAreNotLimitedPerClient(t *testing.T) {
 	}
 	if pending := env.Pass(t, ns, "coffee-coupon-0001").Status.PendingWebhookEvents; len(pending) != 0 {
 		t.Errorf("%d webhook events queued for a template without webhooks", len(pending))
+	}
+}
+
+// Two templates of one issuer whose passes share a serial number (under
+// two pass types) make two objects, and a class suffix another template's
+// class has is refused, that class left alone (issue 26, item 6).
+func TestObjectsAndClassesStayApart(t *testing.T) {
+	ns, _ := googleSamples(t)
+	first := synced(t, ns, "coffee-coupon-0001")
+	ctx := context.Background()
+	cert := &walletv1.PassCertificate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other-certificate"}, Spec: walletv1.PassCertificateSpec{
+		SecretRef:  walletv1.LocalObjectReference{Name: "other-certificate-tls"},
+		SelfSigned: &walletv1.SelfSignedCertificate{PassTypeIdentifier: "pass.io.wallet-operator." + ns + ".other", TeamIdentifier: "WALLETDEMO"},
+	}}
+	if err := env.Client.Create(ctx, cert); err != nil {
+		t.Fatal(err)
+	}
+	coupon := &walletv1.PassTemplate{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "coffee-coupon"}, coupon); err != nil {
+		t.Fatal(err)
+	}
+	other := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other-coupon"}, Spec: *coupon.Spec.DeepCopy()}
+	other.Spec.CertificateRef.Name = cert.Name
+	other.Spec.GoogleWallet.ClassSuffix = ns + "-other"
+	if err := env.Client.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	twin := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other-0001"}, Spec: *first.Spec.DeepCopy()}
+	twin.Spec.TemplateRef.Name = other.Name
+	if err := env.Client.Create(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	second := synced(t, ns, "other-0001")
+	a, b := first.Status.GoogleWallet.ObjectID, second.Status.GoogleWallet.ObjectID
+	if a == b || google.Resource("offerObject", a) == nil || google.Resource("offerObject", b) == nil {
+		t.Fatalf("two passes with serial cc-0001 under two templates: objects %s and %s; want two objects at Google", a, b)
+	}
+	if got := google.Resource("offerObject", b)["classId"]; got != issuer+"."+ns+"-other" {
+		t.Errorf("the second object's class: %v", got)
+	}
+
+	// Another namespace names the first template's class: refused.
+	thief, _ := googleSamples(t)
+	before := google.Resource("offerClass", issuer+"."+ns+"-coupon")
+	updateTemplate(t, thief, "coffee-coupon", func(tpl *walletv1.PassTemplate) { tpl.Spec.GoogleWallet.ClassSuffix = ns + "-coupon" })
+	eventually(t, "the claimed class refused", func() (bool, string) {
+		c := googleReady(env.Pass(t, thief, "coffee-coupon-0001").Status.GoogleWallet)
+		return c != nil && c.Reason == walletv1.ReasonClassClaimed && !strings.Contains(c.Message, ns+"/"), fmt.Sprintf("%+v", c)
+	})
+	if after := google.Resource("offerClass", issuer+"."+ns+"-coupon"); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("another namespace changed the class:\nbefore %v\nafter  %v", before, after)
 	}
 }

@@ -107,7 +107,7 @@ func printGoogleWallet(w io.Writer, objs *Objects, req Request, files pkpass.Fil
 		return err
 	}
 	mapped, err := googlewallet.Map(googlewallet.Input{
-		Pass: pj, Vertical: googlewallet.VerticalOf(tpl), ClassID: googlewallet.ClassID(tpl), ObjectID: googlewallet.ObjectID(tpl, p),
+		Pass: pj, Vertical: googlewallet.VerticalOf(tpl), ClassID: googlewallet.ClassID(tpl), ObjectID: googlewallet.ObjectID("", tpl, p),
 		TransitType: tpl.Spec.TransitType, Localizations: tpl.Spec.Localizations, ImageURL: func(name string) string {
 			if data, ok := files[name]; ok && req.WebServiceURL != "" {
 				return strings.TrimSuffix(req.WebServiceURL, "/") + googlewallet.ImagePath(tpl.Namespace, tpl.Name, name, data)
