@@ -351,7 +351,17 @@ func older(a, b *walletv1.PassTemplate) bool {
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
+	// Created within one second: the one whose class is already synced
+	// keeps it.
+	if ha, hb := holdsClass(a), holdsClass(b); ha != hb {
+		return ha
+	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+func holdsClass(t *walletv1.PassTemplate) bool {
+	s := t.Status.GoogleWallet
+	return s != nil && s.ClassID == gw.ClassID(t)
 }
 
 // apiFailed records an API failure: a refusal (4xx) stays until the pass or

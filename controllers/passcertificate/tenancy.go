@@ -95,7 +95,18 @@ func olderThan(a, b *walletv1.PassCertificate) bool {
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
+	// Created within one second (the timestamps' grain): the one already
+	// signing keeps the pass type, so a latecomer cannot take it by the
+	// name of its namespace.
+	if ha, hb := signing(a), signing(b); ha != hb {
+		return ha
+	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+func signing(c *walletv1.PassCertificate) bool {
+	r := status.Ready(c.Status.Conditions)
+	return r != nil && r.Reason == walletv1.ReasonCertificateValid
 }
 
 // sameClaim maps a certificate to the other certificates of its pass type
