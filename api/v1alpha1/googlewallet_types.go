@@ -92,9 +92,20 @@ type GoogleWalletClassStatus struct {
 
 // GoogleWalletObjectStatus is where a pass's Google Wallet object stands.
 type GoogleWalletObjectStatus struct {
-	// ObjectID is <issuerID>.<namespace>.<serial number>.
+	// ObjectID is <issuerID>.<installation>.<namespace>.<template>.<serial>
+	// (or, for an object sent before, the ID it was sent under).
 	// +optional
 	ObjectID string `json:"objectID,omitempty"`
+
+	// ClassID, Vertical and Credentials are what the object was last sent
+	// to Google with: kept so that a deleted pass is voided at Google even
+	// when its template went first (kubectl delete -f, a namespace deleted).
+	// +optional
+	ClassID string `json:"classID,omitempty"`
+	// +optional
+	Vertical GoogleWalletVertical `json:"vertical,omitempty"`
+	// +optional
+	Credentials *KeyReference `json:"credentials,omitempty"`
 
 	// ContentDigest of the object as last sent to Google (or, without
 	// credentials, as mapped): it is sent again only when this changes.

@@ -192,12 +192,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !p.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, p, tpl)
 	}
-	if apierrors.IsNotFound(err) || tpl.Spec.GoogleWallet == nil {
-		return ctrl.Result{}, r.patchPass(ctx, p, nil) // no longer a Google Wallet pass
+	if apierrors.IsNotFound(err) {
+		// The template went (perhaps with its whole campaign): the status
+		// keeps what voiding the object needs when the pass goes too.
+		return ctrl.Result{}, nil
+	}
+	if tpl.Spec.GoogleWallet == nil {
+		// No longer a Google Wallet pass: an object Google holds is voided
+		// there first, then the status goes.
+		if err := r.voidAtGoogle(ctx, p, tpl); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.removeFinalizer(ctx, p); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, r.patchPass(ctx, p, nil)
 	}
 	want := p.Status.GoogleWallet.DeepCopy()
 	if want == nil {
 		want = &walletv1.GoogleWalletObjectStatus{}
+	}
+	if tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef != nil {
+		// Before anything is sent: an object Google holds is always voided
+		// there when its pass is deleted (the finalizer goes at once for a
+		// pass Google never had).
+		if err := r.addFinalizer(ctx, p); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if !heldByGoogle(want) {
 		// An object Google holds keeps the ID it was sent under (one made
@@ -214,10 +235,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	defer cancel()
 	if patchErr := r.patchPass(record, p, want); patchErr != nil {
 		return ctrl.Result{}, patchErr
-	}
-	if err == nil && want.ContentDigest != "" && want.SignedBy != gw.DevelopmentSigner {
-		// Google holds the object now: a deletion voids it there first.
-		err = r.addFinalizer(ctx, p)
 	}
 	return result, err
 }
@@ -305,6 +322,8 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 				return r.apiFailed(err, false, setCondition)
 			}
 		}
+		want.ClassID, want.Vertical = gw.ClassID(tpl), mapped.Vertical
+		want.Credentials = tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef.DeepCopy()
 	} else if err := r.recordClass(ctx, tpl, mapped, false); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -488,17 +507,28 @@ func (r *Reconciler) account(ctx context.Context, tpl *walletv1.PassTemplate) (*
 	if ref == nil {
 		return nil, nil
 	}
-	key := types.NamespacedName{Namespace: tpl.Namespace, Name: ref.Name}
+	return r.accountFor(ctx, tpl.Namespace, *ref, false)
+}
+
+// accountFor reads the account of a key Secret, parsed again only when the
+// Secret changes. For voiding (keepGone), an account read before its
+// Secret was deleted is still used: the Secret may go first with the rest
+// of a campaign or namespace.
+func (r *Reconciler) accountFor(ctx context.Context, namespace string, ref walletv1.KeyReference, keepGone bool) (*gw.Account, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: ref.Name}
 	rv, err := r.Sources.SecretVersion(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	if rv == "" {
-		return nil, fmt.Errorf("Secret %s does not exist: create it with the service account's JSON key under %q", ref.Name, ref.Key)
-	}
 	r.mu.Lock()
 	e, ok := r.accounts[key]
 	r.mu.Unlock()
+	if rv == "" {
+		if keepGone && ok && e.account != nil {
+			return e.account, nil
+		}
+		return nil, fmt.Errorf("Secret %s does not exist: create it with the service account's JSON key under %q", ref.Name, ref.Key)
+	}
 	if ok && e.resourceVersion == rv {
 		return e.account, e.err
 	}

@@ -42,34 +42,46 @@ func (r *Reconciler) finalize(ctx context.Context, p *walletv1.Pass, tpl *wallet
 		}
 		r.event(p, corev1.EventTypeWarning, "GoogleWalletNotVoided", "the Google Wallet object could not be voided ("+gw.Message(err)+"): it stays active in Google Wallet")
 	}
+	return ctrl.Result{}, r.removeFinalizer(ctx, p)
+}
+
+func (r *Reconciler) removeFinalizer(ctx context.Context, p *walletv1.Pass) error {
 	before := p.DeepCopy()
-	controllerutil.RemoveFinalizer(p, Finalizer)
-	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
+	if !controllerutil.RemoveFinalizer(p, Finalizer) {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Client.Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }
 
 // voidAtGoogle patches the object's state to INACTIVE (nothing else: the
-// pass's bundle may be gone already); nothing to do without a template or
-// credentials.
+// pass's bundle may be gone already). What it needs comes from the
+// template, or when the template went first, from what the pass's status
+// recorded when the object was sent; nothing to do for an object never
+// sent.
 func (r *Reconciler) voidAtGoogle(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) error {
-	if tpl.Spec.GoogleWallet == nil {
-		return nil
+	recorded := p.Status.GoogleWallet
+	if !heldByGoogle(recorded) {
+		return nil // Google never had it: nothing to void (no skeleton inserted)
 	}
-	account, err := r.account(ctx, tpl)
-	if err != nil || account == nil {
+	vertical, classID, ref := recorded.Vertical, recorded.ClassID, recorded.Credentials
+	if g := tpl.Spec.GoogleWallet; g != nil && g.ServiceAccountKeySecretRef != nil {
+		vertical, classID, ref = gw.VerticalOf(tpl), gw.ClassID(tpl), g.ServiceAccountKeySecretRef
+	}
+	if ref == nil || vertical == "" {
+		return nil // sent by a version that did not record them, template gone: nothing to go by
+	}
+	account, err := r.accountFor(ctx, p.Namespace, *ref, true)
+	if err != nil {
 		return err
 	}
-	objectID := gw.ObjectID(r.Options.Installation, tpl, p)
-	if s := p.Status.GoogleWallet; s != nil && s.ObjectID != "" {
-		objectID = s.ObjectID // the ID Google holds it under
-	}
-	voided := gw.Voided(gw.VerticalOf(tpl), objectID, gw.ClassID(tpl))
+	voided := gw.Voided(vertical, recorded.ObjectID, classID)
 	if err := r.send(ctx, account, voided.Object, true); err != nil {
 		if gw.Code(err) == http.StatusNotFound {
 			return nil // Google has no such object: nothing to void
 		}
 		return err
 	}
-	r.event(p, corev1.EventTypeNormal, "GoogleWalletVoided", "object "+objectID+" voided in Google Wallet")
+	r.event(p, corev1.EventTypeNormal, "GoogleWalletVoided", "object "+recorded.ObjectID+" voided in Google Wallet")
 	return nil
 }
 

@@ -574,3 +574,37 @@ func TestObjectsAndClassesStayApart(t *testing.T) {
 		t.Errorf("another namespace changed the class:\nbefore %v\nafter  %v", before, after)
 	}
 }
+
+// Deleting a campaign at once (template, key Secret and passes, as kubectl
+// delete -f does, or a namespace's deletion) still voids every object at
+// Google (issue 26, item 7: with the template gone first nothing was
+// voided, and revoked passes stayed active on Android).
+func TestDeletingACampaignVoidsItsObjects(t *testing.T) {
+	ns, _ := googleSamples(t)
+	ctx := context.Background()
+	var ids []string
+	for _, name := range []string{"coffee-coupon-0001", "coffee-coupon-0002"} {
+		ids = append(ids, synced(t, ns, name).Status.GoogleWallet.ObjectID)
+	}
+	for _, obj := range []client.Object{
+		&walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "coffee-coupon"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}},
+		&walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "coffee-coupon-0001"}},
+		&walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "coffee-coupon-0002"}},
+	} {
+		if err := env.Client.Delete(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"coffee-coupon-0001", "coffee-coupon-0002"} {
+		eventually(t, name+" gone", func() (bool, string) {
+			err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &walletv1.Pass{})
+			return apierrors.IsNotFound(err), fmt.Sprint(err)
+		})
+	}
+	for _, id := range ids {
+		if o := google.Resource("offerObject", id); o == nil || o["state"] != "INACTIVE" {
+			t.Errorf("object %s after its campaign was deleted: state %v, want INACTIVE", id, o["state"])
+		}
+	}
+}
