@@ -6,7 +6,9 @@ package status
 
 import (
 	"context"
+	"math/rand/v2"
 	"reflect"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -161,5 +163,13 @@ func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, 
 			return client.IgnoreNotFound(err)
 		}
 		reader = api
+		// Several writers share a pass's status (the outbox, the counter,
+		// the pusher, the controllers): writers that lost together do not
+		// all come back at the same instant.
+		select {
+		case <-time.After(time.Duration(rand.Int64N(int64(attempt+1) * int64(10*time.Millisecond)))):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
