@@ -40,7 +40,7 @@ type Outbox struct {
 	mu     sync.Mutex
 	nextID int64
 	claims map[int64]outboxClaim
-	held   map[types.NamespacedName]heldPass // claimed passes
+	holds  map[types.NamespacedName]heldPass // claimed passes
 }
 
 // heldPass: a pass is claimed until, by claim.
@@ -99,12 +99,12 @@ func (o *Outbox) ClaimEvents(ctx context.Context, c registry.EventClaim) ([]regi
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.claims == nil {
-		o.claims, o.held = map[int64]outboxClaim{}, map[types.NamespacedName]heldPass{}
+		o.claims, o.holds = map[int64]outboxClaim{}, map[types.NamespacedName]heldPass{}
 	}
 	var out []registry.OutboxEvent
 	for i := range passes.Items {
 		key := client.ObjectKeyFromObject(&passes.Items[i])
-		if len(out) == c.N || o.held[key].until.After(now) || slices.Contains(c.SkipNamespaces, key.Namespace) {
+		if len(out) == c.N || o.holds[key].until.After(now) || slices.Contains(c.SkipNamespaces, key.Namespace) {
 			continue
 		}
 		p := &walletv1.Pass{}
@@ -123,7 +123,7 @@ func (o *Outbox) ClaimEvents(ctx context.Context, c registry.EventClaim) ([]regi
 		}
 		o.nextID++
 		o.claims[o.nextID] = outboxClaim{pass: key, event: head.ID}
-		o.held[key] = heldPass{until: now.Add(c.Lease), claim: o.nextID}
+		o.holds[key] = heldPass{until: now.Add(c.Lease), claim: o.nextID}
 		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Attempts), DeliveredTo: head.DeliveredTo, Event: registry.Event{
 			Event: string(head.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Time.UTC(), DeviceCount: int(head.DeviceCount), UserCount: int(head.UserCount), Wallet: registry.WalletOf(string(head.Event)),
@@ -132,26 +132,39 @@ func (o *Outbox) ClaimEvents(ctx context.Context, c registry.EventClaim) ([]regi
 	return out, nil
 }
 
-// release ends a claim and returns what it named; a claim whose pass was
-// claimed again since (its lease ended) names nothing.
-func (o *Outbox) release(id int64) (outboxClaim, bool) {
+// held returns what a claim names while it still holds its pass; a claim
+// whose pass was claimed again since (its lease ended) names nothing.
+func (o *Outbox) held(id int64) (outboxClaim, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.claims[id]
+	if !ok || o.holds[c.pass].claim != id {
+		delete(o.claims, id)
+		return outboxClaim{}, false
+	}
+	return c, true
+}
+
+// release ends a claim once its outcome is written: until then its pass
+// stays held, or the next claim would read the event as it was before
+// the outcome and send it again.
+func (o *Outbox) release(id int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c, ok := o.claims[id]
 	delete(o.claims, id)
-	if !ok || o.held[c.pass].claim != id {
-		return outboxClaim{}, false
+	if ok && o.holds[c.pass].claim == id {
+		delete(o.holds, c.pass)
 	}
-	delete(o.held, c.pass)
-	return c, true
 }
 
 // Delivered removes the event from its pass's status.
 func (o *Outbox) Delivered(ctx context.Context, e registry.OutboxEvent) error {
-	c, ok := o.release(e.ID)
+	c, ok := o.held(e.ID)
 	if !ok {
 		return nil
 	}
+	defer o.release(e.ID)
 	return o.update(ctx, c.pass, func(p *walletv1.Pass) bool {
 		before := len(p.Status.PendingWebhookEvents)
 		p.Status.PendingWebhookEvents = slices.DeleteFunc(p.Status.PendingWebhookEvents, func(e walletv1.PendingWebhookEvent) bool { return e.ID == c.event })
@@ -161,10 +174,11 @@ func (o *Outbox) Delivered(ctx context.Context, e registry.OutboxEvent) error {
 
 // RetryAt records a failed attempt on the event.
 func (o *Outbox) RetryAt(ctx context.Context, e registry.OutboxEvent, deliveredTo []string, next time.Time) error {
-	c, ok := o.release(e.ID)
+	c, ok := o.held(e.ID)
 	if !ok {
 		return nil
 	}
+	defer o.release(e.ID)
 	return o.update(ctx, c.pass, func(p *walletv1.Pass) bool {
 		for i := range p.Status.PendingWebhookEvents {
 			if e := &p.Status.PendingWebhookEvents[i]; e.ID == c.event {
