@@ -267,7 +267,9 @@ func TestTemplateBoundsRegistrations(t *testing.T) {
 		tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &shared, PerMinute: &perMinute}
 	})
 	coupon := &walletv1.PassTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "coffee-coupon"}}
-	update(t, coupon, func(tpl *walletv1.PassTemplate) { tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &personal} })
+	update(t, coupon, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &personal}
+	})
 	time.Sleep(500 * time.Millisecond) // the web service's cache sees the templates
 
 	created := 0

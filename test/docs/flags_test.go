@@ -116,4 +116,3 @@ func repoRoot(t *testing.T) string {
 	}
 	return root
 }
-

@@ -41,10 +41,10 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testing/gwtest"
-	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
+	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 )
 

@@ -53,8 +53,8 @@ func TestWebhookDestinations(t *testing.T) {
 func TestRedacted(t *testing.T) {
 	for raw, want := range map[string]string{
 		"https://user:pass@hooks.example/in?key=secret#frag": "https://hooks.example/in?…",
-		"https://hooks.example/in":                          "https://hooks.example/in",
-		"::":                                                "(an unreadable URL)",
+		"https://hooks.example/in":                           "https://hooks.example/in",
+		"::":                                                 "(an unreadable URL)",
 	} {
 		if got := Redacted(raw); got != want {
 			t.Errorf("Redacted(%q) = %q, want %q", raw, got, want)
