@@ -24,6 +24,7 @@ import (
 // it built and looks at the screenshot it drew. The screenshot is kept in
 // bin/artifacts/ for a person to look at.
 func TestPreviewInChromium(t *testing.T) {
+	storeIndependent(t)
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {

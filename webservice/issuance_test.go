@@ -136,7 +136,7 @@ func TestIssueLinkCostIsIndependentOfIssued(t *testing.T) {
 	if err := c.Create(context.Background(), small); err != nil {
 		t.Fatal(err)
 	}
-	const many = 1000
+	const many = 500
 	fillSlots(t, ns, "coffee-coupon", 1, many)
 	fillSlots(t, ns, "small-coupon", 1, 1)
 	bigLink, smallLink := issuePath(t, ns, "coffee-coupon", many), issuePath(t, ns, "small-coupon", 1)
@@ -168,21 +168,21 @@ func TestIssueLinkCostIsIndependentOfIssued(t *testing.T) {
 	}
 }
 
-// A visit finds a free slot in a few creates: 200 slots filled and the
-// first 100 emptied, the next visit takes slot 1 at once (it tried the
-// 100 taken slots after the count first).
+// A visit finds a free slot in a few creates: 40 slots filled and the
+// first 20 emptied, the next visit takes slot 1 at once (it tried the 20
+// taken slots after the count first: 21 creates).
 func TestIssueLinkFindsAFreeSlotAtOnce(t *testing.T) {
 	storeIndependent(t)
 	ns, _ := samples(t)
-	link := issuePath(t, ns, "coffee-coupon", 200)
-	fillSlots(t, ns, "coffee-coupon", 1, 200)
-	for slot := 1; slot <= 100; slot++ {
+	link := issuePath(t, ns, "coffee-coupon", 40)
+	fillSlots(t, ns, "coffee-coupon", 1, 40)
+	for slot := 1; slot <= 20; slot++ {
 		p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("coffee-coupon-issued-%d", slot)}}
 		if err := c.Delete(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	issuedInCache(t, ns, "coffee-coupon", 100)
+	issuedInCache(t, ns, "coffee-coupon", 20)
 
 	h, creates := issueServer(t)
 	var rec *httptest.ResponseRecorder
@@ -192,7 +192,7 @@ func TestIssueLinkFindsAFreeSlotAtOnce(t *testing.T) {
 		return rec.Code != http.StatusServiceUnavailable, ""
 	})
 	if rec.Code != http.StatusSeeOther {
-		t.Fatalf("a visit with 100 free slots: %d %s", rec.Code, rec.Body)
+		t.Fatalf("a visit with 20 free slots: %d %s", rec.Code, rec.Body)
 	}
 	if n := creates.Load(); n > 2 {
 		t.Errorf("one visit made %d creates to find a free slot", n)

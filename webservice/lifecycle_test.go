@@ -414,6 +414,7 @@ func TestTemplateStatistics(t *testing.T) {
 // A bundle ConfigMap deleted or edited behind the operator's back is never
 // served: the web service marks it damaged and the manager stores it again.
 func TestDamagedConfigMapBundleIsRewritten(t *testing.T) {
+	storeIndependent(t)
 	ns, _ := samples(t)
 	for name, damage := range map[string]func(cm *corev1.ConfigMap) error{
 		"concert-a-12-7": func(cm *corev1.ConfigMap) error { return c.Delete(context.Background(), cm) },

@@ -60,6 +60,7 @@ func readPDF(t *testing.T, doc []byte) (text string, codes []string) {
 // barcode off the printed page: a QR code, an EAN-13, and a Code 39 once
 // the template says so.
 func TestPDF(t *testing.T) {
+	storeIndependent(t)
 	pdfTools(t)
 	ns, _ := samples(t)
 	for _, tc := range []struct {

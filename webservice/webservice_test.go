@@ -481,6 +481,7 @@ func TestDownloadLinks(t *testing.T) {
 }
 
 func TestIssueLinks(t *testing.T) {
+	storeIndependent(t)
 	ns, pt := samples(t)
 	var tpl walletv1.PassTemplate
 	eventually(t, "issue URL published", func() (bool, string) {
