@@ -367,15 +367,7 @@ func (r *Reconciler) classOwner(ctx context.Context, tpl *walletv1.PassTemplate)
 }
 
 func older(a, b *walletv1.PassTemplate) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	// Created within one second: the one whose class is already synced
-	// keeps it.
-	if ha, hb := holdsClass(a), holdsClass(b); ha != hb {
-		return ha
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	return shared.FirstClaim(a, b, holdsClass(a), holdsClass(b))
 }
 
 func holdsClass(t *walletv1.PassTemplate) bool {

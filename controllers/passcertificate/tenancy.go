@@ -92,16 +92,7 @@ func isClaimant(c *walletv1.PassCertificate) bool {
 }
 
 func olderThan(a, b *walletv1.PassCertificate) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	// Created within one second (the timestamps' grain): the one already
-	// signing keeps the pass type, so a latecomer cannot take it by the
-	// name of its namespace.
-	if ha, hb := signing(a), signing(b); ha != hb {
-		return ha
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	return shared.FirstClaim(a, b, signing(a), signing(b))
 }
 
 func signing(c *walletv1.PassCertificate) bool {

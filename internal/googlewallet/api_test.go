@@ -75,12 +75,7 @@ func TestKeyWithAnotherTokenEndpoint(t *testing.T) {
 	google := gwtest.Start()
 	defer google.Close()
 	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
-	var fields map[string]any
-	if err := json.Unmarshal(key, &fields); err != nil {
-		t.Fatal(err)
-	}
-	fields["token_uri"] = internal.URL + "/token"
-	forged, _ := json.Marshal(fields)
+	forged := withTokenURI(t, key, internal.URL+"/token")
 	ctx := context.Background()
 	account, err := googlewallet.NewAccount(ctx, forged, google.Endpoint(), google.TokenURL(), google.Client())
 	if err == nil {
@@ -111,12 +106,7 @@ func TestTokenEndpointBodyStaysOut(t *testing.T) {
 	google := gwtest.Start()
 	defer google.Close()
 	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
-	var fields map[string]any
-	if err := json.Unmarshal(key, &fields); err != nil {
-		t.Fatal(err)
-	}
-	fields["token_uri"] = token.URL
-	key, _ = json.Marshal(fields)
+	key = withTokenURI(t, key, token.URL)
 	ctx := context.Background()
 	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), token.URL, google.Client())
 	if err != nil {
@@ -127,4 +117,16 @@ func TestTokenEndpointBodyStaysOut(t *testing.T) {
 	if err == nil || strings.Contains(msg, marker) || !strings.Contains(msg, "invalid_grant") || googlewallet.Code(err) != http.StatusBadRequest {
 		t.Errorf("a token endpoint's refusal: %q (code %d); want its status and error code, not its body", msg, googlewallet.Code(err))
 	}
+}
+
+// withTokenURI is a service account key naming another token endpoint.
+func withTokenURI(t *testing.T, key []byte, uri string) []byte {
+	t.Helper()
+	var fields map[string]any
+	if err := json.Unmarshal(key, &fields); err != nil {
+		t.Fatal(err)
+	}
+	fields["token_uri"] = uri
+	out, _ := json.Marshal(fields)
+	return out
 }
