@@ -74,13 +74,8 @@ type templateEntry struct {
 // NewSources returns Sources reading through api and metadata.
 func NewSources(api, metadata client.Reader, store bundle.Store) *Sources {
 	return &Sources{API: api, Metadata: metadata, Store: store, identities: map[types.NamespacedName]identityEntry{},
-		templates: lru.New[types.UID](TemplateCacheBytes, func(e templateEntry) int {
-			n := 0
-			for name, data := range e.shared {
-				n += len(name) + len(data)
-			}
-			return n
-		}), stored: map[types.UID]storedEntry{}}
+		templates: lru.New[types.UID](TemplateCacheBytes, func(e templateEntry) int { return bundle.FilesBytes(e.shared) }),
+		stored:    map[types.UID]storedEntry{}}
 }
 
 // SecretVersion returns the resourceVersion of a Secret from the metadata

@@ -74,7 +74,9 @@ const MaxS3ObjectBytes = 8 << 20
 // SharedCacheBytes bounds the shared files an S3 store keeps in memory.
 const SharedCacheBytes = 64 << 20
 
-func filesBytes(files pkpass.Files) int {
+// FilesBytes is what files hold in memory, names included: the size a
+// cache of them counts.
+func FilesBytes(files pkpass.Files) int {
 	n := 0
 	for name, data := range files {
 		n += len(name) + len(data)
@@ -108,7 +110,7 @@ func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
 		}
 		so.UsePathStyle = o.PathStyle
 	})
-	s := &S3Store{client: c, opts: o, shared: lru.New[string](SharedCacheBytes, filesBytes)}
+	s := &S3Store{client: c, opts: o, shared: lru.New[string](SharedCacheBytes, FilesBytes)}
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(o.Bucket)}); err != nil {
 		var api smithy.APIError
 		if errors.As(err, &api) {

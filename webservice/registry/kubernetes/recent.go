@@ -20,6 +20,7 @@ const recentWindow = 10 * time.Second
 type recentWrites struct {
 	mu     sync.Mutex
 	writes map[string][]recentWrite // by device and pass type
+	swept  time.Time                // the last time every key was pruned
 }
 
 type recentWrite struct {
@@ -35,11 +36,14 @@ func (r *recentWrites) record(device, passType string, pass registry.PassRef, re
 		r.writes = map[string][]recentWrite{}
 	}
 	now := time.Now()
-	for key, ws := range r.writes { // forget what the cache has long seen
-		if ws = slices.DeleteFunc(ws, func(w recentWrite) bool { return now.Sub(w.at) > recentWindow }); len(ws) == 0 {
-			delete(r.writes, key)
-		} else {
-			r.writes[key] = ws
+	if now.Sub(r.swept) > recentWindow { // forget what the cache has long seen, once a window
+		r.swept = now
+		for key, ws := range r.writes {
+			if ws = slices.DeleteFunc(ws, func(w recentWrite) bool { return now.Sub(w.at) > recentWindow }); len(ws) == 0 {
+				delete(r.writes, key)
+			} else {
+				r.writes[key] = ws
+			}
 		}
 	}
 	key := device + "\x00" + passType
