@@ -36,8 +36,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.Error(err, "look up pass")
 	}
-	if p != nil && !tokens.Equal(token, s.opts.Tokens.Download(p.Namespace, passType, serial)) &&
-		!(s.opts.AcceptLegacyTokens && tokens.Equal(token, s.opts.Tokens.LegacyDownload(passType, serial))) {
+	if p != nil && !tokens.Equal(token, s.opts.Tokens.Download(p.Namespace, passType, serial)) {
 		writeError(w, http.StatusNotFound, "no such pass")
 		return
 	}

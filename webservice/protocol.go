@@ -31,15 +31,13 @@ const maxDeviceBody = 4 << 10
 const tagGrace = 10 * time.Second
 
 // authorized checks the ApplePass header against the pass's token, in
-// constant time; a pass signed before tokens covered the namespace also
-// accepts its legacy token while --accept-legacy-tokens is on.
+// constant time.
 func (s *Server) authorized(r *http.Request, p *walletv1.Pass, passType, serial string) bool {
 	presented, ok := strings.CutPrefix(r.Header.Get("Authorization"), "ApplePass ")
 	if !ok {
 		return false
 	}
-	return tokens.Equal(presented, s.opts.Tokens.Authentication(p.Namespace, passType, serial)) ||
-		(s.opts.AcceptLegacyTokens && tokens.Equal(presented, s.opts.Tokens.LegacyAuthentication(passType, serial)))
+	return tokens.Equal(presented, s.opts.Tokens.Authentication(p.Namespace, passType, serial))
 }
 
 // devicePass validates the path, finds the pass and checks its token; it

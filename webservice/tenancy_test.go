@@ -2,6 +2,9 @@ package webservice_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,6 +21,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
 )
 
@@ -95,13 +99,11 @@ func TestAnotherNamespaceCannotHijackAPass(t *testing.T) {
 }
 
 // Tokens cover the pass's namespace: the token a pass of another namespace
-// would have for the same pass type and serial is refused. Tokens of passes
-// signed before (legacy) are accepted only while AcceptLegacyTokens is on,
-// so devices holding them can fetch the re-signed pass.
+// would have for the same pass type and serial is refused, and so is a
+// token over pass type and serial alone (the scheme before namespaces).
 func TestTokensCoverTheNamespace(t *testing.T) {
 	ns, pt := samples(t)
 	const serial = "bc-2041"
-	legacyBase := replica(t, webservice.Options{WebService: app.WebService{AcceptLegacyTokens: true}})
 	get := func(base, path, token string) int {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		if token != "" {
@@ -124,18 +126,23 @@ func TestTokensCoverTheNamespace(t *testing.T) {
 	}{
 		{"the pass's token", baseURL, passPath, key.Authentication(ns, pt, serial), 200},
 		{"another namespace's token", baseURL, passPath, key.Authentication("other", pt, serial), 401},
-		{"a legacy token, legacy off", baseURL, passPath, key.LegacyAuthentication(pt, serial), 401},
-		{"a legacy token, legacy on", legacyBase, passPath, key.LegacyAuthentication(pt, serial), 200},
-		{"another namespace's token, legacy on", legacyBase, passPath, key.Authentication("other", pt, serial), 401},
+		{"a token without the namespace", baseURL, passPath, legacyToken(key, "authentication", pt, serial), 401},
 		{"the pass's download link", baseURL, downloadPath(key.Download(ns, pt, serial)), "", 200},
 		{"another namespace's download link", baseURL, downloadPath(key.Download("other", pt, serial)), "", 404},
-		{"a legacy download link, legacy off", baseURL, downloadPath(key.LegacyDownload(pt, serial)), "", 404},
-		{"a legacy download link, legacy on", legacyBase, downloadPath(key.LegacyDownload(pt, serial)), "", 200},
+		{"a download link without the namespace", baseURL, downloadPath(legacyToken(key, "download", pt, serial)), "", 404},
 	} {
 		if got := get(tc.base, tc.path, tc.token); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
 	}
+}
+
+// legacyToken is a token of the scheme before tokens covered the namespace:
+// HMAC-SHA256 over purpose, pass type and serial, NUL-separated.
+func legacyToken(k tokens.Key, purpose, passType, serial string) string {
+	mac := hmac.New(sha256.New, k)
+	mac.Write([]byte(purpose + "\x00" + passType + "\x00" + serial))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // An issue link's limit is exact across replicas: 50 visitors at once,

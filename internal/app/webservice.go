@@ -22,10 +22,6 @@ type WebService struct {
 	WebServiceURL string
 	// Development allows an http WebServiceURL.
 	Development bool
-	// AcceptLegacyTokens also accepts the tokens of passes signed before
-	// tokens covered the namespace: the devices holding them fetch the
-	// re-signed pass with them.
-	AcceptLegacyTokens bool
 	// RequestsPerSecond and Burst limit each client address.
 	RequestsPerSecond float64
 	Burst             int

@@ -5,10 +5,6 @@
 // type identifier and serial number): a pass of another namespace with the
 // same pass type and serial never has the same tokens. Rotating the key
 // invalidates every pass on every device: don't.
-//
-// Tokens before version 2 covered pass type and serial only (Legacy*). The
-// web service accepts them while --accept-legacy-tokens is on, so devices
-// holding a pass signed before the upgrade can fetch its re-signed version.
 package tokens
 
 import (
@@ -53,18 +49,6 @@ func (k Key) Authentication(namespace, passTypeIdentifier, serial string) string
 // Download is the unguessable part of that pass's download link.
 func (k Key) Download(namespace, passTypeIdentifier, serial string) string {
 	return k.derive("download/v2", namespace, passTypeIdentifier, serial)
-}
-
-// LegacyAuthentication is the authenticationToken of passes signed before
-// tokens covered their namespace.
-func (k Key) LegacyAuthentication(passTypeIdentifier, serial string) string {
-	return k.derive("authentication", passTypeIdentifier, serial)
-}
-
-// LegacyDownload is the download token of links made before tokens
-// covered their namespace.
-func (k Key) LegacyDownload(passTypeIdentifier, serial string) string {
-	return k.derive("download", passTypeIdentifier, serial)
 }
 
 // Installation names the installation whose key this is, revealing
