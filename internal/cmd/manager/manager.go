@@ -142,9 +142,12 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		if o.OperatorNamespace == "" {
 			o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
 		}
-		return Run(ctx, o)
+		return start(ctx, o)
 	}
 }
+
+// start is Run; tests catch the options the flags made here.
+var start = Run
 
 // Run starts the manager and blocks until ctx is cancelled.
 func Run(ctx context.Context, o Options) error {

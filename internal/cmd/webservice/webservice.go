@@ -126,9 +126,12 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 		}
-		return Run(ctx, o)
+		return start(ctx, o)
 	}
 }
+
+// start is Run; tests catch the options the flags made here.
+var start = Run
 
 // Run serves until ctx ends.
 func Run(ctx context.Context, o Options) error {
