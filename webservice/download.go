@@ -71,7 +71,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case format == "googlewallet" || (format == "" && androidClient(r) && googleSaveURL(p) != ""):
+	case format == "googlewallet" || (format == "" && androidClient(r) && googleSaveable(p)):
 		if googleSaveURL(p) == "" {
 			writeError(w, http.StatusNotFound, "the pass is not in Google Wallet: its template has no spec.googleWallet")
 			return

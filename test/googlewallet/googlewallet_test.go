@@ -431,6 +431,11 @@ func TestCredentialsAddedLater(t *testing.T) {
 		g := env.Pass(t, ns, "bakery-jana").Status.GoogleWallet
 		return g != nil && g.SignedBy == googlewallet.DevelopmentSigner, fmt.Sprintf("%+v", g)
 	})
+	// Google refuses a development link: Android is shown the preview, not
+	// sent to Google's error page (issue 26, item 15).
+	if code, location := androidVisit(t, env.Pass(t, ns, "bakery-jana")); code != http.StatusOK {
+		t.Errorf("an Android visit to a pass with a development link: %d to %.60q…; want the preview", code, location)
+	}
 	data, _ := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
 	if err := env.Client.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}, Data: map[string][]byte{"key.json": data}}); err != nil {
 		t.Fatal(err)
@@ -446,6 +451,22 @@ func TestCredentialsAddedLater(t *testing.T) {
 	if p.Status.GoogleWallet.SignedBy != "wallet@"+ns+".iam.gserviceaccount.com" || len(p.Status.GoogleWallet.SaveURL) > 2000 {
 		t.Errorf("after the key: signed by %q, a link of %d characters; want the service account's, by reference", p.Status.GoogleWallet.SignedBy, len(p.Status.GoogleWallet.SaveURL))
 	}
+	if code, location := androidVisit(t, p); code != http.StatusFound || location != p.Status.GoogleWallet.SaveURL {
+		t.Errorf("an Android visit once synced: %d to %q; want 302 to the save link", code, location)
+	}
+}
+
+// androidVisit opens a pass's download link as Chrome on Android does.
+func androidVisit(t *testing.T, p *walletv1.Pass) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, localURL(p.Status.DownloadURL), nil)
+	req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 15; Pixel 9) Chrome/140.0 Mobile Safari/537.36")
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 // A Google that never answers one class stalls nothing else (issue 26,
