@@ -40,6 +40,11 @@ const (
 	// namespace to send its keys to their webhooks. A Secret without it
 	// (a database password, say) is never sent anywhere.
 	LabelWebhookAPIKey = GroupName + "/webhook-api-key"
+	// LabelGoogleWalletKey: "true" on a Secret allows templates of its
+	// namespace to act as the Google service account whose key it holds.
+	// Without it a template author could make the operator use a key they
+	// cannot read themselves (the platform's own service account, say).
+	LabelGoogleWalletKey = GroupName + "/google-wallet-key"
 )
 
 // Values of LabelPart.

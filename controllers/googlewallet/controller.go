@@ -530,7 +530,10 @@ func (r *Reconciler) accountFor(ctx context.Context, namespace string, ref walle
 	}
 	e = accountEntry{resourceVersion: secret.ResourceVersion}
 	data, found := secret.Data[ref.Key]
-	if !found {
+	if secret.Labels[walletv1.LabelGoogleWalletKey] != "true" {
+		e.err = fmt.Errorf("Secret %s is not labelled %s=true: label it (kubectl label secret %s %s=true) if it holds nothing but this template's Google service account key",
+			ref.Name, walletv1.LabelGoogleWalletKey, ref.Name, walletv1.LabelGoogleWalletKey)
+	} else if !found {
 		e.err = fmt.Errorf("Secret %s has no key %q: put the service account's JSON key there", ref.Name, ref.Key)
 	} else if e.account, e.err = gw.NewAccount(context.Background(), data, r.Options.APIEndpoint, r.Options.TokenURL, r.Options.HTTPClient); e.err != nil {
 		e.err = fmt.Errorf("Secret %s key %q: %w", ref.Name, ref.Key, e.err)

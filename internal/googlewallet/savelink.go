@@ -41,7 +41,8 @@ func (s *Signer) Development() bool { return s.Email == DevelopmentSigner }
 func ServiceAccountSigner(jsonKey []byte) (*Signer, error) {
 	cfg, err := google.JWTConfigFromJSON(jsonKey)
 	if err != nil {
-		return nil, fmt.Errorf("not a service account JSON key: %w", err)
+		// Not wrapped: the parser's message quotes the Secret's content.
+		return nil, errors.New("not a service account JSON key as the Google Cloud console issues it")
 	}
 	if cfg.Email == "" {
 		return nil, errors.New("the service account JSON key has no client_email")

@@ -125,7 +125,7 @@ func googleSamples(t *testing.T) (ns string, key *rsa.PublicKey) {
 	ns, _, _ = env.ApplySamples(t)
 	ctx := context.Background()
 	data, key := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
-	if err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}, Data: map[string][]byte{"key.json": data}}); err != nil {
+	if err := env.Client.Create(ctx, googleKeySecret(ns, data)); err != nil {
 		t.Fatal(err)
 	}
 	updateTemplate(t, ns, "coffee-coupon", func(tpl *walletv1.PassTemplate) {
@@ -133,6 +133,13 @@ func googleSamples(t *testing.T) (ns string, key *rsa.PublicKey) {
 			ServiceAccountKeySecretRef: &walletv1.KeyReference{Name: "google-wallet", Key: "key.json"}}
 	})
 	return ns, key
+}
+
+// googleKeySecret holds a service account key, labelled so that templates
+// may use it.
+func googleKeySecret(ns string, key []byte) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet", Labels: map[string]string{walletv1.LabelGoogleWalletKey: "true"}},
+		Data: map[string][]byte{"key.json": key}}
 }
 
 func updateTemplate(t *testing.T, ns, name string, change func(*walletv1.PassTemplate)) {
@@ -436,13 +443,28 @@ func TestCredentialsAddedLater(t *testing.T) {
 	if code, location := androidVisit(t, env.Pass(t, ns, "bakery-jana")); code != http.StatusOK {
 		t.Errorf("an Android visit to a pass with a development link: %d to %.60q…; want the preview", code, location)
 	}
+	// A key in a Secret not labelled for Google Wallet is not used (issue
+	// 26, item 15): the template's author may not be able to read it.
 	data, _ := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
-	if err := env.Client.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "google-wallet"}, Data: map[string][]byte{"key.json": data}}); err != nil {
+	secret := googleKeySecret(ns, data)
+	secret.Labels = nil
+	if err := env.Client.Create(context.Background(), secret); err != nil {
 		t.Fatal(err)
 	}
 	updateTemplate(t, ns, "bakery-loyalty", func(tpl *walletv1.PassTemplate) {
 		tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef = &walletv1.KeyReference{Name: "google-wallet", Key: "key.json"}
 	})
+	eventually(t, "the unlabelled key refused", func() (bool, string) {
+		c := googleReady(env.Pass(t, ns, "bakery-jana").Status.GoogleWallet)
+		return c != nil && c.Reason == walletv1.ReasonCredentialsUnreadable && strings.Contains(c.Message, walletv1.LabelGoogleWalletKey+"=true"), fmt.Sprintf("%+v", c)
+	})
+	if google.Resource("loyaltyClass", issuer+"."+ns+".bakery-loyalty") != nil {
+		t.Fatal("the class was inserted with a key from an unlabelled Secret")
+	}
+	secret.Labels = map[string]string{walletv1.LabelGoogleWalletKey: "true"}
+	if err := env.Client.Update(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
 	p := synced(t, ns, "bakery-jana")
 	classID := issuer + "." + ns + ".bakery-loyalty"
 	if google.Resource("loyaltyClass", classID) == nil || google.Resource("loyaltyObject", p.Status.GoogleWallet.ObjectID) == nil {
