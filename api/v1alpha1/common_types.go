@@ -56,7 +56,7 @@ type ChangeMessage string
 
 // ImageType is the role of an image in a pass; which roles a pass may use
 // depends on its style.
-// +kubebuilder:validation:Enum=icon;logo;strip;background;thumbnail;footer
+// +kubebuilder:validation:Enum=icon;logo;strip;background;thumbnail;footer;artwork;secondaryLogo
 type ImageType string
 
 // The image roles Wallet knows.
@@ -67,6 +67,11 @@ const (
 	ImageBackground ImageType = "background"
 	ImageThumbnail  ImageType = "thumbnail"
 	ImageFooter     ImageType = "footer"
+	// ImageArtwork is a poster event ticket's full-card artwork (iOS 18
+	// and later); older iPhones show the strip or background instead.
+	ImageArtwork ImageType = "artwork"
+	// ImageSecondaryLogo is the logo at the foot of a poster event ticket.
+	ImageSecondaryLogo ImageType = "secondaryLogo"
 )
 
 // Image is one PNG of a pass, read from a ConfigMap or Secret key. The
@@ -74,7 +79,8 @@ const (
 // cs.lproj/logo.png.
 // +kubebuilder:validation:XValidation:rule="has(self.configMapKeyRef) != has(self.secretKeyRef)",message="an image is read from exactly one of configMapKeyRef or secretKeyRef"
 type Image struct {
-	// Type is the image's role: icon, logo, strip, background, thumbnail or footer.
+	// Type is the image's role: icon, logo, strip, background, thumbnail,
+	// footer, or a poster event ticket's artwork and secondaryLogo.
 	// +required
 	Type ImageType `json:"type"`
 
@@ -124,8 +130,34 @@ type Relevance struct {
 	MaxDistance *int32 `json:"maxDistance,omitempty"`
 
 	// RelevantDate is the moment the pass becomes relevant (e.g. boarding).
+	// Deprecated by Apple in iOS 18 for dates; written for older iPhones,
+	// from the first of dates when they are given.
 	// +optional
 	RelevantDate *metav1.Time `json:"relevantDate,omitempty"`
+
+	// Dates are the moments or intervals when the pass is relevant
+	// (relevantDates, iOS 18 and later): a festival's days, a match and its
+	// replay. Each is a date, or a startDate and endDate.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	// +optional
+	Dates []RelevantDate `json:"dates,omitempty"`
+}
+
+// RelevantDate is one entry of relevantDates: a moment, or an interval.
+// +kubebuilder:validation:XValidation:rule="has(self.date) != (has(self.startDate) || has(self.endDate))",message="a relevant date is either date, or startDate and endDate"
+// +kubebuilder:validation:XValidation:rule="has(self.startDate) == has(self.endDate)",message="an interval needs both startDate and endDate"
+// +kubebuilder:validation:XValidation:rule="!has(self.startDate) || timestamp(self.startDate) < timestamp(self.endDate)",message="endDate must be after startDate"
+type RelevantDate struct {
+	// Date is the moment the pass is relevant.
+	// +optional
+	Date *metav1.Time `json:"date,omitempty"`
+
+	// StartDate and EndDate bound an interval the pass is relevant in.
+	// +optional
+	StartDate *metav1.Time `json:"startDate,omitempty"`
+	// +optional
+	EndDate *metav1.Time `json:"endDate,omitempty"`
 }
 
 // Location is a place where the pass is relevant.

@@ -16,6 +16,12 @@ const (
 	ReasonSigningFailed    = "SigningFailed"
 	ReasonSerialConflict   = "SerialConflict"
 	ReasonBundleTooLarge   = "BundleTooLarge"
+	// ReasonStyleSchemeUnmet: a preferred style scheme (a poster event
+	// ticket, a semantic boarding pass) lacks what Wallet needs for it; the
+	// message names the scheme and the missing keys.
+	ReasonStyleSchemeUnmet = "StyleSchemeUnmet"
+	// ReasonReservedKey: passJSON sets a key the operator owns.
+	ReasonReservedKey = "ReservedKey"
 	// ReasonStoreUnavailable: the bundle store refused or could not be
 	// reached; storing is retried with backoff, the last good bundle stays.
 	ReasonStoreUnavailable = "StoreUnavailable"
@@ -92,6 +98,27 @@ type PassSpec struct {
 	// Relevance replaces the template's relevance.
 	// +optional
 	Relevance *Relevance `json:"relevance,omitempty"`
+
+	// Semantics merge over the template's, key by key: the seat, the
+	// attendee, this pass's flight.
+	// +optional
+	Semantics *Semantics `json:"semantics,omitempty"`
+
+	// UserInfo merges over the template's, key by key.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	UserInfo *apiextensionsv1.JSON `json:"userInfo,omitempty"`
+
+	// PassJSON merges over the template's passJSON, key by key.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	PassJSON *apiextensionsv1.JSON `json:"passJSON,omitempty"`
 
 	// Images replace the template's image of the same type, scale and
 	// language, or add one.

@@ -47,6 +47,19 @@ type DataDetectorType string
 // +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete
 type WebhookEvent string
 
+// StyleScheme is a layout Wallet may render a pass in
+// (preferredStyleSchemes).
+// +kubebuilder:validation:Enum=posterEventTicket;eventTicket;semanticBoardingPass;boardingPass
+type StyleScheme string
+
+// The style schemes.
+const (
+	SchemePosterEventTicket    StyleScheme = "posterEventTicket"
+	SchemeEventTicket          StyleScheme = "eventTicket"
+	SchemeSemanticBoardingPass StyleScheme = "semanticBoardingPass"
+	SchemeBoardingPass         StyleScheme = "boardingPass"
+)
+
 // The events of a template's webhooks.
 const (
 	WebhookEventRegister   WebhookEvent = "register"
@@ -140,6 +153,25 @@ type Field struct {
 	// +listType=set
 	// +optional
 	DataDetectorTypes []DataDetectorType `json:"dataDetectorTypes,omitempty"`
+
+	// AttributedValue is the value of a back field with a link, as the
+	// HTML anchor Wallet shows (<a href='https://example.com'>Our site</a>);
+	// may hold placeholders. Older iPhones show value.
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	AttributedValue string `json:"attributedValue,omitempty"`
+
+	// Row puts an auxiliary field of an event ticket on the first (0) or
+	// second (1) row.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1
+	// +optional
+	Row *int32 `json:"row,omitempty"`
+
+	// Semantics of this field's value (Apple allows semantic tags on a
+	// field as on the pass).
+	// +optional
+	Semantics *Semantics `json:"semantics,omitempty"`
 }
 
 // PassFields is the field layout of a pass, in Wallet's five sections.
@@ -303,7 +335,9 @@ type Webhook struct {
 // +kubebuilder:validation:XValidation:rule="self.style != 'boardingPass' || self.images.all(i, i.type in ['icon', 'logo', 'footer'])",message="a boardingPass uses only icon, logo and footer images"
 // +kubebuilder:validation:XValidation:rule="!(self.style in ['coupon', 'storeCard']) || self.images.all(i, i.type in ['icon', 'logo', 'strip'])",message="a coupon or storeCard uses only icon, logo and strip images"
 // +kubebuilder:validation:XValidation:rule="self.style != 'generic' || self.images.all(i, i.type in ['icon', 'logo', 'thumbnail'])",message="a generic pass uses only icon, logo and thumbnail images"
-// +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || self.images.all(i, i.type in ['icon', 'logo', 'strip', 'background', 'thumbnail'])",message="an eventTicket uses only icon, logo, strip, background and thumbnail images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || self.images.all(i, i.type in ['icon', 'logo', 'strip', 'background', 'thumbnail', 'artwork', 'secondaryLogo'])",message="an eventTicket uses only icon, logo, strip, background, thumbnail, artwork and secondaryLogo images"
+// +kubebuilder:validation:XValidation:rule="self.style == 'eventTicket' || !has(self.preferredStyleSchemes) || !self.preferredStyleSchemes.exists(s, s in ['posterEventTicket', 'eventTicket'])",message="posterEventTicket and eventTicket schemes are for eventTicket templates"
+// +kubebuilder:validation:XValidation:rule="self.style == 'boardingPass' || !has(self.preferredStyleSchemes) || !self.preferredStyleSchemes.exists(s, s in ['semanticBoardingPass', 'boardingPass'])",message="semanticBoardingPass and boardingPass schemes are for boardingPass templates"
 // +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || !self.images.exists(i, i.type == 'strip') || !self.images.exists(i, i.type in ['background', 'thumbnail'])",message="an eventTicket with a strip image cannot also have a background or thumbnail image"
 type PassTemplateSpec struct {
 	// Style of the pass.
@@ -390,6 +424,53 @@ type PassTemplateSpec struct {
 	// SuppressStripShine turns off the gloss over the strip image.
 	// +optional
 	SuppressStripShine bool `json:"suppressStripShine,omitempty"`
+
+	// Semantics are the pass's semantic tags (Apple's SemanticTags); a
+	// Pass's merge over them key by key.
+	// +optional
+	Semantics *Semantics `json:"semantics,omitempty"`
+
+	// PreferredStyleSchemes are the layouts Wallet should use, best first:
+	// posterEventTicket then eventTicket for an event ticket (iOS 18 and
+	// later show the poster), semanticBoardingPass then boardingPass for a
+	// flight. What a scheme needs (semantic tags, images) is checked before
+	// signing; the classic fields stay for older iPhones.
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +optional
+	PreferredStyleSchemes []StyleScheme `json:"preferredStyleSchemes,omitempty"`
+
+	// AssociatedStoreIdentifiers are App Store IDs of apps the pass offers.
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	// +optional
+	AssociatedStoreIdentifiers []int64 `json:"associatedStoreIdentifiers,omitempty"`
+
+	// AppLaunchURL is passed to the associated app when it opens from the
+	// pass; may hold placeholders.
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	AppLaunchURL string `json:"appLaunchURL,omitempty"`
+
+	// UserInfo is JSON for the associated app, kept as written; a Pass's
+	// merges over it key by key.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	UserInfo *apiextensionsv1.JSON `json:"userInfo,omitempty"`
+
+	// PassJSON is merged last into pass.json, for Apple keys this API does
+	// not model yet. Keys the operator owns (identifiers, serial number,
+	// web service, token, formatVersion) are refused; the Ready message
+	// lists the unmodelled keys used. A Pass's merges over it.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:Schemaless
+	// +optional
+	PassJSON *apiextensionsv1.JSON `json:"passJSON,omitempty"`
 
 	// DataSchema is a JSON Schema (draft 2020-12) every Pass's data must
 	// satisfy. It is kept exactly as written.

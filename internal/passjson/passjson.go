@@ -19,36 +19,47 @@ import (
 
 // Pass is pass.json.
 type Pass struct {
-	FormatVersion       int       `json:"formatVersion"`
-	PassTypeIdentifier  string    `json:"passTypeIdentifier"`
-	SerialNumber        string    `json:"serialNumber"`
-	TeamIdentifier      string    `json:"teamIdentifier"`
-	OrganizationName    string    `json:"organizationName"`
-	Description         string    `json:"description"`
-	WebServiceURL       string    `json:"webServiceURL,omitempty"`
-	AuthenticationToken string    `json:"authenticationToken,omitempty"`
-	LogoText            string    `json:"logoText,omitempty"`
-	BackgroundColor     string    `json:"backgroundColor,omitempty"`
-	ForegroundColor     string    `json:"foregroundColor,omitempty"`
-	LabelColor          string    `json:"labelColor,omitempty"`
-	GroupingIdentifier  string    `json:"groupingIdentifier,omitempty"`
-	SharingProhibited   bool      `json:"sharingProhibited,omitempty"`
-	SuppressStripShine  bool      `json:"suppressStripShine,omitempty"`
-	Barcodes            []Barcode `json:"barcodes,omitempty"`
+	FormatVersion       int    `json:"formatVersion"`
+	PassTypeIdentifier  string `json:"passTypeIdentifier"`
+	SerialNumber        string `json:"serialNumber"`
+	TeamIdentifier      string `json:"teamIdentifier"`
+	OrganizationName    string `json:"organizationName"`
+	Description         string `json:"description"`
+	WebServiceURL       string `json:"webServiceURL,omitempty"`
+	AuthenticationToken string `json:"authenticationToken,omitempty"`
+	LogoText            string `json:"logoText,omitempty"`
+	BackgroundColor     string `json:"backgroundColor,omitempty"`
+	ForegroundColor     string `json:"foregroundColor,omitempty"`
+	LabelColor          string `json:"labelColor,omitempty"`
+	GroupingIdentifier  string `json:"groupingIdentifier,omitempty"`
+	SharingProhibited   bool   `json:"sharingProhibited,omitempty"`
+	SuppressStripShine  bool   `json:"suppressStripShine,omitempty"`
+	// PreferredStyleSchemes: the layouts Wallet should use, best first.
+	PreferredStyleSchemes []string `json:"preferredStyleSchemes,omitempty"`
+	// AssociatedStoreIdentifiers and AppLaunchURL: the app the pass offers.
+	AssociatedStoreIdentifiers []int64 `json:"associatedStoreIdentifiers,omitempty"`
+	AppLaunchURL               string  `json:"appLaunchURL,omitempty"`
+	// UserInfo is JSON for that app, as written.
+	UserInfo json.RawMessage `json:"userInfo,omitempty"`
+	// Semantics are the semantic tags, keyed by Apple's names.
+	Semantics map[string]any `json:"semantics,omitempty"`
+	Barcodes  []Barcode      `json:"barcodes,omitempty"`
 	// Barcode is the first barcode again, for iOS 8 and earlier, when its
 	// format is one they know.
-	Barcode        *Barcode   `json:"barcode,omitempty"`
-	Locations      []Location `json:"locations,omitempty"`
-	Beacons        []Beacon   `json:"beacons,omitempty"`
-	MaxDistance    *int32     `json:"maxDistance,omitempty"`
-	RelevantDate   string     `json:"relevantDate,omitempty"`
-	ExpirationDate string     `json:"expirationDate,omitempty"`
-	Voided         bool       `json:"voided,omitempty"`
-	BoardingPass   *Structure `json:"boardingPass,omitempty"`
-	Coupon         *Structure `json:"coupon,omitempty"`
-	EventTicket    *Structure `json:"eventTicket,omitempty"`
-	Generic        *Structure `json:"generic,omitempty"`
-	StoreCard      *Structure `json:"storeCard,omitempty"`
+	Barcode      *Barcode   `json:"barcode,omitempty"`
+	Locations    []Location `json:"locations,omitempty"`
+	Beacons      []Beacon   `json:"beacons,omitempty"`
+	MaxDistance  *int32     `json:"maxDistance,omitempty"`
+	RelevantDate string     `json:"relevantDate,omitempty"`
+	// RelevantDates: moments and intervals (iOS 18 and later).
+	RelevantDates  []RelevantDate `json:"relevantDates,omitempty"`
+	ExpirationDate string         `json:"expirationDate,omitempty"`
+	Voided         bool           `json:"voided,omitempty"`
+	BoardingPass   *Structure     `json:"boardingPass,omitempty"`
+	Coupon         *Structure     `json:"coupon,omitempty"`
+	EventTicket    *Structure     `json:"eventTicket,omitempty"`
+	Generic        *Structure     `json:"generic,omitempty"`
+	StoreCard      *Structure     `json:"storeCard,omitempty"`
 }
 
 // Structure is the field layout under the style key.
@@ -75,6 +86,17 @@ type Field struct {
 	CurrencyCode      string   `json:"currencyCode,omitempty"`
 	TextAlignment     string   `json:"textAlignment,omitempty"`
 	DataDetectorTypes []string `json:"dataDetectorTypes,omitempty"`
+	AttributedValue   string   `json:"attributedValue,omitempty"`
+	Row               *int32   `json:"row,omitempty"`
+	// Semantics of this field's value.
+	Semantics map[string]any `json:"semantics,omitempty"`
+}
+
+// RelevantDate is a moment (Date) or an interval (StartDate, EndDate).
+type RelevantDate struct {
+	Date      string `json:"date,omitempty"`
+	StartDate string `json:"startDate,omitempty"`
+	EndDate   string `json:"endDate,omitempty"`
 }
 
 // Barcode is one entry of barcodes.

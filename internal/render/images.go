@@ -20,7 +20,7 @@ var allowedImages = map[walletv1.PassStyle][]walletv1.ImageType{
 	walletv1.StyleBoardingPass: {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageFooter},
 	walletv1.StyleCoupon:       {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip},
 	walletv1.StyleStoreCard:    {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip},
-	walletv1.StyleEventTicket:  {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip, walletv1.ImageBackground, walletv1.ImageThumbnail},
+	walletv1.StyleEventTicket:  {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip, walletv1.ImageBackground, walletv1.ImageThumbnail, walletv1.ImageArtwork, walletv1.ImageSecondaryLogo},
 	walletv1.StyleGeneric:      {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageThumbnail},
 }
 
@@ -35,6 +35,11 @@ var maxPoints = map[walletv1.ImageType][2]int{
 	walletv1.ImageBackground: {180, 220},
 	walletv1.ImageThumbnail:  {90, 90},
 	walletv1.ImageFooter:     {286, 15},
+	// A poster's artwork fills the card and its secondary logo sits at the
+	// foot. Apple's Pass reference gives no point sizes for them: bounded
+	// at a full card and at the logo's size.
+	walletv1.ImageArtwork:       {375, 500},
+	walletv1.ImageSecondaryLogo: {160, 50},
 }
 
 // maxImageBytes bounds one PNG: a bundle is stored in the cluster and

@@ -112,6 +112,9 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 		"namespace":    pass.Namespace,
 	}, lenient: o.Anonymize}
 	pj, err := t.passJSON(pass, values, o)
+	if err == nil {
+		err = t.modern(pj, pass, values)
+	}
 	if err == nil && o.Anonymize && !t.keepsBarcode() {
 		pj.Barcode, pj.Barcodes = nil, nil
 	}
@@ -124,7 +127,9 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 	if err := enc.Encode(pj); err != nil {
 		return nil, errorf(walletv1.ReasonRenderFailed, "", "encode pass.json: %v", err)
 	}
-	files[pkpass.PassJSON] = buf.Bytes()
+	if files[pkpass.PassJSON], err = t.withPassJSON(buf.Bytes(), pass); err != nil {
+		return nil, err
+	}
 	return files, nil
 }
 
@@ -133,6 +138,7 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 func (t *Template) anonymous(pass *walletv1.Pass, keptBarcode string) *walletv1.Pass {
 	p := pass.DeepCopy()
 	p.Spec.Data, p.Spec.Fields, p.Spec.Images, p.Spec.Barcode = nil, nil, nil, nil
+	p.Spec.Semantics, p.Spec.UserInfo, p.Spec.PassJSON = nil, nil, nil // a seat, an attendee, an app's data
 	if t.keepsBarcode() && keptBarcode != "" {
 		p.Spec.Barcode = &walletv1.PassBarcode{Message: keptBarcode}
 	}
@@ -267,6 +273,13 @@ func (t *Template) field(f walletv1.Field, o walletv1.FieldOverride, values *fil
 	}
 	for _, d := range f.DataDetectorTypes {
 		fj.DataDetectorTypes = append(fj.DataDetectorTypes, string(d))
+	}
+	fj.Row = f.Row
+	if fj.AttributedValue, err = t.fill(f.AttributedValue, values, path+".attributedValue"); err != nil {
+		return fj, err
+	}
+	if fj.Semantics, err = t.semantics(f.Semantics, nil, values, path+".semantics"); err != nil {
+		return fj, err
 	}
 	if fj.Label, err = t.fill(label, values, labelPath); err != nil {
 		return fj, err

@@ -104,6 +104,9 @@ func CompileTemplate(tpl *walletv1.PassTemplate, src ImageSource) (*Template, er
 		}
 	}
 
+	if err := t.compileModern(); err != nil {
+		return nil, err
+	}
 	if spec.DataSchema != nil && len(spec.DataSchema.Raw) > 0 {
 		sch, err := compileSchema(spec.DataSchema.Raw)
 		if err != nil {
