@@ -74,6 +74,9 @@ func TestPlaceholdersDefaultsAndTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pj map[string]any
+	if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
+		t.Errorf("pass.json breaks the schema: %v", err)
+	}
 	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +165,9 @@ func FuzzRenderData(f *testing.F) {
 			}
 			return
 		}
-		if !json.Valid(files[pkpass.PassJSON]) {
-			t.Fatalf("invalid pass.json for data %q", data)
+		// What the renderer accepts is a pass.json Apple's rules accept.
+		if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
+			t.Fatalf("pass.json for data %q breaks the schema: %v\n%s", data, err, files[pkpass.PassJSON])
 		}
 	})
 }
@@ -252,7 +256,10 @@ func TestAnonymizedPass(t *testing.T) {
 				}
 			}
 			var pj passjson.Pass
-			if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+			if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
+		t.Errorf("pass.json breaks the schema: %v", err)
+	}
+	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
 				t.Fatal(err)
 			}
 			offer, name := pj.Coupon.PrimaryFields[0], pj.Coupon.SecondaryFields[0]
