@@ -125,8 +125,8 @@ func TestStyleSchemeRequirements(t *testing.T) {
 		change func(*walletv1.PassTemplate)
 		want   []string
 	}{
-		"no venue": {func(tpl *walletv1.PassTemplate) { tpl.Spec.Semantics.VenueName = "" }, []string{"posterEventTicket", "semantics.venueName"}},
-		"no start": {func(tpl *walletv1.PassTemplate) { tpl.Spec.Semantics.EventStartDate = "" }, []string{"semantics.eventStartDate or semantics.eventStartDateInfo"}},
+		"no venue":   {func(tpl *walletv1.PassTemplate) { tpl.Spec.Semantics.VenueName = "" }, []string{"posterEventTicket", "semantics.venueName"}},
+		"no start":   {func(tpl *walletv1.PassTemplate) { tpl.Spec.Semantics.EventStartDate = "" }, []string{"semantics.eventStartDate or semantics.eventStartDateInfo"}},
 		"no artwork": {func(tpl *walletv1.PassTemplate) { tpl.Spec.Images = tpl.Spec.Images[:1] }, []string{"an artwork image"}},
 		"a flight scheme on a train": {func(tpl *walletv1.PassTemplate) {
 			tpl.Spec.Style, tpl.Spec.TransitType, tpl.Spec.Images = walletv1.StyleBoardingPass, "PKTransitTypeTrain", tpl.Spec.Images[:1]

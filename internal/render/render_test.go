@@ -257,9 +257,9 @@ func TestAnonymizedPass(t *testing.T) {
 			}
 			var pj passjson.Pass
 			if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
-		t.Errorf("pass.json breaks the schema: %v", err)
-	}
-	if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+				t.Errorf("pass.json breaks the schema: %v", err)
+			}
+			if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
 				t.Fatal(err)
 			}
 			offer, name := pj.Coupon.PrimaryFields[0], pj.Coupon.SecondaryFields[0]
