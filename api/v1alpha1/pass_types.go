@@ -104,6 +104,14 @@ type PassSpec struct {
 	// +optional
 	Semantics *Semantics `json:"semantics,omitempty"`
 
+	// UpcomingPassInformation replaces the template's entries of the same
+	// identifier and adds the rest.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=map
+	// +listMapKey=identifier
+	// +optional
+	UpcomingPassInformation []UpcomingPassInformationEntry `json:"upcomingPassInformation,omitempty"`
+
 	// UserInfo merges over the template's, key by key.
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object

@@ -440,6 +440,19 @@ type PassTemplateSpec struct {
 	// +optional
 	PreferredStyleSchemes []StyleScheme `json:"preferredStyleSchemes,omitempty"`
 
+	// UpcomingPassInformation are the events of a multi-event pass (iOS
+	// 26); a Pass's entries replace the template's of the same identifier
+	// and add the rest.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=map
+	// +listMapKey=identifier
+	// +optional
+	UpcomingPassInformation []UpcomingPassInformationEntry `json:"upcomingPassInformation,omitempty"`
+
+	// NFC makes the passes readable by Apple VAS terminals.
+	// +optional
+	NFC *NFC `json:"nfc,omitempty"`
+
 	// AssociatedStoreIdentifiers are App Store IDs of apps the pass offers.
 	// +kubebuilder:validation:MaxItems=10
 	// +listType=atomic

@@ -158,7 +158,7 @@ func (r *Reconciler) reconcile(ctx context.Context, s *scope) (ctrl.Result, erro
 		countFailure("Error")
 		return ctrl.Result{}, err
 	}
-	setReady(s.pass)
+	setReady(s.pass, s.compiled.UnmodelledKeys(s.pass))
 	setDownloadURL(s.pass, r.Options)
 	setBarcode(s.pass, s.passJSON)
 	return ctrl.Result{RequeueAfter: setExpired(s.pass, s.passJSON, s.now)}, nil

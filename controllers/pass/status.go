@@ -32,10 +32,15 @@ func setNotReady(p *walletv1.Pass, reason, message string) {
 	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionFalse, reason, message)
 }
 
-func setReady(p *walletv1.Pass) {
+// setReady says where the signed bundle is; unmodelled are pass.json keys
+// given through passJSON, named so nobody takes them for the typed API.
+func setReady(p *walletv1.Pass, unmodelled []string) {
 	b := p.Status.Bundle
-	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned,
-		fmt.Sprintf("signed and stored in the %s store, content %s, last changed %s", storeOf(b), short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339)))
+	msg := fmt.Sprintf("signed and stored in the %s store, content %s, last changed %s", storeOf(b), short(b.ContentDigest), b.LastModified.UTC().Format(time.RFC3339))
+	if len(unmodelled) > 0 {
+		msg += "; unmodelled keys from passJSON: " + strings.Join(unmodelled, ", ")
+	}
+	status.Set(&p.Status.Conditions, p.Generation, walletv1.ConditionReady, metav1.ConditionTrue, walletv1.ReasonSigned, msg)
 }
 
 // storeOf names the store of a bundle for people; status.bundle has its key

@@ -55,11 +55,15 @@ type Pass struct {
 	RelevantDates  []RelevantDate `json:"relevantDates,omitempty"`
 	ExpirationDate string         `json:"expirationDate,omitempty"`
 	Voided         bool           `json:"voided,omitempty"`
-	BoardingPass   *Structure     `json:"boardingPass,omitempty"`
-	Coupon         *Structure     `json:"coupon,omitempty"`
-	EventTicket    *Structure     `json:"eventTicket,omitempty"`
-	Generic        *Structure     `json:"generic,omitempty"`
-	StoreCard      *Structure     `json:"storeCard,omitempty"`
+	// NFC: what an Apple VAS terminal reads.
+	NFC *NFC `json:"nfc,omitempty"`
+	// UpcomingPassInformation: the events of a multi-event pass.
+	UpcomingPassInformation []UpcomingEntry `json:"upcomingPassInformation,omitempty"`
+	BoardingPass            *Structure      `json:"boardingPass,omitempty"`
+	Coupon                  *Structure      `json:"coupon,omitempty"`
+	EventTicket             *Structure      `json:"eventTicket,omitempty"`
+	Generic                 *Structure      `json:"generic,omitempty"`
+	StoreCard               *Structure      `json:"storeCard,omitempty"`
 }
 
 // Structure is the field layout under the style key.
@@ -90,6 +94,28 @@ type Field struct {
 	Row               *int32   `json:"row,omitempty"`
 	// Semantics of this field's value.
 	Semantics map[string]any `json:"semantics,omitempty"`
+}
+
+// NFC is pass.json's nfc.
+type NFC struct {
+	Message                string `json:"message"`
+	EncryptionPublicKey    string `json:"encryptionPublicKey,omitempty"`
+	RequiresAuthentication bool   `json:"requiresAuthentication,omitempty"`
+}
+
+// UpcomingEntry is one event of upcomingPassInformation.
+type UpcomingEntry struct {
+	Type                      string         `json:"type"`
+	Identifier                string         `json:"identifier"`
+	Name                      string         `json:"name"`
+	IsActive                  bool           `json:"isActive,omitempty"`
+	DateInformation           map[string]any `json:"dateInformation,omitempty"`
+	Semantics                 map[string]any `json:"semantics,omitempty"`
+	AdditionalInfoFields      []Field        `json:"additionalInfoFields,omitempty"`
+	BackFields                []Field        `json:"backFields,omitempty"`
+	URLs                      map[string]any `json:"URLs,omitempty"`
+	AuxiliaryStoreIdentifiers []int64        `json:"auxiliaryStoreIdentifiers,omitempty"`
+	Images                    map[string]any `json:"images,omitempty"`
 }
 
 // RelevantDate is a moment (Date) or an interval (StartDate, EndDate).

@@ -39,29 +39,77 @@ var schemeNeeds = map[walletv1.StyleScheme]struct {
 
 // compileModern parses the template's texts among its semantic tags and
 // the other modern keys, and refuses a passJSON that sets a reserved key.
-func (t *Template) compileModern() error {
+func (t *Template) compileModern(src ImageSource) error {
 	if err := t.parseTree(semanticsTree(t.spec.Semantics), "spec.semantics"); err != nil {
 		return err
 	}
 	for _, s := range sections(t.spec.Fields) {
 		for i, f := range s.fields {
-			field := fmt.Sprintf("%s[%d]", s.path, i)
-			if err := t.parseTree(semanticsTree(f.Semantics), field+".semantics"); err != nil {
-				return err
-			}
-			if err := t.parse(f.AttributedValue, field+".attributedValue"); err != nil {
+			if err := t.parseField(f, fmt.Sprintf("%s[%d]", s.path, i)); err != nil {
 				return err
 			}
 		}
 	}
+	for i, e := range t.spec.UpcomingPassInformation {
+		if err := t.parseUpcoming(e, fmt.Sprintf("spec.upcomingPassInformation[%d]", i)); err != nil {
+			return err
+		}
+	}
 	if err := t.parse(t.spec.AppLaunchURL, "spec.appLaunchURL"); err != nil {
 		return err
+	}
+	if n := t.spec.NFC; n != nil {
+		if err := t.parse(n.Message, "spec.nfc.message"); err != nil {
+			return err
+		}
+		key, err := src(walletv1.Image{ConfigMapKeyRef: n.EncryptionPublicKey.ConfigMapKeyRef, SecretKeyRef: n.EncryptionPublicKey.SecretKeyRef})
+		if err != nil {
+			return errorf(walletv1.ReasonInvalidTemplate, "spec.nfc.encryptionPublicKey", "%v", err)
+		}
+		if t.nfcKey, err = nfcPublicKey(key); err != nil {
+			return errorf(walletv1.ReasonInvalidTemplate, "spec.nfc.encryptionPublicKey", "%v", err)
+		}
 	}
 	if slices.Contains(t.spec.PreferredStyleSchemes, walletv1.SchemeSemanticBoardingPass) && t.spec.TransitType != "PKTransitTypeAir" {
 		return errorf(walletv1.ReasonStyleSchemeUnmet, "spec.preferredStyleSchemes", "semanticBoardingPass is for flights: set transitType PKTransitTypeAir, or remove the scheme")
 	}
 	_, err := passJSONKeys(t.spec.PassJSON, "spec.passJSON")
 	return err
+}
+
+// parseField parses the texts of a field beyond its label, value and
+// change message (which CompileTemplate parses for every section).
+func (t *Template) parseField(f walletv1.Field, path string) error {
+	if err := t.parseTree(semanticsTree(f.Semantics), path+".semantics"); err != nil {
+		return err
+	}
+	return t.parse(f.AttributedValue, path+".attributedValue")
+}
+
+// parseUpcoming parses the texts of an upcoming event.
+func (t *Template) parseUpcoming(e walletv1.UpcomingPassInformationEntry, path string) error {
+	texts := []struct{ raw, path string }{{e.Name, path + ".name"}}
+	if e.DateInformation != nil {
+		texts = append(texts, struct{ raw, path string }{string(e.DateInformation.Date), path + ".dateInformation.date"})
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.URLs)) {
+		texts = append(texts, struct{ raw, path string }{e.URLs[k], path + ".URLs." + k})
+	}
+	for list, fields := range map[string][]walletv1.Field{"additionalInfoFields": e.AdditionalInfoFields, "backFields": e.BackFields} {
+		for j, f := range fields {
+			fp := fmt.Sprintf("%s.%s[%d]", path, list, j)
+			texts = append(texts, struct{ raw, path string }{f.Label, fp + ".label"}, struct{ raw, path string }{f.Value, fp + ".value"}, struct{ raw, path string }{string(f.ChangeMessage), fp + ".changeMessage"})
+			if err := t.parseField(f, fp); err != nil {
+				return err
+			}
+		}
+	}
+	for _, x := range texts {
+		if err := t.parse(x.raw, x.path); err != nil {
+			return err
+		}
+	}
+	return t.parseTree(semanticsTree(e.Semantics), path+".semantics")
 }
 
 // parseTree parses every string of a JSON tree as a template text.
@@ -198,7 +246,125 @@ func (t *Template) modern(pj *passjson.Pass, pass *walletv1.Pass, values *fillVa
 			pj.RelevantDate = first.Date + first.StartDate
 		}
 	}
+	if pj.UpcomingPassInformation, err = t.upcoming(pass, values); err != nil {
+		return err
+	}
+	if pj.NFC, err = t.nfc(values); err != nil {
+		return err
+	}
 	return t.checkSchemes(pj, pass)
+}
+
+// upcoming renders the template's events, a pass's entry replacing the
+// template's of the same identifier.
+func (t *Template) upcoming(pass *walletv1.Pass, values *fillValues) ([]passjson.UpcomingEntry, error) {
+	type entry struct {
+		walletv1.UpcomingPassInformationEntry
+		path string
+	}
+	var entries []entry
+	for i, e := range t.spec.UpcomingPassInformation {
+		entries = append(entries, entry{e, fmt.Sprintf("spec.upcomingPassInformation[%d]", i)})
+	}
+	for i, e := range pass.Spec.UpcomingPassInformation {
+		own := entry{e, fmt.Sprintf("spec.upcomingPassInformation[%d]", i)}
+		if j := slices.IndexFunc(entries, func(x entry) bool { return x.Identifier == e.Identifier }); j >= 0 {
+			entries[j] = own
+		} else {
+			entries[j] = own
+		}
+	}
+	var out []passjson.UpcomingEntry
+	for _, e := range entries {
+		r := passjson.UpcomingEntry{Type: e.Type, Identifier: e.Identifier, IsActive: e.IsActive, AuxiliaryStoreIdentifiers: e.AuxiliaryStoreIdentifiers}
+		if r.Type == "" {
+			r.Type = "event"
+		}
+		var err error
+		if r.Name, err = t.fill(e.Name, values, e.path+".name"); err != nil {
+			return nil, err
+		}
+		if r.Semantics, err = t.semantics(e.Semantics, nil, values, e.path+".semantics"); err != nil {
+			return nil, err
+		}
+		for j, f := range e.AdditionalInfoFields {
+			fj, err := t.field(f, walletv1.FieldOverride{}, values, fmt.Sprintf("%s.additionalInfoFields[%d]", e.path, j))
+			if err != nil {
+				return nil, err
+			}
+			r.AdditionalInfoFields = append(r.AdditionalInfoFields, fj)
+		}
+		for j, f := range e.BackFields {
+			fj, err := t.field(f, walletv1.FieldOverride{}, values, fmt.Sprintf("%s.backFields[%d]", e.path, j))
+			if err != nil {
+				return nil, err
+			}
+			r.BackFields = append(r.BackFields, fj)
+		}
+		if d := e.DateInformation; d != nil {
+			r.DateInformation = treeOf(d)
+			if d.Date != "" {
+				date, err := t.fill(string(d.Date), values, e.path+".dateInformation.date")
+				if err != nil {
+					return nil, err
+				}
+				if !isISODate(date) {
+					return nil, errorf(walletv1.ReasonInvalidData, e.path+".dateInformation.date", "%q is not an ISO 8601 date and time such as 2026-12-12T19:30:00+01:00", date)
+				}
+				r.DateInformation["date"] = date
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(e.URLs)) {
+			u, err := t.fill(e.URLs[k], values, e.path+".URLs."+k)
+			if err != nil {
+				return nil, err
+			}
+			if r.URLs == nil {
+				r.URLs = map[string]any{}
+			}
+			r.URLs[k] = u
+		}
+		if e.Images != nil {
+			r.Images = treeOf(e.Images)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// treeOf is a value as a JSON object.
+func treeOf(v any) map[string]any {
+	data, _ := json.Marshal(v) // API types always marshal
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	_ = dec.Decode(&m)
+	return m
+}
+
+// maxNFCMessage is the most an Apple VAS terminal reads.
+const maxNFCMessage = 64
+
+// nfc renders spec.nfc; an anonymized pass whose message was its holder's
+// has none.
+func (t *Template) nfc(values *fillValues) (*passjson.NFC, error) {
+	n := t.spec.NFC
+	if n == nil {
+		return nil, nil
+	}
+	msg, err := t.fill(n.Message, values, "spec.nfc.message")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case msg == "" && values.lenient:
+		return nil, nil
+	case msg == "":
+		return nil, errorf(walletv1.ReasonInvalidData, "spec.nfc.message", "the NFC message is empty once filled")
+	case len(msg) > maxNFCMessage:
+		return nil, errorf(walletv1.ReasonInvalidData, "spec.nfc.message", "the NFC message has %d bytes once filled; an Apple VAS terminal reads at most %d", len(msg), maxNFCMessage)
+	}
+	return &passjson.NFC{Message: msg, EncryptionPublicKey: t.nfcKey, RequiresAuthentication: n.RequiresAuthentication}, nil
 }
 
 func isoTime(t *metav1.Time) string {

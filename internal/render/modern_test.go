@@ -1,8 +1,10 @@
 package render
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +218,105 @@ func TestAnonymizedPassDropsItsSemantics(t *testing.T) {
 	}
 	if strings.Contains(string(files[pkpass.PassJSON]), "Nováková") {
 		t.Errorf("the attendee's name survived anonymization: %s", files[pkpass.PassJSON])
+	}
+}
+
+// A season pass lists its matches (upcomingPassInformation); a pass's entry
+// replaces its template's of the same identifier, placeholders filled.
+func TestUpcomingEvents(t *testing.T) {
+	tpl := poster()
+	tpl.Spec.UpcomingPassInformation = []walletv1.UpcomingPassInformationEntry{
+		{Identifier: "day-1", Name: "Day one", DateInformation: &walletv1.UpcomingDateInformation{Date: "2026-12-12T19:30:00+01:00", TimeZone: "Europe/Prague"},
+			Semantics: &walletv1.Semantics{VenueName: "Lucerna"}, URLs: map[string]string{"orderFoodURL": "https://lucerna.cz/food/{{ .serialNumber }}"},
+			AdditionalInfoFields: []walletv1.Field{{Key: "gate", Label: "Gate", Value: "{{ .data.section }}"}}},
+		{Identifier: "day-2", Name: "Day two", Images: &walletv1.UpcomingImages{VenueMap: &walletv1.UpcomingImage{ReuseExisting: ptr(true)}}},
+	}
+	p := posterPass()
+	p.Spec.UpcomingPassInformation = []walletv1.UpcomingPassInformationEntry{{Identifier: "day-2", Name: "Day two (moved)", IsActive: true, DateInformation: &walletv1.UpcomingDateInformation{IsUnannounced: true}}}
+	pj, err := renderPass(t, tpl, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := pj["upcomingPassInformation"].([]any)
+	one, two := entries[0].(map[string]any), entries[1].(map[string]any)
+	if len(entries) != 2 || one["type"] != "event" || one["URLs"].(map[string]any)["orderFoodURL"] != "https://lucerna.cz/food/c-1" ||
+		one["additionalInfoFields"].([]any)[0].(map[string]any)["value"] != "Balcony" || one["dateInformation"].(map[string]any)["timeZone"] != "Europe/Prague" {
+		t.Errorf("day one: %v", one)
+	}
+	if two["name"] != "Day two (moved)" || two["isActive"] != true || two["images"] != nil {
+		t.Errorf("day two, replaced by the pass: %v", two)
+	}
+	tpl.Spec.UpcomingPassInformation[0].DateInformation.Date = "{{ .data.row }}"
+	if _, err := renderPass(t, tpl, p); err == nil || !strings.Contains(err.Error(), "dateInformation.date") {
+		t.Errorf("a date that is not ISO 8601: %v", err)
+	}
+}
+
+// NFC: the terminal's key is read as openssl writes it (PEM, compressed or
+// not) and written as Apple asks (base64 SubjectPublicKeyInfo, the same
+// bytes openssl gives in DER); a key that is not P-256, or a message over
+// 64 bytes, is refused.
+func TestNFC(t *testing.T) {
+	dir := t.TempDir()
+	openssl := func(args ...string) []byte {
+		t.Helper()
+		out, err := exec.Command("openssl", args...).Output()
+		if err != nil {
+			t.Fatalf("openssl %v: %v", args, err)
+		}
+		return out
+	}
+	openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", dir+"/terminal.pem")
+	openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", dir+"/rsa.pem")
+	keys := map[string][]byte{
+		"compressed":   openssl("ec", "-in", dir+"/terminal.pem", "-pubout", "-conv_form", "compressed"),
+		"uncompressed": openssl("ec", "-in", dir+"/terminal.pem", "-pubout"),
+		"rsa":          openssl("pkey", "-in", dir+"/rsa.pem", "-pubout"),
+	}
+	derOf := map[string][]byte{
+		"compressed":   openssl("ec", "-in", dir+"/terminal.pem", "-pubout", "-conv_form", "compressed", "-outform", "DER"),
+		"uncompressed": openssl("ec", "-in", dir+"/terminal.pem", "-pubout", "-outform", "DER"),
+	}
+	for _, form := range []string{"compressed", "uncompressed"} {
+		tpl := poster()
+		tpl.Spec.NFC = &walletv1.NFC{Message: "MEMBER-{{ .data.seat }}", RequiresAuthentication: true,
+			EncryptionPublicKey: walletv1.KeySource{ConfigMapKeyRef: &walletv1.KeyReference{Name: "nfc", Key: form}}}
+		src := func(img walletv1.Image) ([]byte, error) {
+			if img.ConfigMapKeyRef != nil && img.ConfigMapKeyRef.Name == "nfc" {
+				return keys[img.ConfigMapKeyRef.Key], nil
+			}
+			return images(img)
+		}
+		compiled, err := CompileTemplate(tpl, src)
+		if err != nil {
+			t.Fatalf("%s: %v", form, err)
+		}
+		files, err := compiled.Render(posterPass(), src, testOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
+			t.Fatal(err)
+		}
+		pj, _ := passjson.Parse(files[pkpass.PassJSON])
+		if pj.NFC == nil || pj.NFC.Message != "MEMBER-14" || !pj.NFC.RequiresAuthentication || pj.NFC.EncryptionPublicKey != base64.StdEncoding.EncodeToString(derOf[form]) {
+			t.Errorf("%s: nfc %+v", form, pj.NFC)
+		}
+		tpl.Spec.NFC.Message = strings.Repeat("x", 65)
+		compiled, _ = CompileTemplate(tpl, src)
+		if _, err := compiled.Render(posterPass(), src, testOptions); err == nil || !strings.Contains(err.Error(), "at most 64") {
+			t.Errorf("a 65-byte message: %v", err)
+		}
+	}
+	tpl := poster()
+	tpl.Spec.NFC = &walletv1.NFC{Message: "x", EncryptionPublicKey: walletv1.KeySource{ConfigMapKeyRef: &walletv1.KeyReference{Name: "nfc", Key: "rsa"}}}
+	_, err := CompileTemplate(tpl, func(img walletv1.Image) ([]byte, error) {
+		if img.ConfigMapKeyRef.Name == "nfc" {
+			return keys["rsa"], nil
+		}
+		return images(img)
+	})
+	if err == nil || !strings.Contains(err.Error(), "spec.nfc.encryptionPublicKey") || !strings.Contains(err.Error(), "elliptic-curve") {
+		t.Errorf("an RSA key: %v", err)
 	}
 }

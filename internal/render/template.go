@@ -22,6 +22,9 @@ type Template struct {
 	fieldKeys []string
 	// shared holds the files every pass of the template has.
 	shared pkpass.Files
+	// nfcKey is spec.nfc's encryption public key as pass.json has it
+	// (base64 SubjectPublicKeyInfo).
+	nfcKey string
 }
 
 // section is one of the five field sections with its pass.json name.
@@ -104,7 +107,7 @@ func CompileTemplate(tpl *walletv1.PassTemplate, src ImageSource) (*Template, er
 		}
 	}
 
-	if err := t.compileModern(); err != nil {
+	if err := t.compileModern(src); err != nil {
 		return nil, err
 	}
 	if spec.DataSchema != nil && len(spec.DataSchema.Raw) > 0 {
