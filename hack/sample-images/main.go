@@ -72,6 +72,11 @@ func main() {
 		{"thumbnail.png", 90, 90, badge(amber, navy)},
 		{"background.png", 180, 220, gradient(navy, amber)},
 		{"footer.png", 286, 15, gradient(white, amber)},
+		// A poster event ticket's artwork fills the card; its secondary
+		// logo sits at the foot.
+		{"artwork.png", 375, 500, gradient(navy, amber)},
+		{"artwork-2x.png", 750, 1000, gradient(navy, amber)},
+		{"secondary-logo.png", 160, 50, bar(amber)},
 	}
 	sort.Slice(pictures, func(i, j int) bool { return pictures[i].key < pictures[j].key })
 

@@ -15,6 +15,7 @@ import (
 	"go.mozilla.org/pkcs7"
 
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/passjson"
 )
 
 // Report is the outcome of Verify: every rule that failed, and notes on
@@ -194,6 +195,10 @@ func verifyPassJSON(r *Report, files Files, pass map[string]any) {
 		if c, ok := pass[key].(string); ok && !colorPattern.MatchString(c) {
 			r.fail("pass.json: %s %q is not rgb(r, g, b)", key, c)
 		}
+	}
+	// Every key Apple documents, with its type and allowed values.
+	if err := passjson.Validate(files[PassJSON]); err != nil {
+		r.fail("pass.json: against the schema of Apple's pass.json: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	if !slices.ContainsFunc(files.Names(), func(n string) bool { return n == "icon.png" || strings.HasPrefix(n, "icon@") }) {
 		r.fail("structure: icon.png is missing; Wallet refuses a pass without an icon")

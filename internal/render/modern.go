@@ -271,7 +271,7 @@ func (t *Template) upcoming(pass *walletv1.Pass, values *fillValues) ([]passjson
 		if j := slices.IndexFunc(entries, func(x entry) bool { return x.Identifier == e.Identifier }); j >= 0 {
 			entries[j] = own
 		} else {
-			entries[j] = own
+			entries = append(entries, own)
 		}
 	}
 	var out []passjson.UpcomingEntry

@@ -232,14 +232,20 @@ func TestUpcomingEvents(t *testing.T) {
 		{Identifier: "day-2", Name: "Day two", Images: &walletv1.UpcomingImages{VenueMap: &walletv1.UpcomingImage{ReuseExisting: ptr(true)}}},
 	}
 	p := posterPass()
-	p.Spec.UpcomingPassInformation = []walletv1.UpcomingPassInformationEntry{{Identifier: "day-2", Name: "Day two (moved)", IsActive: true, DateInformation: &walletv1.UpcomingDateInformation{IsUnannounced: true}}}
+	p.Spec.UpcomingPassInformation = []walletv1.UpcomingPassInformationEntry{
+		{Identifier: "day-2", Name: "Day two (moved)", IsActive: true, DateInformation: &walletv1.UpcomingDateInformation{IsUnannounced: true}},
+		{Identifier: "after-party", Name: "After party for {{ .data.row }}"},
+	}
 	pj, err := renderPass(t, tpl, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	entries := pj["upcomingPassInformation"].([]any)
 	one, two := entries[0].(map[string]any), entries[1].(map[string]any)
-	if len(entries) != 2 || one["type"] != "event" || one["URLs"].(map[string]any)["orderFoodURL"] != "https://lucerna.cz/food/c-1" ||
+	if len(entries) != 3 || entries[2].(map[string]any)["name"] != "After party for B" {
+		t.Errorf("the pass's own event is not added after the template's: %v", entries)
+	}
+	if one["type"] != "event" || one["URLs"].(map[string]any)["orderFoodURL"] != "https://lucerna.cz/food/c-1" ||
 		one["additionalInfoFields"].([]any)[0].(map[string]any)["value"] != "Balcony" || one["dateInformation"].(map[string]any)["timeZone"] != "Europe/Prague" {
 		t.Errorf("day one: %v", one)
 	}

@@ -61,11 +61,13 @@ func chains(t *testing.T) (*certs.DevelopmentChain, *certs.DevelopmentChain) {
 	return chain, other
 }
 
-// samples loads config/samples plus the development Secret of chain.
+// samples loads config/samples and config/samples/modern plus the
+// development Secret of chain.
 func samples(t *testing.T) *Objects {
 	t.Helper()
 	c, _ := chains(t)
-	objs, err := load([]string{filepath.Join(testenv.RepoRoot(), "config", "samples")}, "default")
+	dir := filepath.Join(testenv.RepoRoot(), "config", "samples")
+	objs, err := load([]string{dir, filepath.Join(dir, "modern")}, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,5 +451,49 @@ func TestRenderGoogleWallet(t *testing.T) {
 	}
 	if printed.Vertical != "loyalty" || printed.Object["accountId"] != "bk-000101" || !strings.HasPrefix(printed.SaveURL, "https://pay.google.com/gp/v/save/") {
 		t.Errorf("printed %+v", printed)
+	}
+}
+
+// A template and pass using every key the CRDs model beyond Passbook's
+// render offline to a pass that verifies, pass.json valid against the
+// schema of Apple's pass.json (pkpass.Verify checks it), and applies to the
+// API server's schema (api/v1alpha1 tests apply the same file).
+func TestEveryModernKeyRenders(t *testing.T) {
+	objs := samples(t)
+	more, err := load([]string{filepath.Join("testdata", "every-key")}, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs.Templates = append(objs.Templates, more.Templates...)
+	objs.Passes = append(objs.Passes, more.Passes...)
+	objs.ConfigMaps = append(objs.ConfigMaps, more.ConfigMaps...)
+	signed, _, err := Render(objs, Request{PassName: "every-key-member", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := pkpass.Zip(signed.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := chains(t)
+	roots := x509.NewCertPool()
+	roots.AddCert(c.Root)
+	if r := pkpass.Verify(zipped, roots); !r.OK() {
+		t.Fatalf("verify: %v", r.Failures)
+	}
+	var pj map[string]any
+	if err := json.Unmarshal(signed.Files[pkpass.PassJSON], &pj); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"semantics", "nfc", "associatedStoreIdentifiers", "appLaunchURL", "userInfo", "footerBackgroundColor", "useAutomaticColors", "relevantDates", "upcomingPassInformation"} {
+		if _, ok := pj[key]; !ok {
+			t.Errorf("pass.json has no %s:\n%s", key, signed.Files[pkpass.PassJSON])
+		}
+	}
+	if pj["useAutomaticColors"] != true || pj["userInfo"].(map[string]any)["since"] != 2020.0 || pj["userInfo"].(map[string]any)["tier"] != "gold" {
+		t.Errorf("the pass's passJSON and userInfo do not merge over the template's: %v %v", pj["useAutomaticColors"], pj["userInfo"])
+	}
+	if upcoming := pj["upcomingPassInformation"].([]any); len(upcoming) != 2 {
+		t.Errorf("upcoming events: %v", upcoming)
 	}
 }
