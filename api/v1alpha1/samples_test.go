@@ -88,3 +88,19 @@ func TestModernSamplesApply(t *testing.T) {
 		}
 	}
 }
+
+// The README's poster event ticket applies, as printed, with strict field
+// validation (internal/cmd/render signs it).
+func TestReadmeModernPassApplies(t *testing.T) {
+	ns := env.Namespace(t)
+	objs := testenv.ReadmeYAML(t, "## Modern passes")
+	if len(objs) != 2 {
+		t.Fatalf("the README's modern pass has %d objects, want a template and a pass", len(objs))
+	}
+	for _, obj := range objs {
+		obj.SetNamespace(ns)
+		if err := env.Client.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+			t.Errorf("%s %s refused: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+}

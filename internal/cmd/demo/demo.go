@@ -335,10 +335,14 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	}
 	defer func() { stop(); <-done }() // the manager ends before the control plane
 
-	step = progress(w, "Applying config/samples to namespace "+Namespace)
-	applied, err := apply(ctx, c, samples)
-	if err != nil {
-		return err
+	step = progress(w, "Applying config/samples and config/samples/modern to namespace "+Namespace)
+	applied := 0
+	for _, dir := range []string{samples, filepath.Join(samples, "modern")} {
+		n, err := apply(ctx, c, dir)
+		if err != nil {
+			return err
+		}
+		applied += n
 	}
 	step(fmt.Sprintf("%d objects", applied))
 	log.Info("samples applied; waiting until every one is Ready", "namespace", Namespace)

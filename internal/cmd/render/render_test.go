@@ -497,3 +497,44 @@ func TestEveryModernKeyRenders(t *testing.T) {
 		t.Errorf("upcoming events: %v", upcoming)
 	}
 }
+
+// The README's poster event ticket, as printed, signs beside the samples'
+// certificate and images: a pass that verifies, pass.json valid against
+// Apple's schema, with the poster's scheme and semantic tags.
+func TestReadmeModernPassRenders(t *testing.T) {
+	objs := samples(t)
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	for _, obj := range testenv.ReadmeYAML(t, "## Modern passes") {
+		data, err := json.Marshal(obj.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(data)
+		buf.WriteString("\n---\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "readme.yaml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	more, err := load([]string{dir}, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs.Templates = append(objs.Templates, more.Templates...)
+	objs.Passes = append(objs.Passes, more.Passes...)
+	signed, _, err := Render(objs, Request{PassName: "cinema-f12", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := pkpass.Zip(signed.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := pkpass.Verify(zipped, nil); !r.OK() {
+		t.Fatalf("verify: %v", r.Failures)
+	}
+	if !bytes.Contains(signed.Files[pkpass.PassJSON], []byte(`"preferredStyleSchemes":["posterEventTicket","eventTicket"]`)) ||
+		!bytes.Contains(signed.Files[pkpass.PassJSON], []byte(`"seats":[{"seatNumber":"12","seatRow":"F"}]`)) {
+		t.Errorf("pass.json: %s", signed.Files[pkpass.PassJSON])
+	}
+}
