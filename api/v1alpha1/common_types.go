@@ -56,7 +56,7 @@ type ChangeMessage string
 
 // ImageType is the role of an image in a pass; which roles a pass may use
 // depends on its style.
-// +kubebuilder:validation:Enum=icon;logo;strip;background;thumbnail;footer;artwork;secondaryLogo
+// +kubebuilder:validation:Enum=icon;logo;strip;background;thumbnail;footer;artwork;secondaryLogo;personalizationLogo
 type ImageType string
 
 // The image roles Wallet knows.
@@ -72,6 +72,8 @@ const (
 	ImageArtwork ImageType = "artwork"
 	// ImageSecondaryLogo is the logo at the foot of a poster event ticket.
 	ImageSecondaryLogo ImageType = "secondaryLogo"
+	// ImagePersonalizationLogo tops a rewards sign-up form.
+	ImagePersonalizationLogo ImageType = "personalizationLogo"
 )
 
 // Image is one PNG of a pass, read from a ConfigMap or Secret key. The

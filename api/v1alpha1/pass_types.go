@@ -148,6 +148,12 @@ type PassSpec struct {
 	// +optional
 	Redeemed bool `json:"redeemed,omitempty"`
 
+	// Personalized: the holder signed up through the template's rewards
+	// sign-up form (the web service sets it with the details it received),
+	// or you know them already: the pass is rendered without the form.
+	// +optional
+	Personalized bool `json:"personalized,omitempty"`
+
 	// Anonymized removes the holder's personal data for good: the pass is
 	// rendered without data, field or image overrides (placeholders show
 	// their defaults, or nothing), with its barcode only when the template's

@@ -44,8 +44,50 @@ type TextAlignment string
 type DataDetectorType string
 
 // WebhookEvent is an event a template's webhook can receive.
-// +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete
+// +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete;personalize
 type WebhookEvent string
+
+// Personalization is Apple's personalization.json: what the sign-up form
+// asks for and says.
+type Personalization struct {
+	// Description of the program, shown on the sign-up form.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	Description string `json:"description"`
+
+	// RequiredPersonalizationFields are the details Wallet asks for.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +required
+	RequiredPersonalizationFields []PersonalizationField `json:"requiredPersonalizationFields"`
+
+	// TermsAndConditions the holder accepts by signing up.
+	// +kubebuilder:validation:MaxLength=16384
+	// +optional
+	TermsAndConditions string `json:"termsAndConditions,omitempty"`
+
+	// DataKeys name the keys of the Pass's spec.data the holder's details
+	// are written to, by Apple's name (fullName, givenName, familyName,
+	// emailAddress, phoneNumber, postalCode, ISOCountryCode); a detail not
+	// named here is written under Apple's name.
+	// +kubebuilder:validation:MaxProperties=7
+	// +optional
+	DataKeys map[string]string `json:"dataKeys,omitempty"`
+}
+
+// PersonalizationField is a detail the sign-up form asks for.
+// +kubebuilder:validation:Enum=PKPassPersonalizationFieldName;PKPassPersonalizationFieldPostalCode;PKPassPersonalizationFieldEmailAddress;PKPassPersonalizationFieldPhoneNumber
+type PersonalizationField string
+
+// The details a sign-up form can ask for.
+const (
+	PersonalizationName         PersonalizationField = "PKPassPersonalizationFieldName"
+	PersonalizationPostalCode   PersonalizationField = "PKPassPersonalizationFieldPostalCode"
+	PersonalizationEmailAddress PersonalizationField = "PKPassPersonalizationFieldEmailAddress"
+	PersonalizationPhoneNumber  PersonalizationField = "PKPassPersonalizationFieldPhoneNumber"
+)
 
 // StyleScheme is a layout Wallet may render a pass in
 // (preferredStyleSchemes).
@@ -67,6 +109,8 @@ const (
 	// Google Wallet: an account saved or deleted the pass.
 	WebhookEventUserAdd    WebhookEvent = "userAdd"
 	WebhookEventUserDelete WebhookEvent = "userDelete"
+	// A holder signed up through the pass's rewards sign-up form.
+	WebhookEventPersonalize WebhookEvent = "personalize"
 )
 
 // Ready reasons of a PassTemplate.
@@ -317,9 +361,9 @@ type Webhook struct {
 	// +required
 	URL string `json:"url"`
 
-	// Events sent to it (register, unregister, userAdd, userDelete); every
-	// one when empty.
-	// +kubebuilder:validation:MaxItems=4
+	// Events sent to it (register, unregister, userAdd, userDelete,
+	// personalize); every one when empty.
+	// +kubebuilder:validation:MaxItems=5
 	// +listType=set
 	// +optional
 	Events []WebhookEvent `json:"events,omitempty"`
@@ -333,7 +377,10 @@ type Webhook struct {
 // +kubebuilder:validation:XValidation:rule="self.style == 'boardingPass' ? has(self.transitType) : !has(self.transitType)",message="transitType is required for boardingPass templates and not allowed for other styles"
 // +kubebuilder:validation:XValidation:rule="self.images.exists(i, i.type == 'icon')",message="an icon image is required: Wallet shows it on the lock screen and in notifications"
 // +kubebuilder:validation:XValidation:rule="self.style != 'boardingPass' || self.images.all(i, i.type in ['icon', 'logo', 'footer'])",message="a boardingPass uses only icon, logo and footer images"
-// +kubebuilder:validation:XValidation:rule="!(self.style in ['coupon', 'storeCard']) || self.images.all(i, i.type in ['icon', 'logo', 'strip'])",message="a coupon or storeCard uses only icon, logo and strip images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'coupon' || self.images.all(i, i.type in ['icon', 'logo', 'strip'])",message="a coupon uses only icon, logo and strip images"
+// +kubebuilder:validation:XValidation:rule="self.style != 'storeCard' || self.images.all(i, i.type in ['icon', 'logo', 'strip', 'personalizationLogo'])",message="a storeCard uses only icon, logo, strip and personalizationLogo images"
+// +kubebuilder:validation:XValidation:rule="!has(self.personalization) || (self.style == 'storeCard' && has(self.nfc) && self.images.exists(i, i.type == 'personalizationLogo'))",message="a rewards sign-up (personalization) is a storeCard with nfc and a personalizationLogo image, as Apple requires"
+// +kubebuilder:validation:XValidation:rule="has(self.personalization) || !self.images.exists(i, i.type == 'personalizationLogo')",message="a personalizationLogo image belongs to a template with personalization"
 // +kubebuilder:validation:XValidation:rule="self.style != 'generic' || self.images.all(i, i.type in ['icon', 'logo', 'thumbnail'])",message="a generic pass uses only icon, logo and thumbnail images"
 // +kubebuilder:validation:XValidation:rule="self.style != 'eventTicket' || self.images.all(i, i.type in ['icon', 'logo', 'strip', 'background', 'thumbnail', 'artwork', 'secondaryLogo'])",message="an eventTicket uses only icon, logo, strip, background, thumbnail, artwork and secondaryLogo images"
 // +kubebuilder:validation:XValidation:rule="self.style == 'eventTicket' || !has(self.preferredStyleSchemes) || !self.preferredStyleSchemes.exists(s, s in ['posterEventTicket', 'eventTicket'])",message="posterEventTicket and eventTicket schemes are for eventTicket templates"
@@ -448,6 +495,13 @@ type PassTemplateSpec struct {
 	// +listMapKey=identifier
 	// +optional
 	UpcomingPassInformation []UpcomingPassInformationEntry `json:"upcomingPassInformation,omitempty"`
+
+	// Personalization makes a storeCard a rewards sign-up: Wallet asks the
+	// holder for the details it lists and the web service records them into
+	// the Pass's data (Apple's Rewards Enrollment). Needs nfc, and a
+	// personalizationLogo image.
+	// +optional
+	Personalization *Personalization `json:"personalization,omitempty"`
 
 	// NFC makes the passes readable by Apple VAS terminals.
 	// +optional

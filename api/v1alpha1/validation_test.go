@@ -79,7 +79,7 @@ func TestInvalidObjectsRefused(t *testing.T) {
 		{"image from nowhere", coupon, set("spec.images[0].configMapKeyRef", nil), "an image is read from exactly one of configMapKeyRef or secretKeyRef"},
 		{"same image twice", coupon, appendTo("spec.images", img("logo", "logo-again.png")), "each image type, scale and language appears once"},
 		{"strip on a boarding pass", boarding, appendTo("spec.images", img("strip", "strip.png")), "a boardingPass uses only icon, logo and footer images"},
-		{"footer on a coupon", coupon, appendTo("spec.images", img("footer", "footer.png")), "a coupon or storeCard uses only icon, logo and strip images"},
+		{"footer on a coupon", coupon, appendTo("spec.images", img("footer", "footer.png")), "a coupon uses only icon, logo and strip images"},
 		{"strip on a generic pass", generic, appendTo("spec.images", img("strip", "strip.png")), "a generic pass uses only icon, logo and thumbnail images"},
 		{"event ticket with strip and background", event, func(o map[string]any) {
 			appendTo("spec.images", img("strip", "strip.png"))(o)
@@ -101,7 +101,7 @@ func TestInvalidObjectsRefused(t *testing.T) {
 		{"poster scheme on a coupon", coupon, set("spec.preferredStyleSchemes", []any{"posterEventTicket"}), "posterEventTicket and eventTicket schemes are for eventTicket templates"},
 		{"flight scheme on an event ticket", event, set("spec.preferredStyleSchemes", []any{"semanticBoardingPass"}), "semanticBoardingPass and boardingPass schemes are for boardingPass templates"},
 		{"unknown scheme", event, set("spec.preferredStyleSchemes", []any{"posterTicket"}), `Unsupported value: "posterTicket"`},
-		{"artwork on a coupon", coupon, appendTo("spec.images", img("artwork", "artwork.png")), "a coupon or storeCard uses only icon, logo and strip images"},
+		{"artwork on a coupon", coupon, appendTo("spec.images", img("artwork", "artwork.png")), "a coupon uses only icon, logo and strip images"},
 		{"unknown event type", event, set("spec.semantics", map[string]any{"eventType": "PKEventTypeOpera"}), `Unsupported value: "PKEventTypeOpera"`},
 		{"semantic tag Apple lacks", event, set("spec.semantics", map[string]any{"eventTitle": "x"}), `unknown field "spec.semantics.eventTitle"`},
 		{"price in a made-up currency", event, set("spec.semantics", map[string]any{"totalPrice": map[string]any{"amount": "10", "currencyCode": "eur"}}), "currencyCode is an ISO 4217 code"},
@@ -110,6 +110,9 @@ func TestInvalidObjectsRefused(t *testing.T) {
 		{"upcoming image over http", event, set("spec.upcomingPassInformation", []any{map[string]any{"identifier": "a", "name": "A", "images": map[string]any{"venueMap": map[string]any{"URLs": []any{map[string]any{"URL": "http://x.example/a.png", "SHA256": strings.Repeat("a", 64)}}}}}}), "over https only"},
 		{"two upcoming events of one identifier", event, set("spec.upcomingPassInformation", []any{map[string]any{"identifier": "a", "name": "A"}, map[string]any{"identifier": "a", "name": "B"}}), "Duplicate value"},
 		{"NFC key from two places", event, set("spec.nfc", map[string]any{"message": "m", "encryptionPublicKey": map[string]any{"configMapKeyRef": map[string]any{"name": "k", "key": "k"}, "secretKeyRef": map[string]any{"name": "k", "key": "k"}}}), "read from exactly one of configMapKeyRef or secretKeyRef"},
+		{"sign-up on an event ticket", event, set("spec.personalization", map[string]any{"description": "Join", "requiredPersonalizationFields": []any{"PKPassPersonalizationFieldName"}}), "a rewards sign-up (personalization) is a storeCard with nfc and a personalizationLogo image"},
+		{"sign-up logo without sign-up", coupon, appendTo("spec.images", img("personalizationLogo", "p.png")), "a coupon uses only icon, logo and strip images"},
+		{"unknown sign-up field", event, set("spec.personalization", map[string]any{"description": "Join", "requiredPersonalizationFields": []any{"PKPassPersonalizationFieldBirthday"}}), `Unsupported value: "PKPassPersonalizationFieldBirthday"`},
 		{"auxiliary row 2", event, set("spec.fields.primary[0].row", int64(2)), "should be less than or equal to 1"},
 		{"language not a code", coupon, set("spec.localizations", []any{map[string]any{"language": "English"}}), "a language is a code such as en, cs, pt-BR or zh-Hans"},
 		{"expiration with both after and date", coupon, set("spec.expiration", map[string]any{"after": "24h", "date": "2030-01-01T00:00:00Z"}), "set exactly one of expiration.after or expiration.date"},

@@ -77,6 +77,9 @@ func main() {
 		{"artwork.png", 375, 500, gradient(navy, amber)},
 		{"artwork-2x.png", 750, 1000, gradient(navy, amber)},
 		{"secondary-logo.png", 160, 50, bar(amber)},
+		// The logo atop a rewards sign-up form: 150 x 40 points.
+		{"personalization-logo.png", 150, 40, bar(navy)},
+		{"personalization-logo-2x.png", 300, 80, bar(navy)},
 	}
 	sort.Slice(pictures, func(i, j int) bool { return pictures[i].key < pictures[j].key })
 

@@ -19,7 +19,7 @@ type ImageSource func(img walletv1.Image) ([]byte, error)
 var allowedImages = map[walletv1.PassStyle][]walletv1.ImageType{
 	walletv1.StyleBoardingPass: {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageFooter},
 	walletv1.StyleCoupon:       {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip},
-	walletv1.StyleStoreCard:    {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip},
+	walletv1.StyleStoreCard:    {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip, walletv1.ImagePersonalizationLogo},
 	walletv1.StyleEventTicket:  {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageStrip, walletv1.ImageBackground, walletv1.ImageThumbnail, walletv1.ImageArtwork, walletv1.ImageSecondaryLogo},
 	walletv1.StyleGeneric:      {walletv1.ImageIcon, walletv1.ImageLogo, walletv1.ImageThumbnail},
 }
@@ -40,6 +40,8 @@ var maxPoints = map[walletv1.ImageType][2]int{
 	// at a full card and at the logo's size.
 	walletv1.ImageArtwork:       {375, 500},
 	walletv1.ImageSecondaryLogo: {160, 50},
+	// Apple's Wallet Developer Guide, Rewards Enrollment: 150 x 40 points.
+	walletv1.ImagePersonalizationLogo: {150, 40},
 }
 
 // maxImageBytes bounds one PNG: a bundle is stored in the cluster and

@@ -14,6 +14,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/passjson"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
 // Apple's pass.json as it is since iOS 18: semantic tags, preferred style
@@ -73,8 +74,42 @@ func (t *Template) compileModern(src ImageSource) error {
 	if slices.Contains(t.spec.PreferredStyleSchemes, walletv1.SchemeSemanticBoardingPass) && t.spec.TransitType != "PKTransitTypeAir" {
 		return errorf(walletv1.ReasonStyleSchemeUnmet, "spec.preferredStyleSchemes", "semanticBoardingPass is for flights: set transitType PKTransitTypeAir, or remove the scheme")
 	}
+	if p := t.spec.Personalization; p != nil && (t.spec.Style != walletv1.StyleStoreCard || t.spec.NFC == nil || len(t.signUpLogos) == 0) {
+		return errorf(walletv1.ReasonInvalidTemplate, "spec.personalization", "a rewards sign-up is a storeCard with nfc and a personalizationLogo image, as Apple requires")
+	}
 	_, err := passJSONKeys(t.spec.PassJSON, "spec.passJSON")
 	return err
+}
+
+// PersonalizationJSON is the name of the sign-up form's file.
+const PersonalizationJSON = "personalization.json"
+
+// signUp adds the rewards sign-up form (personalization.json and its logo)
+// to a pass whose holder has not signed up yet; a personalized or
+// anonymized pass has none.
+func (t *Template) signUp(files pkpass.Files, pass *walletv1.Pass, src ImageSource, anonymize bool) error {
+	p := t.spec.Personalization
+	if p == nil || pass.Spec.Personalized || anonymize {
+		return nil
+	}
+	form := struct {
+		RequiredPersonalizationFields []walletv1.PersonalizationField `json:"requiredPersonalizationFields"`
+		Description                   string                          `json:"description"`
+		TermsAndConditions            string                          `json:"termsAndConditions,omitempty"`
+	}{p.RequiredPersonalizationFields, p.Description, p.TermsAndConditions}
+	data, err := json.Marshal(form)
+	if err != nil {
+		return err
+	}
+	files[PersonalizationJSON] = data
+	for i, img := range t.signUpLogos {
+		logo, err := loadImage(src, img, fmt.Sprintf("spec.images (personalizationLogo %d)", i))
+		if err != nil {
+			return err
+		}
+		files[ImageName(img)] = logo
+	}
+	return nil
 }
 
 // parseField parses the texts of a field beyond its label, value and

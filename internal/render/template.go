@@ -22,6 +22,9 @@ type Template struct {
 	fieldKeys []string
 	// shared holds the files every pass of the template has.
 	shared pkpass.Files
+	// signUpLogos are the personalizationLogo images: only a pass still to
+	// be personalized holds them.
+	signUpLogos []walletv1.Image
 	// nfcKey is spec.nfc's encryption public key as pass.json has it
 	// (base64 SubjectPublicKeyInfo).
 	nfcKey string
@@ -68,6 +71,10 @@ func CompileTemplate(tpl *walletv1.PassTemplate, src ImageSource) (*Template, er
 		data, err := loadImage(src, img, field)
 		if err != nil {
 			return nil, err
+		}
+		if img.Type == walletv1.ImagePersonalizationLogo {
+			t.signUpLogos = append(t.signUpLogos, img)
+			continue
 		}
 		t.shared[name] = data
 	}

@@ -76,8 +76,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo did not print %q:\n%s", want, printed)
 		}
 	}
-	if len(s.Passes) != 14 {
-		t.Fatalf("%d passes written, want the 14 samples (10 classic, 4 modern)", len(s.Passes))
+	if len(s.Passes) != 16 {
+		t.Fatalf("%d passes written, want the 16 samples (10 classic, 6 modern)", len(s.Passes))
 	}
 
 	// Every pass file is signed by a chain ending in dev-root.pem.
@@ -139,8 +139,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the start page has no preview link or QR code for %s", p.Name)
 		}
 	}
-	if n := bytes.Count(page, []byte("<td>Ready</td>")); n != 14 {
-		t.Errorf("the start page shows %d passes Ready, want 14", n)
+	if n := bytes.Count(page, []byte("<td>Ready</td>")); n != 16 {
+		t.Errorf("the start page shows %d passes Ready, want 16", n)
 	}
 
 	// The kubeconfig reaches the cluster, where everything is Ready.
