@@ -18,8 +18,11 @@ var (
 	issuedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wallet_webservice_issued_passes_total", Help: "Passes created through issue links, by template.",
 	}, []string{"namespace", "template"})
+	personalizations = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wallet_webservice_personalizations_total", Help: "Rewards sign-ups recorded (Apple's personalize endpoint).",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, registrationsTotal, downloadTags, issuedTotal)
+	metrics.Registry.MustRegister(requestsTotal, registrationsTotal, downloadTags, issuedTotal, personalizations)
 }

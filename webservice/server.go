@@ -137,6 +137,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+b+"/v1/devices/{device}/registrations/{passType}", s.limited("serials", s.serials))
 	mux.HandleFunc("GET "+b+"/v1/passes/{passType}/{serial}", s.limited("pass", s.latestPass))
 	mux.HandleFunc("POST "+b+"/v1/log", s.limited("log", s.deviceLog))
+	mux.HandleFunc("POST "+b+"/v1/passes/{passType}/{serial}/personalize", s.limited("personalize", s.personalize))
 	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
 	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
 	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limitedUnlessVerified("google-callback", s.googleCallback))

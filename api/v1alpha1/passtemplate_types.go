@@ -609,6 +609,12 @@ type PassTemplateStatus struct {
 	// +optional
 	SharedBundle string `json:"sharedBundle,omitempty"`
 
+	// NFCEncryptionPublicKey is the NFC terminal key passes render with, as
+	// pass.json has it (base64 SubjectPublicKeyInfo), read from
+	// spec.nfc.encryptionPublicKey when the shared files were.
+	// +optional
+	NFCEncryptionPublicKey string `json:"nfcEncryptionPublicKey,omitempty"`
+
 	// Passes made from this template.
 	// +optional
 	Passes int32 `json:"passes,omitempty"`

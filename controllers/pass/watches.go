@@ -62,6 +62,7 @@ func templateChanged() predicate.Funcs {
 		o, n := e.ObjectOld.(*walletv1.PassTemplate), e.ObjectNew.(*walletv1.PassTemplate)
 		return readyKey(o.Status.Conditions) != readyKey(n.Status.Conditions) ||
 			o.Status.SharedBundle != n.Status.SharedBundle ||
+			o.Status.NFCEncryptionPublicKey != n.Status.NFCEncryptionPublicKey ||
 			o.Status.PassTypeIdentifier != n.Status.PassTypeIdentifier
 	}}
 }

@@ -170,7 +170,7 @@ func (s *Sources) ImageSource(ctx context.Context, namespace string) render.Imag
 // files (status.sharedBundle), which the template controller wrote after
 // checking them; compiled once per template generation and shared content.
 func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTemplate) (*render.Template, pkpass.Files, error) {
-	key := fmt.Sprintf("%d/%s", tpl.Generation, tpl.Status.SharedBundle)
+	key := fmt.Sprintf("%d/%s/%s", tpl.Generation, tpl.Status.SharedBundle, tpl.Status.NFCEncryptionPublicKey)
 	if e, ok := s.templates.Get(tpl.UID); ok && e.key == key {
 		return e.tpl, e.shared, e.err
 	}
@@ -179,6 +179,13 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 		return nil, nil, fmt.Errorf("read shared files of template %s: %w", tpl.Name, err)
 	}
 	fromShared := func(img walletv1.Image) ([]byte, error) {
+		if img.Type == "" && tpl.Spec.NFC != nil {
+			// The NFC terminal key, as the template controller read it.
+			if tpl.Status.NFCEncryptionPublicKey == "" {
+				return nil, fmt.Errorf("the template's NFC terminal key has not been read yet")
+			}
+			return []byte(tpl.Status.NFCEncryptionPublicKey), nil
+		}
 		if b, ok := shared[render.ImageName(img)]; ok {
 			return b, nil
 		}

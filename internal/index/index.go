@@ -79,12 +79,12 @@ var (
 		return []string{o.(*walletv1.PassTemplate).Spec.CertificateRef.Name}
 	}}
 	// TemplateImageConfigMaps and TemplateImageSecrets: by the ConfigMaps
-	// and Secrets their images read.
+	// and Secrets their images (and their NFC terminal key) read.
 	TemplateImageConfigMaps = Index{&walletv1.PassTemplate{}, "passtemplate.spec.images.configMapKeyRef.name", func(o client.Object) []string {
-		return imageSources(o.(*walletv1.PassTemplate).Spec.Images, false)
+		return imageSources(sourcesOf(o.(*walletv1.PassTemplate)), false)
 	}}
 	TemplateImageSecrets = Index{&walletv1.PassTemplate{}, "passtemplate.spec.images.secretKeyRef.name", func(o client.Object) []string {
-		return imageSources(o.(*walletv1.PassTemplate).Spec.Images, true)
+		return imageSources(sourcesOf(o.(*walletv1.PassTemplate)), true)
 	}}
 	// TemplateWebhookSecrets: by the Secrets holding their webhooks' API
 	// keys.
@@ -145,6 +145,16 @@ func PassTypeSerialKey(passType, serial string) string { return passType + "\x00
 // DevicePassTypeKey is RegistrationDevicePassType's value of a device and
 // pass type.
 func DevicePassTypeKey(device, passType string) string { return device + "\x00" + passType }
+
+// sourcesOf are the ConfigMap and Secret keys a template's shared files
+// are made from: its images, and its NFC terminal key.
+func sourcesOf(tpl *walletv1.PassTemplate) []walletv1.Image {
+	images := tpl.Spec.Images
+	if n := tpl.Spec.NFC; n != nil {
+		images = append(slices.Clip(images), walletv1.Image{ConfigMapKeyRef: n.EncryptionPublicKey.ConfigMapKeyRef, SecretKeyRef: n.EncryptionPublicKey.SecretKeyRef})
+	}
+	return images
+}
 
 func imageSources(images []walletv1.Image, secrets bool) []string {
 	var names []string

@@ -74,7 +74,8 @@ func (t *Template) compileModern(src ImageSource) error {
 	if slices.Contains(t.spec.PreferredStyleSchemes, walletv1.SchemeSemanticBoardingPass) && t.spec.TransitType != "PKTransitTypeAir" {
 		return errorf(walletv1.ReasonStyleSchemeUnmet, "spec.preferredStyleSchemes", "semanticBoardingPass is for flights: set transitType PKTransitTypeAir, or remove the scheme")
 	}
-	if p := t.spec.Personalization; p != nil && (t.spec.Style != walletv1.StyleStoreCard || t.spec.NFC == nil || len(t.signUpLogos) == 0) {
+	if p := t.spec.Personalization; p != nil && (t.spec.Style != walletv1.StyleStoreCard || t.spec.NFC == nil ||
+		!slices.ContainsFunc(t.spec.Images, func(i walletv1.Image) bool { return i.Type == walletv1.ImagePersonalizationLogo })) {
 		return errorf(walletv1.ReasonInvalidTemplate, "spec.personalization", "a rewards sign-up is a storeCard with nfc and a personalizationLogo image, as Apple requires")
 	}
 	_, err := passJSONKeys(t.spec.PassJSON, "spec.passJSON")
@@ -84,10 +85,10 @@ func (t *Template) compileModern(src ImageSource) error {
 // PersonalizationJSON is the name of the sign-up form's file.
 const PersonalizationJSON = "personalization.json"
 
-// signUp adds the rewards sign-up form (personalization.json and its logo)
-// to a pass whose holder has not signed up yet; a personalized or
-// anonymized pass has none.
-func (t *Template) signUp(files pkpass.Files, pass *walletv1.Pass, src ImageSource, anonymize bool) error {
+// signUp adds the rewards sign-up form (personalization.json; its logo is
+// among the shared files) to a pass whose holder has not signed up yet; a
+// personalized or anonymized pass has none.
+func (t *Template) signUp(files pkpass.Files, pass *walletv1.Pass, anonymize bool) error {
 	p := t.spec.Personalization
 	if p == nil || pass.Spec.Personalized || anonymize {
 		return nil
@@ -102,13 +103,6 @@ func (t *Template) signUp(files pkpass.Files, pass *walletv1.Pass, src ImageSour
 		return err
 	}
 	files[PersonalizationJSON] = data
-	for i, img := range t.signUpLogos {
-		logo, err := loadImage(src, img, fmt.Sprintf("spec.images (personalizationLogo %d)", i))
-		if err != nil {
-			return err
-		}
-		files[ImageName(img)] = logo
-	}
 	return nil
 }
 

@@ -130,7 +130,7 @@ func (t *Template) Render(pass *walletv1.Pass, src ImageSource, o Options) (pkpa
 	if files[pkpass.PassJSON], err = t.withPassJSON(buf.Bytes(), pass); err != nil {
 		return nil, err
 	}
-	if err := t.signUp(files, pass, src, o.Anonymize); err != nil {
+	if err := t.signUp(files, pass, o.Anonymize); err != nil {
 		return nil, err
 	}
 	return files, nil

@@ -22,9 +22,6 @@ type Template struct {
 	fieldKeys []string
 	// shared holds the files every pass of the template has.
 	shared pkpass.Files
-	// signUpLogos are the personalizationLogo images: only a pass still to
-	// be personalized holds them.
-	signUpLogos []walletv1.Image
 	// nfcKey is spec.nfc's encryption public key as pass.json has it
 	// (base64 SubjectPublicKeyInfo).
 	nfcKey string
@@ -71,10 +68,6 @@ func CompileTemplate(tpl *walletv1.PassTemplate, src ImageSource) (*Template, er
 		data, err := loadImage(src, img, field)
 		if err != nil {
 			return nil, err
-		}
-		if img.Type == walletv1.ImagePersonalizationLogo {
-			t.signUpLogos = append(t.signUpLogos, img)
-			continue
 		}
 		t.shared[name] = data
 	}
@@ -152,6 +145,10 @@ func (t *Template) fill(raw string, values *fillValues, field string) (string, e
 	}
 	return parsed.execute(values, field)
 }
+
+// NFCEncryptionPublicKey is spec.nfc's terminal key as pass.json has it;
+// empty without nfc.
+func (t *Template) NFCEncryptionPublicKey() string { return t.nfcKey }
 
 // Shared returns the files every pass of the template holds (images,
 // localizations). The caller must not modify them.

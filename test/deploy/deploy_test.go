@@ -378,6 +378,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"create", group, "passcertificates", team, false},
 			{"update", group, "passcertificates", team, false},
 			{"create", group, "passes", team, true}, // issue links
+			{"patch", group, "passes", team, true},  // rewards sign-ups
 			{"update", group, "passes", team, false},
 			{"delete", group, "passes", team, false},
 			{"patch", group, "passes/status", team, true},

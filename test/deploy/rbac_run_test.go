@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/app"
@@ -86,6 +88,13 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Both components' logs, to show that a sign-up's personal data never
+	// reaches them.
+	var logs testenv.SyncBuffer
+	hook := newWebhookReceiver(t)
+	allowLoopback := webhooks.DefaultOptions
+	allowLoopback.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	webDone, mgrDone := make(chan error, 1), make(chan error, 1)
 	defer func() { cancel(); <-webDone; <-mgrDone }()
@@ -94,9 +103,10 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	go func() {
 		webDone <- wscmd.Run(ctx, wscmd.Options{
 			Listen: addr, Kubeconfig: kubeconfigAs(t, "wallet-operator-webservice"),
-			WebService:         app.WebService{WebServiceURL: url, Development: true, RequestsPerSecond: 100, Burst: 100, Webhooks: webhooks.DefaultOptions},
+			WebService:         app.WebService{WebServiceURL: url, Development: true, RequestsPerSecond: 100, Burst: 100, Webhooks: allowLoopback, OutboxPoll: 100 * time.Millisecond},
 			MetricsBindAddress: "0", HealthProbeBindAddress: "0", LeaderElect: true, LeaderElectionNS: operatorNS,
 			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", APNsURL: apns.URL(), APNsCA: caFile,
+			Zap: zap.Options{DestWriter: &logs},
 		})
 	}()
 	time.Sleep(3 * time.Second)
@@ -110,6 +120,7 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 			Kubeconfig: kubeconfigAs(t, "wallet-operator-manager"), MetricsBindAddress: "0", HealthProbeBindAddress: "0",
 			LeaderElect: true, LeaderElectionNamespace: operatorNS, WebServiceURL: url, Development: true,
 			OperatorNamespace: operatorNS, TokenKeySecret: "wallet-operator-token-key", QPS: 100, Burst: 200, PassWorkers: 2, TemplateWorkers: 1,
+			Zap: zap.Options{DestWriter: &logs},
 		})
 	}()
 
@@ -214,4 +225,6 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Errorf("a device registration after the token key was deleted: %d", resp.StatusCode)
 	}
+
+	t.Run("rewards sign-up", func(t *testing.T) { rewardsSignUp(t, ctx, url, key, hook, &logs) })
 }

@@ -59,6 +59,10 @@ type Event struct {
 	// Wallet is the kind of wallet: ios_wallet for Apple Wallet,
 	// google_wallet for Google Wallet.
 	Wallet string `json:"wallet"`
+	// Personalization (personalize events): the holder's details by
+	// Apple's names, read from the Pass when the event is sent (no outbox
+	// keeps them).
+	Personalization map[string]string `json:"personalization,omitempty"`
 }
 
 // The events of Google Wallet's callbacks.

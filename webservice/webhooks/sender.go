@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/webservice/personalization"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -106,8 +108,12 @@ func (o *Sender) Start(ctx context.Context) error {
 func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 	w, opts := o.Webhooks, o.Webhooks.Options
 	delivered, retry := slices.Clone(e.DeliveredTo), false
-	if tpl, hooks, ok := w.hooks(ctx, e.Event); ok {
-		body, _ := json.Marshal(e.Event)
+	if pass, tpl, hooks, ok := w.hooks(ctx, e.Event); ok {
+		ev := e.Event
+		if ev.Event == string(walletv1.WebhookEventPersonalize) {
+			ev.Personalization = personalization.Details(tpl.Spec.Personalization, pass)
+		}
+		body, _ := json.Marshal(ev)
 		for _, hook := range hooks {
 			if slices.Contains(delivered, hook.URL) {
 				continue

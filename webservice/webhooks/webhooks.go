@@ -70,16 +70,17 @@ type Client struct {
 	Recorder record.EventRecorder
 }
 
-// hooks returns the pass's template and its webhooks that want ev; false
-// when the pass or template is gone (nothing to deliver to).
-func (w *Client) hooks(ctx context.Context, ev registry.Event) (*walletv1.PassTemplate, []walletv1.Webhook, bool) {
+// hooks returns the pass and its template and the template's webhooks
+// that want ev; false when the pass or template is gone (nothing to
+// deliver to).
+func (w *Client) hooks(ctx context.Context, ev registry.Event) (*walletv1.Pass, *walletv1.PassTemplate, []walletv1.Webhook, bool) {
 	pass := &walletv1.Pass{}
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: ev.Pass}, pass); err != nil {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	tpl := &walletv1.PassTemplate{}
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err != nil {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	var out []walletv1.Webhook
 	for _, hook := range tpl.Spec.Webhooks {
@@ -87,7 +88,7 @@ func (w *Client) hooks(ctx context.Context, ev registry.Event) (*walletv1.PassTe
 			out = append(out, hook)
 		}
 	}
-	return tpl, out, true
+	return pass, tpl, out, true
 }
 
 func (w *Client) post(ctx context.Context, url, apiKey string, body []byte) error {
