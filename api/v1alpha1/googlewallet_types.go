@@ -6,7 +6,7 @@ import (
 
 // GoogleWalletVertical is the kind of Google Wallet class and object a
 // template's passes become.
-// +kubebuilder:validation:Enum=generic;offer;loyalty;eventTicket;transit
+// +kubebuilder:validation:Enum=generic;offer;loyalty;eventTicket;transit;flight
 type GoogleWalletVertical string
 
 // The Google Wallet verticals a template maps to.
@@ -16,6 +16,10 @@ const (
 	VerticalLoyalty     GoogleWalletVertical = "loyalty"
 	VerticalEventTicket GoogleWalletVertical = "eventTicket"
 	VerticalTransit     GoogleWalletVertical = "transit"
+	// VerticalFlight: a boarding pass for a flight (transitType
+	// PKTransitTypeAir with airlineCode and flightNumber semantics), as
+	// Google's flight class and object.
+	VerticalFlight GoogleWalletVertical = "flight"
 )
 
 // The condition of status.googleWallet, and its reasons.

@@ -188,6 +188,12 @@ func (a *Account) calls(ctx context.Context, v any) (insert, patch func() error,
 	case *walletobjects.TransitObject:
 		return func() error { _, err := s.Transitobject.Insert(o).Context(ctx).Do(); return err },
 			func() error { _, err := s.Transitobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.FlightClass:
+		return func() error { _, err := s.Flightclass.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Flightclass.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
+	case *walletobjects.FlightObject:
+		return func() error { _, err := s.Flightobject.Insert(o).Context(ctx).Do(); return err },
+			func() error { _, err := s.Flightobject.Patch(o.Id, o).Context(ctx).Do(); return err }, nil
 	}
 	return nil, nil, fmt.Errorf("no Google Wallet API call for %T", v)
 }

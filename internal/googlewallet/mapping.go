@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ func VerticalOf(tpl *walletv1.PassTemplate) walletv1.GoogleWalletVertical {
 	}
 	switch tpl.Spec.Style {
 	case walletv1.StyleBoardingPass:
+		if sem := tpl.Spec.Semantics; tpl.Spec.TransitType == "PKTransitTypeAir" && sem != nil && sem.AirlineCode != "" && sem.FlightNumber != nil {
+			return walletv1.VerticalFlight
+		}
 		return walletv1.VerticalTransit
 	case walletv1.StyleEventTicket:
 		return walletv1.VerticalEventTicket
@@ -191,8 +195,10 @@ func Map(in Input) (*Mapped, error) {
 		return m.eventTicket(), nil
 	case walletv1.VerticalTransit:
 		return m.transit()
+	case walletv1.VerticalFlight:
+		return m.flight()
 	}
-	return nil, &InvalidError{Class: true, Reason: fmt.Sprintf("vertical %q is not one this operator maps (generic, offer, loyalty, eventTicket, transit)", in.Vertical)}
+	return nil, &InvalidError{Class: true, Reason: fmt.Sprintf("vertical %q is not one this operator maps (generic, offer, loyalty, eventTicket, transit, flight)", in.Vertical)}
 }
 
 type mapper struct {
@@ -422,19 +428,125 @@ func (m *mapper) loyalty() (*Mapped, error) {
 	}, nil
 }
 
+// eventTicket is Google's event ticket: the event, venue, dates and seat
+// from the pass's semantic tags where it has them (a poster event ticket
+// always does), the description otherwise.
 func (m *mapper) eventTicket() *Mapped {
+	eventName := m.pj.Description
+	if name := m.semantic("eventName"); name != "" {
+		eventName = name
+	}
 	class := &walletobjects.EventTicketClass{
-		Id: m.in.ClassID, IssuerName: m.issuer(), EventName: m.text(m.pj.Description), Logo: m.logo(),
+		Id: m.in.ClassID, IssuerName: m.issuer(), EventName: m.text(eventName), Logo: m.logo(),
 		ReviewStatus: reviewStatus, HexBackgroundColor: m.color(), HeroImage: m.image("strip.png"), CallbackOptions: m.callback(),
 	}
-	return &Mapped{
-		Vertical: walletv1.VerticalEventTicket,
-		Class:    class,
-		Object: &walletobjects.EventTicketObject{
-			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
-			TicketNumber: m.pj.SerialNumber, TextModulesData: m.modules(0), ValidTimeInterval: m.validity(), Locations: m.locations(),
-		},
+	if venue := m.semantic("venueName"); venue != "" {
+		class.Venue = &walletobjects.EventVenue{Name: m.text(venue), Address: m.text(m.semantic("venueRegionName"))}
+		if class.Venue.Address == nil {
+			class.Venue.Address = class.Venue.Name // Google requires both
+		}
 	}
+	if start := m.eventStart(); start != "" {
+		class.DateTime = &walletobjects.EventDateTime{Start: start, End: m.semantic("eventEndDate"), DoorsOpen: m.semantic("venueDoorsOpenDate")}
+	}
+	object := &walletobjects.EventTicketObject{
+		Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+		TicketNumber: m.pj.SerialNumber, TextModulesData: m.modules(0), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		TicketHolderName: m.plain(m.semantic("attendeeName")),
+	}
+	if seat := m.seat(); seat != nil {
+		gate := m.semantic("venueEntranceGate")
+		if gate == "" {
+			gate = m.semantic("entranceDescription")
+		}
+		object.SeatInfo = &walletobjects.EventSeat{Seat: m.text(str(seat["seatNumber"])), Row: m.text(str(seat["seatRow"])), Section: m.text(str(seat["seatSection"])), Gate: m.text(gate)}
+	}
+	return &Mapped{Vertical: walletv1.VerticalEventTicket, Class: class, Object: object}
+}
+
+// semantic is a string semantic tag of the pass ("" when absent).
+func (m *mapper) semantic(key string) string { return str(m.pj.Semantics[key]) }
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// eventStart is the event's start: eventStartDate, or eventStartDateInfo's.
+func (m *mapper) eventStart() string {
+	if s := m.semantic("eventStartDate"); s != "" {
+		return s
+	}
+	info, _ := m.pj.Semantics["eventStartDateInfo"].(map[string]any)
+	return str(info["date"])
+}
+
+// seat is the first of the pass's semantic seats.
+func (m *mapper) seat() map[string]any {
+	seats, _ := m.pj.Semantics["seats"].([]any)
+	if len(seats) == 0 {
+		return nil
+	}
+	seat, _ := seats[0].(map[string]any)
+	return seat
+}
+
+// localTime is an ISO 8601 date and time as Google's flight class wants it:
+// the local time, without its offset ("" when it is not one).
+func localTime(v string) string {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return ""
+	}
+	return t.Format("2006-01-02T15:04:05")
+}
+
+// flight is Google's flight class and object, from a boarding pass's
+// flight semantics: the class is the flight (carrier, number, airports,
+// scheduled times, the gate), the object the passenger (name, booking,
+// seat, boarding group). Google keeps gate and times per class, so they
+// belong in the template's semantics, not a pass's.
+func (m *mapper) flight() (*Mapped, error) {
+	var number string
+	switch n := m.pj.Semantics["flightNumber"].(type) {
+	case json.Number:
+		number = n.String()
+	case float64:
+		number = strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	departs := localTime(m.semantic("originalDepartureDate"))
+	if m.semantic("airlineCode") == "" || number == "" || m.semantic("departureAirportCode") == "" || m.semantic("destinationAirportCode") == "" || departs == "" {
+		return nil, &InvalidError{Class: true, Reason: "a Google Wallet flight needs the semantic tags airlineCode, flightNumber, departureAirportCode, destinationAirportCode and originalDepartureDate"}
+	}
+	passenger := m.plain(m.pj.Description)
+	if name, ok := m.pj.Semantics["passengerName"].(map[string]any); ok {
+		passenger = strings.TrimSpace(m.plain(str(name["givenName"])) + " " + m.plain(str(name["familyName"])))
+	}
+	booking := m.semantic("confirmationNumber")
+	if booking == "" {
+		booking = m.pj.SerialNumber
+	}
+	seating := &walletobjects.BoardingAndSeatingInfo{BoardingGroup: m.semantic("boardingGroup"), SequenceNumber: m.semantic("boardingSequenceNumber")}
+	if seat := m.seat(); seat != nil {
+		seating.SeatNumber, seating.SeatClass = str(seat["seatNumber"]), str(seat["seatType"])
+	}
+	return &Mapped{
+		Vertical: walletv1.VerticalFlight,
+		Class: &walletobjects.FlightClass{
+			Id: m.in.ClassID, IssuerName: m.issuer(), ReviewStatus: reviewStatus, HexBackgroundColor: m.color(), CallbackOptions: m.callback(),
+			FlightHeader:                    &walletobjects.FlightHeader{Carrier: &walletobjects.FlightCarrier{CarrierIataCode: m.semantic("airlineCode"), AirlineLogo: m.logo()}, FlightNumber: number},
+			Origin:                          &walletobjects.AirportInfo{AirportIataCode: m.semantic("departureAirportCode"), Terminal: m.semantic("departureTerminal"), Gate: m.semantic("departureGate")},
+			Destination:                     &walletobjects.AirportInfo{AirportIataCode: m.semantic("destinationAirportCode"), Terminal: m.semantic("destinationTerminal"), Gate: m.semantic("destinationGate")},
+			LocalScheduledDepartureDateTime: departs,
+			LocalScheduledArrivalDateTime:   localTime(m.semantic("originalArrivalDate")),
+			LocalBoardingDateTime:           localTime(m.semantic("originalBoardingDate")),
+		},
+		Object: &walletobjects.FlightObject{
+			Id: m.in.ObjectID, ClassId: m.in.ClassID, State: m.state(), Barcode: m.barcode(),
+			PassengerName: passenger, ReservationInfo: &walletobjects.ReservationInfo{ConfirmationCode: booking},
+			BoardingAndSeatingInfo: seating, TextModulesData: m.modules(0), ValidTimeInterval: m.validity(), Locations: m.locations(),
+		},
+	}, nil
 }
 
 // transitTypes are Apple's transit types as Google names them.
@@ -503,6 +615,8 @@ func ids(m *Mapped) (id, class string) {
 		return o.Id, o.ClassId
 	case *walletobjects.TransitObject:
 		return o.Id, o.ClassId
+	case *walletobjects.FlightObject:
+		return o.Id, o.ClassId
 	}
 	return "", ""
 }
@@ -539,6 +653,8 @@ func Voided(vertical walletv1.GoogleWalletVertical, objectID, classID string) *M
 		m.Object = &walletobjects.EventTicketObject{Id: objectID, ClassId: classID, State: inactive}
 	case walletv1.VerticalTransit:
 		m.Object = &walletobjects.TransitObject{Id: objectID, ClassId: classID, State: inactive}
+	case walletv1.VerticalFlight:
+		m.Object = &walletobjects.FlightObject{Id: objectID, ClassId: classID, State: inactive}
 	default:
 		m.Object = &walletobjects.GenericObject{Id: objectID, ClassId: classID, State: inactive}
 	}

@@ -163,6 +163,11 @@ func sampleInputs(t *testing.T) map[string]*Mapped {
 	if err != nil {
 		t.Fatal(err)
 	}
+	modern, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples", "modern"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs = append(objs, modern...)
 	templates := map[string]*walletv1.PassTemplate{}
 	var passes []*walletv1.Pass
 	for _, o := range objs {
@@ -226,8 +231,39 @@ func TestSamplesConformToTheClientLibrarysSchema(t *testing.T) {
 			conform(t, types, typeName(m.Object), "object", asJSON(t, m.Object))
 		})
 	}
-	if len(verticals) != 5 {
-		t.Errorf("the samples cover verticals %v; want all five", verticals)
+	if len(verticals) != 6 {
+		t.Errorf("the samples cover verticals %v; want all six", verticals)
+	}
+}
+
+// The semantic tags of a poster event ticket and of a flight fill Google's
+// event ticket and flight, field by field.
+func TestSemanticsMapFieldByField(t *testing.T) {
+	m := sampleInputs(t)
+
+	festival := m["festival-jana"]
+	ec, eo := festival.Class.(*walletobjects.EventTicketClass), festival.Object.(*walletobjects.EventTicketObject)
+	if ec.EventName.DefaultValue.Value != "Winter Jazz Festival" || ec.Venue.Name.DefaultValue.Value != "Lucerna Music Bar" || ec.Venue.Address.DefaultValue.Value != "Prague" ||
+		ec.DateTime.Start != "2026-12-18T19:30:00+01:00" || ec.DateTime.End != "2026-12-19T23:00:00+01:00" || ec.DateTime.DoorsOpen != "2026-12-18T18:30:00+01:00" {
+		t.Errorf("the festival's class: %+v %+v %+v", ec.EventName, ec.Venue, ec.DateTime)
+	}
+	if eo.TicketHolderName != "Jana Dvořáková" || eo.SeatInfo.Seat.DefaultValue.Value != "14" || eo.SeatInfo.Row.DefaultValue.Value != "B" || eo.SeatInfo.Section.DefaultValue.Value != "Balcony" {
+		t.Errorf("the festival ticket: %q %+v", eo.TicketHolderName, eo.SeatInfo)
+	}
+
+	flight := m["ok650-novak"]
+	if flight.Vertical != walletv1.VerticalFlight {
+		t.Fatalf("a boarding pass with flight semantics maps to %s", flight.Vertical)
+	}
+	fc, fo := flight.Class.(*walletobjects.FlightClass), flight.Object.(*walletobjects.FlightObject)
+	if fc.FlightHeader.Carrier.CarrierIataCode != "OK" || fc.FlightHeader.FlightNumber != "650" || fc.Origin.AirportIataCode != "PRG" || fc.Origin.Gate != "B7" ||
+		fc.Destination.AirportIataCode != "LIS" || fc.LocalScheduledDepartureDateTime != "2026-12-21T07:05:00" || fc.LocalScheduledArrivalDateTime != "2026-12-21T09:25:00" ||
+		fc.LocalBoardingDateTime != "2026-12-21T06:25:00" {
+		t.Errorf("the flight: %+v %+v %+v %+v", fc.FlightHeader, fc.Origin, fc.Destination, fc)
+	}
+	if fo.PassengerName != "Petr Novak" || fo.ReservationInfo.ConfirmationCode != "X7K2QP" || fo.BoardingAndSeatingInfo.SeatNumber != "14B" ||
+		fo.BoardingAndSeatingInfo.BoardingGroup != "2" || fo.BoardingAndSeatingInfo.SeatClass != "Economy" {
+		t.Errorf("the passenger: %q %+v %+v", fo.PassengerName, fo.ReservationInfo, fo.BoardingAndSeatingInfo)
 	}
 }
 

@@ -84,6 +84,7 @@ var payloadKeys = map[walletv1.GoogleWalletVertical][2]string{
 	walletv1.VerticalLoyalty:     {"loyaltyClasses", "loyaltyObjects"},
 	walletv1.VerticalEventTicket: {"eventTicketClasses", "eventTicketObjects"},
 	walletv1.VerticalTransit:     {"transitClasses", "transitObjects"},
+	walletv1.VerticalFlight:      {"flightClasses", "flightObjects"},
 }
 
 // SaveURL signs a save link for m's object: RS256, aud google, typ
