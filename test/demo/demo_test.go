@@ -199,6 +199,11 @@ func TestDemo(t *testing.T) {
 		t.Error("the pass the device fetched after the edit does not carry the new plan")
 	}
 
+	for _, p := range s.Passes {
+		if p.Name == "festival-jana" {
+			t.Run("poster preview in Chromium", func(t *testing.T) { posterInChromium(t, p.DownloadURL) })
+		}
+	}
 	walkPlugin(t, filepath.Join(out, "kubeconfig"), c)
 	t.Run("README commands", func(t *testing.T) { runReadme(t, out) })
 
