@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,5 +47,39 @@ func TestPosterPreview(t *testing.T) {
 	page.Reset()
 	if err := HTML(&page, pj, nil, barcodes.NewDrawer(16), Links{Pkpass: "x", Self: "x"}); err != nil || strings.Contains(page.String(), `id="poster"`) {
 		t.Errorf("a classic event ticket has a poster: %v", err)
+	}
+}
+
+// The PDF says the poster's event and lists the upcoming events, as
+// poppler's pdftotext reads it.
+func TestPosterPDF(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is missing: .ci/run installs poppler-utils with hack/install-test-tools.sh")
+		}
+		t.Skip("pdftotext not installed")
+	}
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "internal", "cmd", "render", "testdata", "festival-jana.pass.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pj, _ := passjson.Parse(data)
+	doc, err := PDF(pj, pkpass.Files{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "pass.pdf")
+	if err := os.WriteFile(file, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, "-layout", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Winter Jazz Festival · 18 Dec 2026, 19:30 · Lucerna Music Bar · Section Balcony · Row B · Seat 14", "Night one: The Vltava Quartet: 18 Dec 2026, 19:30"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"strings"
 
 	"github.com/boombuler/barcode"
 	"github.com/go-pdf/fpdf"
@@ -81,12 +82,41 @@ func PDF(pj *passjson.Pass, files pkpass.Files) ([]byte, error) {
 	pdf.SetFont("go", "", 8)
 	pdf.SetXY(x, y+height+3)
 	pdf.CellFormat(width, 5, pj.OrganizationName+" · "+pj.Description, "", 0, "C", false, 0, "")
+	// A poster event ticket's event, and a multi-event pass's events, below
+	// the card.
+	ly := y + height + 10
+	if p := posterOf(pj, files); p != nil {
+		pdf.SetTextColor(0, 0, 0)
+		pdf.SetFont("go", "B", 11)
+		pdf.SetXY(x, ly)
+		pdf.CellFormat(width, 6, strings.Join(nonEmpty(p.Event, p.Starts, p.Venue, p.Seat), " · "), "", 0, "C", false, 0, "")
+		ly += 8
+	}
+	if len(pj.UpcomingPassInformation) > 0 {
+		pdf.SetTextColor(60, 60, 60)
+		pdf.SetFont("go", "", 9)
+		for _, e := range pj.UpcomingPassInformation {
+			pdf.SetXY(x, ly)
+			pdf.CellFormat(width, 5, strings.Join(nonEmpty(e.Name, dateText(str(e.DateInformation["date"]))), ": "), "", 0, "C", false, 0, "")
+			ly += 5
+		}
+	}
 
 	var out bytes.Buffer
 	if err := pdf.Output(&out); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+func nonEmpty(parts ...string) []string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // drawFields lays fields out side by side in a row: label over value.
