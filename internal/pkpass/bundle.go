@@ -160,6 +160,20 @@ func WriteZip(w io.Writer, files Files) error {
 	return zw.Close()
 }
 
+// PassesMediaType is Apple's media type of a .pkpasses bundle.
+const PassesMediaType = "application/vnd.apple.pkpasses"
+
+// ZipPasses is a .pkpasses bundle: a zip of signed .pkpass files (a
+// family's or a group's tickets, added to Wallet at once), by name, in
+// name order.
+func ZipPasses(passes map[string][]byte) ([]byte, error) {
+	files := Files{}
+	for name, data := range passes {
+		files[name+".pkpass"] = data
+	}
+	return Zip(files)
+}
+
 // Unzip reads a bundle's files, refusing archives that could exhaust
 // memory or escape a directory.
 func Unzip(data []byte) (Files, error) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +61,10 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 			stderr: []string{`Error from server (NotFound): passes.passes.wallet-operator.io "no-such-pass" not found`}},
 		{args: []string{"fetch", "member-tom", "-o", filepath.Join(dir, "missing", "x.pkpass")}, code: 1, stderr: []string{"does not exist"}},
 		{args: []string{"verify", filepath.Join(dir, "james.pkpass")}, code: 0, stdout: []string{"OK "}},
+		{args: []string{"fetch", "festival-jana", "festival-petr", "-o", filepath.Join(dir, "festival.pkpasses")}, code: 0, stderr: []string{"wrote", "(2 passes"}},
+		{args: []string{"fetch", "--template", "vltava-air-ok650", "-o", filepath.Join(dir, "ok650.pkpasses")}, code: 0, stderr: []string{"(2 passes"}},
+		{args: []string{"fetch", "-l", "family=none", "-o", filepath.Join(dir, "none.pkpasses")}, code: 1, stderr: []string{"no pass matching family=none in namespace default"}},
+		{args: []string{"fetch", "festival-jana", "festival-petr", "-o", filepath.Join(dir, "two.pkpass")}, code: 2, stderr: []string{"-o FILE.pkpasses"}},
 		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/coffee-coupon-0001 redeemed"}},
 		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"unchanged"}},
 		{args: []string{"void", "bakery-jana"}, code: 0, stdout: []string{"bakery-jana voided"}},
@@ -91,6 +96,22 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "james.pkpass")); err != nil || !pkpass.Verify(data, nil).OK() {
 		t.Errorf("the fetched pass does not verify: %v", err)
+	}
+	// A .pkpasses is a zip of whole, signed .pkpass files.
+	for file, names := range map[string][]string{"festival.pkpasses": {"festival-jana.pkpass", "festival-petr.pkpass"}, "ok650.pkpasses": {"ok650-dvorakova.pkpass", "ok650-novak.pkpass"}} {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner, err := pkpass.Unzip(data)
+		if err != nil || !slices.Equal(inner.Names(), names) {
+			t.Fatalf("%s holds %v (%v), want %v", file, inner.Names(), err, names)
+		}
+		for _, name := range names {
+			if r := pkpass.Verify(inner[name], nil); !r.OK() {
+				t.Errorf("%s in %s does not verify: %v", name, file, r.Failures)
+			}
+		}
 	}
 	if p := get("coffee-coupon-0001"); !p.Spec.Redeemed {
 		t.Error("redeem did not set spec.redeemed")
