@@ -181,15 +181,15 @@ func rewardsSignUp(t *testing.T, ctx context.Context, url string, key tokens.Key
 			t.Fatal(err)
 		}
 	}
-	if out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", filepath.Join(tmp, "signature"),
-		"-content", filepath.Join(tmp, "token"), "-CAfile", filepath.Join(tmp, "root.pem"), "-purpose", "any", "-out", os.DevNull).CombinedOutput(); err != nil {
+	verify := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", filepath.Join(tmp, "signature"),
+		"-content", filepath.Join(tmp, "token"), "-CAfile", filepath.Join(tmp, "root.pem"), "-purpose", "any", "-out", os.DevNull)
+	if out, err := verify.CombinedOutput(); err != nil {
 		t.Fatalf("openssl refuses the signed personalization token: %v\n%s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "token"), []byte(token+"x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", filepath.Join(tmp, "signature"),
-		"-content", filepath.Join(tmp, "token"), "-CAfile", filepath.Join(tmp, "root.pem"), "-purpose", "any", "-out", os.DevNull).Run(); err == nil {
+	if err := exec.Command(verify.Args[0], verify.Args[1:]...).Run(); err == nil {
 		t.Fatal("openssl accepts the signature for another token")
 	}
 

@@ -454,20 +454,20 @@ func TestRenderGoogleWallet(t *testing.T) {
 	}
 }
 
-// A template and pass using every key the CRDs model beyond Passbook's
-// render offline to a pass that verifies, pass.json valid against the
-// schema of Apple's pass.json (pkpass.Verify checks it), and applies to the
-// API server's schema (api/v1alpha1 tests apply the same file).
-func TestEveryModernKeyRenders(t *testing.T) {
+// renderBeside signs a pass of the manifests in dir beside the samples
+// (their certificate and images) and checks it as Wallet would: it
+// verifies, chain and pass.json schema included.
+func renderBeside(t *testing.T, dir, pass string) *pkpass.Signed {
+	t.Helper()
 	objs := samples(t)
-	more, err := load([]string{filepath.Join("testdata", "every-key")}, "default")
+	more, err := load([]string{dir}, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
 	objs.Templates = append(objs.Templates, more.Templates...)
 	objs.Passes = append(objs.Passes, more.Passes...)
 	objs.ConfigMaps = append(objs.ConfigMaps, more.ConfigMaps...)
-	signed, _, err := Render(objs, Request{PassName: "every-key-member", Now: now})
+	signed, _, err := Render(objs, Request{PassName: pass, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,6 +481,15 @@ func TestEveryModernKeyRenders(t *testing.T) {
 	if r := pkpass.Verify(zipped, roots); !r.OK() {
 		t.Fatalf("verify: %v", r.Failures)
 	}
+	return signed
+}
+
+// A template and pass using every key the CRDs model beyond Passbook's
+// render offline to a pass that verifies, pass.json valid against the
+// schema of Apple's pass.json (pkpass.Verify checks it), and applies to the
+// API server's schema (api/v1alpha1 tests apply the same file).
+func TestEveryModernKeyRenders(t *testing.T) {
+	signed := renderBeside(t, filepath.Join("testdata", "every-key"), "every-key-member")
 	var pj map[string]any
 	if err := json.Unmarshal(signed.Files[pkpass.PassJSON], &pj); err != nil {
 		t.Fatal(err)
@@ -502,7 +511,6 @@ func TestEveryModernKeyRenders(t *testing.T) {
 // certificate and images: a pass that verifies, pass.json valid against
 // Apple's schema, with the poster's scheme and semantic tags.
 func TestReadmeModernPassRenders(t *testing.T) {
-	objs := samples(t)
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	for _, obj := range testenv.ReadmeYAML(t, "## Modern passes") {
@@ -516,23 +524,7 @@ func TestReadmeModernPassRenders(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "readme.yaml"), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	more, err := load([]string{dir}, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs.Templates = append(objs.Templates, more.Templates...)
-	objs.Passes = append(objs.Passes, more.Passes...)
-	signed, _, err := Render(objs, Request{PassName: "cinema-f12", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	zipped, err := pkpass.Zip(signed.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := pkpass.Verify(zipped, nil); !r.OK() {
-		t.Fatalf("verify: %v", r.Failures)
-	}
+	signed := renderBeside(t, dir, "cinema-f12")
 	if !bytes.Contains(signed.Files[pkpass.PassJSON], []byte(`"preferredStyleSchemes":["posterEventTicket","eventTicket"]`)) ||
 		!bytes.Contains(signed.Files[pkpass.PassJSON], []byte(`"seats":[{"seatNumber":"12","seatRow":"F"}]`)) {
 		t.Errorf("pass.json: %s", signed.Files[pkpass.PassJSON])
