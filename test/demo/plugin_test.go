@@ -63,6 +63,7 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 		{args: []string{"verify", filepath.Join(dir, "james.pkpass")}, code: 0, stdout: []string{"OK "}},
 		{args: []string{"fetch", "festival-jana", "festival-petr", "-o", filepath.Join(dir, "festival.pkpasses")}, code: 0, stderr: []string{"wrote", "(2 passes"}},
 		{args: []string{"fetch", "--template", "vltava-air-ok650", "-o", filepath.Join(dir, "ok650.pkpasses")}, code: 0, stderr: []string{"(2 passes"}},
+		{args: []string{"verify", filepath.Join(dir, "festival.pkpasses")}, code: 0, stdout: []string{"OK ", "(2 passes)"}},
 		{args: []string{"fetch", "-l", "family=none", "-o", filepath.Join(dir, "none.pkpasses")}, code: 1, stderr: []string{"no pass matching family=none in namespace default"}},
 		{args: []string{"fetch", "festival-jana", "festival-petr", "-o", filepath.Join(dir, "two.pkpass")}, code: 2, stderr: []string{"-o FILE.pkpasses"}},
 		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/coffee-coupon-0001 redeemed"}},

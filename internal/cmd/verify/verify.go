@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,16 +19,48 @@ import (
 func Command() *cobra.Command {
 	var roots string
 	cmd := &cobra.Command{
-		Use:   "verify FILE.pkpass...",
+		Use:   "verify FILE.pkpass|FILE.pkpasses...",
 		Short: "check a .pkpass: structure, manifest, signature, certificate and pass.json",
 		Long:  "Check .pkpass files as Wallet would: every rule that fails is printed, then INVALID; exit 1 when any file fails.",
 		Example: `  wallet-operator verify james.pkpass
-  wallet-operator verify --roots demo-out/dev-root.pem demo-out/*.pkpass`,
+  wallet-operator verify --roots demo-out/dev-root.pem demo-out/*.pkpass
+  wallet-operator verify festival.pkpasses`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, files []string) error { return run(c.OutOrStdout(), files, roots) },
 	}
 	cmd.Flags().StringVar(&roots, "roots", "", "PEM file of root certificates to check the signer's chain against (Apple's root, or the development root of a generated chain).")
 	return cmd
+}
+
+// verifyPasses checks every pass of a .pkpasses bundle, as one file.
+func verifyPasses(w io.Writer, file string, data []byte, pool *x509.CertPool) error {
+	inner, err := pkpass.Unzip(data)
+	if err != nil {
+		return fmt.Errorf("%s: not a .pkpasses (a zip of .pkpass files): %w", file, err)
+	}
+	failed := 0
+	for _, name := range inner.Names() {
+		if !strings.HasSuffix(name, ".pkpass") {
+			fmt.Fprintf(w, "FAIL %s: %s is not a .pkpass\n", file, name)
+			failed++
+			continue
+		}
+		report := pkpass.Verify(inner[name], pool)
+		for _, f := range report.Failures {
+			fmt.Fprintf(w, "FAIL %s: %s\n", name, f)
+		}
+		for _, n := range report.Notes {
+			fmt.Fprintf(w, "NOTE %s: %s\n", name, n)
+		}
+		if !report.OK() {
+			failed++
+		}
+	}
+	if failed > 0 || len(inner) == 0 {
+		return fmt.Errorf("%s: %w (%d of %d passes failed)", file, ErrInvalid, failed, len(inner))
+	}
+	fmt.Fprintf(w, "OK %s (%d passes)\n", file, len(inner))
+	return nil
 }
 
 // ErrInvalid is returned when a rule fails; the failures are printed.
@@ -66,6 +99,9 @@ func Verify(w io.Writer, file, rootsFile string) error {
 		if !pool.AppendCertsFromPEM(pem) {
 			return fmt.Errorf("%s holds no PEM certificate", rootsFile)
 		}
+	}
+	if strings.HasSuffix(file, ".pkpasses") {
+		return verifyPasses(w, file, data, pool)
 	}
 	report := pkpass.Verify(data, pool)
 	for _, f := range report.Failures {
