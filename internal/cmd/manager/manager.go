@@ -142,12 +142,13 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		if o.OperatorNamespace == "" {
 			o.OperatorNamespace = cli.OperatorNamespace(o.Kubeconfig)
 		}
-		return start(ctx, o)
+		return Start(ctx, o)
 	}
 }
 
-// start is Run; tests catch the options the flags made here.
-var start = Run
+// Start is what the command runs with the options its flags made: Run,
+// and in tests (test/docs) a catcher of those options.
+var Start = Run
 
 // Run starts the manager and blocks until ctx is cancelled.
 func Run(ctx context.Context, o Options) error {

@@ -126,12 +126,13 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 		}
-		return start(ctx, o)
+		return Start(ctx, o)
 	}
 }
 
-// start is Run; tests catch the options the flags made here.
-var start = Run
+// Start is what the command runs with the options its flags made: Run,
+// and in tests (test/docs) a catcher of those options.
+var Start = Run
 
 // Run serves until ctx ends.
 func Run(ctx context.Context, o Options) error {
