@@ -53,11 +53,6 @@ envtest: ## Build (once) the kube-apiserver and etcd the tests run against.
 # "context deadline exceeded" when it expires mid-input (golang/go#75804).
 FUZZTIME ?= 10000x
 
-# The longest test packages are named first so that they start first: go
-# test runs packages in the order given, and one of minutes started last is
-# the whole run's tail.
-LONGEST_TESTS := ./webservice ./test/push ./controllers ./test/demo ./test/deploy ./test/googlewallet
-
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server, then each fuzz target for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
@@ -68,7 +63,7 @@ test: verify-generated vet ## Run every test against a real API server, then eac
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; fuzzlog="$$(mktemp)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
 	KUBEBUILDER_ASSETS="$$assets" $(MAKE) --no-print-directory fuzz >"$$fuzzlog" 2>&1 & fuzz=$$!; \
-	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GO) test $(LONGEST_TESTS) ./... -count=1 $(TESTFLAGS) || rc=$$?; \
+	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 $(TESTFLAGS) || rc=$$?; \
 	pgrc=0; wait $$pg || pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
 	fuzzrc=0; wait $$fuzz || fuzzrc=$$?; echo "# make fuzz:"; cat "$$fuzzlog"; rm -f "$$fuzzlog"; \
 	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ] && [ $$fuzzrc -eq 0 ]
