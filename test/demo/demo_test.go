@@ -34,6 +34,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
+// noRedirect shows a redirect instead of following it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func TestDemo(t *testing.T) {
 	root := testenv.RepoRoot()
 	assets, err := localcluster.Assets(root)
@@ -71,7 +74,7 @@ func TestDemo(t *testing.T) {
 
 	// What it printed: the URL, every pass's link and file, the kubectl hint.
 	printed := stdout.String()
-	for _, want := range []string{s.WebServiceURL, "kubectl --kubeconfig " + filepath.Join(out, "kubeconfig") + " get wallet", "Ctrl-C"} {
+	for _, want := range []string{s.WebServiceURL, "add ?format=googlewallet", "kubectl --kubeconfig " + filepath.Join(out, "kubeconfig") + " get wallet", "Ctrl-C"} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("the demo did not print %q:\n%s", want, printed)
 		}
@@ -92,6 +95,12 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(printed, filepath.Join(out, "default-NAME.pkpass")) || !strings.Contains(printed, filepath.Join(out, "demo.log")) {
 		t.Errorf("the demo does not say where the pass files and its log are:\n%s", printed)
 	}
+	// Short lines a terminal shows whole.
+	for _, line := range strings.Split(printed, "\n") {
+		if len(line) > 200 {
+			t.Errorf("the demo printed a line of %d characters: %.120s…", len(line), line)
+		}
+	}
 	// Quiet: progress lines and the summary, no log lines (they are in demo.log).
 	if n := strings.Count(printed, "\n"); n >= 40 {
 		t.Errorf("the demo printed %d lines, want under 40:\n%s", n, printed)
@@ -108,8 +117,19 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(printed, p.DownloadURL) {
 			t.Errorf("pass %s: its download link is not printed", p.Name)
 		}
-		if !strings.HasPrefix(p.GoogleSaveURL, "https://pay.google.com/gp/v/save/") || !strings.Contains(printed, p.GoogleSaveURL) {
-			t.Errorf("pass %s: no development-signed Google Wallet save link printed (%q)", p.Name, p.GoogleSaveURL)
+		// The printed download link leads to the development-signed save
+		// link (a JWT of kilobytes is not printed itself).
+		if !strings.HasPrefix(p.GoogleSaveURL, "https://pay.google.com/gp/v/save/") {
+			t.Errorf("pass %s: no development-signed Google Wallet save link (%q)", p.Name, p.GoogleSaveURL)
+		}
+		req, _ := http.NewRequest("GET", p.DownloadURL+"?format=googlewallet", nil)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != p.GoogleSaveURL {
+			t.Errorf("pass %s: its printed link with ?format=googlewallet answers %d to %.60q, want 302 to its save link", p.Name, resp.StatusCode, resp.Header.Get("Location"))
 		}
 		if want := filepath.Join(out, "default-"+p.Name+".pkpass"); p.File != want {
 			t.Errorf("pass %s written to %s, want %s", p.Name, p.File, want)

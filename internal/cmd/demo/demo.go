@@ -609,9 +609,11 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	if s.Registrations != "" {
 		fmt.Fprintf(w, "  Registrations     %s\n", s.Registrations)
 	}
-	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass), then Google Wallet save links\n(signed with a development key, which Google refuses: they show what would be saved):")
+	// A Google save link is a JWT of kilobytes: the download link with
+	// ?format=googlewallet leads to it, and the start page has the buttons.
+	fmt.Fprintln(w, "\nDownload links (a browser shows a preview, an iPhone the pass; add ?format=googlewallet for the Google\nWallet save link, signed with a development key, which Google refuses: it shows what would be saved):")
 	for _, p := range s.Passes {
-		fmt.Fprintf(w, "  %-20s %s   %s\n", p.Name, p.DownloadURL, p.GoogleSaveURL)
+		fmt.Fprintf(w, "  %-20s %s\n", p.Name, p.DownloadURL)
 	}
 	if len(s.IssueLinks) > 0 {
 		fmt.Fprintln(w, "\nIssue links (each visit creates a new pass):")
