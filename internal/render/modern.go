@@ -192,15 +192,10 @@ func semanticsTree(s *walletv1.Semantics) map[string]any {
 	if s == nil {
 		return nil
 	}
-	data, _ := json.Marshal(s) // a struct of strings, numbers and bools always marshals
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	_ = dec.Decode(&m)
-	if len(m) == 0 {
-		return nil
+	if m := treeOf(s); len(m) > 0 {
+		return m
 	}
-	return m
+	return nil
 }
 
 // semantics merges the pass's tags over the template's (key by key), fills

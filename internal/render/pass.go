@@ -312,10 +312,8 @@ var dateLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00"}
 func typedValue(f walletv1.Field, v, path string) (any, error) {
 	switch {
 	case f.DateStyle != "" || f.TimeStyle != "":
-		for _, layout := range dateLayouts {
-			if _, err := time.Parse(layout, v); err == nil {
-				return v, nil
-			}
+		if isISODate(v) {
+			return v, nil
 		}
 		return nil, errorf(walletv1.ReasonInvalidData, path, "%q is not an ISO 8601 date and time such as 2026-12-12T10:12:20-08:00, which a field with dateStyle or timeStyle needs", v)
 	case f.NumberStyle != "" || f.CurrencyCode != "":
