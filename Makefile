@@ -6,6 +6,17 @@ SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
 
 GO ?= go
+# One set of build settings for the binary, vet, the tests, the release
+# archives and the test control plane (hack/setup-envtest.sh uses the same):
+# static and path-free, so the package compiled once serves all of them and
+# a release build is a link. (The tests use no cgo.)
+export CGO_ENABLED := 0
+export GOFLAGS := $(strip $(filter-out -trimpath,$(GOFLAGS)) -trimpath)
+# The version the binary reports (wallet-operator version): the release tag
+# from git describe, a dev version outside a tag's checkout.
+VERSION ?= $(shell git describe --tags --match 'v*' --dirty 2>/dev/null || echo v0.0.0-dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/wallet-operator/wallet-operator/internal/version.version=$(VERSION) -X github.com/wallet-operator/wallet-operator/internal/version.revision=$(REVISION)
 BIN ?= bin/wallet-operator
 CONTROLLER_GEN := $(GO) tool controller-gen
 CRD_OPTIONS := crd:allowDangerousTypes=true
@@ -111,10 +122,10 @@ bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 # The same build settings as the tests', so one compile of the module's
 # dependencies serves the binary, vet and every test (a fresh machine
 # compiles them once, not twice). The image and the release archives are
-# static builds of their own (Dockerfile, hack/krew.sh).
+# the same settings with the version linked in (Dockerfile, make release).
 .PHONY: build
 build: ## Build bin/wallet-operator.
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 PLUGIN_DIR ?= $(HOME)/.local/bin
 
@@ -124,9 +135,13 @@ install-plugin: build ## Install the binary as the kubectl plugin (kubectl walle
 	ln -sf $(abspath $(BIN)) $(PLUGIN_DIR)/kubectl-wallet
 	@echo "installed $(PLUGIN_DIR)/kubectl-wallet: try kubectl wallet --help"
 
-.PHONY: krew
-krew: ## Build bin/krew/: the plugin archive for this machine's platform and its krew manifest (VERSION=v0.1.0).
-	hack/krew.sh $(or $(VERSION),v0.0.0-dev)
+PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+DIST ?= dist
+SBOM ?= true
+
+.PHONY: release
+release: ## Build a release offline into dist/ (VERSION=v0.1.0): install.yaml and one file per component, archives for PLATFORMS, the krew manifest, an SBOM, checksums.
+	$(GO) run ./hack/release -version $(VERSION) -revision "$(REVISION)" -platforms "$(PLATFORMS)" -sbom=$(SBOM) -out $(DIST)
 
 .PHONY: run
 run: manifests generate ## Run the manager against the cluster of the current kubeconfig.

@@ -9,8 +9,9 @@
 #
 # kube-apiserver is built with this module's versions of the libraries both
 # share (client-go, api, apimachinery, grpc, protobuf, ...) and the tests'
-# build settings, so the packages this module's build compiled serve it too
-# (on a fresh machine: about half of its compile). `--download-only`
+# build settings (the Makefile's CGO_ENABLED=0 -trimpath), so the packages
+# this module's build compiled serve it too (on a fresh machine: about half
+# of its compile). `--download-only`
 # fetches the modules without building (a first step that can run while
 # this module builds).
 set -euo pipefail
@@ -56,7 +57,7 @@ build_kube_apiserver() {
     fi
     go get "k8s.io/kubernetes@v${KUBE_VERSION}" >&2
     $download_only && exit 0
-    go build -ldflags="-s -w" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
   )
   $download_only || mv "$work/kube-apiserver" "$ASSETS_DIR/kube-apiserver"
 }

@@ -1,11 +1,9 @@
 package demo
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,32 +22,22 @@ var notRunHere = map[string]string{
 	"make demo":  "the demo this test runs is that command's (and .ci/run runs `make demo` itself)",
 	"make test":  "this test is part of it",
 	"make build": "the test builds the binary itself",
-	"kubectl apply --server-side -k config/default": "needs a cluster that runs Deployments (envtest has no kubelet)",
 }
 
-// readmeCommands are the commands in the README's shell blocks, in order,
-// continuation lines joined.
-func readmeCommands(t *testing.T, file string) []string {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cmds []string
-	for _, block := range regexp.MustCompile("(?s)```(?:sh|bash|shell)\n(.*?)```").FindAllStringSubmatch(string(data), -1) {
-		sc := bufio.NewScanner(strings.NewReader(strings.ReplaceAll(block[1], "\\\n", " ")))
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			cmds = append(cmds, line)
-		}
-	}
-	return cmds
+// elsewhere are the sections whose commands another test runs, and which.
+var elsewhere = map[string]string{
+	"### Upgrade":   "test/release runs it against two local releases",
+	"### Uninstall": "test/release runs it after installing a local release (it would uninstall the demo)",
 }
 
-func skipReason(cmd string) (string, bool) {
+func skipReason(c testenv.ShellCommand) (string, bool) {
+	if why, ok := elsewhere[c.Heading]; ok {
+		return why, true
+	}
+	if strings.Contains(c.Line, "/releases/download/") {
+		return "test/release runs it against a local release", true
+	}
+	cmd := c.Line
 	for prefix, why := range notRunHere {
 		if cmd == prefix || strings.HasPrefix(cmd, prefix+" ") {
 			return why, true
@@ -89,12 +77,13 @@ func runReadme(t *testing.T, out string) {
 	}
 	env := append(os.Environ(), "KUBECONFIG="+filepath.Join(out, "kubeconfig"), "PATH="+bin+":"+filepath.Dir(kubectl)+":"+os.Getenv("PATH"))
 	ran := 0
-	var cmds []string
+	var cmds []testenv.ShellCommand
 	for _, doc := range docs {
-		cmds = append(cmds, readmeCommands(t, filepath.Join(repo, doc))...)
+		cmds = append(cmds, testenv.ShellCommands(t, filepath.Join(repo, doc))...)
 	}
-	for _, cmd := range cmds {
-		if why, skip := skipReason(cmd); skip {
+	for _, c := range cmds {
+		cmd := c.Line
+		if why, skip := skipReason(c); skip {
 			t.Logf("not run: %s (%s)", cmd, why)
 			continue
 		}

@@ -195,8 +195,10 @@ func TestDeploymentsAreHardened(t *testing.T) {
 		if len(c.Args) == 0 || c.Args[0] != subcommand || !slices.Contains(c.Args, "--leader-elect") || !slices.Contains(c.Args, "--webservice-url=$(WEBSERVICE_URL)") {
 			t.Errorf("%s args = %v, want the %s subcommand with --leader-elect and the web service URL", name, c.Args, subcommand)
 		}
-		if c.Image != "wallet-operator:latest" {
-			t.Errorf("%s image = %s", name, c.Image)
+		// A released tag, pulled only when missing: a tag of ours never
+		// moves, and a kind user's loaded image is used as it is.
+		if c.Image != "ghcr.io/wallet-operator/wallet-operator:v0.1.0" || c.ImagePullPolicy != corev1.PullIfNotPresent {
+			t.Errorf("%s image = %s (pull %s), want ghcr.io/wallet-operator/wallet-operator:v0.1.0 pulled if not present", name, c.Image, c.ImagePullPolicy)
 		}
 		sc := c.SecurityContext
 		if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot ||

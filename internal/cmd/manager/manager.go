@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -36,6 +37,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/internal/version"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 )
 
@@ -228,7 +230,10 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("add ready check: %w", err)
 	}
 
-	log.Info("starting manager", "leaderElection", o.LeaderElect, "metrics", o.MetricsBindAddress, "probes", o.HealthProbeBindAddress, "memoryLimit", kube.SetMemoryLimit())
+	if err := version.Register(metrics.Registry); err != nil {
+		return err
+	}
+	log.Info("starting manager", "version", version.Get().Version, "leaderElection", o.LeaderElect, "metrics", o.MetricsBindAddress, "probes", o.HealthProbeBindAddress, "memoryLimit", kube.SetMemoryLimit())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

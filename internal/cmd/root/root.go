@@ -12,6 +12,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cmd/plugin"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/render"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/verify"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/version"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 )
 
@@ -23,7 +24,7 @@ func Command(arg0 string) *cobra.Command {
 	use, asPlugin := cli.Invocation(arg0)
 	commands := append([]*cobra.Command{
 		manager.Command(), webservice.Command(), demo.Command(),
-		fetch.Command(), verify.Command(), render.Command(),
+		fetch.Command(), verify.Command(), render.Command(), version.Command(),
 	}, plugin.Commands()...)
 	return cli.NewRoot(use, asPlugin, commands, serverOnly)
 }

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -33,6 +34,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/internal/version"
 	ws "github.com/wallet-operator/wallet-operator/webservice"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -222,7 +224,10 @@ func Run(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
-	log.Info("serving", "listen", o.Listen, "url", settings.WebServiceURL, "development", settings.Development, "registrationStore", o.RegistrationStore.Kind, "memoryLimit", kube.SetMemoryLimit())
+	if err := version.Register(metrics.Registry); err != nil {
+		return err
+	}
+	log.Info("serving", "version", version.Get().Version, "listen", o.Listen, "url", settings.WebServiceURL, "development", settings.Development, "registrationStore", o.RegistrationStore.Kind, "memoryLimit", kube.SetMemoryLimit())
 	return mgr.Start(ctx)
 }
 

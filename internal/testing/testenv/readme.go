@@ -1,8 +1,10 @@
 package testenv
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,4 +35,42 @@ func ReadmeYAML(t testing.TB, heading string) []*unstructured.Unstructured {
 		t.Fatalf("the yaml under %q: %v", heading, err)
 	}
 	return objs
+}
+
+// ShellCommand is one command of a document's shell blocks, continuation
+// lines joined, with the heading it is under.
+type ShellCommand struct {
+	Heading, Line string
+}
+
+var (
+	shellBlock = regexp.MustCompile("(?s)```(?:sh|bash|shell)\n(.*?)```")
+	heading    = regexp.MustCompile(`(?m)^#{1,6} .*$`)
+)
+
+// ShellCommands returns the commands in file's shell blocks, in order
+// (comment and empty lines left out).
+func ShellCommands(t testing.TB, file string) []ShellCommand {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	var cmds []ShellCommand
+	for _, m := range shellBlock.FindAllStringSubmatchIndex(text, -1) {
+		under := ""
+		if hs := heading.FindAllString(text[:m[0]], -1); len(hs) > 0 {
+			under = hs[len(hs)-1]
+		}
+		sc := bufio.NewScanner(strings.NewReader(strings.ReplaceAll(text[m[2]:m[3]], "\\\n", " ")))
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			cmds = append(cmds, ShellCommand{Heading: under, Line: line})
+		}
+	}
+	return cmds
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,9 +38,22 @@ type Env struct {
 }
 
 // RepoRoot is the repository's top directory.
+//
+// It is found from the working directory (a test runs in its package's
+// directory) upwards, not from this file's path: builds are -trimpath.
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(data), "module github.com/wallet-operator/wallet-operator\n") {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			panic("no wallet-operator go.mod above " + dir)
+		}
+	}
 }
 
 // Start starts kube-apiserver and etcd and installs the CRDs of
