@@ -153,7 +153,9 @@ func TestReleaseArtifacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, err = exec.Command(plugin, "version", "--client", "-o", "json").Output()
-		var r struct{ Client struct{ Version, Revision string } }
+		var r struct {
+			Client struct{ Version, Revision string }
+		}
 		if err != nil || json.Unmarshal(out, &r) != nil || r.Client.Version != "v0.1.0" || r.Client.Revision != revision {
 			t.Errorf("kubectl wallet version --client -o json = %s, %v", out, err)
 		}
@@ -169,7 +171,7 @@ func TestReleaseArtifacts(t *testing.T) {
 			Spec struct {
 				Version   string
 				Platforms []struct {
-					Selector struct{ MatchLabels map[string]string }
+					Selector         struct{ MatchLabels map[string]string }
 					URI, Sha256, Bin string
 					Files            []struct{ From, To string }
 				}
@@ -213,8 +215,10 @@ func TestReleaseArtifacts(t *testing.T) {
 		}
 		var bom struct {
 			BOMFormat, SpecVersion string
-			Metadata               struct{ Component struct{ Name, Version string } }
-			Components             []struct{ Name, Version, Purl string }
+			Metadata               struct {
+				Component struct{ Name, Version string }
+			}
+			Components []struct{ Name, Version, Purl string }
 		}
 		if err := json.Unmarshal(data, &bom); err != nil {
 			t.Fatal(err)
