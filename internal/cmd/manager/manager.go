@@ -280,8 +280,8 @@ func splitList(v string) []string {
 }
 
 // tokenKey loads the key every pass's tokens derive from. A new one is made
-// only when none was ever used: when its Secret is missing while passes
-// exist, a new key would make every device's token wrong, so the manager
+// only when none was ever used: when its Secret is missing while signed
+// passes exist, a new key would make every device's token wrong, so the manager
 // says so loudly and waits (not ready) for the Secret to be restored, unless
 // --regenerate-token-key accepts that.
 func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, error) {
@@ -291,11 +291,11 @@ func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, erro
 		if !errors.Is(err, tokens.ErrNotFound) {
 			return key, err
 		}
-		var passes walletv1.PassList
-		if err := c.List(ctx, &passes, client.Limit(1)); err != nil {
-			return nil, fmt.Errorf("check for passes before making a token key: %w", err)
+		signed, err := anyPassSigned(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("check for signed passes before making a token key: %w", err)
 		}
-		if len(passes.Items) == 0 || o.RegenerateTokenKey {
+		if !signed || o.RegenerateTokenKey {
 			return tokens.Ensure(ctx, c, o.OperatorNamespace, o.TokenKeySecret)
 		}
 		if attempt%6 == 0 {
@@ -308,6 +308,27 @@ func tokenKey(ctx context.Context, c client.Client, o Options) (tokens.Key, erro
 			return nil, ctx.Err()
 		case <-time.After(5 * time.Second):
 		}
+	}
+}
+
+// anyPassSigned says whether a pass was ever signed, and so carries a token
+// derived from the key: passes applied before the manager first ran (a
+// newcomer applies the samples while its image is pulled) hold none yet.
+func anyPassSigned(ctx context.Context, c client.Client) (bool, error) {
+	var passes walletv1.PassList
+	for opts := []client.ListOption{client.Limit(500)}; ; {
+		if err := c.List(ctx, &passes, opts...); err != nil {
+			return false, err
+		}
+		for _, p := range passes.Items {
+			if p.Status.Bundle != nil {
+				return true, nil
+			}
+		}
+		if passes.Continue == "" {
+			return false, nil
+		}
+		opts = []client.ListOption{client.Limit(500), client.Continue(passes.Continue)}
 	}
 }
 

@@ -164,6 +164,20 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 	if err := env.Client.Create(ctx, pass); err != nil {
 		t.Fatal(err)
 	}
+	// Signed once: its token derives from the key.
+	pass.Status.Bundle = &walletv1.BundleStatus{ConfigMap: "on-devices-pkpass", SHA256: strings.Repeat("0", 64)}
+	if err := env.Client.Status().Update(ctx, pass); err != nil {
+		t.Fatal(err)
+	}
+	// The other tests' managers share this API server and look for signed
+	// passes in every namespace.
+	t.Cleanup(func() {
+		var p walletv1.Pass
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(pass), &p); err == nil {
+			p.Status.Bundle = nil
+			_ = env.Client.Status().Update(context.Background(), &p)
+		}
+	})
 	probeAddr := freeAddr(t)
 	done := make(chan error, 1)
 	go func() {
@@ -195,6 +209,31 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 		var s corev1.Secret
 		return env.Client.Get(ctx, secretKey, &s) == nil && bytes.Equal(s.Data[tokens.SecretKey], original)
 	})
+}
+
+// Passes applied before the manager ever ran (a newcomer applies the
+// samples while the image is pulled) were never signed: the manager makes
+// the token key and starts.
+func TestManagerMakesTheTokenKeyBeforeAnyPassIsSigned(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := env.Namespace(t)
+	if err := env.Client.Create(ctx, &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "applied-early"},
+		Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "t"}, SerialNumber: "s-early"}}); err != nil {
+		t.Fatal(err)
+	}
+	probeAddr := freeAddr(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{
+			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--webservice-url", "https://wallet.example.com/passes",
+			"--operator-namespace", ns, "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,
+		})
+	}()
+	waitFor(t, done, func() bool { return get(t, "http://"+probeAddr+"/readyz") == "ok" })
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "wallet-operator-token-key"}, &corev1.Secret{}); err != nil {
+		t.Errorf("no token key made: %v", err)
+	}
 }
 
 // With --watch-namespaces the manager reconciles the namespaces it is
