@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-tar -C "$root" --exclude=./.git --exclude=./bin --exclude=./demo-out -cf - . | tar -C "$scratch" -xf -
+tar -C "$root" --exclude=./.git --exclude=./bin --exclude=./demo-out --exclude=./dist -cf - . | tar -C "$scratch" -xf -
 make -C "$scratch" --no-print-directory -s manifests generate >/dev/null
 
 stale=0
