@@ -11,7 +11,9 @@ const (
 	SecretKeyCertificate = "tls.crt"
 	// SecretKeyPrivateKey holds its private key (PEM, PKCS#1 or PKCS#8).
 	SecretKeyPrivateKey = "tls.key"
-	// SecretKeyIntermediate holds Apple's WWDR intermediate (PEM).
+	// SecretKeyIntermediate holds the intermediate that issued the
+	// certificate (PEM); optional for Apple's WWDR intermediates, which are
+	// built in.
 	SecretKeyIntermediate = "ca.crt"
 	// SecretKeyPKCS12 holds the certificate and key as exported by Keychain.
 	SecretKeyPKCS12 = "certificate.p12"
@@ -32,6 +34,9 @@ const (
 	ReasonKeyMismatch         = "KeyMismatch"
 	ReasonMissingIntermediate = "MissingIntermediate"
 	ReasonWrongIntermediate   = "WrongIntermediate"
+	// ReasonUntrustedChain: the intermediate carries Apple's name but
+	// Apple's root did not sign it (a chain made to look like Apple's).
+	ReasonUntrustedChain      = "UntrustedChain"
 	ReasonNotAPassCertificate = "NotAPassCertificate"
 	ReasonExpiringSoon        = "ExpiringSoon"
 	ReasonNotExpiring         = "NotExpiring"
@@ -39,7 +44,7 @@ const (
 	// pass type identifier (a pass type belongs to one namespace).
 	ReasonPassTypeClaimed = "PassTypeClaimed"
 	// ReasonDevelopmentNotAllowed: a development chain (selfSigned, or one
-	// not issued by Apple's WWDR) in a namespace the manager does not allow
+	// not leading to Apple's root) in a namespace the manager does not allow
 	// them in.
 	ReasonDevelopmentNotAllowed = "DevelopmentNotAllowed"
 )
@@ -47,7 +52,8 @@ const (
 // PassCertificateSpec points at the signing identity of a family of passes.
 type PassCertificateSpec struct {
 	// SecretRef names the Secret holding the Pass Type ID certificate and key:
-	// PEM tls.crt, tls.key and ca.crt (Apple's WWDR intermediate), or
+	// PEM tls.crt, tls.key and optionally ca.crt (the intermediate that
+	// issued the certificate; Apple's WWDR intermediates are built in), or
 	// certificate.p12 with its password. The same identity is the APNs client
 	// certificate for pushes.
 	// +required
@@ -123,8 +129,8 @@ type PassCertificateStatus struct {
 	// +optional
 	Fingerprint string `json:"fingerprint,omitempty"`
 
-	// Development is true when the chain does not lead to Apple's WWDR
-	// intermediate: passes are well-formed but no real device trusts them.
+	// Development is true when the chain does not lead, by signature, to
+	// Apple's root: passes are well-formed but no real device trusts them.
 	// +optional
 	Development bool `json:"development,omitempty"`
 }

@@ -55,7 +55,9 @@ func ReasonOf(err error) string {
 
 // FromSecretData loads an identity from the keys of a PassCertificate's
 // Secret: PEM tls.crt, tls.key and ca.crt, or certificate.p12 with its
-// password (ca.crt may complete a .p12 that lacks the intermediate).
+// password (ca.crt may complete a .p12 that lacks the intermediate). When
+// neither holds the intermediate, Apple's (embedded) is used if it issued
+// the certificate.
 func FromSecretData(data map[string][]byte) (*Identity, error) {
 	if p12, ok := data[walletv1.SecretKeyPKCS12]; ok {
 		id, err := LoadPKCS12(p12, string(data[walletv1.SecretKeyPKCS12Password]))
@@ -67,6 +69,7 @@ func FromSecretData(data map[string][]byte) (*Identity, error) {
 				return nil, err
 			}
 		}
+		completeChain(id)
 		return id, nil
 	}
 	if len(data[walletv1.SecretKeyCertificate]) == 0 || len(data[walletv1.SecretKeyPrivateKey]) == 0 {
@@ -74,11 +77,25 @@ func FromSecretData(data map[string][]byte) (*Identity, error) {
 			"the Secret holds neither %s and %s (PEM) nor %s: put the Pass Type ID certificate and its key there",
 			walletv1.SecretKeyCertificate, walletv1.SecretKeyPrivateKey, walletv1.SecretKeyPKCS12)
 	}
-	return LoadPEM(data[walletv1.SecretKeyCertificate], data[walletv1.SecretKeyPrivateKey], data[walletv1.SecretKeyIntermediate])
+	id, err := LoadPEM(data[walletv1.SecretKeyCertificate], data[walletv1.SecretKeyPrivateKey], data[walletv1.SecretKeyIntermediate])
+	if err != nil {
+		return nil, err
+	}
+	completeChain(id)
+	return id, nil
+}
+
+// completeChain supplies Apple's intermediate when the Secret has none and
+// Apple issued the certificate: ca.crt is optional for Apple's chains.
+func completeChain(id *Identity) {
+	if id.Intermediate == nil {
+		id.Intermediate = appleIntermediateFor(id.Certificate)
+	}
 }
 
 // LoadPEM loads an identity from PEM. intermediatePEM may be empty; then
-// Inspect reports MissingIntermediate.
+// Inspect reports MissingIntermediate (FromSecretData first looks among
+// Apple's).
 func LoadPEM(certPEM, keyPEM, intermediatePEM []byte) (*Identity, error) {
 	cert, err := parseCertificatePEM(walletv1.SecretKeyCertificate, certPEM)
 	if err != nil {

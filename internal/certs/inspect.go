@@ -24,7 +24,8 @@ var (
 	oidUserID = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
 )
 
-// appleOrganization is the organization of Apple's real WWDR intermediate.
+// appleOrganization is the organization in Apple's certificates' names,
+// which a chain not issued by Apple must not claim.
 const appleOrganization = "Apple Inc."
 
 // Facts are what status reports about an identity.
@@ -35,8 +36,8 @@ type Facts struct {
 	NotAfter           time.Time
 	// Fingerprint is the hex SHA-256 of the certificate.
 	Fingerprint string
-	// Development is true when the chain does not lead to Apple's WWDR
-	// intermediate: no real device trusts what it signs.
+	// Development is true when the chain does not lead, by signature, to
+	// Apple's root: no real device trusts what it signs.
 	Development bool
 }
 
@@ -53,7 +54,7 @@ func FactsOf(id *Identity) Facts {
 		NotBefore:   c.NotBefore,
 		NotAfter:    c.NotAfter,
 		Fingerprint: Fingerprint(c),
-		Development: id.Intermediate == nil || !slices.Contains(id.Intermediate.Subject.Organization, appleOrganization),
+		Development: !chainsToApple(c, id.Intermediate),
 	}
 	for _, name := range c.Subject.Names {
 		if name.Type.Equal(oidUserID) {
@@ -75,6 +76,7 @@ var policy = []check{
 	keyMatches,
 	hasIntermediate,
 	intermediateIssuedLeaf,
+	notPosingAsApple,
 	isValidAt,
 }
 
@@ -131,6 +133,23 @@ func intermediateIssuedLeaf(id *Identity, _ Facts, _ time.Time) *Problem {
 		return problem(walletv1.ReasonWrongIntermediate,
 			"%s (%q) did not issue the pass certificate, which was issued by %q: use the matching WWDR intermediate (G4 for current certificates)",
 			walletv1.SecretKeyIntermediate, id.Intermediate.Subject.CommonName, id.Certificate.Issuer.CommonName)
+	}
+	return nil
+}
+
+// notPosingAsApple refuses a chain that carries Apple's name without
+// Apple's signature: it would otherwise pass for a development chain in
+// name only, or mislead whoever reads the Secret.
+func notPosingAsApple(id *Identity, f Facts, _ time.Time) *Problem {
+	if !f.Development {
+		return nil
+	}
+	for _, c := range []*x509.Certificate{id.Intermediate, id.Certificate} {
+		if slices.Contains(c.Subject.Organization, appleOrganization) || slices.Contains(c.Issuer.Organization, appleOrganization) {
+			return problem(walletv1.ReasonUntrustedChain,
+				"%q carries Apple's name but Apple's root did not sign its chain: use the certificate Apple issued and Apple's WWDR intermediate (or leave %s out: Apple's is built in); for tests, spec.selfSigned makes a development chain",
+				c.Subject.CommonName, walletv1.SecretKeyIntermediate)
+		}
 	}
 	return nil
 }
