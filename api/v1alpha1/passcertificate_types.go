@@ -22,7 +22,16 @@ const (
 	// SecretKeyDevelopmentRoot holds the root of a generated development
 	// chain, so a tester can trust it by hand.
 	SecretKeyDevelopmentRoot = "root.crt"
+	// SecretKeyRenewalKey holds the key of a renewal's certificate request
+	// (kubectl wallet certificate request --renew) until its certificate is
+	// imported; tls.key keeps signing meanwhile.
+	SecretKeyRenewalKey = "renewal.key"
 )
+
+// AnnotationRequestedPassType on a PassCertificate's Secret records the
+// pass type identifier a certificate was requested for (kubectl wallet
+// certificate request); import checks Apple's certificate against it.
+const AnnotationRequestedPassType = GroupName + "/requested-pass-type-identifier"
 
 // Ready reasons of a PassCertificate, from the first failing check.
 const (
@@ -36,7 +45,10 @@ const (
 	ReasonWrongIntermediate   = "WrongIntermediate"
 	// ReasonUntrustedChain: the intermediate carries Apple's name but
 	// Apple's root did not sign it (a chain made to look like Apple's).
-	ReasonUntrustedChain      = "UntrustedChain"
+	ReasonUntrustedChain = "UntrustedChain"
+	// ReasonAwaitingCertificate: the Secret holds the key of a certificate
+	// request, and Apple's certificate is still to be imported.
+	ReasonAwaitingCertificate = "AwaitingCertificate"
 	ReasonNotAPassCertificate = "NotAPassCertificate"
 	ReasonExpiringSoon        = "ExpiringSoon"
 	ReasonNotExpiring         = "NotExpiring"

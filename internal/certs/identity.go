@@ -72,6 +72,10 @@ func FromSecretData(data map[string][]byte) (*Identity, error) {
 		completeChain(id)
 		return id, nil
 	}
+	if len(data[walletv1.SecretKeyCertificate]) == 0 && len(data[walletv1.SecretKeyPrivateKey]) > 0 {
+		return nil, problem(walletv1.ReasonAwaitingCertificate,
+			"the Secret holds the key of a certificate request but no certificate yet: upload the CSR to Apple (Certificates, Identifiers & Profiles > Pass Type IDs), then run kubectl wallet certificate import with the downloaded pass.cer")
+	}
 	if len(data[walletv1.SecretKeyCertificate]) == 0 || len(data[walletv1.SecretKeyPrivateKey]) == 0 {
 		return nil, problem(walletv1.ReasonSecretInvalid,
 			"the Secret holds neither %s and %s (PEM) nor %s: put the Pass Type ID certificate and its key there",

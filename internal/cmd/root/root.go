@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/internal/cmd/certificate"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/demo"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/fetch"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
@@ -24,7 +25,7 @@ func Command(arg0 string) *cobra.Command {
 	use, asPlugin := cli.Invocation(arg0)
 	commands := append([]*cobra.Command{
 		manager.Command(), webservice.Command(), demo.Command(),
-		fetch.Command(), verify.Command(), render.Command(), version.Command(),
+		fetch.Command(), verify.Command(), render.Command(), version.Command(), certificate.Command(),
 	}, plugin.Commands()...)
 	return cli.NewRoot(use, asPlugin, commands, serverOnly)
 }
