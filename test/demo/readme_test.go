@@ -27,8 +27,8 @@ var notRunHere = map[string]string{
 // elsewhere are the sections whose commands another test runs, and which.
 var elsewhere = map[string]string{
 	"## Your Apple certificate": "internal/cmd/certificate runs them with a stand-in for Apple",
-	"### Upgrade":   "test/release runs it against two local releases",
-	"### Uninstall": "test/release runs it after installing a local release (it would uninstall the demo)",
+	"### Upgrade":               "test/release runs it against two local releases",
+	"### Uninstall":             "test/release runs it after installing a local release (it would uninstall the demo)",
 }
 
 func skipReason(c testenv.ShellCommand) (string, bool) {
