@@ -59,7 +59,7 @@ type DeviceRegistrationStatus struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=devreg,categories=wallet
+// +kubebuilder:resource:shortName=devreg
 // +kubebuilder:printcolumn:name="Pass",type=string,JSONPath=".spec.passName"
 // +kubebuilder:printcolumn:name="Serial",type=string,JSONPath=".spec.serialNumber"
 // +kubebuilder:printcolumn:name="Last Pushed",type=date,JSONPath=".status.lastPushed"

@@ -9,16 +9,22 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/app"
@@ -227,4 +233,99 @@ func TestComponentsRunWithTheirOwnRBAC(t *testing.T) {
 	}
 
 	t.Run("rewards sign-up", func(t *testing.T) { rewardsSignUp(t, ctx, url, key, hook, &logs) })
+}
+
+// The teams' roles: wallet-operator-view and -edit carry the labels the API
+// server's own view, edit and admin roles aggregate (read from those roles
+// here: this API server has no aggregation controller to merge them), and
+// grant what they say, as does the example Role of an application backend
+// (config/rbac/examples). DeviceRegistrations, which hold device
+// identifiers and push tokens, are in none.
+func TestTeamRolesGrantWhatTheySay(t *testing.T) {
+	ctx := context.Background()
+	applyRBAC(t)
+	aggregatedInto := func(role string) []string {
+		var cr rbacv1.ClusterRole
+		if err := env.Client.Get(ctx, client.ObjectKey{Name: role}, &cr); err != nil {
+			t.Fatal(err)
+		}
+		var into []string
+		for _, builtin := range []string{"view", "edit", "admin"} {
+			var b rbacv1.ClusterRole
+			if err := env.Client.Get(ctx, client.ObjectKey{Name: builtin}, &b); err != nil {
+				t.Fatal(err)
+			}
+			for _, sel := range b.AggregationRule.ClusterRoleSelectors {
+				s, err := metav1.LabelSelectorAsSelector(&sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Matches(labels.Set(cr.Labels)) {
+					into = append(into, builtin)
+					break
+				}
+			}
+		}
+		return into
+	}
+	if got := aggregatedInto("wallet-operator-view"); !slices.Equal(got, []string{"view", "edit", "admin"}) {
+		t.Errorf("wallet-operator-view aggregates into %v, want view, edit and admin", got)
+	}
+	if got := aggregatedInto("wallet-operator-edit"); !slices.Equal(got, []string{"edit", "admin"}) {
+		t.Errorf("wallet-operator-edit aggregates into %v, want edit and admin", got)
+	}
+
+	team := env.Namespace(t)
+	bind := func(name, kind, role, user string) {
+		rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: name},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: kind, Name: role},
+			Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+		if err := env.Client.Create(ctx, rb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bind("viewer", "ClusterRole", "wallet-operator-view", "viewer")
+	// A user with edit has both, as Kubernetes' edit aggregates both.
+	bind("editor-view", "ClusterRole", "wallet-operator-view", "editor")
+	bind("editor-edit", "ClusterRole", "wallet-operator-edit", "editor")
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "rbac", "examples", "app-backend.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issuer rbacv1.Role
+	if err := yaml.UnmarshalStrict(data, &issuer); err != nil {
+		t.Fatal(err)
+	}
+	issuer.Namespace = team
+	if err := env.Client.Create(ctx, &issuer); err != nil {
+		t.Fatal(err)
+	}
+	bind("backend", "Role", issuer.Name, "backend")
+
+	const group = "passes.wallet-operator.io"
+	for user, checks := range map[string][]struct {
+		verb, group, resource string
+		allowed               bool
+	}{
+		"viewer": {{"get", group, "passes", true}, {"list", group, "passtemplates", true}, {"watch", group, "passcertificates", true},
+			{"create", group, "passes", false}, {"update", group, "passtemplates", false}, {"delete", group, "passes", false},
+			{"get", group, "deviceregistrations", false}, {"get", "", "secrets", false}},
+		"editor": {{"create", group, "passes", true}, {"update", group, "passtemplates", true}, {"delete", group, "passcertificates", true},
+			{"deletecollection", group, "passes", true}, {"get", group, "passes", true},
+			{"get", group, "deviceregistrations", false}, {"update", group, "passes/status", false}, {"get", "", "secrets", false}},
+		"backend": {{"create", group, "passes", true}, {"patch", group, "passes", true}, {"get", group, "passes/status", true}, {"get", group, "passtemplates", true},
+			{"delete", group, "passes", false}, {"update", group, "passes/status", false}, {"create", group, "passtemplates", false},
+			{"get", group, "passcertificates", false}, {"get", group, "deviceregistrations", false}, {"get", "", "secrets", false}},
+	} {
+		for _, c := range checks {
+			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user,
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: c.verb, Group: c.group, Resource: strings.Split(c.resource, "/")[0], Subresource: subresource(c.resource), Namespace: team}}}
+			if err := env.Client.Create(ctx, sar); err != nil {
+				t.Fatal(err)
+			}
+			if sar.Status.Allowed != c.allowed {
+				t.Errorf("%s can %s %s: %v, want %v", user, c.verb, c.resource, sar.Status.Allowed, c.allowed)
+			}
+		}
+	}
 }
