@@ -139,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+b+"/v1/log", s.limited("log", s.deviceLog))
 	mux.HandleFunc("POST "+b+"/v1/passes/{passType}/{serial}/personalize", s.limited("personalize", s.personalize))
 	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
+	mux.HandleFunc("GET "+b+"/download-group/{namespace}/{group}/{token}", s.limited("download-group", s.groupDownload))
 	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
 	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limitedUnlessVerified("google-callback", s.googleCallback))
 	mux.HandleFunc("GET "+b+"/google/images/{namespace}/{template}/{version}/{name}", s.limited("google-image", s.googleImage))

@@ -275,6 +275,13 @@ type PassStatus struct {
 	// +optional
 	DownloadURL string `json:"downloadURL,omitempty"`
 
+	// GroupDownloadURL, for a pass labelled passes.wallet-operator.io/group,
+	// is the download link of its group: the signed passes of this namespace
+	// with the same label value, as one .pkpasses Wallet adds at once (at
+	// most 10).
+	// +optional
+	GroupDownloadURL string `json:"groupDownloadURL,omitempty"`
+
 	// RegisteredDevices is the number of devices registered for updates.
 	// +optional
 	RegisteredDevices int32 `json:"registeredDevices,omitempty"`

@@ -45,6 +45,12 @@ const (
 	// Without it a template author could make the operator use a key they
 	// cannot read themselves (the platform's own service account, say).
 	LabelGoogleWalletKey = GroupName + "/google-wallet-key"
+
+	// LabelGroup puts a Pass in a group of its namespace (a family's
+	// tickets, a party's boarding passes): each pass of it gets
+	// status.groupDownloadURL, one .pkpasses of the group's signed passes
+	// (at most 10, as Wallet takes).
+	LabelGroup = GroupName + "/group"
 )
 
 // Values of LabelPart.

@@ -53,15 +53,22 @@ func storeOf(b *walletv1.BundleStatus) string {
 }
 
 // setDownloadURL publishes the pass's download link when a web service is
-// configured: {webServiceURL}/download/{passType}/{serial}/{token}.
+// configured: {webServiceURL}/download/{passType}/{serial}/{token}, and
+// its group's when it is in one.
 func setDownloadURL(p *walletv1.Pass, o Options) {
 	if o.WebServiceURL == "" || p.Status.PassTypeIdentifier == "" {
-		p.Status.DownloadURL = ""
+		p.Status.DownloadURL, p.Status.GroupDownloadURL = "", ""
 		return
 	}
-	p.Status.DownloadURL = strings.TrimSuffix(o.WebServiceURL, "/") + "/download/" +
+	base := strings.TrimSuffix(o.WebServiceURL, "/")
+	p.Status.DownloadURL = base + "/download/" +
 		url.PathEscape(p.Status.PassTypeIdentifier) + "/" + url.PathEscape(p.Spec.SerialNumber) + "/" +
 		o.Tokens.Download(p.Namespace, p.Status.PassTypeIdentifier, p.Spec.SerialNumber)
+	// A group's link: {webServiceURL}/download-group/{namespace}/{group}/{token}.
+	p.Status.GroupDownloadURL = ""
+	if group := p.Labels[walletv1.LabelGroup]; group != "" {
+		p.Status.GroupDownloadURL = base + "/download-group/" + p.Namespace + "/" + url.PathEscape(group) + "/" + o.Tokens.GroupDownload(p.Namespace, group)
+	}
 }
 
 // setBarcode records the barcode the signed bundle shows, as a scanner

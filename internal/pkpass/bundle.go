@@ -163,10 +163,17 @@ func WriteZip(w io.Writer, files Files) error {
 // PassesMediaType is Apple's media type of a .pkpasses bundle.
 const PassesMediaType = "application/vnd.apple.pkpasses"
 
+// MaxPassesPerBundle is how many passes Wallet takes from one .pkpasses
+// ("up to 10 passes or 150 MB", Apple's Distributing and updating a pass).
+const MaxPassesPerBundle = 10
+
 // ZipPasses is a .pkpasses bundle: a zip of signed .pkpass files (a
 // family's or a group's tickets, added to Wallet at once), by name, in
 // name order.
 func ZipPasses(passes map[string][]byte) ([]byte, error) {
+	if len(passes) > MaxPassesPerBundle {
+		return nil, fmt.Errorf("%d passes: Wallet takes at most %d from one .pkpasses", len(passes), MaxPassesPerBundle)
+	}
 	files := Files{}
 	for name, data := range passes {
 		files[name+".pkpass"] = data

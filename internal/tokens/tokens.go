@@ -51,6 +51,12 @@ func (k Key) Download(namespace, passTypeIdentifier, serial string) string {
 	return k.derive("download/v2", namespace, passTypeIdentifier, serial)
 }
 
+// GroupDownload is the unguessable part of the download link of a group's
+// passes (those of namespace labelled passes.wallet-operator.io/group=group).
+func (k Key) GroupDownload(namespace, group string) string {
+	return k.derive("group-download", namespace, group)
+}
+
 // Installation names the installation whose key this is, revealing
 // nothing of the key: what marks the S3 prefix it writes to as its own.
 func (k Key) Installation() string {

@@ -31,6 +31,8 @@ func Command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "certificate",
 		Short: "Request a Pass Type ID certificate from Apple and import it into a PassCertificate",
+		Example: `  kubectl wallet certificate request membership --pass-type-id pass.com.example.membership -o membership.csr
+  kubectl wallet certificate import membership pass.cer`,
 		Long: `Takes a team from an Apple developer account to a PassCertificate:
 
   1. kubectl wallet certificate request NAME --pass-type-id pass.com.example.card -o pass.csr

@@ -39,7 +39,9 @@ func Command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print this binary's version and, when a cluster is reachable, the version its manager and web service run",
-		Args:  cobra.NoArgs,
+		Example: `  kubectl wallet version
+  wallet-operator version --client -o json`,
+		Args: cobra.NoArgs,
 	}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.Flags().BoolVar(&clientOnly, "client", false, "Print this binary's version only; do not ask the cluster.")
