@@ -184,8 +184,9 @@ func load(paths []string, namespace string) (*Objects, error) {
 	return Sort(all)
 }
 
-// Sort converts objects to the kinds render needs; other kinds (and
-// kustomization files) are ignored.
+// Sort converts objects to the kinds render needs, refusing unknown fields
+// as the API server does; other kinds (and kustomization files) are
+// ignored.
 func Sort(objs []*unstructured.Unstructured) (*Objects, error) {
 	o := &Objects{}
 	for _, u := range objs {
@@ -209,7 +210,12 @@ func Sort(objs []*unstructured.Unstructured) (*Objects, error) {
 		default:
 			continue
 		}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, target); err != nil {
+		// Strict, as the API server decodes: a misspelled or not yet
+		// modelled key is an error, not silently left out of the pass.
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, target, true); err != nil {
+			if runtime.IsStrictDecodingError(err) {
+				return nil, fmt.Errorf("%s %s: %w (the API server refuses it too: fix the key's name; for a pass.json key the CRD does not model, use spec.passJSON)", u.GetKind(), u.GetName(), err)
+			}
 			return nil, fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 	}

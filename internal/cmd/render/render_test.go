@@ -530,3 +530,25 @@ func TestReadmeModernPassRenders(t *testing.T) {
 		t.Errorf("pass.json: %s", signed.Files[pkpass.PassJSON])
 	}
 }
+
+// render refuses what the API server refuses: a misspelled key (here a
+// typo of associatedStoreIdentifiers) is named, not left out of the pass
+// without a word.
+func TestUnknownFieldsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "every-key", "every-key.yaml"))
+	if err != nil {
+		t.Skipf("testdata: %v", err)
+	}
+	text := strings.Replace(string(data), "associatedStoreIdentifiers:", "associatedStoreIdentifier:", 1)
+	if text == string(data) {
+		t.Fatal("the every-key testdata has no associatedStoreIdentifiers to misspell")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "typo.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = load([]string{dir}, "default")
+	if err == nil || !strings.Contains(err.Error(), `unknown field "spec.associatedStoreIdentifier"`) || !strings.Contains(err.Error(), "spec.passJSON") {
+		t.Errorf("a misspelled key: %v", err)
+	}
+}
