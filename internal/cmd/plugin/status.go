@@ -25,38 +25,232 @@ func statusCommand() *cobra.Command {
 			"Exit 1 when anything shown is not Ready (for scripts).",
 		Example: `  kubectl wallet status
   kubectl wallet status harbour-concert -n events
+  kubectl wallet status -A -l group=novak-family
+  kubectl wallet status -o json | jq '.[].certificates[].ready'
   kubectl wallet status || echo "something is not Ready"`,
 		Args: cobra.MaximumNArgs(1),
 	}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.Flags().IntVar(&maxPasses, "max-passes", 20, "Passes shown per template (the rest are counted).")
+	list := addListFlags(cmd, "json", "yaml")
+	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return templateNames(c, kube), cobra.ShellCompDirectiveNoFileComp
+	}
 	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if err := list.check(); err != nil {
+			return err
+		}
 		k, ns, err := kube.Client()
+		if err != nil {
+			return err
+		}
+		opts, err := list.options(ns)
 		if err != nil {
 			return err
 		}
 		var certs walletv1.PassCertificateList
 		var tpls walletv1.PassTemplateList
 		var passes walletv1.PassList
-		for _, l := range []client.ObjectList{&certs, &tpls, &passes} {
-			if err := k.List(c.Context(), l, client.InNamespace(ns)); err != nil {
-				return err
+		where := []client.ListOption{}
+		if !list.allNamespaces {
+			where = append(where, client.InNamespace(ns))
+		}
+		if err := k.List(c.Context(), &certs, where...); err != nil {
+			return err
+		}
+		if err := k.List(c.Context(), &tpls, where...); err != nil {
+			return err
+		}
+		if err := k.List(c.Context(), &passes, opts...); err != nil {
+			return err
+		}
+		trees := treesByNamespace(certs.Items, tpls.Items, passes.Items, args)
+		if list.selector != "" {
+			trees = withPassesOnly(trees)
+		}
+		if len(trees) == 0 {
+			if len(args) == 1 {
+				return fmt.Errorf("PassTemplate %q not found in namespace %s", args[0], ns)
+			}
+			if list.output == "" {
+				fmt.Fprintf(c.ErrOrStderr(), "No PassCertificates, PassTemplates or Passes in namespace %s.\n", ns)
+				return nil
 			}
 		}
-		tree := buildTree(certs.Items, tpls.Items, passes.Items, args)
-		if len(args) == 1 && len(tree) == 0 {
-			return fmt.Errorf("PassTemplate %q not found in namespace %s", args[0], ns)
+		allReady := true
+		if list.output != "" {
+			var reports []namespaceReport
+			for _, t := range trees {
+				r := reportOf(t.namespace, t.tree)
+				allReady = allReady && r.ready
+				reports = append(reports, r)
+			}
+			if err := printStructured(c.OutOrStdout(), list.output, reports); err != nil {
+				return err
+			}
+		} else {
+			for _, t := range trees {
+				if list.allNamespaces {
+					fmt.Fprintf(c.OutOrStdout(), "Namespace %s:\n", t.namespace)
+				}
+				if ok := printTree(c.OutOrStdout(), t.tree, maxPasses); !ok {
+					allReady = false
+				}
+			}
 		}
-		if len(tree) == 0 {
-			fmt.Fprintf(c.ErrOrStderr(), "No PassCertificates, PassTemplates or Passes in namespace %s.\n", ns)
-			return nil
-		}
-		if allReady := printTree(c.OutOrStdout(), tree, maxPasses); !allReady {
+		if !allReady {
 			return cli.ErrSilent
 		}
 		return nil
 	}
 	return cmd
+}
+
+// templateNames completes a TEMPLATE argument from the cluster.
+func templateNames(c *cobra.Command, kube *cli.KubeFlags) []string {
+	k, ns, err := kube.Client()
+	if err != nil {
+		return nil
+	}
+	var tpls walletv1.PassTemplateList
+	if err := k.List(c.Context(), &tpls, client.InNamespace(ns)); err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(tpls.Items))
+	for _, t := range tpls.Items {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+type namespaceTree struct {
+	namespace string
+	tree      []*certNode
+}
+
+// treesByNamespace builds one tree per namespace, in name order.
+func treesByNamespace(certs []walletv1.PassCertificate, tpls []walletv1.PassTemplate, passes []walletv1.Pass, only []string) []namespaceTree {
+	type objs struct {
+		certs  []walletv1.PassCertificate
+		tpls   []walletv1.PassTemplate
+		passes []walletv1.Pass
+	}
+	byNS := map[string]*objs{}
+	of := func(ns string) *objs {
+		if byNS[ns] == nil {
+			byNS[ns] = &objs{}
+		}
+		return byNS[ns]
+	}
+	for _, c := range certs {
+		of(c.Namespace).certs = append(of(c.Namespace).certs, c)
+	}
+	for _, t := range tpls {
+		of(t.Namespace).tpls = append(of(t.Namespace).tpls, t)
+	}
+	for _, p := range passes {
+		of(p.Namespace).passes = append(of(p.Namespace).passes, p)
+	}
+	var out []namespaceTree
+	for ns, o := range byNS {
+		if tree := buildTree(o.certs, o.tpls, o.passes, only); len(tree) > 0 {
+			out = append(out, namespaceTree{ns, tree})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].namespace < out[j].namespace })
+	return out
+}
+
+// withPassesOnly keeps the templates (and their certificates) that have
+// passes: with -l, what the selected passes hang from.
+func withPassesOnly(trees []namespaceTree) []namespaceTree {
+	var out []namespaceTree
+	for _, t := range trees {
+		var certs []*certNode
+		for _, cn := range t.tree {
+			var tpls []*templateNode
+			for _, tn := range cn.templates {
+				if len(tn.passes) > 0 {
+					tpls = append(tpls, tn)
+				}
+			}
+			if len(tpls) > 0 {
+				certs = append(certs, &certNode{name: cn.name, cert: cn.cert, templates: tpls})
+			}
+		}
+		if len(certs) > 0 {
+			out = append(out, namespaceTree{t.namespace, certs})
+		}
+	}
+	return out
+}
+
+// The report -o json|yaml prints: the tree, with each node's readiness.
+type namespaceReport struct {
+	Namespace    string              `json:"namespace"`
+	Certificates []certificateReport `json:"certificates"`
+	ready        bool
+}
+
+type certificateReport struct {
+	Name               string           `json:"name"`
+	Found              bool             `json:"found"`
+	Ready              bool             `json:"ready"`
+	State              string           `json:"state"`
+	PassTypeIdentifier string           `json:"passTypeIdentifier,omitempty"`
+	NotAfter           *metav1.Time     `json:"notAfter,omitempty"`
+	Templates          []templateReport `json:"templates"`
+}
+
+type templateReport struct {
+	Name    string       `json:"name"`
+	Found   bool         `json:"found"`
+	Ready   bool         `json:"ready"`
+	State   string       `json:"state"`
+	Devices int          `json:"registeredDevices"`
+	Passes  []passReport `json:"passes"`
+}
+
+type passReport struct {
+	Name              string `json:"name"`
+	SerialNumber      string `json:"serialNumber"`
+	Ready             bool   `json:"ready"`
+	State             string `json:"state"`
+	RegisteredDevices int32  `json:"registeredDevices"`
+	Voided            bool   `json:"voided,omitempty"`
+	Redeemed          bool   `json:"redeemed,omitempty"`
+	Expired           bool   `json:"expired,omitempty"`
+}
+
+func reportOf(ns string, tree []*certNode) namespaceReport {
+	r := namespaceReport{Namespace: ns, ready: true}
+	for _, cn := range tree {
+		cr := certificateReport{Name: cn.name, Found: cn.cert != nil, State: "not found"}
+		if cn.cert != nil {
+			cr.State, cr.Ready = readiness(cn.cert.Status.Conditions, cn.cert.Generation)
+			cr.PassTypeIdentifier, cr.NotAfter = cn.cert.Status.PassTypeIdentifier, cn.cert.Status.NotAfter
+		}
+		r.ready = r.ready && cr.Ready
+		for _, tn := range cn.templates {
+			tr := templateReport{Name: tn.name, Found: tn.tpl != nil, State: "not found", Devices: devices(tn.passes), Passes: []passReport{}}
+			if tn.tpl != nil {
+				tr.State, tr.Ready = readiness(tn.tpl.Status.Conditions, tn.tpl.Generation)
+			}
+			r.ready = r.ready && tr.Ready
+			for _, p := range tn.passes {
+				state, ok := readiness(p.Status.Conditions, p.Generation)
+				r.ready = r.ready && ok
+				tr.Passes = append(tr.Passes, passReport{Name: p.Name, SerialNumber: p.Spec.SerialNumber, Ready: ok, State: state,
+					RegisteredDevices: p.Status.RegisteredDevices, Voided: p.Spec.Voided, Redeemed: p.Spec.Redeemed, Expired: p.Status.Expired})
+			}
+			cr.Templates = append(cr.Templates, tr)
+		}
+		r.Certificates = append(r.Certificates, cr)
+	}
+	return r
 }
 
 // certNode is a certificate (or a reference to a missing one) and its
