@@ -18,11 +18,17 @@ var (
 	issuedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wallet_webservice_issued_passes_total", Help: "Passes created through issue links, by template.",
 	}, []string{"namespace", "template"})
+	// How long an answer takes, by endpoint: what a person asks when
+	// devices or browsers say the service is slow.
+	requestSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "wallet_webservice_request_duration_seconds", Help: "Time to answer a request, by endpoint.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"endpoint"})
 	personalizations = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "wallet_webservice_personalizations_total", Help: "Rewards sign-ups recorded (Apple's personalize endpoint).",
 	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, registrationsTotal, downloadTags, issuedTotal, personalizations)
+	metrics.Registry.MustRegister(requestsTotal, requestSeconds, registrationsTotal, downloadTags, issuedTotal, personalizations)
 }

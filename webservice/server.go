@@ -194,11 +194,17 @@ func (r Runnable) Start(ctx context.Context) error { return r.Server.Serve(ctx, 
 // NeedLeaderElection is false: every replica answers devices.
 func (Runnable) NeedLeaderElection() bool { return false }
 
+// observe records a request's outcome and duration.
+func observe(endpoint string, rec *statusRecorder, start time.Time) {
+	requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc()
+	requestSeconds.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+}
+
 // limited applies the per-client rate limit and records request metrics.
 func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
+		defer observe(endpoint, rec, time.Now())
 		if !s.clients.get(s.clientKey(r)).Allow() {
 			rec.Header().Set("Retry-After", "1")
 			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
@@ -215,7 +221,7 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 func (s *Server) limitedUnlessVerified(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { requestsTotal.WithLabelValues(endpoint, strconv.Itoa(rec.status)).Inc() }()
+		defer observe(endpoint, rec, time.Now())
 		limiter := s.clients.get(s.clientKey(r))
 		if limiter.Tokens() < 1 {
 			rec.Header().Set("Retry-After", "1")

@@ -7,14 +7,14 @@ import (
 
 var (
 	bundlesSigned = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "wallet_operator_bundles_signed_total", Help: "Bundles signed because a pass's content changed.",
+		Name: "wallet_manager_bundles_signed_total", Help: "Bundles signed because a pass's content changed.",
 	})
 	signingSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "wallet_operator_signing_duration_seconds", Help: "Time to sign and zip one bundle.",
+		Name: "wallet_manager_signing_duration_seconds", Help: "Time to sign and zip one bundle.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12),
 	})
 	reconcileFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "wallet_operator_pass_reconcile_errors_total", Help: "Pass reconciles that ended not Ready, by reason.",
+		Name: "wallet_manager_pass_reconcile_errors_total", Help: "Pass reconciles that ended not Ready, by reason.",
 	}, []string{"reason"})
 )
 

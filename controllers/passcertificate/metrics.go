@@ -15,9 +15,9 @@ import (
 )
 
 var (
-	expiryDesc = prometheus.NewDesc("wallet_operator_certificate_expiration_timestamp_seconds",
+	expiryDesc = prometheus.NewDesc("wallet_manager_certificate_expiration_timestamp_seconds",
 		"When the pass certificate expires (notAfter), as a Unix timestamp.", []string{"namespace", "name"}, nil)
-	readyDesc = prometheus.NewDesc("wallet_operator_certificate_ready",
+	readyDesc = prometheus.NewDesc("wallet_manager_certificate_ready",
 		"1 when the PassCertificate can sign passes, 0 otherwise.", []string{"namespace", "name"}, nil)
 )
 

@@ -7,10 +7,10 @@ import (
 
 var (
 	passGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "wallet_template_passes", Help: "Passes made from each template (as last counted in its status).",
+		Name: "wallet_manager_template_passes", Help: "Passes made from each template (as last counted in its status).",
 	}, []string{"namespace", "template"})
 	devicesGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "wallet_template_registered_devices", Help: "Devices registered for the passes of each template (as last counted in its status).",
+		Name: "wallet_manager_template_registered_devices", Help: "Devices registered for the passes of each template (as last counted in its status).",
 	}, []string{"namespace", "template"})
 )
 

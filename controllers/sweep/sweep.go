@@ -27,7 +27,7 @@ const DefaultInterval = time.Hour
 const DefaultMinAge = 5 * time.Minute
 
 var swept = prometheus.NewCounter(prometheus.CounterOpts{
-	Name: "wallet_bundle_objects_swept_total",
+	Name: "wallet_manager_bundle_objects_swept_total",
 	Help: "Bundle objects (S3 objects, ConfigMaps) deleted by the sweep because no pass or template used them any more.",
 })
 

@@ -4,6 +4,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -308,7 +309,7 @@ func TestAlertsUseExportedMetrics(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"wallet_operator_certificate_expiration_timestamp_seconds", "wallet_webservice_pushes_total"} {
+	for _, want := range []string{"wallet_manager_certificate_expiration_timestamp_seconds", "wallet_webservice_pushes_total"} {
 		if !strings.Contains(fmt.Sprint(groups), want) {
 			t.Errorf("no alert on %s", want)
 		}
@@ -578,5 +579,81 @@ func TestNamespacedInstall(t *testing.T) {
 		if sar.Status.Allowed != tc.allowed {
 			t.Errorf("manager %s secrets in %q: allowed=%v, want %v", tc.verb, tc.namespace, sar.Status.Allowed, tc.allowed)
 		}
+	}
+}
+
+// Every alert's runbook_url points at a section of docs/operations.md that
+// exists (its anchor, as GitHub makes it from the heading).
+func TestAlertsHaveRunbooks(t *testing.T) {
+	rule := find(t, render(t, "config/example-overlay"), "PrometheusRule", "wallet-operator")
+	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
+	doc, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(string(doc), -1) {
+		anchors[strings.ToLower(strings.ReplaceAll(m[1], " ", "-"))] = true
+	}
+	const prefix = "https://github.com/wallet-operator/wallet-operator/blob/main/docs/operations.md#"
+	for _, g := range groups {
+		rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+		for _, r := range rules {
+			alert, _, _ := unstructured.NestedString(r.(map[string]any), "alert")
+			url, _, _ := unstructured.NestedString(r.(map[string]any), "annotations", "runbook_url")
+			if !strings.HasPrefix(url, prefix) || !anchors[strings.TrimPrefix(url, prefix)] {
+				t.Errorf("alert %s: runbook_url %q is not a section of docs/operations.md", alert, url)
+			}
+		}
+	}
+}
+
+// The Grafana dashboard is valid JSON whose every query parses as PromQL and
+// names only metrics the binaries export (a histogram's _bucket, _sum and
+// _count series included), so a renamed metric cannot blank a panel.
+func TestDashboardUsesExportedMetrics(t *testing.T) {
+	cm := find(t, render(t, "config/example-overlay"), "ConfigMap", "wallet-operator-grafana-dashboard")
+	if cm.GetLabels()["grafana_dashboard"] != "1" {
+		t.Errorf("the dashboard ConfigMap lacks the grafana_dashboard label the Grafana sidecar selects by: %v", cm.GetLabels())
+	}
+	text, _, _ := unstructured.NestedString(cm.Object, "data", "wallet-operator.json")
+	var dash struct {
+		Title  string
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal([]byte(text), &dash); err != nil {
+		t.Fatalf("the dashboard is not JSON: %v", err)
+	}
+	exported := exportedMetrics(t)
+	queries := 0
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			queries++
+			parsed, err := parser.ParseExpr(target.Expr)
+			if err != nil {
+				t.Errorf("panel %q: %v", p.Title, err)
+				continue
+			}
+			parser.Inspect(parsed, func(node parser.Node, _ []parser.Node) error {
+				if v, ok := node.(*parser.VectorSelector); ok {
+					name := v.Name
+					for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+						if base := strings.TrimSuffix(name, suffix); base != name && exported[base] {
+							name = base
+						}
+					}
+					if !exported[name] {
+						t.Errorf("panel %q queries %s, which no binary exports", p.Title, v.Name)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	if queries < 10 {
+		t.Errorf("the dashboard has %d queries", queries)
 	}
 }
