@@ -3,9 +3,9 @@
 //
 //   - install.yaml: config/default with the image pinned to the version,
 //     the Namespace and CRDs first, every object labelled with the version;
-//   - <component>.yaml for s3, postgres, google-wallet and prometheus: the
-//     objects that component adds to or changes in install.yaml, rendered
-//     whole, to apply after it;
+//   - <component>.yaml for s3, postgres, google-wallet, prometheus and
+//     networkpolicy: the objects that component adds to or changes in
+//     install.yaml, rendered whole, to apply after it;
 //   - wallet-operator_<version>_<os>_<arch>.tar.gz for each platform: the
 //     binary (also the kubectl plugin, through the krew manifest's file
 //     mapping) and LICENSE;
@@ -60,6 +60,7 @@ var components = map[string]string{
 	"postgres":      "config/components/postgres",
 	"google-wallet": "config/components/google-wallet",
 	"prometheus":    "config/prometheus",
+	"networkpolicy": "config/networkpolicy",
 }
 
 func main() {

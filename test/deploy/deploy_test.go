@@ -657,3 +657,31 @@ func TestDashboardUsesExportedMetrics(t *testing.T) {
 		t.Errorf("the dashboard has %d queries", queries)
 	}
 }
+
+// The NetworkPolicies (config/networkpolicy) select each component's pods
+// and open only ports those pods name: the web service's device port, and
+// metrics from the monitoring namespace.
+func TestNetworkPoliciesSelectTheComponents(t *testing.T) {
+	objs := render(t, "config/example-overlay")
+	dryRunApply(t, objs)
+	for _, c := range []struct{ policy, deployment string }{
+		{"wallet-operator-webservice", "wallet-operator-webservice"},
+		{"wallet-operator-manager", "wallet-operator-manager"},
+	} {
+		var np networkingv1.NetworkPolicy
+		fromUnstructured(t, find(t, objs, "NetworkPolicy", c.policy), &np)
+		var d appsv1.Deployment
+		fromUnstructured(t, find(t, objs, "Deployment", c.deployment), &d)
+		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		if err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			t.Errorf("NetworkPolicy %s does not select the pods of %s", c.policy, c.deployment)
+		}
+		for _, rule := range np.Spec.Ingress {
+			for _, p := range rule.Ports {
+				if !slices.ContainsFunc(d.Spec.Template.Spec.Containers[0].Ports, func(cp corev1.ContainerPort) bool { return cp.Name == p.Port.String() }) {
+					t.Errorf("NetworkPolicy %s opens port %s, which %s does not name", c.policy, p.Port.String(), c.deployment)
+				}
+			}
+		}
+	}
+}

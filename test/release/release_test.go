@@ -91,7 +91,7 @@ func release(t *testing.T, version string, binaries bool) string {
 func TestReleaseArtifacts(t *testing.T) {
 	dir := release(t, "v0.1.0", true)
 	archive := fmt.Sprintf("wallet-operator_v0.1.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
+	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the release has no %s", f)
 		}
@@ -273,7 +273,7 @@ func TestComponentsApplyAfterInstall(t *testing.T) {
 	kubeconfig := env.Kubeconfig(t, t.TempDir())
 	// install.yaml for real (its namespace must exist for the rest), each
 	// component as a dry run on top of it.
-	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml"} {
+	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml"} {
 		args := []string{"--kubeconfig", kubeconfig, "apply", "--server-side", "-f", filepath.Join(dir, f)}
 		if f != "install.yaml" {
 			args = append(args, "--dry-run=server")
