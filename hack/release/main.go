@@ -163,7 +163,9 @@ func kustomize(root, text string) ([]*resource.Resource, error) {
 
 // overlay is config/default with the image pinned and the given components.
 func overlay(version string, componentDirs ...string) string {
-	s := "resources: [../config/default]\n"
+	// The namespace again: config/default's applies to its own objects,
+	// not to those a component adds here.
+	s := "namespace: wallet-operator-system\nresources: [../config/default]\n"
 	if len(componentDirs) > 0 {
 		s += "components:\n"
 		for _, c := range componentDirs {

@@ -135,6 +135,20 @@ func TestReleaseArtifacts(t *testing.T) {
 		}
 	})
 
+	t.Run("namespaces", func(t *testing.T) {
+		// Every namespaced object of every file is in the operator's
+		// namespace (a component's objects too: config/default's
+		// namespace does not reach them by itself).
+		for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml"} {
+			for _, o := range decodeFile(t, filepath.Join(dir, f)) {
+				clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}[o.GetKind()]
+				if !clusterScoped && o.GetNamespace() != "wallet-operator-system" {
+					t.Errorf("%s: %s %s is in namespace %q", f, o.GetKind(), o.GetName(), o.GetNamespace())
+				}
+			}
+		}
+	})
+
 	t.Run("archive", func(t *testing.T) {
 		files := untar(t, filepath.Join(dir, archive))
 		license, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "LICENSE"))
