@@ -1,5 +1,6 @@
-// Package manifests reads Kubernetes objects from YAML files, such as the
-// samples of config/samples, without needing kubectl.
+// Package manifests reads Kubernetes objects from YAML files and
+// kustomizations, such as the samples of config/samples, without needing
+// kubectl.
 package manifests
 
 import (
@@ -8,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 // Decode splits a multi-document YAML stream into objects; empty documents
@@ -49,27 +50,26 @@ func ReadFile(path string) ([]*unstructured.Unstructured, error) {
 	return objs, nil
 }
 
-// ReadKustomization decodes the files a kustomization.yaml lists under
-// resources, in order. Only plain file resources are supported: enough for
-// the samples, which must stay applicable with `kubectl apply -k` too.
+// ReadKustomization builds the kustomization in dir as `kubectl apply -k`
+// would (the kustomize library kubectl uses: resources, components,
+// generators, patches), in the order the kustomization lists them.
 func ReadKustomization(dir string) ([]*unstructured.Unstructured, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
-		return nil, err
-	}
-	var k struct {
-		Resources []string `json:"resources"`
-	}
-	if err := yaml.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s/kustomization.yaml: %w", dir, err)
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 	}
 	var all []*unstructured.Unstructured
-	for _, res := range k.Resources {
-		objs, err := ReadFile(filepath.Join(dir, res))
+	for _, res := range resMap.Resources() {
+		// Through JSON, so numbers have the types unstructured expects.
+		data, err := res.MarshalJSON()
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, objs...)
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(data); err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %s %s: %w", dir, res.GetKind(), res.GetName(), err)
+		}
+		all = append(all, u)
 	}
 	return all, nil
 }

@@ -33,28 +33,30 @@ import (
 // Command returns the `render` subcommand.
 func Command() *cobra.Command {
 	var (
-		files                            []string
+		files, kustomizations            []string
 		passName, out, webServiceURL, ns string
 		development, google              bool
 	)
 	cmd := &cobra.Command{
-		Use:   "render -f DIR|FILE... [--pass NAME] -o FILE",
+		Use:   "render -f DIR|FILE... | -k DIR... [--pass NAME] -o FILE",
 		Short: "render and sign a Pass from manifest files into a .pkpass",
 		Long: "Render and sign a Pass from manifest files (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes), " +
 			"without a cluster: what the manager would sign.",
 		Example: `  wallet-operator render -f config/samples --pass james-smith-pd123 -o james.pkpass
   kubectl wallet render -f config/samples --pass member-tom -o tom.pkpass
-  wallet-operator render -f config/samples --pass coffee-coupon-0001 -o coupon.pkpass --google-wallet`,
+  wallet-operator render -f config/samples --pass coffee-coupon-0001 -o coupon.pkpass --google-wallet
+  wallet-operator render -k config/samples -k config/samples/modern --pass festival-jana -o jana.pkpass`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if len(files) == 0 || out == "" {
-				return cli.Usagef("-f and -o are required")
+			if len(files)+len(kustomizations) == 0 || out == "" {
+				return cli.Usagef("-f or -k, and -o, are required")
 			}
-			return run(files, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now(), GoogleWallet: google})
+			return run(sources{files: files, kustomizations: kustomizations}, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now(), GoogleWallet: google})
 		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&files, "filename", "f", nil, "A YAML file or directory of manifests (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes); repeatable.")
+	f.StringArrayVarP(&kustomizations, "kustomize", "k", nil, "A kustomization directory, built as kubectl apply -k would (resources, components, generators, patches); repeatable.")
 	f.StringVar(&passName, "pass", "", "Name of the Pass to render; may be omitted when the files hold one Pass.")
 	f.StringVarP(&out, "output", "o", "", "Where to write the .pkpass.")
 	f.StringVar(&webServiceURL, "webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
@@ -64,8 +66,8 @@ func Command() *cobra.Command {
 	return cmd
 }
 
-func run(files []string, namespace, out string, req Request) error {
-	objs, err := load(files, namespace)
+func run(src sources, namespace, out string, req Request) error {
+	objs, err := load(src, namespace)
 	if err != nil {
 		return err
 	}
@@ -148,9 +150,22 @@ type Objects struct {
 
 // load reads the manifests of paths; one that names no namespace is in
 // namespace, as kubectl apply would put it.
-func load(paths []string, namespace string) (*Objects, error) {
+// sources are where render reads manifests: -f files and directories, -k
+// kustomizations.
+type sources struct {
+	files, kustomizations []string
+}
+
+func load(src sources, namespace string) (*Objects, error) {
 	var all []*unstructured.Unstructured
-	for _, p := range paths {
+	for _, dir := range src.kustomizations {
+		objs, err := manifests.ReadKustomization(dir)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, objs...)
+	}
+	for _, p := range src.files {
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, err

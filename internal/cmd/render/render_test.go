@@ -67,7 +67,7 @@ func samples(t *testing.T) *Objects {
 	t.Helper()
 	c, _ := chains(t)
 	dir := filepath.Join(testenv.RepoRoot(), "config", "samples")
-	objs, err := load([]string{dir, filepath.Join(dir, "modern")}, "default")
+	objs, err := load(sources{files: []string{dir, filepath.Join(dir, "modern")}}, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +460,7 @@ func TestRenderGoogleWallet(t *testing.T) {
 func renderBeside(t *testing.T, dir, pass string) *pkpass.Signed {
 	t.Helper()
 	objs := samples(t)
-	more, err := load([]string{dir}, "default")
+	more, err := load(sources{files: []string{dir}}, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,8 +547,34 @@ func TestUnknownFieldsAreRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "typo.yaml"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = load([]string{dir}, "default")
+	_, err = load(sources{files: []string{dir}}, "default")
 	if err == nil || !strings.Contains(err.Error(), `unknown field "spec.associatedStoreIdentifier"`) || !strings.Contains(err.Error(), "spec.passJSON") {
 		t.Errorf("a misspelled key: %v", err)
+	}
+}
+
+// -k builds kustomizations as kubectl apply -k does: the samples and the
+// modern samples, built by kustomize, render a poster ticket that
+// verifies, as -f of the same files does.
+func TestRenderKustomizations(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "config", "samples")
+	objs, err := load(sources{kustomizations: []string{root, filepath.Join(root, "modern")}}, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs.Templates) < 8 || len(objs.Passes) < 16 {
+		t.Fatalf("-k config/samples -k config/samples/modern: %d templates, %d passes", len(objs.Templates), len(objs.Passes))
+	}
+	// The samples' certificate asks for a development chain, made now.
+	signed, _, err := Render(objs, Request{PassName: "festival-jana", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := pkpass.Zip(signed.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := pkpass.Verify(zipped, nil); !r.OK() {
+		t.Errorf("verify: %v", r.Failures)
 	}
 }
