@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
@@ -49,7 +50,7 @@ func verifyPasses(w io.Writer, file string, data []byte, pool *x509.CertPool) er
 		for _, f := range report.Failures {
 			fmt.Fprintf(w, "FAIL %s: %s\n", name, f)
 		}
-		for _, n := range report.Notes {
+		for _, n := range notes(inner[name], pool, report) {
 			fmt.Fprintf(w, "NOTE %s: %s\n", name, n)
 		}
 		if !report.OK() {
@@ -61,6 +62,26 @@ func verifyPasses(w io.Writer, file string, data []byte, pool *x509.CertPool) er
 	}
 	fmt.Fprintf(w, "OK %s (%d passes)\n", file, len(inner))
 	return nil
+}
+
+// notes are the report's notes; without --roots, the chain is checked
+// against Apple's root (built in) instead: what an iPhone will decide.
+func notes(data []byte, pool *x509.CertPool, report *pkpass.Report) []string {
+	if pool != nil || !report.OK() {
+		return report.Notes
+	}
+	var out []string
+	for _, n := range report.Notes {
+		if !strings.HasPrefix(n, "trust chain not checked") {
+			out = append(out, n)
+		}
+	}
+	apple := x509.NewCertPool()
+	apple.AddCert(certs.AppleRoot())
+	if pkpass.Verify(data, apple).OK() {
+		return append(out, "trust chain: Apple Root CA (built in), through Apple's WWDR intermediate: iPhones accept it")
+	}
+	return append(out, "trust chain: does not lead to Apple Root CA, so iPhones refuse the pass (a development chain? check it with --roots ROOTS.pem)")
 }
 
 // ErrInvalid is returned when a rule fails; the failures are printed.
@@ -107,7 +128,7 @@ func Verify(w io.Writer, file, rootsFile string) error {
 	for _, f := range report.Failures {
 		fmt.Fprintln(w, "FAIL", f)
 	}
-	for _, n := range report.Notes {
+	for _, n := range notes(data, pool, report) {
 		fmt.Fprintln(w, "NOTE", n)
 	}
 	if !report.OK() {
