@@ -135,7 +135,8 @@ bench: ## Render+sign+zip against a bare RSA 2048 signature, one core.
 # the same settings with the version linked in (Dockerfile, make release).
 .PHONY: build
 build: ## Build bin/wallet-operator.
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+	@echo "go build -o $(BIN) . ($(VERSION))"
+	@$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 PLUGIN_DIR ?= $(HOME)/.local/bin
 
