@@ -110,13 +110,18 @@ func isPassCertificate(id *Identity, f Facts, _ time.Time) *Problem {
 }
 
 func keyMatches(id *Identity, _ Facts, _ time.Time) *Problem {
-	pub, ok := id.Certificate.PublicKey.(interface{ Equal(x crypto.PublicKey) bool })
-	if !ok || !pub.Equal(id.Key.Public()) {
+	if !sameKey(id.Certificate, id.Key) {
 		return problem(walletv1.ReasonKeyMismatch,
 			"%s is not the private key of the certificate in %s: put the key the certificate was requested with",
 			walletv1.SecretKeyPrivateKey, walletv1.SecretKeyCertificate)
 	}
 	return nil
+}
+
+// sameKey says whether c was issued for key.
+func sameKey(c *x509.Certificate, key crypto.Signer) bool {
+	pub, ok := c.PublicKey.(interface{ Equal(x crypto.PublicKey) bool })
+	return ok && pub.Equal(key.Public())
 }
 
 func hasIntermediate(id *Identity, _ Facts, _ time.Time) *Problem {

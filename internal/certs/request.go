@@ -82,8 +82,12 @@ func Complete(keyPEM []byte, cert, intermediate *x509.Certificate, wantPassType 
 	if err != nil {
 		return nil, err
 	}
+	return complete(key, cert, intermediate, wantPassType)
+}
+
+func complete(key crypto.Signer, cert, intermediate *x509.Certificate, wantPassType string) (*Identity, error) {
 	id := &Identity{Certificate: cert, Key: key, Intermediate: intermediate}
-	if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
+	if !sameKey(cert, key) {
 		return nil, ErrNotForThisKey
 	}
 	f := FactsOf(id)
@@ -117,13 +121,9 @@ func CompletePKCS12(data []byte, password, wantPassType string, intermediate *x5
 	if intermediate != nil {
 		id.Intermediate = intermediate
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(id.Key)
-	if err != nil {
-		return nil, err
-	}
 	var inter *x509.Certificate
 	if id.Intermediate != nil && id.Certificate.CheckSignatureFrom(id.Intermediate) == nil {
 		inter = id.Intermediate
 	}
-	return Complete(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), id.Certificate, inter, wantPassType)
+	return complete(id.Key, id.Certificate, inter, wantPassType)
 }

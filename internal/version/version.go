@@ -31,19 +31,18 @@ type Info struct {
 // Get returns this binary's Info.
 func Get() Info {
 	info := Info{Version: version, Revision: revision, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	bi, ok := debug.ReadBuildInfo()
 	if info.Version == "" {
 		info.Version = Dev
 		// go install module@vX.Y.Z records the module's version.
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			info.Version = bi.Main.Version
 		}
 	}
-	if info.Revision == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" {
-					info.Revision = s.Value
-				}
+	if info.Revision == "" && ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				info.Revision = s.Value
 			}
 		}
 	}

@@ -29,11 +29,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
+	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/weburl"
 )
@@ -44,23 +43,9 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 
 func render(t *testing.T, dir string) []*unstructured.Unstructured {
 	t.Helper()
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	resMap, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join(testenv.RepoRoot(), dir))
+	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), dir))
 	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
-	}
-	var objs []*unstructured.Unstructured
-	for _, res := range resMap.Resources() {
-		// Through JSON, so numbers have the types unstructured expects.
-		data, err := res.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj := &unstructured.Unstructured{}
-		if err := obj.UnmarshalJSON(data); err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, obj)
+		t.Fatal(err)
 	}
 	return objs
 }
