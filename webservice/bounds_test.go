@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-logr/logr/funcr"
 	"golang.org/x/time/rate"
+
+	"github.com/wallet-operator/wallet-operator/webservice/ratelimit"
 )
 
 // One client cannot use up the device log: another client's lines are
@@ -20,7 +22,7 @@ func TestDeviceLogIsLimitedPerClient(t *testing.T) {
 	s := &Server{
 		log:        funcr.New(func(_, args string) { logged.Add(1) }, funcr.Options{}),
 		logLimiter: rate.NewLimiter(50, 200),
-		logLines:   newLimiters(1, 20, 100, time.Minute),
+		logLines:   ratelimit.New(1, 20, 100, time.Minute),
 	}
 	send := func(remote string) {
 		lines := make([]string, 20)

@@ -5,20 +5,17 @@ import (
 	"strings"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"github.com/wallet-operator/wallet-operator/webservice/useragent"
 )
-
-// walletClient says whether the browser can add a pass to Apple Wallet.
-func walletClient(r *http.Request) bool {
-	ua := r.UserAgent()
-	return strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad") || strings.Contains(ua, "iPod")
-}
 
 // download: GET /download/{passType}/{serial}/{token}[?format=pkpass|pdf|qrcode|barcode][&tag=...].
 // Wallet-capable clients get the .pkpass, other browsers a preview page.
@@ -32,7 +29,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	// The token covers the pass's namespace, so it is checked once the pass
 	// is found; until then (an issued pass being signed) the answer says
 	// only "being prepared", whatever the token.
-	p, err := s.lookupPass(r.Context(), passType, serial)
+	p, err := index.PassBySerial(r.Context(), s.cache, passType, serial)
 	if err != nil {
 		s.log.Error(err, "look up pass")
 	}
@@ -61,7 +58,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	if err != nil || p == nil {
 		// A pass just issued is signed within moments.
 		w.Header().Set("Retry-After", "2")
-		if format == "" && !walletClient(r) {
+		if format == "" && !useragent.AppleWallet(r) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`<!doctype html><meta http-equiv="refresh" content="2"><title>Preparing your pass</title><p>Your pass is being prepared…</p>`))
@@ -71,14 +68,14 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case format == "googlewallet" || (format == "" && androidClient(r) && googleSaveable(p)):
+	case format == "googlewallet" || (format == "" && useragent.Android(r) && googleSaveable(p)):
 		if googleSaveURL(p) == "" {
 			writeError(w, http.StatusNotFound, "the pass is not in Google Wallet: its template has no spec.googleWallet")
 			return
 		}
 		s.stats.Count(p.Namespace, p.Spec.TemplateRef.Name, stats.KindDownload, tags)
 		http.Redirect(w, r, googleSaveURL(p), http.StatusFound)
-	case format == "pkpass" || (format == "" && walletClient(r)):
+	case format == "pkpass" || (format == "" && useragent.AppleWallet(r)):
 		s.stats.Count(p.Namespace, p.Spec.TemplateRef.Name, stats.KindDownload, tags)
 		s.servePkpass(w, r, p, p.Status.Bundle.LastModified.UTC().Truncate(time.Second))
 	case format == "barcode":

@@ -9,6 +9,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
+	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
 )
 
 // groupDownload: GET /download-group/{namespace}/{group}/{token}, the
@@ -49,7 +50,9 @@ func (s *Server) groupDownload(w http.ResponseWriter, r *http.Request) {
 		b, err := s.bundles.Get(r.Context(), p)
 		if err != nil {
 			s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
-			s.reportDamage(r.Context(), p, err)
+			if err := bundlecache.ReportDamage(r.Context(), s.api, p, err); err != nil {
+				s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
+			}
 			w.Header().Set("Retry-After", "5")
 			writeError(w, http.StatusServiceUnavailable, "the group's passes are being updated; try again")
 			return

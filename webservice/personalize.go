@@ -1,21 +1,16 @@
 package webservice
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/personalization"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -39,7 +34,7 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed pass type identifier or serial number")
 		return
 	}
-	p, err := s.lookupPass(r.Context(), passType, serial)
+	p, err := index.PassBySerial(r.Context(), s.cache, passType, serial)
 	if err != nil || p == nil {
 		writeError(w, http.StatusNotFound, "no such pass")
 		return
@@ -69,7 +64,7 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	id, err := s.signingIdentity(r.Context(), p, tpl)
+	id, err := personalization.SigningIdentity(r.Context(), s.api, s.opts.CredentialsNamespace, p, tpl)
 	if err != nil {
 		s.log.Error(err, "personalize: the pass's signing identity", "pass", p.Namespace+"/"+p.Name)
 		writeError(w, http.StatusServiceUnavailable, "the pass cannot be signed now; try again later")
@@ -81,7 +76,7 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "the token could not be signed")
 		return
 	}
-	signedUp, err := s.recordSignUp(r.Context(), p, tpl, details)
+	signedUp, err := personalization.Record(r.Context(), s.api, p, tpl, details)
 	switch {
 	case apierrors.IsConflict(err):
 		writeError(w, http.StatusConflict, "the pass changed meanwhile; try again")
@@ -101,62 +96,9 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 		}), p)
 	}
 	personalizations.Inc()
-	s.waitSigned(r.Context(), signedUp)
+	if !personalization.WaitSigned(r.Context(), s.cache, signedUp, personalizeWait) && r.Context().Err() == nil {
+		s.log.Info("personalize: the personalized pass is not signed yet; the device fetches it on its next update", "pass", p.Namespace+"/"+p.Name)
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	_, _ = w.Write(signature)
-}
-
-// recordSignUp writes the details into the Pass's data and sets
-// spec.personalized, conditioned on the version read: of two sign-ups at
-// once, one wins.
-func (s *Server) recordSignUp(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, details map[string]string) (*walletv1.Pass, error) {
-	var data []byte
-	if p.Spec.Data != nil {
-		data = p.Spec.Data.Raw
-	}
-	merged, err := personalization.Merge(tpl.Spec.Personalization, data, details)
-	if err != nil {
-		return nil, err
-	}
-	updated := p.DeepCopy()
-	updated.Spec.Data = &apiextensionsv1.JSON{Raw: merged}
-	updated.Spec.Personalized = true
-	err = s.api.Patch(ctx, updated, client.MergeFromWithOptions(p, client.MergeFromWithOptimisticLock{}), client.FieldOwner(walletv1.FieldOwner+"-webservice"))
-	return updated, err
-}
-
-// signingIdentity is the pass's certificate and key, from the push
-// credentials the manager keeps for its template in the web service's
-// namespace (the web service reads no team's Secret).
-func (s *Server) signingIdentity(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) (*certs.Identity, error) {
-	secret := &corev1.Secret{}
-	key := client.ObjectKey{Namespace: s.opts.CredentialsNamespace, Name: walletv1.PushCredentialsSecretName(p.Namespace, tpl.Name)}
-	if err := s.api.Get(ctx, key, secret); err != nil {
-		return nil, err
-	}
-	return certs.FromSecretData(secret.Data)
-}
-
-// waitSigned waits, boundedly, until the manager has signed the
-// personalized pass, so that Wallet's next fetch gets it.
-func (s *Server) waitSigned(ctx context.Context, p *walletv1.Pass) {
-	ctx, cancel := context.WithTimeout(ctx, personalizeWait)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		current := &walletv1.Pass{}
-		if err := s.cache.Get(ctx, client.ObjectKeyFromObject(p), current); err == nil &&
-			current.Generation >= p.Generation && current.Spec.Personalized && status.IsReady(current.Status.Conditions, current.Generation) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			if !errors.Is(ctx.Err(), context.Canceled) {
-				s.log.Info("personalize: the personalized pass is not signed yet; the device fetches it on its next update", "pass", p.Namespace+"/"+p.Name)
-			}
-			return
-		case <-tick.C:
-		}
-	}
 }

@@ -1,7 +1,6 @@
 package webservice
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,13 +12,14 @@ import (
 	"golang.org/x/time/rate"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/index"
+	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
 )
 
 // maxDeviceBody bounds the body of a device call: a push token is small.
@@ -54,7 +54,7 @@ func (s *Server) devicePass(w http.ResponseWriter, r *http.Request) (*walletv1.P
 		writeError(w, http.StatusBadRequest, "malformed pass type identifier or serial number")
 		return nil, false
 	}
-	p, err := s.lookupPass(r.Context(), passType, serial)
+	p, err := index.PassBySerial(r.Context(), s.cache, passType, serial)
 	if err != nil {
 		s.log.Error(err, "look up pass")
 		writeError(w, http.StatusInternalServerError, "internal error")
@@ -206,7 +206,9 @@ func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1
 	b, err := s.bundles.Get(r.Context(), p)
 	if err != nil {
 		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
-		s.reportDamage(r.Context(), p, err)
+		if err := bundlecache.ReportDamage(r.Context(), s.api, p, err); err != nil {
+			s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
+		}
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return
@@ -235,7 +237,7 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 	for i, msg := range body.Logs {
 		// Per client first, so one client cannot use up what the log
 		// allows everyone.
-		if i == 20 || !s.logLines.get(s.clientKey(r)).Allow() || !s.logLimiter.Allow() {
+		if i == 20 || !s.logLines.Get(s.who.Key(r)).Allow() || !s.logLimiter.Allow() {
 			break
 		}
 		if len(msg) > 512 {
@@ -317,23 +319,8 @@ func (s *Server) mayRegister(r *http.Request, p *walletv1.Pass) (ok bool, retryA
 	if devices >= maxDevices {
 		return false, "3600"
 	}
-	if !s.registrations.getAt(p.Namespace+"/"+p.Name, rate.Limit(perMinute/60), max(burst, 1)).Allow() {
+	if !s.registrations.GetAt(p.Namespace+"/"+p.Name, rate.Limit(perMinute/60), max(burst, 1)).Allow() {
 		return false, "60"
 	}
 	return true, ""
-}
-
-// reportDamage marks a pass whose stored bundle is missing or corrupt, so
-// the manager signs and stores it again (once per damaged bundle).
-func (s *Server) reportDamage(ctx context.Context, p *walletv1.Pass, err error) {
-	damage := bundle.Damage(err)
-	if damage == "" || p.Status.Bundle == nil || p.Status.Bundle.Damaged != "" {
-		return
-	}
-	// p is the informer cache's own object: the report goes on a copy.
-	damaged := p.DeepCopy()
-	damaged.Status.Bundle.Damaged = damage
-	if err := s.api.Status().Patch(ctx, damaged, client.MergeFrom(p)); err != nil {
-		s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
-	}
 }

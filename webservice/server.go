@@ -11,13 +11,11 @@ package webservice
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,11 +32,11 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
-	"github.com/wallet-operator/wallet-operator/internal/index"
-	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
+	"github.com/wallet-operator/wallet-operator/webservice/googlecallback"
 	"github.com/wallet-operator/wallet-operator/webservice/issuance"
+	"github.com/wallet-operator/wallet-operator/webservice/ratelimit"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/stats"
 )
@@ -60,27 +58,25 @@ type Options struct {
 type Server struct {
 	opts    Options
 	base    string        // path prefix, e.g. /passes
-	cache   client.Reader // informer cache with the indexes of SetupIndexes
+	cache   client.Reader // informer cache with the indexes SetupWithManager registers
 	api     client.Client // API server, for writes and bundle reads
 	store   registry.Backend
 	bundles *bundlecache.Cache
 	images  *bundlecache.Images // template images Google Wallet fetches
 	log     logr.Logger
 
-	clients       *limiters // per client address
-	codes         *barcodes.Drawer
-	logLimiter    *rate.Limiter // device log lines, everyone
-	callbacks     *rate.Limiter // verified Google callbacks, everyone
-	logLines      *limiters     // device log lines, per client
-	registrations *limiters     // new registrations, per pass
-	issue         sync.Map      // namespace/template -> *rate.Limiter
-	slots         *issuance.Slots
-	slotsSynced   func() bool // slots has seen every pass that existed at start
-	stats         *stats.Recorder
-	google        *googlewallet.RootKeySource
-	// verifications bounds the Google callbacks whose signatures are
-	// checked at once (each is a few P-256 verifications).
-	verifications chan struct{}
+	clients        *ratelimit.Limiters // per client (ratelimit.Clients.Key)
+	who            ratelimit.Clients
+	codes          *barcodes.Drawer
+	logLimiter     *rate.Limiter // device log lines, everyone
+	callbacks      *googlecallback.Receiver
+	callbackWrites *rate.Limiter       // verified Google callbacks, everyone
+	logLines       *ratelimit.Limiters // device log lines, per client
+	registrations  *ratelimit.Limiters // new registrations, per pass
+	issue          sync.Map            // namespace/template -> *rate.Limiter
+	slots          *issuance.Slots
+	slotsSynced    func() bool // slots has seen every pass that existed at start
+	stats          *stats.Recorder
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -109,22 +105,22 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		return nil, err
 	}
 	return &Server{
-		google:        &googlewallet.RootKeySource{Source: o.GoogleRootKeys},
-		verifications: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		stats:         counts,
-		slots:         slots,
-		slotsSynced:   slotsSeen.HasSynced,
-		opts:          o, base: strings.TrimSuffix(u.Path, "/"),
+		callbacks:   googlecallback.New(mgr.GetClient(), mgr.GetCache(), &googlewallet.RootKeySource{Source: o.GoogleRootKeys}),
+		stats:       counts,
+		slots:       slots,
+		slotsSynced: slotsSeen.HasSynced,
+		opts:        o, base: strings.TrimSuffix(u.Path, "/"),
 		cache: mgr.GetCache(), api: mgr.GetClient(), store: backend,
-		bundles:       bundlecache.New(o.BundleCacheBytes, o.Stores),
-		images:        bundlecache.NewImages(o.BundleCacheBytes/4, o.Stores),
-		clients:       newLimiters(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
-		codes:         barcodes.NewDrawer(256),
-		log:           log,
-		logLimiter:    rate.NewLimiter(50, 200),
-		callbacks:     rate.NewLimiter(rate.Limit(o.GoogleCallbacksPerSecond), max(int(o.GoogleCallbacksPerSecond), 1)*2),
-		logLines:      newLimiters(1, 20, o.MaxClients, o.ClientIdle),
-		registrations: newLimiters(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
+		bundles:        bundlecache.New(o.BundleCacheBytes, o.Stores),
+		images:         bundlecache.NewImages(o.BundleCacheBytes/4, o.Stores),
+		clients:        ratelimit.New(o.RequestsPerSecond, o.Burst, o.MaxClients, o.ClientIdle),
+		who:            ratelimit.Clients{TrustForwardedFor: o.TrustForwardedFor, TrustedProxies: o.TrustedProxies, IPv6Prefix: o.IPv6ClientPrefix},
+		codes:          barcodes.NewDrawer(256),
+		log:            log,
+		logLimiter:     rate.NewLimiter(50, 200),
+		callbackWrites: rate.NewLimiter(rate.Limit(o.GoogleCallbacksPerSecond), max(int(o.GoogleCallbacksPerSecond), 1)*2),
+		logLines:       ratelimit.New(1, 20, o.MaxClients, o.ClientIdle),
+		registrations:  ratelimit.New(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
 	}, nil
 }
 
@@ -205,7 +201,7 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer observe(endpoint, rec, time.Now())
-		if !s.clients.get(s.clientKey(r)).Allow() {
+		if !s.clients.Get(s.who.Key(r)).Allow() {
 			rec.Header().Set("Retry-After", "1")
 			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
 			return
@@ -217,12 +213,12 @@ func (s *Server) limited(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 // limitedUnlessVerified is limited for Google's callbacks: a client pays
 // into its per-client limit only for the callbacks refused, so Google's few
 // egress addresses are never throttled for callbacks that verify (those
-// are bounded for every client together, Server.callbacks).
+// are bounded for every client together, Server.callbackWrites).
 func (s *Server) limitedUnlessVerified(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer observe(endpoint, rec, time.Now())
-		limiter := s.clients.get(s.clientKey(r))
+		limiter := s.clients.Get(s.who.Key(r))
 		if limiter.Tokens() < 1 {
 			rec.Header().Set("Retry-After", "1")
 			writeError(rec, http.StatusTooManyRequests, "too many requests; slow down")
@@ -277,31 +273,3 @@ var (
 )
 
 func validPassType(s string) bool { return len(s) <= 128 && passTypePattern.MatchString(s) }
-
-// lookupPass finds the Pass devices know as passType/serial: the one pass
-// whose bundle is signed for that pass type and that does not conflict over
-// its serial number. A pass of another namespace that claims the same pass
-// type and serial can never answer for it; should two candidates remain,
-// that is an error for the operator, never a coin toss. The object is the
-// cache's own (no copy, on the hot path): read it, never change it.
-func (s *Server) lookupPass(ctx context.Context, passType, serial string) (*walletv1.Pass, error) {
-	var list walletv1.PassList
-	if err := s.cache.List(ctx, &list, client.MatchingFields{index.PassTypeSerial.Name: index.PassTypeSerialKey(passType, serial)}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	var found *walletv1.Pass
-	for i := range list.Items {
-		p := &list.Items[i]
-		if r := status.Ready(p.Status.Conditions); r != nil && r.Reason == walletv1.ReasonSerialConflict {
-			continue
-		}
-		if found != nil {
-			return nil, fmt.Errorf("passes %s/%s and %s/%s both answer for one pass type and serial number: %w", found.Namespace, found.Name, p.Namespace, p.Name, errAmbiguous)
-		}
-		found = p
-	}
-	return found, nil
-}
-
-// errAmbiguous: more than one pass answers for a pass type and serial.
-var errAmbiguous = errors.New("ambiguous pass")

@@ -8,6 +8,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
@@ -26,7 +27,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	if err := backend.Setup(ctx, mgr); err != nil {
 		return nil, err
 	}
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	if err := index.Register(ctx, mgr, index.PassTypeSerial, index.PassGoogleObject); err != nil {
 		return nil, fmt.Errorf("web service indexes: %w", err)
 	}
 	o.Default()

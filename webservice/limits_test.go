@@ -4,16 +4,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/wallet-operator/wallet-operator/internal/app"
+	"github.com/wallet-operator/wallet-operator/webservice/ratelimit"
 )
 
 func limitedServer(maxClients int) (*Server, http.Handler) {
-	s := &Server{opts: Options{WebService: app.WebService{TrustForwardedFor: true, TrustedProxies: app.DefaultTrustedProxies, IPv6ClientPrefix: 64}}}
-	s.clients = newLimiters(20, 40, maxClients, 10*time.Minute)
+	s := &Server{who: ratelimit.Clients{TrustForwardedFor: true, TrustedProxies: app.DefaultTrustedProxies, IPv6Prefix: 64}}
+	s.clients = ratelimit.New(20, 40, maxClients, 10*time.Minute)
 	return s, s.limited("test", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 }
 
@@ -26,13 +26,6 @@ func request(h http.Handler, remote string, xff ...string) int {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w.Code
-}
-
-func heapInUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
 }
 
 // A client behind the Ingress cannot escape its rate limit by writing its
@@ -75,52 +68,5 @@ func TestIPv6ClientsAreLimitedByNetwork(t *testing.T) {
 	}
 	if request(h, "203.0.113.9:41000") == http.StatusTooManyRequests {
 		t.Error("an IPv4 client limited with the /64")
-	}
-}
-
-// The limiters stay bounded however many addresses come: 100,000 distinct
-// real clients (IPv6 networks) leave at most MaxClients limiters, and the
-// heap does not grow with them.
-func TestLimitersAreBounded(t *testing.T) {
-	s, h := limitedServer(10_000)
-	before := heapInUse()
-	for i := range 100_000 {
-		request(h, "10.1.2.3:41000", fmt.Sprintf("2001:db8:%x:%x::1", i>>16, i&0xffff)) // a network each
-	}
-	after := heapInUse()
-	if n := s.clients.Len(); n > 10_000 {
-		t.Errorf("%d limiters kept, want at most 10,000", n)
-	}
-	grew := int64(after) - int64(before)
-	t.Logf("100,000 clients: %d limiters kept, heap in use %+.1f MiB", s.clients.Len(), float64(grew)/(1<<20))
-	if grew > 16<<20 {
-		t.Errorf("the heap grew %d MiB for 100,000 clients", grew>>20)
-	}
-}
-
-func TestClientAddr(t *testing.T) {
-	s, _ := limitedServer(16)
-	for _, tc := range []struct {
-		name, remote string
-		xff          []string
-		want         string
-	}{
-		{"no proxy", "203.0.113.9:1", nil, "203.0.113.9"},
-		{"an untrusted peer's header is ignored", "203.0.113.9:1", []string{"198.51.100.1"}, "203.0.113.9"},
-		{"the address the Ingress appended", "10.0.0.2:1", []string{"198.51.100.1, 203.0.113.7"}, "203.0.113.7"},
-		{"through two trusted proxies", "10.0.0.2:1", []string{"1.2.3.4, 203.0.113.7, 10.0.0.9"}, "203.0.113.7"},
-		{"several header lines", "10.0.0.2:1", []string{"1.2.3.4", "203.0.113.7"}, "203.0.113.7"},
-		{"garbage stops at the last believed hop", "10.0.0.2:1", []string{"203.0.113.7, not-an-ip, 10.0.0.9"}, "10.0.0.9"},
-		{"only trusted hops", "10.0.0.2:1", []string{"10.0.0.7"}, "10.0.0.7"},
-		{"IPv4 in IPv6", "[::ffff:10.0.0.2]:1", []string{"203.0.113.7"}, "203.0.113.7"},
-	} {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.RemoteAddr = tc.remote
-		for _, v := range tc.xff {
-			r.Header.Add("X-Forwarded-For", v)
-		}
-		if got := s.clientAddr(r); got != tc.want {
-			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
-		}
 	}
 }

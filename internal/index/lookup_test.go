@@ -1,4 +1,4 @@
-package webservice
+package index
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 )
@@ -34,21 +34,21 @@ func TestLookupCannotBeHijacked(t *testing.T) {
 	victim := lookupFixture("victim", "p", "pass.com.victim", walletv1.ReasonSigned)
 	conflicting := lookupFixture("attacker", "conflicting", "pass.com.victim", walletv1.ReasonSerialConflict)
 	otherType := lookupFixture("attacker", "other-type", "pass.com.attacker", walletv1.ReasonTemplateNotReady)
-	build := func(passes ...*walletv1.Pass) *Server {
-		b := fake.NewClientBuilder().WithScheme(scheme.New()).WithIndex(&walletv1.Pass{}, index.PassTypeSerial.Name, index.PassTypeSerial.Values)
+	build := func(passes ...*walletv1.Pass) client.Reader {
+		b := fake.NewClientBuilder().WithScheme(scheme.New()).WithIndex(&walletv1.Pass{}, PassTypeSerial.Name, PassTypeSerial.Values)
 		for _, p := range passes {
 			b = b.WithObjects(p)
 		}
-		return &Server{cache: b.Build()}
+		return b.Build()
 	}
 	for range 20 {
-		got, err := build(victim, conflicting, otherType).lookupPass(context.Background(), "pass.com.victim", "s-1")
+		got, err := PassBySerial(context.Background(), build(victim, conflicting, otherType), "pass.com.victim", "s-1")
 		if err != nil || got == nil || got.Namespace != "victim" {
 			t.Fatalf("lookup = %v, %v; want the victim's pass", got, err)
 		}
 	}
 	second := lookupFixture("attacker", "second", "pass.com.victim", walletv1.ReasonSigned)
-	if got, err := build(victim, second).lookupPass(context.Background(), "pass.com.victim", "s-1"); !errors.Is(err, errAmbiguous) {
-		t.Errorf("two candidates: lookup = %v, %v; want errAmbiguous", got, err)
+	if got, err := PassBySerial(context.Background(), build(victim, second), "pass.com.victim", "s-1"); !errors.Is(err, ErrAmbiguous) {
+		t.Errorf("two candidates: lookup = %v, %v; want ErrAmbiguous", got, err)
 	}
 }
