@@ -89,13 +89,13 @@ func TestModernSamplesApply(t *testing.T) {
 	}
 }
 
-// The README's poster event ticket applies, as printed, with strict field
+// The poster event ticket of docs/passes.md applies, as printed, with strict field
 // validation (internal/cmd/render signs it).
 func TestReadmeModernPassApplies(t *testing.T) {
 	ns := env.Namespace(t)
-	objs := testenv.ReadmeYAML(t, "## Modern passes")
+	objs := testenv.DocYAML(t, "docs/passes.md", "# Modern passes")
 	if len(objs) != 2 {
-		t.Fatalf("the README's modern pass has %d objects, want a template and a pass", len(objs))
+		t.Fatalf("docs/passes.md's modern pass has %d objects, want a template and a pass", len(objs))
 	}
 	for _, obj := range objs {
 		obj.SetNamespace(ns)

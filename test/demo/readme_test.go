@@ -14,7 +14,7 @@ import (
 // docs are the documents whose shell blocks run as printed, in this order:
 // the README, then docs/.
 var docs = []string{"README.md", "docs/cli.md", "docs/operations.md", "docs/stores.md", "docs/google-wallet.md",
-	"docs/security.md", "docs/configuration.md", "docs/architecture.md"}
+	"docs/security.md", "docs/configuration.md", "docs/architecture.md", "docs/passes.md"}
 
 // notRunHere are the documents' commands this test does not run, and why.
 // Every other command in their shell blocks runs as printed.

@@ -507,13 +507,13 @@ func TestEveryModernKeyRenders(t *testing.T) {
 	}
 }
 
-// The README's poster event ticket, as printed, signs beside the samples'
+// The poster event ticket of docs/passes.md, as printed, signs beside the samples'
 // certificate and images: a pass that verifies, pass.json valid against
 // Apple's schema, with the poster's scheme and semantic tags.
 func TestReadmeModernPassRenders(t *testing.T) {
 	dir := t.TempDir()
 	var buf bytes.Buffer
-	for _, obj := range testenv.ReadmeYAML(t, "## Modern passes") {
+	for _, obj := range testenv.DocYAML(t, "docs/passes.md", "# Modern passes") {
 		data, err := json.Marshal(obj.Object)
 		if err != nil {
 			t.Fatal(err)

@@ -13,21 +13,22 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 )
 
-// ReadmeYAML decodes the first yaml block of the README after the heading
-// (such as "## Modern passes"): what a reader copies, as printed.
-func ReadmeYAML(t testing.TB, heading string) []*unstructured.Unstructured {
+// DocYAML decodes the first yaml block of a document of the repository
+// (such as "docs/passes.md") after the heading (such as "# Modern
+// passes"): what a reader copies, as printed.
+func DocYAML(t testing.TB, doc, heading string) []*unstructured.Unstructured {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(RepoRoot(), "README.md"))
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(data), "\n"+heading+"\n")
+	_, section, ok := strings.Cut("\n"+string(data), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("the README has no heading %q", heading)
+		t.Fatalf("%s has no heading %q", doc, heading)
 	}
 	_, block, ok := strings.Cut(section, "```yaml\n")
 	if !ok {
-		t.Fatalf("the README has no yaml block under %q", heading)
+		t.Fatalf("%s has no yaml block under %q", doc, heading)
 	}
 	block, _, _ = strings.Cut(block, "```")
 	objs, err := manifests.Decode(strings.NewReader(block))
