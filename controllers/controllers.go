@@ -13,6 +13,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/googlewallet"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
+	"github.com/wallet-operator/wallet-operator/controllers/passcount"
 	"github.com/wallet-operator/wallet-operator/controllers/passtemplate"
 	"github.com/wallet-operator/wallet-operator/controllers/pushcredentials"
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
@@ -93,6 +94,9 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 				Client: mgr.GetClient(), Sources: sources, Recorder: mgr.GetEventRecorderFor("passtemplate-controller"),
 				WebServiceURL: o.Pass.WebServiceURL, Tokens: o.Pass.Tokens, Now: o.Now,
 			}).SetupWithManager(mgr, max(o.TemplateWorkers, 1))
+		}},
+		{"passcount controller", func() error {
+			return (&passcount.Reconciler{Client: mgr.GetClient(), Now: o.Now}).SetupWithManager(mgr, max(o.TemplateWorkers, 1))
 		}},
 		{"pushcredentials controller", func() error {
 			if o.OperatorNamespace == "" {

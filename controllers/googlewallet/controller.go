@@ -448,7 +448,7 @@ func (r *Reconciler) recordClass(ctx context.Context, tpl *walletv1.PassTemplate
 	}
 	before := tpl.DeepCopy()
 	tpl.Status.GoogleWallet = want
-	return r.Client.Status().Patch(ctx, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	return status.GoogleWallet.Patch(ctx, r.Client, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
 func equalClassStatus(a, b *walletv1.GoogleWalletClassStatus) bool {
@@ -480,7 +480,7 @@ func (r *Reconciler) patchPass(ctx context.Context, p *walletv1.Pass, want *wall
 	}
 	before := p.DeepCopy()
 	p.Status.GoogleWallet = want
-	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, p, client.MergeFrom(before)))
+	return client.IgnoreNotFound(status.GoogleWallet.Patch(ctx, r.Client, p, client.MergeFrom(before)))
 }
 
 func equalObjectStatus(a, b *walletv1.GoogleWalletObjectStatus) bool {

@@ -127,7 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if _, err := walletv1.PushRequest(p.Annotations); err != nil {
 		r.Recorder.Event(p, corev1.EventTypeWarning, "PushRequestInvalid", err.Error())
 	}
-	patch := status.NewHelper(r.Client, r.Recorder, p, transitions...)
+	patch := status.NewHelper(r.Client, r.Recorder, status.PassController, p, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()
 	return r.reconcile(ctx, &scope{pass: p, now: r.Now()})
 }

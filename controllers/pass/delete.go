@@ -80,7 +80,7 @@ func (r *Reconciler) voidOnDevices(ctx context.Context, p *walletv1.Pass, now ti
 			"%d registered devices were not all told within %s that the pass is void (is the web service running and APNs reachable?); deleted anyway", p.Status.RegisteredDevices, r.voidTimeout())
 		return 0, nil
 	}
-	patch := status.NewHelper(r.Client, r.Recorder, p, transitions...)
+	patch := status.NewHelper(r.Client, r.Recorder, status.PassController, p, transitions...)
 	s := &scope{pass: p, now: now, deleting: true}
 	_, err := r.reconcileDeleting(ctx, s)
 	if err = patch.Patch(ctx, err); err != nil {

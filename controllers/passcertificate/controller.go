@@ -67,7 +67,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Client.Get(ctx, req.NamespacedName, cert); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	patch := status.NewHelper(r.Client, r.Recorder, cert, transitions...)
+	patch := status.NewHelper(r.Client, r.Recorder, status.CertificateController, cert, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()
 	return r.reconcile(ctx, &scope{cert: cert, now: r.Now()})
 }

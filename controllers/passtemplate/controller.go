@@ -1,6 +1,7 @@
 // Package passtemplate reconciles PassTemplates: it checks what the API
 // schema cannot (the certificate, the images, the data schema, field keys),
-// stores the files every pass of the template shares, and counts its passes.
+// stores the files every pass of the template shares. Its passes are
+// counted by the passcount controller.
 package passtemplate
 
 import (
@@ -13,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers/phases"
@@ -48,7 +47,8 @@ type Reconciler struct {
 
 // SetupWithManager registers the reconciler and what it watches: its
 // certificate, the ConfigMaps and Secrets its images come from (metadata
-// only), the shared ConfigMaps it owns, and the readiness of its passes.
+// only), the shared ConfigMaps it owns, and which shared files its passes
+// use.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.PassTemplate{}).
@@ -56,51 +56,19 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateCertificate))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageConfigMaps))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageSecrets, index.TemplateWebhookSecrets))).
-		Watches(&walletv1.Pass{}, passEvents(PassEventDelay), builder.WithPredicates(passCountChanged())).
+		Watches(&walletv1.Pass{}, shared.TemplateOfPass(shared.PassEventDelay), builder.WithPredicates(sharedFilesChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
 		Complete(kube.StopQuietly(r))
 }
 
-// PassEventDelay is how long a template waits after one of its passes
-// changed before it counts them: thousands of passes signed in a burst
-// make one reconcile a second, not one each (each lists every pass).
-const PassEventDelay = time.Second
-
-// passEvents enqueues the template of a pass (for an update, the old and
-// the new one) after delay; the queue keeps the earliest of repeated adds.
-func passEvents(delay time.Duration) handler.EventHandler {
-	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
-		for _, obj := range objs {
-			p := obj.(*walletv1.Pass)
-			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}}, delay)
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(q, e.Object)
-		},
-		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(q, e.ObjectOld, e.ObjectNew)
-		},
-		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(q, e.Object)
-		},
-		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(q, e.Object)
-		},
-	}
-}
-
-// passCountChanged passes the pass events that change the template's
-// counts or which shared files are in use, not every status write.
-func passCountChanged() predicate.Funcs {
+// sharedFilesChanged passes the pass events that change which shared
+// files are in use, not every status write.
+func sharedFilesChanged() predicate.Funcs {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
-			return o.Spec.TemplateRef != n.Spec.TemplateRef ||
-				status.IsReady(o.Status.Conditions, o.Generation) != status.IsReady(n.Status.Conditions, n.Generation) ||
-				sharedOf(o) != sharedOf(n) || countsOf(o) != countsOf(n)
+			return o.Spec.TemplateRef != n.Spec.TemplateRef || sharedOf(o) != sharedOf(n)
 		},
 	}
 }
@@ -124,8 +92,8 @@ type scope struct {
 	passes   []walletv1.Pass
 }
 
-// Reconcile checks the template, stores its shared files and counts its
-// passes.
+// Reconcile checks the template and stores its shared files (and, from
+// the list of its passes, collects those no pass uses any more).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
 	tpl := &walletv1.PassTemplate{}
 	if err := r.Client.Get(ctx, req.NamespacedName, tpl); err != nil {
@@ -138,7 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if _, err := walletv1.PushRequest(tpl.Annotations); err != nil {
 		r.Recorder.Event(tpl, corev1.EventTypeWarning, "PushRequestInvalid", err.Error())
 	}
-	patch := status.NewHelper(r.Client, r.Recorder, tpl, transitions...)
+	patch := status.NewHelper(r.Client, r.Recorder, status.TemplateController, tpl, transitions...)
 	defer func() { reterr = patch.Patch(ctx, reterr) }()
 	s := &scope{template: tpl}
 
@@ -147,7 +115,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 	s.passes = list.Items
-	recount := setCounts(tpl, s.passes, r.now())
 	if err := r.checkWebhookSecrets(ctx, tpl); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -161,7 +128,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	setReady(tpl)
 	setIssueURL(tpl, r.WebServiceURL, r.Tokens)
-	return ctrl.Result{RequeueAfter: recount}, nil
+	return ctrl.Result{}, nil
 }
 
 func (r *Reconciler) now() time.Time {

@@ -44,13 +44,13 @@ func IsReady(conds []metav1.Condition, generation int64) bool {
 }
 
 // Patch writes obj's status through the status subresource when it differs
-// from before's, so an unchanged reconcile writes nothing. It never touches
-// spec or metadata.
-func Patch(ctx context.Context, c client.Client, before, obj client.Object) error {
+// from before's, as writer w, so an unchanged reconcile writes nothing. It
+// never touches spec or metadata.
+func Patch(ctx context.Context, c client.Client, w Writer, before, obj client.Object) error {
 	if equality.Semantic.DeepEqual(statusOf(before), statusOf(obj)) {
 		return nil
 	}
-	return c.Status().Patch(ctx, obj, client.MergeFrom(before))
+	return w.Patch(ctx, c, obj, client.MergeFrom(before))
 }
 
 // statusOf is the Status field of one of the API's kinds.
@@ -80,18 +80,19 @@ type Transition struct {
 // reconcile, writes what changed in its status and records the condition
 // transitions as Events. Every reconciler of the manager uses it:
 //
-//	h := status.NewHelper(r.Client, r.Recorder, obj, transitions...)
+//	h := status.NewHelper(r.Client, r.Recorder, status.PassController, obj, transitions...)
 //	defer func() { reterr = h.Patch(ctx, reterr) }()
 type Helper struct {
 	client      client.Client
+	writer      Writer
 	recorder    record.EventRecorder
 	transitions []Transition
 	before, obj Object
 }
 
-// NewHelper takes the "before" copy of obj.
-func NewHelper(c client.Client, recorder record.EventRecorder, obj Object, transitions ...Transition) *Helper {
-	return &Helper{client: c, recorder: recorder, transitions: transitions, before: obj.DeepCopyObject().(Object), obj: obj}
+// NewHelper takes the "before" copy of obj; w is the reconciler's writer.
+func NewHelper(c client.Client, recorder record.EventRecorder, w Writer, obj Object, transitions ...Transition) *Helper {
+	return &Helper{client: c, writer: w, recorder: recorder, transitions: transitions, before: obj.DeepCopyObject().(Object), obj: obj}
 }
 
 // Patch ends a reconcile that returned reterr. observedGeneration is stamped
@@ -106,7 +107,7 @@ func (h *Helper) Patch(ctx context.Context, reterr error) error {
 	if reterr == nil {
 		h.obj.SetObservedGeneration(h.obj.GetGeneration())
 	}
-	patchErr := Patch(ctx, h.client, h.before, h.obj)
+	patchErr := Patch(ctx, h.client, h.writer, h.before, h.obj)
 	if patchErr == nil {
 		h.recordTransitions()
 	}
@@ -139,9 +140,9 @@ func (h *Helper) recordTransitions() {
 
 // UpdatePass changes a pass's status with optimistic locking: read from
 // cache, after a conflict (or when the cache has not seen the pass yet)
-// from the API server. change says whether it
-// changed anything; a pass that is gone is no error.
-func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
+// from the API server, as writer w. change says whether it changed
+// anything; a pass that is gone is no error.
+func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, w Writer, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
 	reader := cache
 	for attempt := 0; ; attempt++ {
 		p := &walletv1.Pass{}
@@ -158,7 +159,7 @@ func UpdatePass(ctx context.Context, c client.Client, cache, api client.Reader, 
 		if !change(p) {
 			return nil
 		}
-		err = c.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		err = w.Patch(ctx, c, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 		if !apierrors.IsConflict(err) || attempt == 10 {
 			return client.IgnoreNotFound(err)
 		}

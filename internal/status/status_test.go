@@ -65,7 +65,7 @@ func TestHelperPatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			events := record.NewFakeRecorder(10)
-			h := NewHelper(c, events, obj, transitions...)
+			h := NewHelper(c, events, CertificateController, obj, transitions...)
 			if tc.change {
 				Set(&obj.Status.Conditions, obj.Generation, walletv1.ConditionReady, metav1.ConditionFalse, walletv1.ReasonExpired, "expired")
 			}

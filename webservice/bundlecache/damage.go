@@ -7,6 +7,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 // ReportDamage marks a pass whose stored bundle is missing or corrupt (err
@@ -21,5 +22,5 @@ func ReportDamage(ctx context.Context, c client.Client, p *walletv1.Pass, err er
 	// p may be the informer cache's own object: the report goes on a copy.
 	damaged := p.DeepCopy()
 	damaged.Status.Bundle.Damaged = damage
-	return c.Status().Patch(ctx, damaged, client.MergeFrom(p))
+	return status.DamageReports.Patch(ctx, c, damaged, client.MergeFrom(p))
 }

@@ -92,7 +92,7 @@ func (r *Receiver) Verify(ctx context.Context, parsed *gw.ParsedCallback, roots 
 // to keep the nonce: ErrUnknown.
 func (r *Receiver) Count(ctx context.Context, p *walletv1.Pass, msg *gw.CallbackMessage) (users int, err error) {
 	replayed, notGoogle := false, false
-	err = status.UpdatePass(ctx, r.api, r.cache, r.api, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
+	err = status.UpdatePass(ctx, r.api, r.cache, r.api, status.GoogleCallbacks, client.ObjectKeyFromObject(p), func(p *walletv1.Pass) bool {
 		g := p.Status.GoogleWallet
 		notGoogle = g == nil || g.ObjectID != msg.ObjectID
 		replayed = !notGoogle && slices.Contains(g.RecentNonces, msg.Nonce)

@@ -43,6 +43,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -446,7 +447,7 @@ func (p *Pusher) finish(ctx context.Context, pass *walletv1.Pass, t *tally, regi
 	} else if t.delivered > 0 {
 		before := pass.DeepCopy()
 		pass.Status.LastPushed = ptr.To(metav1.Now())
-		if err := p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+		if err := status.Pusher.Patch(ctx, p.Client, pass, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -478,7 +479,7 @@ func (p *Pusher) recordFanOut(ctx context.Context, pass *walletv1.Pass, register
 	if equality.Semantic.DeepEqual(before.Status, pass.Status) {
 		return nil
 	}
-	return client.IgnoreNotFound(p.Client.Status().Patch(ctx, pass, client.MergeFrom(before)))
+	return client.IgnoreNotFound(status.Pusher.Patch(ctx, p.Client, pass, client.MergeFrom(before)))
 }
 
 // pushRequests reads the push-now requests of the pass and its template

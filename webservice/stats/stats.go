@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 )
 
 var distributionTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -131,7 +132,7 @@ func (d *Recorder) flush(ctx context.Context) {
 			before := tpl.DeepCopy()
 			tpl.Status.Downloads = added(tpl.Status.Downloads, c.downloads)
 			tpl.Status.Previews = added(tpl.Status.Previews, c.previews)
-			return d.client.Status().Patch(ctx, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+			return status.DownloadStats.Patch(ctx, d.client, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 		})
 		if err != nil && client.IgnoreNotFound(err) != nil {
 			d.requeue(key, c)

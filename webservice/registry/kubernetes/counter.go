@@ -67,5 +67,5 @@ func (c *Counter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 			p.Status.LastRegistered = &metav1.Time{Time: last}
 		}
 	}
-	return ctrl.Result{}, status.Patch(ctx, c.Client, before, p)
+	return ctrl.Result{}, status.Patch(ctx, c.Client, status.RegistrationCounter, before, p)
 }

@@ -16,6 +16,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/index"
+	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -145,7 +146,7 @@ func (f *fanOut) record(ctx context.Context, reg *walletv1.DeviceRegistration, g
 	}
 	before := reg.DeepCopy()
 	reg.Status.PushedDigest, reg.Status.LastPushed = f.digest, &now
-	return client.IgnoreNotFound(c.Status().Patch(ctx, reg, client.MergeFrom(before)))
+	return client.IgnoreNotFound(status.FanOut.Patch(ctx, c, reg, client.MergeFrom(before)))
 }
 
 // deleteGone deletes a registration whose push token APNs refused, only

@@ -83,7 +83,7 @@ func (o *Outbox) AddEvent(ctx context.Context, ev registry.Event) error {
 // update changes a pass's status with optimistic locking, reading it
 // afresh from the API server after a conflict.
 func (o *Outbox) update(ctx context.Context, key types.NamespacedName, change func(*walletv1.Pass) bool) error {
-	return status.UpdatePass(ctx, o.Client, o.Cache, o.API, key, change)
+	return status.UpdatePass(ctx, o.Client, o.Cache, o.API, status.Outbox, key, change)
 }
 
 // ClaimEvents claims the oldest pending event of passes whose next attempt

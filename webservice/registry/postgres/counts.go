@@ -115,5 +115,5 @@ func (c *CountsSync) write(ctx context.Context, n registry.Counts, limiter *rate
 	if err := limiter.Wait(ctx); err != nil {
 		return err
 	}
-	return status.Patch(ctx, c.Client, before, p)
+	return status.Patch(ctx, c.Client, status.RegistrationCounter, before, p)
 }

@@ -1,4 +1,4 @@
-package passtemplate
+package passcount
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,3 +15,9 @@ var (
 )
 
 func init() { metrics.Registry.MustRegister(passGauge, devicesGauge) }
+
+// forget drops a deleted template's gauges.
+func forget(namespace, name string) {
+	passGauge.DeleteLabelValues(namespace, name)
+	devicesGauge.DeleteLabelValues(namespace, name)
+}
