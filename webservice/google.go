@@ -83,7 +83,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	p, tpl, err := s.callbacks.Find(r.Context(), msg)
 	if err != nil {
 		googlecallback.Observe("unknown")
-		writeError(w, http.StatusNotFound, "no pass has this object")
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	roots, err := s.callbacks.RootKeys(r.Context())

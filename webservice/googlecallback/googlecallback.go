@@ -28,9 +28,10 @@ import (
 const MaxRecentNonces = 20
 
 var (
-	// ErrUnknown: no pass of this installation has the callback's object,
-	// or the object is not of its pass's class.
+	// ErrUnknown: no pass of this installation has the callback's object.
 	ErrUnknown = errors.New("no pass has this object")
+	// ErrNotOfClass: the object is not of its pass's class.
+	ErrNotOfClass = errors.New("the object is not of its pass's class")
 	// ErrReplayed: the callback was counted already.
 	ErrReplayed = errors.New("this callback was received already")
 )
@@ -52,7 +53,8 @@ func New(api client.Client, cache client.Reader, roots *gw.RootKeySource) *Recei
 }
 
 // Find is the pass the callback names and its template: ErrUnknown unless
-// exactly one pass has the object and its template is the object's class.
+// exactly one pass has the object, ErrNotOfClass unless its template is
+// the object's class.
 // The pass is the cache's own: read it, never change it.
 func (r *Receiver) Find(ctx context.Context, msg *gw.CallbackMessage) (*walletv1.Pass, *walletv1.PassTemplate, error) {
 	var list walletv1.PassList
@@ -63,7 +65,7 @@ func (r *Receiver) Find(ctx context.Context, msg *gw.CallbackMessage) (*walletv1
 	var tpl walletv1.PassTemplate
 	if err := r.cache.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err != nil ||
 		tpl.Spec.GoogleWallet == nil || gw.ClassID(&tpl) != msg.ClassID {
-		return nil, nil, ErrUnknown
+		return nil, nil, ErrNotOfClass
 	}
 	return p, &tpl, nil
 }
