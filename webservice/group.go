@@ -9,7 +9,6 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
-	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
 )
 
 // groupDownload: GET /download-group/{namespace}/{group}/{token}, the
@@ -47,12 +46,8 @@ func (s *Server) groupDownload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, "the group's passes are being prepared; try again in a moment")
 			return
 		}
-		b, err := s.bundles.Get(r.Context(), p)
+		b, err := s.assemble(r.Context(), p)
 		if err != nil {
-			s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
-			if err := bundlecache.ReportDamage(r.Context(), s.api, p, err); err != nil {
-				s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
-			}
 			w.Header().Set("Retry-After", "5")
 			writeError(w, http.StatusServiceUnavailable, "the group's passes are being updated; try again")
 			return

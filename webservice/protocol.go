@@ -1,6 +1,7 @@
 package webservice
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -201,14 +202,24 @@ func (s *Server) latestPass(w http.ResponseWriter, r *http.Request) {
 	s.servePkpass(w, r, p, modified)
 }
 
-// servePkpass writes the pass's bundle.
-func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1.Pass, modified time.Time) {
-	b, err := s.bundles.Get(r.Context(), p)
+// assemble is the pass's .pkpass, as devices fetch it; a bundle the store
+// lost or holds damaged is logged and reported, so the manager signs it
+// again.
+func (s *Server) assemble(ctx context.Context, p *walletv1.Pass) (*bundlecache.Bundle, error) {
+	b, err := s.bundles.Get(ctx, p)
 	if err != nil {
 		s.log.Error(err, "assemble a bundle", "pass", p.Namespace+"/"+p.Name)
-		if err := bundlecache.ReportDamage(r.Context(), s.api, p, err); err != nil {
+		if err := bundlecache.ReportDamage(ctx, s.api, p, err); err != nil {
 			s.log.Error(err, "report a damaged bundle", "pass", p.Namespace+"/"+p.Name)
 		}
+	}
+	return b, err
+}
+
+// servePkpass writes the pass's bundle.
+func (s *Server) servePkpass(w http.ResponseWriter, r *http.Request, p *walletv1.Pass, modified time.Time) {
+	b, err := s.assemble(r.Context(), p)
+	if err != nil {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "the pass is being updated; try again")
 		return

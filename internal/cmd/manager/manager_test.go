@@ -178,14 +178,7 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 			_ = env.Client.Status().Update(context.Background(), &p)
 		}
 	})
-	probeAddr := freeAddr(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{
-			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--webservice-url", "https://wallet.example.com/passes",
-			"--operator-namespace", ns, "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,
-		})
-	}()
+	probeAddr, done := startTokenKeyManager(ctx, t, ns)
 	secretKey := client.ObjectKey{Namespace: ns, Name: "wallet-operator-token-key"}
 	time.Sleep(3 * time.Second)
 	if get(t, "http://"+probeAddr+"/readyz") == "ok" {
@@ -211,6 +204,21 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 	})
 }
 
+// startTokenKeyManager runs the manager with a web service URL (so it
+// needs its token key) and its token key Secret in ns, until ctx ends; it
+// returns its health probe address and where run's error arrives.
+func startTokenKeyManager(ctx context.Context, t *testing.T, ns string) (probeAddr string, done <-chan error) {
+	probeAddr = freeAddr(t)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{
+			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--webservice-url", "https://wallet.example.com/passes",
+			"--operator-namespace", ns, "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,
+		})
+	}()
+	return probeAddr, errc
+}
+
 // Passes applied before the manager ever ran (a newcomer applies the
 // samples while the image is pulled) were never signed: the manager makes
 // the token key and starts.
@@ -222,14 +230,7 @@ func TestManagerMakesTheTokenKeyBeforeAnyPassIsSigned(t *testing.T) {
 		Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "t"}, SerialNumber: "s-early"}}); err != nil {
 		t.Fatal(err)
 	}
-	probeAddr := freeAddr(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{
-			"--kubeconfig", env.Kubeconfig(t, t.TempDir()), "--webservice-url", "https://wallet.example.com/passes",
-			"--operator-namespace", ns, "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,
-		})
-	}()
+	probeAddr, done := startTokenKeyManager(ctx, t, ns)
 	waitFor(t, done, func() bool { return get(t, "http://"+probeAddr+"/readyz") == "ok" })
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "wallet-operator-token-key"}, &corev1.Secret{}); err != nil {
 		t.Errorf("no token key made: %v", err)
