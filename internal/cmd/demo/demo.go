@@ -591,6 +591,17 @@ func writeOutputs(ctx context.Context, c client.Client, stores bundle.Stores, ou
 	return os.WriteFile(s.DevRoot, roots, 0o644)
 }
 
+// commandName is how the reader runs this binary again: as it was started
+// (bin/wallet-operator from make demo, wallet-operator from PATH), or by
+// its name when it was started by an absolute path (go run's temporary
+// build, a test).
+func commandName(arg0 string) string {
+	if arg0 == "" || filepath.IsAbs(arg0) {
+		return "wallet-operator"
+	}
+	return arg0
+}
+
 func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintf(w, "\nwallet-operator demo: %d passes signed and Ready.\n\n", len(s.Passes))
 	fmt.Fprintf(w, "  Start page        %s   (open it in a browser)\n", s.StartPage)
@@ -598,7 +609,7 @@ func printSummary(w io.Writer, s Summary, exiting, logOnly bool) {
 	fmt.Fprintf(w, "  Cluster           kubectl --kubeconfig %s get wallet\n", s.Kubeconfig)
 	dir := filepath.Dir(s.DevRoot)
 	fmt.Fprintf(w, "  Pass files        %s\n", filepath.Join(dir, Namespace+"-NAME.pkpass"))
-	fmt.Fprintf(w, "  Check them        wallet-operator verify --roots %s %s\n", s.DevRoot, filepath.Join(dir, "*.pkpass"))
+	fmt.Fprintf(w, "  Check them        %s verify --roots %s %s\n", commandName(os.Args[0]), s.DevRoot, filepath.Join(dir, "*.pkpass"))
 	fmt.Fprintf(w, "  Log               %s\n", filepath.Join(dir, "demo.log"))
 	if logOnly {
 		fmt.Fprintln(w, "  Pushes            logged, not sent (pass --apns-url to send them)")

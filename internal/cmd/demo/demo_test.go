@@ -19,3 +19,18 @@ func TestWebServiceURL(t *testing.T) {
 		t.Errorf("all interfaces: %s", got)
 	}
 }
+
+// The summary's verify line runs as printed: make demo starts
+// bin/wallet-operator, which is not on PATH.
+func TestCommandName(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"bin/wallet-operator":                  "bin/wallet-operator",
+		"wallet-operator":                      "wallet-operator",
+		"/tmp/go-build1234/b001/exe/wallet-op": "wallet-operator",
+		"":                                     "wallet-operator",
+	} {
+		if got := commandName(arg0); got != want {
+			t.Errorf("commandName(%q) = %q, want %q", arg0, got, want)
+		}
+	}
+}
