@@ -19,7 +19,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
@@ -27,10 +26,9 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/passcertificate"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -57,34 +55,17 @@ const operatorNamespace = "wallet-operator-system"
 func startManager(e *testenv.Env) (func(), error) {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.Level(zapLevel())))
 	c = e.Client
-	cfg := *e.Config
-	cfg.QPS, cfg.Burst = 200, 400
-	mgr, err := ctrl.NewManager(&cfg, ctrl.Options{
-		Scheme:                 scheme.New(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Client:                 kube.ManagerClientOptions(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
-		cancel()
-		return nil, err
-	}
-	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+	st, err := stack.Start(e.Config, stack.Options{QPS: 200, Burst: 400, OperatorNamespace: operatorNamespace, Controllers: &controllers.Options{
 		Pass:        pass.Options{WebServiceURL: webServiceURL, Tokens: tokenKey},
 		PassWorkers: 4, TemplateWorkers: 2, CertificateWorkers: 1, OperatorNamespace: operatorNamespace,
 		// The samples sign with development chains in the tests' namespaces;
 		// TestDevelopmentChainsOnlyWhereAllowed uses others.
 		Tenancy: passcertificate.Tenancy{DevelopmentNamespaces: []string{"test-*"}},
-	}); err != nil {
-		cancel()
+	}})
+	if err != nil {
 		return nil, err
 	}
-	wait := testenv.RunManager(ctx, mgr)
-	return func() { cancel(); wait() }, nil
+	return st.Stop, nil
 }
 
 func zapLevel() zapcore.Level {

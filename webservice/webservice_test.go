@@ -19,24 +19,20 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/app"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
 	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
@@ -135,49 +131,28 @@ func start(e *testenv.Env) (func(), error) {
 	}
 	baseURL = "http://" + l.Addr().String() + "/passes"
 	apns = apnstest.Start()
-	cfg := *e.Config
-	cfg.QPS, cfg.Burst = 500, 1000
-	mgr, err = ctrl.NewManager(&cfg, ctrl.Options{
-		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Client: kube.ManagerClientOptions(),
-	})
-	if err != nil {
-		return nil, err
-	}
 	backend, closeRegistry, err := openRegistry()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
-		cancel()
-		return nil, err
-	}
-	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-		Pass:        pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key, VoidTimeout: voidTimeout, VoidFetchGrace: 2 * time.Second},
-		PassWorkers: 4, OperatorNamespace: operatorNamespace,
-	}); err != nil {
-		cancel()
-		return nil, err
-	}
-	server, err = webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: key, Backend: backend, WebService: app.WebService{
-		WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, OutboxPoll: 50 * time.Millisecond,
-		MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
-		Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
-			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
-		Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}}})
+	st, err := stack.Start(e.Config, stack.Options{QPS: 500, Burst: 1000, OperatorNamespace: operatorNamespace, Listener: l,
+		Controllers: &controllers.Options{
+			Pass:        pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key, VoidTimeout: voidTimeout, VoidFetchGrace: 2 * time.Second},
+			PassWorkers: 4, OperatorNamespace: operatorNamespace,
+		},
+		WebService: &webservice.Options{Tokens: key, Backend: backend, WebService: app.WebService{
+			WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, OutboxPoll: 50 * time.Millisecond,
+			MaxRegistrationsPerPass: 1000, RegistrationsPerMinute: 1e6, RegistrationBurst: 1000, StatsInterval: time.Second,
+			Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
+				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, CredentialsNamespace: operatorNamespace,
+			Push: push.Options{APNsURL: apns.URL(), RootCAs: apns.RootCAs(), BaseBackoff: 20 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, CredentialsRetry: 2 * time.Second}}},
+	})
 	if err != nil {
-		cancel()
+		closeRegistry()
 		return nil, err
 	}
-	srv := &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	wait := testenv.RunManager(ctx, mgr)
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		cancel()
-		return nil, fmt.Errorf("caches did not sync")
-	}
-	return func() { _ = srv.Close(); cancel(); wait(); apns.Close(); closeRegistry() }, nil
+	mgr, server = st.Manager, st.Server
+	return func() { st.Stop(); apns.Close(); closeRegistry() }, nil
 }
 
 // samples applies config/samples in a new namespace with its own pass type

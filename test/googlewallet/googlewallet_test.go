@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -30,7 +29,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
@@ -38,9 +36,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testing/gwtest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
@@ -71,45 +68,26 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, func(e *testenv.Env) (func(), error) {
 		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 		google = gwtest.Start()
-		var err error
-		mgr, err = ctrl.NewManager(e.Config, ctrl.Options{
-			Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-			Client: kube.ManagerClientOptions(),
-		})
-		if err != nil {
-			return nil, err
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-			Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokenKey}, PassWorkers: 4,
-			GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), TokenURL: google.TokenURL(), HTTPClient: google.Client(), RequestsPerSecond: 1000, ReconcileTimeout: 3 * time.Second},
-		}); err != nil {
-			cancel()
-			return nil, err
-		}
 		rootKeys = filepath.Join(os.TempDir(), fmt.Sprintf("google-root-keys-%d.json", os.Getpid()))
 		if err := os.WriteFile(rootKeys, callbacks.RootKeysJSON(), 0o600); err != nil {
-			cancel()
 			return nil, err
 		}
-		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: tokenKey, WebService: app.WebService{
-			WebServiceURL: webServiceURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
-			Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
-				AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}})
+		st, err := stack.Start(e.Config, stack.Options{
+			Controllers: &controllers.Options{
+				Pass: pass.Options{WebServiceURL: webServiceURL, Development: true, Tokens: tokenKey}, PassWorkers: 4,
+				GoogleWallet: gwcontroller.Options{APIEndpoint: google.Endpoint(), TokenURL: google.TokenURL(), HTTPClient: google.Client(), RequestsPerSecond: 1000, ReconcileTimeout: 3 * time.Second},
+			},
+			WebService: &webservice.Options{Tokens: tokenKey, WebService: app.WebService{
+				WebServiceURL: webServiceURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6, GoogleRootKeys: rootKeys, OutboxPoll: 50 * time.Millisecond,
+				Webhooks: webhooks.Options{Timeout: 2 * time.Second, BaseDelay: 50 * time.Millisecond, Factor: 1.5, MaxAttempts: 4,
+					AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}},
+		})
 		if err != nil {
-			cancel()
+			os.Remove(rootKeys)
 			return nil, err
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			cancel()
-			return nil, err
-		}
-		local = "http://" + l.Addr().String()
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = hs.Serve(l) }()
-		wait := testenv.RunManager(ctx, mgr)
-		return func() { _ = hs.Close(); cancel(); wait(); google.Close(); os.Remove(rootKeys) }, nil
+		mgr, local = st.Manager, st.Addr
+		return func() { st.Stop(); google.Close(); os.Remove(rootKeys) }, nil
 	}))
 }
 

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,18 +21,17 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"go.uber.org/zap/zapcore"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -60,24 +58,15 @@ func TestMain(m *testing.M) {
 			return nil, err
 		}
 		apns = apnstest.Start()
-		mgr, err := newManager(false)
-		if err != nil {
-			return nil, err
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}}); err != nil {
-			cancel()
-			return nil, err
-		}
-		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		st, err := stack.Start(e.Config, stack.Options{QPS: 1000, Burst: 2000, OperatorNamespace: operatorNamespace, Controllers: &controllers.Options{
 			Pass: pass.Options{WebServiceURL: "http://127.0.0.1:9/passes", Development: true, Tokens: tokens.Key("0123456789abcdef0123456789abcdef")}, PassWorkers: 4,
 			OperatorNamespace: operatorNamespace,
-		}); err != nil {
-			cancel()
+		}})
+		if err != nil {
+			apns.Close()
 			return nil, err
 		}
-		wait := testenv.RunManager(ctx, mgr)
-		return func() { cancel(); wait(); apns.Close() }, nil
+		return func() { st.Stop(); apns.Close() }, nil
 	}))
 }
 
@@ -85,12 +74,10 @@ func newManager(leaderElect bool) (ctrl.Manager, error) {
 	cfg := *env.Config
 	cfg.QPS, cfg.Burst = 1000, 2000
 	lease, renew, retryPeriod := 4*time.Second, 3*time.Second, 500*time.Millisecond
-	return ctrl.NewManager(&cfg, ctrl.Options{
-		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		LeaderElection: leaderElect, LeaderElectionID: "test-pushers", LeaderElectionNamespace: "default",
-		LeaseDuration: &lease, RenewDeadline: &renew, RetryPeriod: &retryPeriod, LeaderElectionReleaseOnCancel: true,
-		Client: kube.ManagerClientOptions(),
-	})
+	o := stack.ManagerOptions()
+	o.LeaderElection, o.LeaderElectionID, o.LeaderElectionNamespace = leaderElect, "test-pushers", "default"
+	o.LeaseDuration, o.RenewDeadline, o.RetryPeriod, o.LeaderElectionReleaseOnCancel = &lease, &renew, &retryPeriod, true
+	return ctrl.NewManager(&cfg, o)
 }
 
 var pusherSeq int

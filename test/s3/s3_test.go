@@ -19,18 +19,16 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
 	"github.com/wallet-operator/wallet-operator/controllers/pass"
 	"github.com/wallet-operator/wallet-operator/internal/app"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
 	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice"
@@ -72,31 +70,19 @@ func TestMain(m *testing.M) {
 			return nil, err
 		}
 		baseURL = "http://" + l.Addr().String() + "/passes"
-		mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
-			Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-			Client: kube.ManagerClientOptions(),
+		st, err := stack.Start(e.Config, stack.Options{Listener: l,
+			Controllers: &controllers.Options{
+				Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4, Store: store,
+				SweepInterval: 2 * time.Second, SweepMinAge: 3 * time.Second,
+			},
+			WebService: &webservice.Options{Tokens: key, WebService: app.WebService{WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6},
+				Stores: bundle.Stores{bundle.KindS3: store, bundle.KindConfigMap: &bundle.ConfigMapStore{API: e.Client}}},
 		})
 		if err != nil {
 			cancel()
 			return nil, err
 		}
-		if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
-			Pass: pass.Options{WebServiceURL: baseURL, Development: true, Tokens: key}, PassWorkers: 4, Store: store,
-			SweepInterval: 2 * time.Second, SweepMinAge: 3 * time.Second,
-		}); err != nil {
-			cancel()
-			return nil, err
-		}
-		srv, err := webservice.SetupWithManager(ctx, mgr, webservice.Options{Tokens: key, WebService: app.WebService{WebServiceURL: baseURL, Development: true, RequestsPerSecond: 1e6, Burst: 1e6},
-			Stores: bundle.Stores{bundle.KindS3: store, bundle.KindConfigMap: &bundle.ConfigMapStore{API: mgr.GetAPIReader()}}})
-		if err != nil {
-			cancel()
-			return nil, err
-		}
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = hs.Serve(l) }()
-		wait := testenv.RunManager(ctx, mgr)
-		return func() { _ = hs.Close(); cancel(); wait(); server.Stop(); os.RemoveAll(dir) }, nil
+		return func() { st.Stop(); cancel(); server.Stop(); os.RemoveAll(dir) }, nil
 	}))
 }
 

@@ -10,12 +10,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
-	"github.com/wallet-operator/wallet-operator/internal/kube"
-	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/testing/registrytest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/stack"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
@@ -31,9 +29,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, start)) }
 // start runs the backend as the web service does: its indexes and counter
 // in a manager of its own.
 func start(e *testenv.Env) (func(), error) {
-	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
-		Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0", Client: kube.ManagerClientOptions(),
-	})
+	mgr, err := ctrl.NewManager(e.Config, stack.ManagerOptions())
 	if err != nil {
 		return nil, err
 	}
