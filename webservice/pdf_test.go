@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
 // pdfTools are poppler's and zbar's command-line tools; the test is
@@ -17,12 +18,7 @@ import (
 func pdfTools(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"pdftotext", "pdftoppm", "zbarimg"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is missing: .ci/run installs it with hack/install-test-tools.sh", tool)
-			}
-			t.Skipf("%s not installed; run hack/install-test-tools.sh", tool)
-		}
+		testenv.Tool(t, tool)
 	}
 }
 

@@ -53,10 +53,7 @@ func skipReason(c testenv.ShellCommand) (string, bool) {
 // the demo's and kubectl-wallet on PATH.
 func runReadme(t *testing.T, out string) {
 	repo := testenv.RepoRoot()
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not installed: the README's kubectl commands cannot run here")
-	}
+	kubectl := testenv.Tool(t, "kubectl")
 	work := t.TempDir()
 	bin := filepath.Join(work, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {

@@ -324,9 +324,7 @@ func TestComponentsApplyAfterInstall(t *testing.T) {
 // uninstall; nothing is left waiting. (Last in this file: it deletes the
 // CRDs the other tests use.)
 func TestInstallUpgradeUninstallAsDocumented(t *testing.T) {
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("kubectl is not installed (hack/install-test-tools.sh installs it)")
-	}
+	testenv.Tool(t, "kubectl")
 	dirs := map[string]string{"v0.1.0": release(t, "v0.1.0", true), "v0.1.1": release(t, "v0.1.1", false)}
 	ctx := context.Background()
 	work := t.TempDir()

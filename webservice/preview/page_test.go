@@ -53,13 +53,7 @@ func TestPosterPreview(t *testing.T) {
 // The PDF says the poster's event and lists the upcoming events, as
 // poppler's pdftotext reads it.
 func TestPosterPDF(t *testing.T) {
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext is missing: .ci/run installs poppler-utils with hack/install-test-tools.sh")
-		}
-		t.Skip("pdftotext not installed")
-	}
+	pdftotext := testenv.Tool(t, "pdftotext")
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "internal", "cmd", "render", "testdata", "festival-jana.pass.json"))
 	if err != nil {
 		t.Fatal(err)

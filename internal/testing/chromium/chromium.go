@@ -27,14 +27,7 @@ type Browser struct {
 // (which installs it).
 func New(t *testing.T) *Browser {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is missing: .ci/run installs it with hack/install-test-tools.sh")
-		}
-		t.Skip("chromium not installed; run hack/install-test-tools.sh")
-	}
-	return &Browser{t: t, path: path}
+	return &Browser{t: t, path: testenv.Tool(t, "chromium")}
 }
 
 func (b *Browser) run(url string, extra ...string) []byte {
