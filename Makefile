@@ -64,6 +64,10 @@ envtest: ## Build (once) the kube-apiserver and etcd the tests run against.
 # "context deadline exceeded" when it expires mid-input (golang/go#75804).
 FUZZTIME ?= 10000x
 
+# go test through gotestsum (a go.mod tool): the same output as go test,
+# then the tests skipped, each with its reason, and a count (a skip must be
+# seen, not silent).
+GOTEST = $(GO) tool gotestsum --format standard-quiet --format-icons text --
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server (the router's fuzz corpus too), and the pure-logic fuzz targets for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
@@ -74,9 +78,9 @@ test: verify-generated vet ## Run every test against a real API server (the rout
 	# servers. Test binaries are linked without DWARF (-w): nobody debugs
 	# them here, and the linker is faster without.
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; fuzzlog="$$(mktemp)"; \
-	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GO) test ./webservice -count=1 -ldflags=-w $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GOTEST) ./webservice -count=1 -ldflags=-w $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
 	$(MAKE) --no-print-directory fuzz-logic >"$$fuzzlog" 2>&1 & fuzz=$$!; \
-	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 -ldflags=-w $(TESTFLAGS) || rc=$$?; \
+	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GOTEST) ./... -count=1 -ldflags=-w $(TESTFLAGS) || rc=$$?; \
 	pgrc=0; wait $$pg || pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
 	fuzzrc=0; wait $$fuzz || fuzzrc=$$?; echo "# make fuzz-logic:"; cat "$$fuzzlog"; rm -f "$$fuzzlog"; \
 	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ] && [ $$fuzzrc -eq 0 ]
