@@ -17,6 +17,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
+	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -65,7 +66,7 @@ func registerRows(t *testing.T, url, ns, passName, passType, serial string, n in
 	toks := make([]string, n)
 	rows := make([][]any, n)
 	for i := range n {
-		toks[i] = fmt.Sprintf("%s%07d", prefix, i)
+		toks[i] = apnstest.Token(fmt.Sprintf("%s%07d", prefix, i)) // a device token as APNs issues them
 		rows[i] = []any{fmt.Sprintf("dev-%s-%07d", prefix, i), passType, serial, ns, passName, toks[i], p.Status.Bundle.ContentDigest}
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"registrations"},

@@ -176,7 +176,7 @@ func register(t *testing.T, ns, passName, passType, serial string, n int, prefix
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)
 	for i := range n {
-		toks[i] = fmt.Sprintf("%s%05d", prefix, i)
+		toks[i] = apnstest.Token(fmt.Sprintf("%s%05d", prefix, i)) // a device token as APNs issues them
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

@@ -1,12 +1,16 @@
 // Package apnstest is a local APNs stand-in for tests: HTTP/2 over TLS with
-// its own CA, requiring a client certificate, recording every push and
-// answering what a test scripts (410, 429, 500, ...).
+// its own CA, requiring a client certificate, refusing what APNs refuses
+// (a push without a topic, a topic the client certificate is not for, a
+// device token that is not one; and a payload other than Wallet's empty
+// dictionary), recording every push it takes and answering what a test
+// scripts (410, 429, 500, ...).
 package apnstest
 
 import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -25,6 +29,9 @@ type Push struct {
 	Payload  string
 	ClientCN string
 	At       time.Time
+	// Reason is why the stand-in refused the push (APNs' reason); "" for
+	// a push it took.
+	Reason string
 }
 
 // Server is the stand-in.
@@ -33,6 +40,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	pushes  []Push
+	refused []Push           // with Reason set
 	scripts map[string][]int // per token: status codes to answer, in order
 	delay   time.Duration
 }
@@ -87,6 +95,14 @@ func (s *Server) Pushes() []Push {
 	return append([]Push(nil), s.pushes...)
 }
 
+// Refused returns the pushes the stand-in refused, each with its reason:
+// a test that sees none delivered can say why.
+func (s *Server) Refused() []Push {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Push(nil), s.refused...)
+}
+
 // Since returns the pushes received at or after t.
 func (s *Server) Since(t time.Time) []Push {
 	var out []Push
@@ -108,8 +124,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(r.Body)
 	p := Push{Token: token, Topic: r.Header.Get("apns-topic"), Payload: string(body), At: time.Now()}
+	uid := ""
 	if len(r.TLS.PeerCertificates) > 0 {
 		p.ClientCN = r.TLS.PeerCertificates[0].Subject.CommonName
+		uid = userID(r.TLS.PeerCertificates[0])
+	}
+	if p.Reason = refusal(p, uid); p.Reason != "" {
+		s.mu.Lock()
+		s.refused = append(s.refused, p)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"reason": p.Reason})
+		return
 	}
 	s.mu.Lock()
 	s.pushes = append(s.pushes, p)
@@ -128,6 +155,42 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]string{"reason": reasons[code]})
+}
+
+// refusal is APNs' reason to refuse a push (400), or "". A pass type ID
+// certificate may push to one topic, its pass type identifier, which it
+// carries as its subject's user ID; a device token is hex, 32 bytes today
+// (Apple says they may grow: up to 100 bytes are taken). The payload rule
+// is Wallet's, not APNs': a pass update is the empty dictionary.
+func refusal(p Push, certificateTopic string) string {
+	switch {
+	case p.Topic == "":
+		return "MissingTopic"
+	case p.Topic != certificateTopic:
+		return "TopicDisallowed"
+	case len(p.Token) < 64 || len(p.Token) > 200 || len(p.Token)%2 != 0 || strings.Trim(strings.ToLower(p.Token), "0123456789abcdef") != "":
+		return "BadDeviceToken"
+	case strings.TrimSpace(p.Payload) == "":
+		return "PayloadEmpty"
+	case strings.Join(strings.Fields(p.Payload), "") != "{}":
+		return "BadPayload: a Wallet push carries {}"
+	}
+	return ""
+}
+
+// oidUserID is the subject attribute a pass type ID certificate names its
+// pass type identifier (its push topic) with.
+var oidUserID = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+
+func userID(cert *x509.Certificate) string {
+	for _, n := range cert.Subject.Names {
+		if n.Type.Equal(oidUserID) {
+			if v, ok := n.Value.(string); ok {
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // DeviceID turns a name a test reads well into the shape Wallet sends as
