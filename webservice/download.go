@@ -2,6 +2,7 @@ package webservice
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/barcodes"
+	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
@@ -27,8 +29,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	format := r.URL.Query().Get("format")
 	// The token covers the pass's namespace, so it is checked once the pass
-	// is found; until then (an issued pass being signed) the answer says
-	// only "being prepared", whatever the token.
+	// is found: the signed pass, or one not signed yet (an issued pass,
+	// "being prepared"); any other link is no pass.
 	p, err := index.PassBySerial(r.Context(), s.cache, passType, serial)
 	if err != nil {
 		s.log.Error(err, "look up pass")
@@ -55,6 +57,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeSVG(w, s.absoluteURL(r, r.URL.Path), barcodes.QRSVG)
 		return
 	}
+	if err == nil && p == nil && !s.preparing(r, passType, serial, token) {
+		writeError(w, http.StatusNotFound, "no such pass")
+		return
+	}
 	if err != nil || p == nil {
 		// A pass just issued is signed within moments.
 		w.Header().Set("Retry-After", "2")
@@ -68,13 +74,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case format == "googlewallet" || (format == "" && useragent.Android(r) && googleSaveable(p)):
-		if googleSaveURL(p) == "" {
+	case format == "googlewallet" || (format == "" && useragent.Android(r) && googlewallet.Saveable(p)):
+		if googlewallet.PassSaveURL(p) == "" {
 			writeError(w, http.StatusNotFound, "the pass is not in Google Wallet: its template has no spec.googleWallet")
 			return
 		}
 		s.stats.Count(p.Namespace, p.Spec.TemplateRef.Name, stats.KindDownload, tags)
-		http.Redirect(w, r, googleSaveURL(p), http.StatusFound)
+		http.Redirect(w, r, googlewallet.PassSaveURL(p), http.StatusFound)
 	case format == "pkpass" || (format == "" && useragent.AppleWallet(r)):
 		s.stats.Count(p.Namespace, p.Spec.TemplateRef.Name, stats.KindDownload, tags)
 		s.servePkpass(w, r, p, p.Status.Bundle.LastModified.UTC().Truncate(time.Second))
@@ -119,4 +125,13 @@ func (s *Server) passJSON(r *http.Request, p *walletv1.Pass) (*passjson.Pass, er
 		return nil, err
 	}
 	return passjson.Parse(b.Files[pkpass.PassJSON])
+}
+
+// preparing: a pass of this serial number, not signed yet, has this
+// download link (its token covers its namespace and the pass type).
+func (s *Server) preparing(r *http.Request, passType, serial, token string) bool {
+	passes, _ := index.PassesWithSerial(r.Context(), s.cache, serial)
+	return slices.ContainsFunc(passes, func(p walletv1.Pass) bool {
+		return tokens.Equal(token, s.opts.Tokens.Download(p.Namespace, passType, serial))
+	})
 }

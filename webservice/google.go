@@ -14,24 +14,6 @@ import (
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
-// googleSaveURL is the pass's Google Wallet save link, "" when its template
-// is no Google Wallet class (yet).
-func googleSaveURL(p *walletv1.Pass) string {
-	if g := p.Status.GoogleWallet; g != nil {
-		return g.SaveURL
-	}
-	return ""
-}
-
-// googleSaveable: the pass's save link is one Google takes (signed by the
-// template's service account). A development link is Google's refusal
-// page: an Android visitor is shown the preview instead (and may still
-// follow the link from there, or ask for ?format=googlewallet).
-func googleSaveable(p *walletv1.Pass) bool {
-	g := p.Status.GoogleWallet
-	return g != nil && g.SaveURL != "" && g.SignedBy != "" && g.SignedBy != googlewallet.DevelopmentSigner
-}
-
 // googleImage: GET /google/images/{namespace}/{template}/{version}/{name}.
 // Google fetches a Google Wallet template's images from public URLs; the
 // version is a prefix of the image's SHA-256, so an answer never changes

@@ -27,7 +27,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, p *walletv1.Pas
 	}
 	self := s.absoluteURL(r, r.URL.Path)
 	links := preview.Links{Pkpass: self + "?format=pkpass", Self: self}
-	if u := googleSaveURL(p); strings.HasPrefix(u, googlewallet.SaveURLPrefix) {
+	if u := googlewallet.PassSaveURL(p); strings.HasPrefix(u, googlewallet.SaveURLPrefix) {
 		links.GoogleSave = template.URL(u) //nolint:gosec // Google's save URL, checked above
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

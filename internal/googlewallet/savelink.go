@@ -122,3 +122,21 @@ func (s *Signer) SaveURL(m *Mapped, origins []string, full bool, now time.Time) 
 	}
 	return SaveURLPrefix + signed, nil
 }
+
+// PassSaveURL is the pass's Google Wallet save link, "" when its template
+// is no Google Wallet class (yet).
+func PassSaveURL(p *walletv1.Pass) string {
+	if g := p.Status.GoogleWallet; g != nil {
+		return g.SaveURL
+	}
+	return ""
+}
+
+// Saveable: the pass's save link is one Google takes (signed by the
+// template's service account). A development link is Google's refusal
+// page: an Android visitor is shown the preview instead (and may still
+// follow the link from there, or ask for ?format=googlewallet).
+func Saveable(p *walletv1.Pass) bool {
+	g := p.Status.GoogleWallet
+	return g != nil && g.SaveURL != "" && g.SignedBy != "" && g.SignedBy != DevelopmentSigner
+}

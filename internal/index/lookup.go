@@ -38,3 +38,12 @@ func PassBySerial(ctx context.Context, cache client.Reader, passType, serial str
 
 // ErrAmbiguous: more than one pass answers for a pass type and serial.
 var ErrAmbiguous = errors.New("ambiguous pass")
+
+// PassesWithSerial are the passes, in any namespace, whose spec names
+// serial, signed or not (the PassSerial index). The objects are the
+// cache's own: read them, never change them.
+func PassesWithSerial(ctx context.Context, cache client.Reader, serial string) ([]walletv1.Pass, error) {
+	var list walletv1.PassList
+	err := cache.List(ctx, &list, client.MatchingFields{PassSerial.Name: serial}, client.UnsafeDisableDeepCopy)
+	return list.Items, err
+}
