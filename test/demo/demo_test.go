@@ -142,6 +142,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s does not verify against dev-root.pem: %v", p.File, r.Failures)
 		}
 	}
+	// One bundle as a device fetches it, checked by openssl alone.
+	if code, fetched := call(t, "GET", s.Passes[0].DownloadURL+"?format=pkpass", "", "", nil); code != http.StatusOK {
+		t.Errorf("%s?format=pkpass: %d", s.Passes[0].DownloadURL, code)
+	} else {
+		opensslVerifies(t, s.Passes[0].Name, fetched, s.DevRoot)
+	}
 
 	// The start page lists every pass with its preview and QR code.
 	code, page := call(t, "GET", s.StartPage, "", "", nil)
