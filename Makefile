@@ -89,6 +89,8 @@ test: verify-generated vet ## Run every test against a real API server (the rout
 fuzz: fuzz-logic ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration).
 	# The whole web service router against a real API server: one worker, which starts its own.
 	$(GO) test ./webservice -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FUZZTIME) -parallel 1
+	# Bundle keys (their instrumented build holds the S3 client: make fuzz only).
+	$(GO) test ./internal/bundle -run '^$$' -fuzz '^FuzzKeyRoundTrip$$' -fuzztime $(FUZZTIME)
 
 # The fuzz targets of pure logic, which make test runs too. The router's
 # (above) is left to make fuzz: its instrumented build is the whole web

@@ -25,12 +25,24 @@ func TestKeysAreLegalAndReversible(t *testing.T) {
 	}
 }
 
+// Every path comes back from its key, and the key of any name a bundle can
+// hold (not empty, not starting with a dot, as no pass file does) is one
+// the API server takes as a ConfigMap key (its own rule, IsConfigMapKey).
 func FuzzKeyRoundTrip(f *testing.F) {
 	f.Add("cs.lproj/icon@2x.png")
+	f.Add("pt-BR.lproj/pass.strings")
+	f.Add("logo@3x.png")
 	f.Fuzz(func(t *testing.T, path string) {
-		back, err := Path(Key(path))
+		key := Key(path)
+		back, err := Path(key)
 		if err != nil || back != path {
 			t.Fatalf("%q came back as %q (%v)", path, back, err)
+		}
+		if path == "" || strings.HasPrefix(path, ".") || len(key) > validation.DNS1123SubdomainMaxLength {
+			return
+		}
+		if problems := validation.IsConfigMapKey(key); len(problems) > 0 {
+			t.Fatalf("%q has the key %q, which the API server refuses: %v", path, key, problems)
 		}
 	})
 }

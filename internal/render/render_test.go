@@ -145,8 +145,10 @@ func FuzzStringsRoundTrip(f *testing.F) {
 	})
 }
 
-// Rendering with arbitrary data never panics; it gives valid JSON or a
-// render error.
+// Rendering with arbitrary data never panics; it gives a render error, or
+// a pass.json Apple's schema accepts, and the same files when rendered
+// again (a pass re-signed with the same data changes nothing a device
+// sees).
 func FuzzRenderData(f *testing.F) {
 	tpl, err := CompileTemplate(coupon(), images)
 	if err != nil {
@@ -168,6 +170,18 @@ func FuzzRenderData(f *testing.F) {
 		// What the renderer accepts is a pass.json Apple's rules accept.
 		if err := passjson.Validate(files[pkpass.PassJSON]); err != nil {
 			t.Fatalf("pass.json for data %q breaks the schema: %v\n%s", data, err, files[pkpass.PassJSON])
+		}
+		again, err := tpl.Render(couponPass(data), images, testOptions)
+		if err != nil {
+			t.Fatalf("data %q rendered once, then failed: %v", data, err)
+		}
+		if len(again) != len(files) {
+			t.Fatalf("data %q rendered %d files, then %d", data, len(files), len(again))
+		}
+		for name, content := range files {
+			if !bytes.Equal(again[name], content) {
+				t.Fatalf("data %q rendered %s differently twice:\n%s\n%s", data, name, content, again[name])
+			}
 		}
 	})
 }
