@@ -157,7 +157,11 @@ func asJSON(t *testing.T, v any) map[string]any {
 
 // sampleInputs maps every sample pass, from the pass.json the Apple
 // renderer made for it (the render command's golden files).
-func sampleInputs(t *testing.T) map[string]*Mapped {
+func sampleInputs(t *testing.T) map[string]*Mapped { return sampleInputsWith(t, nil) }
+
+// sampleInputsWith maps every sample pass with the controller's other
+// inputs (expired, redeemed) set by set, when not nil.
+func sampleInputsWith(t *testing.T, set func(*Input)) map[string]*Mapped {
 	t.Helper()
 	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
 	if err != nil {
@@ -200,14 +204,18 @@ func sampleInputs(t *testing.T) map[string]*Mapped {
 			t.Fatal(err)
 		}
 		tpl := templates[p.Spec.TemplateRef.Name]
-		m, err := Map(Input{
+		in := Input{
 			Pass: pj, Vertical: VerticalOf(tpl), ClassID: ClassID(tpl), ObjectID: ObjectID("", tpl, p), TransitType: tpl.Spec.TransitType,
 			CallbackURL: "https://wallet.example.com/passes/google/callback",
 			ImageURL: func(name string) string {
 				return "https://wallet.example.com/passes/images/team-a/" + tpl.Name + "/" + name
 			},
 			Localizations: tpl.Spec.Localizations,
-		})
+		}
+		if set != nil {
+			set(&in)
+		}
+		m, err := Map(in)
 		if err != nil {
 			t.Fatalf("%s: %v", p.Name, err)
 		}
@@ -264,6 +272,38 @@ func TestSemanticsMapFieldByField(t *testing.T) {
 	if fo.PassengerName != "Petr Novak" || fo.ReservationInfo.ConfirmationCode != "X7K2QP" || fo.BoardingAndSeatingInfo.SeatNumber != "14B" ||
 		fo.BoardingAndSeatingInfo.BoardingGroup != "2" || fo.BoardingAndSeatingInfo.SeatClass != "Economy" {
 		t.Errorf("the passenger: %q %+v %+v", fo.PassengerName, fo.ReservationInfo, fo.BoardingAndSeatingInfo)
+	}
+}
+
+// The state of every vertical's object follows what the controller sends
+// besides pass.json: a redeemed pass is COMPLETED (also when it has
+// expired since), an expired one EXPIRED, a voided one INACTIVE.
+func TestObjectStateFollowsRedeemedAndExpired(t *testing.T) {
+	state := func(m *Mapped) string { return reflect.ValueOf(m.Object).Elem().FieldByName("State").String() }
+	for _, tc := range []struct {
+		name              string
+		redeemed, expired bool
+		want, wantVoided  string
+	}{
+		{"as signed", false, false, "ACTIVE", "INACTIVE"},
+		{"redeemed", true, false, "COMPLETED", "COMPLETED"},
+		{"expired", false, true, "EXPIRED", "INACTIVE"},
+		{"redeemed, then expired", true, true, "COMPLETED", "COMPLETED"},
+	} {
+		verticals := map[walletv1.GoogleWalletVertical]bool{}
+		for name, m := range sampleInputsWith(t, func(in *Input) { in.Redeemed, in.Expired = tc.redeemed, tc.expired }) {
+			want := tc.want
+			if name == "coffee-coupon-0002" { // the voided sample
+				want = tc.wantVoided
+			}
+			verticals[m.Vertical] = true
+			if got := state(m); got != want {
+				t.Errorf("%s, %s (%s): state %q, want %q", tc.name, name, m.Vertical, got, want)
+			}
+		}
+		if len(verticals) != 6 {
+			t.Errorf("%s: checked verticals %v; want all six", tc.name, verticals)
+		}
 	}
 }
 
