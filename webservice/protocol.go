@@ -95,6 +95,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "pushToken is missing or malformed")
 		return
 	}
+	// A pass's new devices are admitted one at a time (here; other replicas
+	// may each admit up to the limit before their caches see these).
+	defer s.admission.Lock(p.Namespace + "/" + p.Name)()
 	if ok, retry := s.mayRegister(r, p); !ok {
 		// A transient answer: the device registers again later, as after
 		// any server trouble, and a device that is refused for good would

@@ -73,6 +73,7 @@ type Server struct {
 	callbackWrites *rate.Limiter       // verified Google callbacks, everyone
 	logLines       *ratelimit.Limiters // device log lines, per client
 	registrations  *ratelimit.Limiters // new registrations, per pass
+	admission      ratelimit.Stripes   // a pass's new devices, one at a time
 	issue          sync.Map            // namespace/template -> *rate.Limiter
 	slots          *issuance.Slots
 	slotsSynced    func() bool // slots has seen every pass that existed at start

@@ -4,6 +4,7 @@
 package ratelimit
 
 import (
+	"hash/fnv"
 	"net"
 	"net/http"
 	"net/netip"
@@ -131,3 +132,17 @@ func (l *Limiters) GetAt(key string, perSecond rate.Limit, burst int) *rate.Limi
 
 // Len is how many keys are remembered.
 func (l *Limiters) Len() int { return l.cache.Len() }
+
+// Stripes serialize work per key (a pass's admission of new devices: its
+// count, then its write) in a fixed number of locks, whatever the number
+// of keys: two keys may share a lock, never one key two.
+type Stripes [256]sync.Mutex
+
+// Lock locks key's stripe and returns its unlock.
+func (s *Stripes) Lock(key string) (unlock func()) {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	m := &s[h.Sum32()%uint32(len(s))]
+	m.Lock()
+	return m.Unlock
+}

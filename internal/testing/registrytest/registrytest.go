@@ -465,9 +465,17 @@ func ownWrites(t *testing.T, s Subject) {
 		if refs := must[[]registry.PassRef](t)(s.Backend.PassesOf(ctx, reg.Device, passType)); !slices.Contains(refs, pass) {
 			t.Fatalf("right after registering, the device's passes are %v, without %v", refs, pass)
 		}
+		// The pass's devices count it at once too: the web service admits
+		// a pass's new devices by this count, one after another.
+		if registered, n, err := s.Backend.Devices(ctx, pass, reg.Device); err != nil || !registered || n != 1 {
+			t.Fatalf("right after registering, the pass's devices: registered %v, %d, %v; want it, 1", registered, n, err)
+		}
 		must[registry.Change](t)(s.Backend.Unregister(ctx, pass, reg.Device, passType, reg.Serial, nil))
 		if refs := must[[]registry.PassRef](t)(s.Backend.PassesOf(ctx, reg.Device, passType)); slices.Contains(refs, pass) {
 			t.Fatalf("right after unregistering, the device's passes still hold %v", pass)
+		}
+		if registered, n, err := s.Backend.Devices(ctx, pass, reg.Device); err != nil || registered || n != 0 {
+			t.Fatalf("right after unregistering, the pass's devices: registered %v, %d, %v; want none", registered, n, err)
 		}
 	}
 }

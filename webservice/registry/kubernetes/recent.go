@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -20,7 +21,10 @@ const recentWindow = 10 * time.Second
 type recentWrites struct {
 	mu     sync.Mutex
 	writes map[string][]recentWrite // by device and pass type
-	swept  time.Time                // the last time every key was pruned
+	// byPass: the last write of each device, by pass, so a pass's devices
+	// are counted with this replica's writes too.
+	byPass map[registry.PassRef]map[string]recentWrite
+	swept  time.Time // the last time every key was pruned
 }
 
 type recentWrite struct {
@@ -33,7 +37,7 @@ func (r *recentWrites) record(device, passType string, pass registry.PassRef, re
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.writes == nil {
-		r.writes = map[string][]recentWrite{}
+		r.writes, r.byPass = map[string][]recentWrite{}, map[registry.PassRef]map[string]recentWrite{}
 	}
 	now := time.Now()
 	if now.Sub(r.swept) > recentWindow { // forget what the cache has long seen, once a window
@@ -45,9 +49,39 @@ func (r *recentWrites) record(device, passType string, pass registry.PassRef, re
 				r.writes[key] = ws
 			}
 		}
+		for p, devices := range r.byPass {
+			maps.DeleteFunc(devices, func(_ string, w recentWrite) bool { return now.Sub(w.at) > recentWindow })
+			if len(devices) == 0 {
+				delete(r.byPass, p)
+			}
+		}
 	}
 	key := device + "\x00" + passType
-	r.writes[key] = append(r.writes[key], recentWrite{pass: pass, registered: registered, at: now})
+	w := recentWrite{pass: pass, registered: registered, at: now}
+	r.writes[key] = append(r.writes[key], w)
+	if r.byPass[pass] == nil {
+		r.byPass[pass] = map[string]recentWrite{}
+	}
+	r.byPass[pass][device] = w
+}
+
+// overlayDevices corrects the devices the cache lists for a pass with this
+// replica's writes of the window: a device it registered a moment ago
+// counts (so a pass's device limit holds for registrations at once), one
+// it unregistered does not.
+func (r *recentWrites) overlayDevices(pass registry.PassRef, devices map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	for device, w := range r.byPass[pass] {
+		switch {
+		case now.Sub(w.at) > recentWindow:
+		case w.registered:
+			devices[device] = true
+		default:
+			delete(devices, device)
+		}
+	}
 }
 
 // overlay corrects the passes the cache lists for a device and pass type

@@ -132,14 +132,19 @@ func (s *Store) changed(ctx context.Context, pass registry.PassRef, name string,
 	return ch, nil
 }
 
-// Devices reads the pass's registrations from the cache.
+// Devices reads the pass's registrations from the cache, with this
+// replica's writes the cache may not show yet.
 func (s *Store) Devices(ctx context.Context, pass registry.PassRef, device string) (bool, int, error) {
 	var regs walletv1.DeviceRegistrationList
 	if err := s.Cache.List(ctx, &regs, client.InNamespace(pass.Namespace), client.MatchingFields{index.RegistrationPass.Name: pass.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return false, 0, err
 	}
-	registered := slices.ContainsFunc(regs.Items, func(reg walletv1.DeviceRegistration) bool { return reg.Spec.DeviceLibraryIdentifier == device })
-	return registered, len(regs.Items), nil
+	devices := make(map[string]bool, len(regs.Items))
+	for _, reg := range regs.Items {
+		devices[reg.Spec.DeviceLibraryIdentifier] = true
+	}
+	s.recent.overlayDevices(pass, devices)
+	return devices[device], len(devices), nil
 }
 
 // PassesOf reads the device's registrations from the cache index, with
