@@ -158,6 +158,10 @@ func (f *fanOut) deleteGone(ctx context.Context, reg *walletv1.DeviceRegistratio
 	c, token := f.backend.Store.Client, reg.Spec.PushToken
 	for range 3 {
 		err := c.Delete(ctx, reg, client.Preconditions{UID: &reg.UID, ResourceVersion: &reg.ResourceVersion})
+		if err == nil {
+			// Gone at once for this replica's counts, as an unregistration is.
+			f.backend.Store.recent.record(reg.Spec.DeviceLibraryIdentifier, reg.Spec.PassTypeIdentifier, registry.PassRef{Namespace: reg.Namespace, Name: reg.Spec.PassName}, false)
+		}
 		if !apierrors.IsConflict(err) {
 			return client.IgnoreNotFound(err)
 		}
