@@ -275,6 +275,16 @@ func TestAPIFailures(t *testing.T) {
 	if r := apimeta.FindStatusCondition(env.Pass(t, ns, "coffee-coupon-0002").Status.Conditions, walletv1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
 		t.Errorf("Apple's Ready after Google refused: %+v", r)
 	}
+	// Not retried: past the controller's backoff, still the one refused
+	// request after the 200s.
+	refused := len(requestsFor("offerObject", objectID))
+	testenv.Consistently(t, 3*time.Second, "a 400 not retried", func() (bool, string) {
+		n := len(requestsFor("offerObject", objectID))
+		return n == refused, fmt.Sprintf("%d requests for the object, %d when the refusal was recorded", n, refused)
+	})
+	if rs := requestsFor("offerObject", objectID); rs[len(rs)-1].Status != http.StatusBadRequest {
+		t.Errorf("the object's last request answered %d; want the scripted 400", rs[len(rs)-1].Status)
+	}
 }
 
 // localURL is a web service URL as this test reaches the web service.

@@ -198,6 +198,19 @@ func Eventually(t testing.TB, limit time.Duration, what string, cond func() (boo
 	t.Fatalf("timed out after %s waiting for %s; last state: %s", limit, what, last)
 }
 
+// Consistently polls cond every 100 ms for d and fails the test the first
+// time it does not hold: what a claim that something does not happen
+// (not retried, not sent again) needs, waited for past the time it would
+// have happened.
+func Consistently(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, state := cond(); !ok {
+			t.Fatalf("%s no longer held: %s", what, state)
+		}
+	}
+}
+
 // SyncBuffer is a bytes.Buffer safe for one writer and concurrent readers:
 // a program's output or log, read while it runs.
 type SyncBuffer struct {
