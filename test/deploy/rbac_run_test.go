@@ -303,6 +303,19 @@ func TestTeamRolesGrantWhatTheySay(t *testing.T) {
 	bind("backend", "Role", issuer.Name, "backend")
 
 	const group = "passes.wallet-operator.io"
+	// The API server's authorizer reads Roles and bindings from its own
+	// informers: each user's bindings are in force once one thing every
+	// user may do is allowed (then every check below asks once).
+	for _, user := range []string{"viewer", "editor", "backend"} {
+		testenv.Eventually(t, 10*time.Second, user+"'s bindings in force", func() (bool, string) {
+			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user,
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "get", Group: group, Resource: "passes", Namespace: team}}}
+			if err := env.Client.Create(ctx, sar); err != nil {
+				return false, err.Error()
+			}
+			return sar.Status.Allowed, sar.Status.Reason
+		})
+	}
 	for user, checks := range map[string][]struct {
 		verb, group, resource string
 		allowed               bool
