@@ -187,9 +187,15 @@ func TestPassesInS3(t *testing.T) {
 // stored and served.
 func TestStoreDown(t *testing.T) {
 	ns, _, _ := env.ApplySamples(t)
-	eventually(t, "coffee coupon Ready", func() (bool, string) {
-		p := env.Pass(t, ns, "coffee-coupon-0001")
-		return status.IsReady(p.Status.Conditions, p.Generation), ""
+	// Both coupons signed (and so stored) before the store goes: one is
+	// edited while it is down, the other downloaded.
+	eventually(t, "both coffee coupons Ready", func() (bool, string) {
+		for _, name := range []string{"coffee-coupon-0001", "coffee-coupon-0002"} {
+			if p := env.Pass(t, ns, name); !status.IsReady(p.Status.Conditions, p.Generation) || p.Status.DownloadURL == "" {
+				return false, name
+			}
+		}
+		return true, ""
 	})
 	if err := server.Kill(); err != nil {
 		t.Fatal(err)
