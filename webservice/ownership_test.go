@@ -30,8 +30,7 @@ var (
 		"bundle.damaged":    status.DamageReports,
 		"registeredDevices": status.RegistrationCounter, "firstRegistered": status.RegistrationCounter, "lastRegistered": status.RegistrationCounter,
 		"pushedDigest": status.Pusher, "pushRequests": status.Pusher, "lastPushed": status.Pusher,
-		"pendingWebhookEvents": status.Outbox,
-		"googleWallet":         status.GoogleWallet, "googleWallet.users": status.GoogleCallbacks, "googleWallet.recentNonces": status.GoogleCallbacks,
+		"googleWallet": status.GoogleWallet, "googleWallet.users": status.GoogleCallbacks, "googleWallet.recentNonces": status.GoogleCallbacks,
 	}
 	templateFieldWriters = map[string]status.Writer{
 		"observedGeneration": status.TemplateController, "conditions": status.TemplateController, "passTypeIdentifier": status.TemplateController,
@@ -148,9 +147,9 @@ func TestStatusFieldsHaveOneWriter(t *testing.T) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(before), tpl); err != nil {
 			return false, err.Error()
 		}
-		ok := p.Status.RegisteredDevices == 1 && p.Status.PushedDigest != "" && len(p.Status.PendingWebhookEvents) == 0 &&
+		ok := p.Status.RegisteredDevices == 1 && p.Status.PushedDigest != "" && len(waitingEvents(t, ns, p.Name)) == 0 &&
 			tpl.Status.RegisteredDevices >= 1 && len(tpl.Status.Downloads) > 0
-		return ok, fmt.Sprintf("registered %d, pushed %q, %d events waiting, template downloads %v", p.Status.RegisteredDevices, p.Status.PushedDigest, len(p.Status.PendingWebhookEvents), tpl.Status.Downloads)
+		return ok, fmt.Sprintf("registered %d, pushed %q, %d events waiting, template downloads %v", p.Status.RegisteredDevices, p.Status.PushedDigest, len(waitingEvents(t, ns, p.Name)), tpl.Status.Downloads)
 	})
 
 	p = getPass(t, ns, p.Name)

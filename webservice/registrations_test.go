@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -102,14 +103,18 @@ func webhooksSent(t *testing.T, ns string) {
 			}
 			return n == 0, fmt.Sprint(n, " waiting")
 		}
-		var passes walletv1.PassList
-		if err := c.List(context.Background(), &passes, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, p := range passes.Items {
-			n += len(p.Status.PendingWebhookEvents)
-		}
+		n := len(waitingEvents(t, ns, ""))
 		return n == 0, fmt.Sprint(n, " waiting")
 	})
+}
+
+// waitingEvents are the webhook events waiting in the DeviceRegistration
+// backend's outbox in ns, of one pass unless pass is empty.
+func waitingEvents(t *testing.T, ns, pass string) []walletv1.PendingWebhookEvent {
+	t.Helper()
+	var list walletv1.PendingWebhookEventList
+	if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(list.Items, func(e walletv1.PendingWebhookEvent) bool { return pass != "" && e.Spec.PassName != pass })
 }

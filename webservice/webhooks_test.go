@@ -221,8 +221,8 @@ func TestWebhookEventsWaitDurably(t *testing.T) {
 			_ = conn.QueryRow(context.Background(), `SELECT count(*) FROM webhook_outbox WHERE namespace = $1 AND pass_name = 'member-petra'`, ns).Scan(&n)
 			return n == 1, fmt.Sprint(n)
 		}
-		pending := getPass(t, ns, "member-petra").Status.PendingWebhookEvents
-		return len(pending) == 1 && pending[0].Event == walletv1.WebhookEventRegister && pending[0].DeviceCount == 1, fmt.Sprintf("%+v", pending)
+		pending := waitingEvents(t, ns, "member-petra")
+		return len(pending) == 1 && pending[0].Spec.Event == walletv1.WebhookEventRegister && pending[0].Spec.DeviceCount == 1, fmt.Sprintf("%+v", pending)
 	})
 	close(release)
 	got.Wait()

@@ -322,46 +322,10 @@ type PassStatus struct {
 	// +optional
 	Expired bool `json:"expired,omitempty"`
 
-	// PendingWebhookEvents are this pass's registration events its
-	// template's webhooks have not all taken yet, oldest first: kept here by
-	// the web service when registrations are DeviceRegistrations, so a
-	// restart loses none (with PostgreSQL they wait in its outbox).
-	// +optional
-	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=100
-	PendingWebhookEvents []PendingWebhookEvent `json:"pendingWebhookEvents,omitempty"`
-
 	// GoogleWallet is where the pass's Google Wallet object stands, when
 	// its template is a Google Wallet class.
 	// +optional
 	GoogleWallet *GoogleWalletObjectStatus `json:"googleWallet,omitempty"`
-}
-
-// PendingWebhookEvent is a registration event waiting for delivery.
-type PendingWebhookEvent struct {
-	// ID orders the pass's events.
-	ID int64 `json:"id"`
-	// Event is register or unregister.
-	Event WebhookEvent `json:"event"`
-	// Time of the registration change.
-	Time metav1.MicroTime `json:"time"`
-	// DeviceCount is the pass's devices after the change (device events).
-	DeviceCount int32 `json:"deviceCount"`
-	// UserCount is the Google accounts holding the pass after the change
-	// (userAdd, userDelete).
-	// +optional
-	UserCount int32 `json:"userCount,omitempty"`
-	// Attempts made so far.
-	// +optional
-	Attempts int32 `json:"attempts,omitempty"`
-	// DeliveredTo are the webhook URLs that took it already.
-	// +optional
-	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=16
-	DeliveredTo []string `json:"deliveredTo,omitempty"`
-	// NextAttempt is when it is tried again after a failed attempt.
-	// +optional
-	NextAttempt *metav1.Time `json:"nextAttempt,omitempty"`
 }
 
 // Pass is one holder's Apple Wallet pass, made from a PassTemplate.

@@ -62,14 +62,6 @@ var (
 		}
 		return nil
 	}}
-	// PassPendingWebhooks: "true" for passes with webhook events waiting in
-	// status.pendingWebhookEvents.
-	PassPendingWebhooks = Index{&walletv1.Pass{}, "pass.status.pendingWebhookEvents", func(o client.Object) []string {
-		if len(o.(*walletv1.Pass).Status.PendingWebhookEvents) > 0 {
-			return []string{"true"}
-		}
-		return nil
-	}}
 )
 
 // The indexes of PassTemplates.

@@ -394,6 +394,10 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"create", group, "deviceregistrations", team, true},
 			{"delete", group, "deviceregistrations", team, true},
 			{"deletecollection", group, "deviceregistrations", team, true}, // a deleted pass's: the backend forgets them
+			{"create", group, "pendingwebhookevents", team, true},
+			{"deletecollection", group, "pendingwebhookevents", team, true}, // a deleted pass's
+			{"patch", group, "pendingwebhookevents/status", team, true},
+			{"update", group, "pendingwebhookevents", team, false}, // an event does not change
 			{"get", "", "configmaps", team, true},
 			{"create", "", "configmaps", team, false},
 			{"update", "", "configmaps", team, false},
@@ -419,6 +423,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"get", group, "deviceregistrations", team, false},
 			{"delete", group, "deviceregistrations", team, false},
 			{"deletecollection", group, "deviceregistrations", team, false}, // the web service's own objects
+			{"create", group, "pendingwebhookevents", team, false},
 			{"update", "coordination.k8s.io", "leases", ns, true},
 			{"update", "coordination.k8s.io", "leases", team, false},
 			{"create", "", "pods", team, false},

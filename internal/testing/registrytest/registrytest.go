@@ -42,6 +42,7 @@ func Run(t *testing.T, s Subject) {
 	t.Run("LateSenderKeepsAnotherSendersClaim", func(t *testing.T) { lateSender(t, s) })
 	t.Run("BusyNamespacesSkipped", func(t *testing.T) { busyNamespaces(t, s) })
 	t.Run("EventsPerPassAreBounded", func(t *testing.T) { eventsBounded(t, s) })
+	t.Run("EventsOfAPassInOrder", func(t *testing.T) { eventsInOrder(t, s) })
 	t.Run("ADevicesOwnWritesAreReadBack", func(t *testing.T) { ownWrites(t, s) })
 }
 
@@ -452,6 +453,30 @@ func eventsBounded(t *testing.T, s Subject) {
 	}
 	if err := s.Backend.AddEvent(ctx, userEvent(pass, uid, 1000)); !errors.Is(err, registry.ErrEventDropped) {
 		t.Errorf("an event beyond %d waiting: %v, want ErrEventDropped", registry.MaxPendingEventsPerPass, err)
+	}
+}
+
+// A pass's events are handed out one at a time, in the order they were
+// added, even when they were added within one clock tick.
+func eventsInOrder(t *testing.T, s Subject) {
+	ctx := context.Background()
+	pass, uid := s.NewPass(t)
+	tick := time.Now().UTC()
+	for i := range 8 {
+		ev := userEvent(pass, uid, i)
+		ev.Timestamp = tick
+		if err := s.Backend.AddEvent(ctx, ev); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	for i := range 8 {
+		e := claimOf(t, s, pass, fmt.Sprint("event ", i))
+		if e.Event.UserCount != i {
+			t.Fatalf("event %d handed out with userCount %d: the events of a pass out of order", i, e.Event.UserCount)
+		}
+		if err := s.Backend.Delivered(ctx, e); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

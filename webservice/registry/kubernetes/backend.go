@@ -20,7 +20,7 @@ import (
 )
 
 // Backend is the DeviceRegistration backend: registrations are resources in
-// their pass's namespace, webhook events wait in their Pass's status, and
+// their pass's namespace, webhook events wait as PendingWebhookEvents there, and
 // the elected replica counts registrations and pushes.
 type Backend struct {
 	*Store
@@ -79,15 +79,18 @@ func (b *Backend) WakePushes(bldr *builder.Builder) *builder.Builder {
 	}))
 }
 
-// Forget deletes the registrations of a pass that is gone (without waiting
+// Forget deletes the registrations and webhook events of a pass that is gone (without waiting
 // for a garbage collector: their owner reference is not always set) and
 // what this process remembers of it.
 func (b *Backend) Forget(ctx context.Context, pass registry.PassRef) error {
 	b.mu.Lock()
 	delete(b.told, types.NamespacedName{Namespace: pass.Namespace, Name: pass.Name})
 	b.mu.Unlock()
-	return b.Store.Client.DeleteAllOf(ctx, &walletv1.DeviceRegistration{}, client.InNamespace(pass.Namespace),
-		client.MatchingLabels{walletv1.LabelPass: walletv1.LabelValue(pass.Name)})
+	of := []client.DeleteAllOfOption{client.InNamespace(pass.Namespace), client.MatchingLabels{walletv1.LabelPass: walletv1.LabelValue(pass.Name)}}
+	if err := b.Store.Client.DeleteAllOf(ctx, &walletv1.DeviceRegistration{}, of...); err != nil {
+		return err
+	}
+	return b.Store.Client.DeleteAllOf(ctx, &walletv1.PendingWebhookEvent{}, of...)
 }
 
 // FanOut hands out the pass's registrations that do not know digest yet,

@@ -10,7 +10,7 @@ import (
 
 // SetupIndexes registers the backend's indexes with mgr's cache, so no
 // request lists every registration: registrations by pass and by device and
-// pass type, and passes with webhook events waiting.
+// pass type.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
-	return index.Register(ctx, mgr, index.RegistrationPass, index.RegistrationDevicePassType, index.PassPendingWebhooks)
+	return index.Register(ctx, mgr, index.RegistrationPass, index.RegistrationDevicePassType)
 }

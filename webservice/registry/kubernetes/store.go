@@ -1,7 +1,7 @@
 // Package kubernetes keeps registrations as DeviceRegistration resources in
 // their pass's namespace, the default backend, which needs nothing beyond
-// the cluster: the protocol's store, the outbox of webhook events (in each
-// Pass's status), the counter of each Pass's registrations and the fan-out
+// the cluster: the protocol's store, the outbox of webhook events
+// (PendingWebhookEvents), the counter of each Pass's registrations and the fan-out
 // of pushes, all on the elected replica but the store.
 package kubernetes
 
@@ -30,7 +30,7 @@ func RegistrationName(device, passType, serial string) string {
 
 // Store keeps registrations as DeviceRegistration resources in the pass's
 // namespace: it writes through the API server and reads through the
-// informer cache's indexes. Its webhook events wait in their Pass's status
+// informer cache's indexes. Its webhook events wait as PendingWebhookEvents
 // (Outbox).
 type Store struct {
 	Client client.Client // writes and uncached reads
