@@ -40,6 +40,10 @@ const (
 	// ReasonClassClaimed: another template (the oldest naming it) owns the
 	// class ID this template's spec.googleWallet names.
 	ReasonClassClaimed = "ClassClaimed"
+	// ReasonClassPending: the pass's object waits for its template's class
+	// to be at Google (the template's status.googleWallet says how that
+	// stands).
+	ReasonClassPending = "ClassPending"
 )
 
 // GoogleWallet makes a template a Google Wallet class, and every pass of it

@@ -1,8 +1,10 @@
-// Package googlewallet keeps every pass of a Google Wallet template an
-// object of the template's class: mapped from the pass.json of its signed
-// Apple bundle, sent to the Google Wallet API only when the mapped content
-// changed, with a signed save link in its status. Apple's Ready never
-// depends on it: it only writes status.googleWallet.
+// Package googlewallet keeps a Google Wallet template a class and every
+// pass of it an object of the class, with two controllers: the class
+// controller (PassTemplates) sends the class, the object controller
+// (Passes) sends each object once its class is there and signs its save
+// link. Both map from the pass.json of a signed Apple bundle and send only
+// when the mapped content changed. Apple's Ready never depends on them:
+// they only write status.googleWallet.
 package googlewallet
 
 import (
@@ -86,14 +88,6 @@ type Reconciler struct {
 
 	mu       sync.Mutex
 	accounts map[types.NamespacedName]accountEntry
-	// classes: per class ID, a lock (passes of one template are reconciled
-	// side by side, the class is sent once) and the digest last sent.
-	classes map[string]*classEntry
-}
-
-type classEntry struct {
-	lock chan struct{} // held while the class is sent: a lock that gives up with the reconcile
-	sent string
 }
 
 type accountEntry struct {
@@ -102,8 +96,10 @@ type accountEntry struct {
 	err             error
 }
 
-// SetupWithManager watches passes whose bundle, expiry or Google status
-// changed, and the passes of a template whose spec changed.
+// SetupWithManager registers the class controller, which watches
+// templates, their key Secrets and their passes' signings, and the object
+// controller, which watches passes whose bundle, expiry or Google status
+// changed, and the passes of a template whose spec or class changed.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	rps := r.Options.RequestsPerSecond
 	if rps == 0 {
@@ -111,36 +107,28 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))
 	r.accounts = map[types.NamespacedName]accountEntry{}
-	r.classes = map[string]*classEntry{}
+	options := controller.Options{MaxConcurrentReconciles: 2, ReconciliationTimeout: cmp.Or(r.Options.ReconcileTimeout, DefaultReconcileTimeout)}
+	class := classReconciler{r}
+	err := ctrl.NewControllerManagedBy(mgr).
+		For(&walletv1.PassTemplate{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(class.templatesOfClass),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&walletv1.Pass{}, handler.EnqueueRequestsFromMapFunc(class.templateOfSignedPass), builder.WithPredicates(signedAnew())).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(class.templatesOfKeySecret)).
+		WithOptions(options).
+		Named("googlewallet-class").
+		Complete(kube.StopQuietly(reconcile.Func(class.Reconcile)))
+	if err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
-		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfClass),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)),
+			builder.WithPredicates(classChanged())).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.passesOfKeySecret)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 2, ReconciliationTimeout: cmp.Or(r.Options.ReconcileTimeout, DefaultReconcileTimeout)}).
+		WithOptions(options).
 		Named("googlewallet").
 		Complete(kube.StopQuietly(r))
-}
-
-// passesOfClass: a template changed (or went), so its passes are synced
-// again, and those of every template naming the same class (its owner may
-// have changed).
-func (r *Reconciler) passesOfClass(ctx context.Context, obj client.Object) []reconcile.Request {
-	reqs := shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, obj)
-	tpl := obj.(*walletv1.PassTemplate)
-	if tpl.Spec.GoogleWallet == nil {
-		return reqs
-	}
-	var list walletv1.PassTemplateList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{index.TemplateGoogleClass.Name: gw.ClassID(tpl)}); err != nil {
-		return reqs
-	}
-	for i := range list.Items {
-		if list.Items[i].UID != tpl.UID {
-			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, &list.Items[i])...)
-		}
-	}
-	return reqs
 }
 
 // passesOfKeySecret: a service account key Secret changed (a key fixed or
@@ -302,18 +290,15 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
 		return ctrl.Result{}, nil
 	}
-	if owner, err := r.classOwner(ctx, tpl); err != nil {
-		return ctrl.Result{}, err
-	} else if owner != tpl.UID {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonClassClaimed, fmt.Sprintf("class %s is another template's: choose another spec.googleWallet.classSuffix", gw.ClassID(tpl)))
+	// Sent only into a class Google has; a development link names no
+	// class another template owns either.
+	if ok, reason, msg := classAtGoogle(tpl); !ok && (account != nil || reason == walletv1.ReasonClassClaimed) {
+		setCondition(metav1.ConditionFalse, reason, msg)
 		return ctrl.Result{}, nil
 	}
 	signer := r.developmentSigner()
 	if account != nil {
 		signer = account.Signer
-		if err := r.syncClass(ctx, tpl, mapped, account); err != nil {
-			return r.apiFailed(err, true, setCondition)
-		}
 		// Sent by this account before (not only signed with a development
 		// key): Google has it.
 		sentBefore := want.ContentDigest != "" && want.SignedBy == account.Signer.Email
@@ -324,8 +309,6 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		}
 		want.ClassID, want.Vertical = gw.ClassID(tpl), mapped.Vertical
 		want.Credentials = tpl.Spec.GoogleWallet.ServiceAccountKeySecretRef.DeepCopy()
-	} else if err := r.recordClass(ctx, tpl, mapped, false); err != nil {
-		return ctrl.Result{}, err
 	}
 	if signer == nil {
 		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, fmt.Sprintf("no development key: %v", r.devErr))
@@ -393,62 +376,6 @@ func (r *Reconciler) apiFailed(err error, class bool, set func(metav1.ConditionS
 		set(metav1.ConditionFalse, reason, fmt.Sprintf("the Google Wallet API refused the %s: %s", what, gw.Message(err)))
 	}
 	return ctrl.Result{}, nil
-}
-
-// syncClass sends the class when its content differs from what the
-// template's status says was sent, and records it there.
-func (r *Reconciler) syncClass(ctx context.Context, tpl *walletv1.PassTemplate, mapped *gw.Mapped, account *gw.Account) error {
-	digest := mapped.ClassDigest()
-	r.mu.Lock()
-	class := r.classes[gw.ClassID(tpl)]
-	if class == nil {
-		class = &classEntry{lock: make(chan struct{}, 1)}
-		r.classes[gw.ClassID(tpl)] = class
-	}
-	r.mu.Unlock()
-	select {
-	case class.lock <- struct{}{}:
-		defer func() { <-class.lock }()
-	case <-ctx.Done():
-		return fmt.Errorf("wait for another pass to send class %s: %w", gw.ClassID(tpl), ctx.Err())
-	}
-	s := tpl.Status.GoogleWallet
-	ready := (*metav1.Condition)(nil)
-	if s != nil {
-		ready = gwReady(s.Conditions)
-	}
-	// Recorded as sent (a class only mapped for development links was not).
-	recorded := s != nil && s.ContentDigest == digest && ready != nil && ready.Reason == walletv1.ReasonGoogleWalletSynced
-	if class.sent != digest && !recorded {
-		known := class.sent != "" || (ready != nil && ready.Reason == walletv1.ReasonGoogleWalletSynced)
-		if err := r.send(ctx, account, mapped.Class, known); err != nil {
-			return err
-		}
-		class.sent = digest
-	}
-	// Recorded when it was not yet (a write lost to a conflict is retried
-	// without sending again).
-	return r.recordClass(ctx, tpl, mapped, true)
-}
-
-// recordClass writes the template's status.googleWallet (optimistic lock:
-// passes of one template race to write it; the loser reads it again).
-func (r *Reconciler) recordClass(ctx context.Context, tpl *walletv1.PassTemplate, mapped *gw.Mapped, synced bool) error {
-	want := &walletv1.GoogleWalletClassStatus{ClassID: gw.ClassID(tpl), Vertical: mapped.Vertical, ContentDigest: mapped.ClassDigest()}
-	if tpl.Status.GoogleWallet != nil {
-		want.Conditions = tpl.Status.GoogleWallet.Conditions
-	}
-	reason, msg := walletv1.ReasonGoogleWalletDevelopment, "not sent to Google: the template has no service account key"
-	if synced {
-		reason, msg = walletv1.ReasonGoogleWalletSynced, "class "+want.ClassID+" is in sync with Google Wallet"
-	}
-	status.Set(&want.Conditions, tpl.Generation, walletv1.ConditionGoogleWalletReady, metav1.ConditionTrue, reason, msg)
-	if equalClassStatus(tpl.Status.GoogleWallet, want) {
-		return nil
-	}
-	before := tpl.DeepCopy()
-	tpl.Status.GoogleWallet = want
-	return status.GoogleWallet.Patch(ctx, r.Client, tpl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
 func equalClassStatus(a, b *walletv1.GoogleWalletClassStatus) bool {

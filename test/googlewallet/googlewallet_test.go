@@ -135,6 +135,10 @@ func updateTemplate(t *testing.T, ns, name string, change func(*walletv1.PassTem
 	}
 }
 
+func googleReadyOf(conds []metav1.Condition) *metav1.Condition {
+	return apimeta.FindStatusCondition(conds, walletv1.ConditionGoogleWalletReady)
+}
+
 func googleReady(g *walletv1.GoogleWalletObjectStatus) *metav1.Condition {
 	if g == nil {
 		return nil
@@ -457,6 +461,16 @@ func TestCredentialsAddedLater(t *testing.T) {
 	}
 	p := synced(t, ns, "bakery-jana")
 	classID := issuer + "." + ns + ".bakery-loyalty"
+	// The template says so too: its class is at Google now, not a
+	// development mapping.
+	tpl := &walletv1.PassTemplate{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "bakery-loyalty"}, tpl); err != nil {
+		t.Fatal(err)
+	}
+	if s := tpl.Status.GoogleWallet; s == nil || s.ClassID != classID || googleReadyOf(s.Conditions) == nil ||
+		googleReadyOf(s.Conditions).Reason != walletv1.ReasonGoogleWalletSynced || googleReadyOf(s.Conditions).ObservedGeneration != tpl.Generation {
+		t.Errorf("template status.googleWallet %+v; want class %s Synced at generation %d", s, classID, tpl.Generation)
+	}
 	if google.Resource("loyaltyClass", classID) == nil || google.Resource("loyaltyObject", p.Status.GoogleWallet.ObjectID) == nil {
 		t.Fatalf("at Google: class %v, object %v", google.Resource("loyaltyClass", classID), google.Resource("loyaltyObject", p.Status.GoogleWallet.ObjectID))
 	}
