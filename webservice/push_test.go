@@ -3,6 +3,7 @@ package webservice_test
 import (
 	"context"
 	"fmt"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,7 @@ func TestPushOnDataChange(t *testing.T) {
 		t.Fatalf("a label change pushed: %v", got)
 	}
 
+	told := metricValue(t, "wallet_webservice_change_to_push_seconds")
 	digest := changeData(t, ns, "bakery-jana", `{"points": 77, "member": "Jana", "level": "gold"}`)
 	eventually(t, "push received", func() (bool, string) { return len(pushesTo(start, "tokenA"+ns)) == 1, "" })
 	push := pushesTo(start, "tokenA"+ns)[0]
@@ -93,6 +95,40 @@ func TestPushOnDataChange(t *testing.T) {
 		return reg.Known == digest && reg.Pushed, reg.Known
 	})
 	eventually(t, "pass records the push", func() (bool, string) { return getPass(t, ns, "bakery-jana").Status.LastPushed != nil, "" })
+	// How long the change took to reach the devices is measured.
+	eventually(t, "the change-to-push latency observed", func() (bool, string) {
+		n := metricValue(t, "wallet_webservice_change_to_push_seconds")
+		return n > told, fmt.Sprintf("%v observations, %v before", n, told)
+	})
+}
+
+// metricValue is a metric of this process as a scrape shows it: a
+// counter's or gauge's value (summed over labels), a histogram's count.
+func metricValue(t *testing.T, name string) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.Histogram != nil:
+				sum += float64(m.GetHistogram().GetSampleCount())
+			case m.Counter != nil:
+				sum += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				sum += m.GetGauge().GetValue()
+			}
+		}
+		return sum
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
 
 func TestTemplateChangePushesEveryPass(t *testing.T) {

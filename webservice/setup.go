@@ -43,6 +43,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
 		Log: server.log.WithName("webhooks"), HTTP: webhooks.NewHTTPClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
 	}
+	webhooks.ReportDepth(backend)
 	if err := mgr.Add(&webhooks.Sender{Webhooks: hooks, Outbox: backend, Poll: o.OutboxPoll, Elected: !backend.Shared()}); err != nil {
 		return nil, err
 	}

@@ -224,6 +224,11 @@ func TestWebhookEventsWaitDurably(t *testing.T) {
 		pending := waitingEvents(t, ns, "member-petra")
 		return len(pending) == 1 && pending[0].Spec.Event == walletv1.WebhookEventRegister && pending[0].Spec.DeviceCount == 1, fmt.Sprintf("%+v", pending)
 	})
+	// An operator sees it waiting too.
+	eventually(t, "the outbox's depth reported", func() (bool, string) {
+		n := metricValue(t, "wallet_webservice_webhook_events_waiting")
+		return n >= 1, fmt.Sprint(n, " waiting")
+	})
 	close(release)
 	got.Wait()
 	webhooksSent(t, ns)

@@ -51,7 +51,15 @@ var pushesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "wallet_webservice_pushes_total", Help: "APNs pushes by outcome (delivered, unregistered, retry, failed; logged when no gateway is configured).",
 }, []string{"outcome"})
 
-func init() { metrics.Registry.MustRegister(pushesTotal) }
+// changeToPush: how long after a pass's content changed its devices were
+// all told.
+var changeToPush = prometheus.NewHistogram(prometheus.HistogramOpts{
+	Name:    "wallet_webservice_change_to_push_seconds",
+	Help:    "From a pass's new content (status.bundle.lastModified) to every registered device told of it (status.pushedDigest).",
+	Buckets: []float64{0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600},
+})
+
+func init() { metrics.Registry.MustRegister(pushesTotal, changeToPush) }
 
 // Options configure pushes.
 type Options struct {
@@ -131,6 +139,7 @@ func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	p.templates = map[string]templateClient{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	p.Name = cmp.Or(p.Name, "pusher")
+	_ = metrics.Registry.Register(depth{mgr.GetCache()}) // the first pusher of a process (tests run several)
 	// The way from a template's push-now request to its passes.
 	if err := index.Register(ctx, mgr, index.PassTemplate); err != nil {
 		return err
@@ -479,7 +488,13 @@ func (p *Pusher) recordFanOut(ctx context.Context, pass *walletv1.Pass, register
 	if equality.Semantic.DeepEqual(before.Status, pass.Status) {
 		return nil
 	}
-	return client.IgnoreNotFound(status.Pusher.Patch(ctx, p.Client, pass, client.MergeFrom(before)))
+	if err := status.Pusher.Patch(ctx, p.Client, pass, client.MergeFrom(before)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if changed := pass.Status.Bundle.LastModified; before.Status.PushedDigest != pass.Status.PushedDigest && registered > 0 && changed != nil {
+		changeToPush.Observe(time.Since(changed.Time).Seconds())
+	}
+	return nil
 }
 
 // pushRequests reads the push-now requests of the pass and its template

@@ -224,6 +224,8 @@ type Outbox interface {
 	// RetryAt records a failed attempt on a claimed event, due again at
 	// next, unless its claim has passed to another sender.
 	RetryAt(ctx context.Context, e OutboxEvent, deliveredTo []string, next time.Time) error
+	// Waiting counts the events in the outbox, claimed or not: its depth.
+	Waiting(ctx context.Context) (int, error)
 }
 
 // EventClaim is what a sender asks an outbox for.

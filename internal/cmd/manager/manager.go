@@ -24,7 +24,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/controllers"
@@ -48,6 +47,8 @@ const LeaderElectionID = walletv1.LeaderElectionIDManager
 type Options struct {
 	Kubeconfig              string
 	MetricsBindAddress      string
+	MetricsCertDir          string
+	MetricsInsecure         bool
 	HealthProbeBindAddress  string
 	PprofBindAddress        string
 	LeaderElect             bool
@@ -107,6 +108,8 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	var o Options
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "Directory holding tls.crt and tls.key for the metrics endpoint (a cert-manager Certificate's Secret, mounted); a self-signed certificate is generated at start without one.")
+	fs.BoolVar(&o.MetricsInsecure, "metrics-insecure", false, "Serve metrics over plain HTTP to anyone, without authentication: only where a network policy is the guard. By default they are served over HTTPS to callers the API server authorizes to get /metrics (the wallet-operator-metrics-reader ClusterRole).")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address Go's /debug/pprof profiles bind to, for diagnosing CPU and memory (e.g. 127.0.0.1:6060); empty disables them.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader through a Lease so that only one replica reconciles at a time.")
@@ -186,7 +189,7 @@ func Run(ctx context.Context, o Options) error {
 		Client:                  kube.ManagerClientOptions(),
 		Cache:                   watchNamespaces(o),
 		Controller:              config.Controller{SkipNameValidation: &skipControllerNameValidation},
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		Metrics:                 kube.MetricsServer(o.MetricsBindAddress, o.MetricsCertDir, o.MetricsInsecure),
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		PprofBindAddress:        o.PprofBindAddress,
 		LeaderElection:          o.LeaderElect,

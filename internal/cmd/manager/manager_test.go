@@ -3,20 +3,26 @@ package manager
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
@@ -61,8 +67,21 @@ func TestManagerRunsAgainstAPIServer(t *testing.T) {
 		err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: LeaderElectionID}, &lease)
 		return err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != ""
 	})
+	// Metrics are served over HTTPS to whom the API server allows: no
+	// token is 401, a service account without the metrics-reader role
+	// 403, one bound to it (config/rbac, as shipped) reads them.
+	prometheus, nosy := serviceAccountToken(t, ns, "prometheus"), serviceAccountToken(t, ns, "nosy")
+	bindMetricsReader(t, ns, "prometheus")
+	waitFor(t, done, func() bool { code, _ := getMetrics(metricsAddr, ""); return code == http.StatusUnauthorized })
+	if code, _ := getMetrics(metricsAddr, nosy); code != http.StatusForbidden {
+		t.Errorf("metrics for a service account without the metrics-reader role: %d, want 403", code)
+	}
+	if code, _ := getMetrics("http://"+strings.TrimPrefix(metricsAddr, "https://"), ""); code == http.StatusOK {
+		t.Error("metrics served over plain HTTP")
+	}
 	waitFor(t, done, func() bool {
-		return strings.Contains(get(t, "http://"+metricsAddr+"/metrics"), `leader_election_master_status{name="`+LeaderElectionID+`"} 1`)
+		code, body := getMetrics(metricsAddr, prometheus)
+		return code == http.StatusOK && strings.Contains(body, `leader_election_master_status{name="`+LeaderElectionID+`"} 1`)
 	})
 
 	cancel()
@@ -117,6 +136,68 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// serviceAccountToken makes a service account and a token of it, as
+// Prometheus's pod would have.
+func serviceAccountToken(t *testing.T, ns, name string) string {
+	t.Helper()
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	if err := env.Client.Create(context.Background(), sa); err != nil {
+		t.Fatal(err)
+	}
+	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](600)}}
+	if err := env.Client.SubResource("token").Create(context.Background(), sa, req); err != nil {
+		t.Fatal(err)
+	}
+	return req.Status.Token
+}
+
+// bindMetricsReader binds the shipped metrics-reader ClusterRole to a
+// service account.
+func bindMetricsReader(t *testing.T, ns, name string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config/rbac/metrics_reader_role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := yaml.UnmarshalStrict(data, role); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(context.Background(), role); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "metrics-reader-" + ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}},
+	}
+	if err := env.Client.Create(context.Background(), binding); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), binding) })
+}
+
+// getMetrics asks addr (https unless it says http://) for /metrics with a
+// bearer token (none when empty); the certificate is the manager's own.
+func getMetrics(addr, token string) (int, string) {
+	url := addr + "/metrics"
+	if !strings.HasPrefix(addr, "http://") {
+		url = "https://" + url
+	}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 func get(t *testing.T, url string) string {

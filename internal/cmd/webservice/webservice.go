@@ -25,7 +25,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/app"
@@ -49,6 +48,8 @@ type Options struct {
 	Listen                 string
 	Kubeconfig             string
 	MetricsBindAddress     string
+	MetricsCertDir         string
+	MetricsInsecure        bool
 	HealthProbeBindAddress string
 	LeaderElect            bool
 	LeaderElectionNS       string
@@ -80,6 +81,8 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.StringVar(&c.WebServiceURL, "webservice-url", "", "The URL the manager writes into passes (its --webservice-url); the server answers under its path. Required.")
 	fs.BoolVar(&c.Development, "development", false, "Development mode: allow an http --webservice-url.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8081", "Address of the Prometheus metrics endpoint; \"0\" disables it.")
+	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "Directory holding tls.crt and tls.key for the metrics endpoint (a cert-manager Certificate's Secret, mounted); a self-signed certificate is generated at start without one.")
+	fs.BoolVar(&o.MetricsInsecure, "metrics-insecure", false, "Serve metrics over plain HTTP to anyone, without authentication: only where a network policy is the guard. By default they are served over HTTPS to callers the API server authorizes to get /metrics (the wallet-operator-metrics-reader ClusterRole).")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts; pushes too unless --registration-store=postgres, where every replica pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
@@ -163,7 +166,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		Metrics:                 kube.MetricsServer(o.MetricsBindAddress, o.MetricsCertDir, o.MetricsInsecure),
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        walletv1.LeaderElectionIDWebService,

@@ -461,6 +461,7 @@ func eventsBounded(t *testing.T, s Subject) {
 func eventsInOrder(t *testing.T, s Subject) {
 	ctx := context.Background()
 	pass, uid := s.NewPass(t)
+	before := must[int](t)(s.Backend.Waiting(ctx))
 	tick := time.Now().UTC()
 	for i := range 8 {
 		ev := userEvent(pass, uid, i)
@@ -469,6 +470,10 @@ func eventsInOrder(t *testing.T, s Subject) {
 			t.Fatalf("event %d: %v", i, err)
 		}
 	}
+	eventually(t, "the outbox's depth counting the events added", func() (bool, string) {
+		n, err := s.Backend.Waiting(ctx)
+		return err == nil && n == before+8, fmt.Sprintf("%d waiting (%v), %d before", n, err, before)
+	})
 	for i := range 8 {
 		e := claimOf(t, s, pass, fmt.Sprint("event ", i))
 		if e.Event.UserCount != i {
@@ -478,6 +483,10 @@ func eventsInOrder(t *testing.T, s Subject) {
 			t.Fatal(err)
 		}
 	}
+	eventually(t, "the outbox's depth back once they were delivered", func() (bool, string) {
+		n, err := s.Backend.Waiting(ctx)
+		return err == nil && n == before, fmt.Sprintf("%d waiting (%v), %d before", n, err, before)
+	})
 }
 
 // A device that registers, or unregisters, and at once lists its passes

@@ -252,3 +252,12 @@ func (o *Outbox) RetryAt(ctx context.Context, e registry.OutboxEvent, deliveredT
 	}
 	return nil
 }
+
+// Waiting counts the PendingWebhookEvents the cache holds.
+func (o *Outbox) Waiting(ctx context.Context) (int, error) {
+	var list walletv1.PendingWebhookEventList
+	if err := o.Cache.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		return 0, err
+	}
+	return len(list.Items), nil
+}

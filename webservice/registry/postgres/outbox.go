@@ -62,3 +62,10 @@ WHERE id = $1 AND claim_owner = $4`,
 		e.ID, deliveredTo, next, e.Claim)
 	return err
 }
+
+// Waiting counts the outbox's rows.
+func (s *Store) Waiting(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_outbox`).Scan(&n)
+	return n, err
+}
