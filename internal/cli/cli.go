@@ -195,3 +195,30 @@ func OperatorNamespace(kubeconfig string) string {
 	}
 	return ns
 }
+
+// OutputFileFlag defines --output-file, where a command writes the file it
+// makes. In kubectl, -o/--output names an output format (as in this
+// plugin's find, status and version), so a file is --output-file; the
+// -o/--output spelling these commands first had keeps working, hidden,
+// with a warning.
+func OutputFileFlag(cmd *cobra.Command, out *string, usage string) {
+	f := cmd.Flags()
+	f.StringVar(out, "output-file", "", usage)
+	f.VarP(oldOutputFlag{cmd, out}, "output", "o", usage)
+	_ = f.MarkHidden("output")
+}
+
+// oldOutputFlag is -o/--output as a file: it warns, then sets the file.
+// (cobra keeps pflag's own deprecation notices to itself.)
+type oldOutputFlag struct {
+	cmd *cobra.Command
+	out *string
+}
+
+func (f oldOutputFlag) String() string { return *f.out }
+func (f oldOutputFlag) Type() string   { return "string" }
+func (f oldOutputFlag) Set(v string) error {
+	fmt.Fprintln(f.cmd.ErrOrStderr(), "Flag -o/--output has been deprecated, use --output-file (in kubectl, -o is an output format)")
+	*f.out = v
+	return nil
+}

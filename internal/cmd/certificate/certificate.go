@@ -31,11 +31,11 @@ func Command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "certificate",
 		Short: "Request a Pass Type ID certificate from Apple and import it into a PassCertificate",
-		Example: `  kubectl wallet certificate request membership --pass-type-id pass.com.example.membership -o membership.csr
+		Example: `  kubectl wallet certificate request membership --pass-type-id pass.com.example.membership --output-file membership.csr
   kubectl wallet certificate import membership pass.cer`,
 		Long: `Takes a team from an Apple developer account to a PassCertificate:
 
-  1. kubectl wallet certificate request NAME --pass-type-id pass.com.example.card -o pass.csr
+  1. kubectl wallet certificate request NAME --pass-type-id pass.com.example.card --output-file pass.csr
      makes the private key in Secret NAME-tls (never printed), the PassCertificate NAME,
      and the certificate signing request to upload to Apple.
   2. In Certificates, Identifiers & Profiles > Identifiers > Pass Type IDs, create the
@@ -55,15 +55,15 @@ func requestCommand() *cobra.Command {
 	var passType, out, secret, email string
 	var renew bool
 	cmd := &cobra.Command{
-		Use:   "request NAME --pass-type-id PASS_TYPE_ID [-o FILE]",
+		Use:   "request NAME --pass-type-id PASS_TYPE_ID [--output-file FILE]",
 		Short: "Make the private key (in a Secret) and the certificate signing request to upload to Apple",
-		Example: `  kubectl wallet certificate request membership --pass-type-id pass.com.example.membership -o membership.csr
-  kubectl wallet certificate request membership --renew -o membership-2027.csr`,
+		Example: `  kubectl wallet certificate request membership --pass-type-id pass.com.example.membership --output-file membership.csr
+  kubectl wallet certificate request membership --renew --output-file membership-2027.csr`,
 		Args: cobra.ExactArgs(1),
 	}
 	kube := cli.AddKubeFlags(cmd)
 	cmd.Flags().StringVar(&passType, "pass-type-id", "", "The Pass Type ID registered in the Apple developer portal (pass.com.example.x); with --renew, the current certificate's.")
-	cmd.Flags().StringVarP(&out, "output-file", "o", "", "Write the CSR here (default: standard output).")
+	cli.OutputFileFlag(cmd, &out, "Write the CSR here (default: standard output).")
 	cmd.Flags().StringVar(&secret, "secret", "", "The Secret for the key (default NAME-tls).")
 	cmd.Flags().StringVar(&email, "email", "", "An e-mail address for the request, as Keychain's Certificate Assistant asks (Apple does not require it).")
 	cmd.Flags().BoolVar(&renew, "renew", false, "Renew the PassCertificate's certificate: a new key beside the current one, which keeps signing until import.")

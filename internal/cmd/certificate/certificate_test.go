@@ -147,7 +147,7 @@ func TestRequestThenImport(t *testing.T) {
 	ns := env.Namespace(t)
 	dir := t.TempDir()
 	csr := filepath.Join(dir, "membership.csr")
-	out, err := run(t, ns, "request", "membership", "--pass-type-id", "pass.com.example.membership", "-o", csr)
+	out, err := run(t, ns, "request", "membership", "--pass-type-id", "pass.com.example.membership", "--output-file", csr)
 	if err != nil {
 		t.Fatalf("request: %v\n%s", err, out)
 	}
@@ -215,10 +215,10 @@ func TestImportRefusesTheWrongCertificate(t *testing.T) {
 	dir := t.TempDir()
 	apple := newStandIn(t)
 	mine, other := filepath.Join(dir, "mine.csr"), filepath.Join(dir, "other.csr")
-	if out, err := run(t, ns, "request", "mine", "--pass-type-id", "pass.com.example.mine", "-o", mine); err != nil {
+	if out, err := run(t, ns, "request", "mine", "--pass-type-id", "pass.com.example.mine", "--output-file", mine); err != nil {
 		t.Fatal(err, out)
 	}
-	if out, err := run(t, ns, "request", "other", "--pass-type-id", "pass.com.example.mine", "-o", other); err != nil {
+	if out, err := run(t, ns, "request", "other", "--pass-type-id", "pass.com.example.mine", "--output-file", other); err != nil {
 		t.Fatal(err, out)
 	}
 	before := secret(t, ns, "mine-tls").Data
@@ -245,14 +245,14 @@ func TestRenewal(t *testing.T) {
 	apple := newStandIn(t)
 	inter := filepath.Join(apple.dir, "intermediate.pem")
 	first, second := filepath.Join(dir, "2026.csr"), filepath.Join(dir, "2027.csr")
-	if out, err := run(t, ns, "request", "card", "--pass-type-id", "pass.com.example.card", "-o", first); err != nil {
+	if out, err := run(t, ns, "request", "card", "--pass-type-id", "pass.com.example.card", "--output-file", first); err != nil {
 		t.Fatal(err, out)
 	}
 	if out, err := run(t, ns, "import", "card", apple.issue(t, first, "pass.com.example.card"), "--intermediate", inter); err != nil {
 		t.Fatal(err, out)
 	}
 	current := secret(t, ns, "card-tls").Data
-	if out, err := run(t, ns, "request", "card", "--renew", "-o", second); err != nil {
+	if out, err := run(t, ns, "request", "card", "--renew", "--output-file", second); err != nil {
 		t.Fatal(err, out)
 	}
 	during := secret(t, ns, "card-tls").Data
@@ -284,7 +284,7 @@ func TestImportPKCS12(t *testing.T) {
 	dir := t.TempDir()
 	apple := newStandIn(t)
 	csr := filepath.Join(dir, "p12.csr")
-	if out, err := run(t, ns, "request", "keychain", "--pass-type-id", "pass.com.example.keychain", "-o", csr); err != nil {
+	if out, err := run(t, ns, "request", "keychain", "--pass-type-id", "pass.com.example.keychain", "--output-file", csr); err != nil {
 		t.Fatal(err, out)
 	}
 	keyPEM := secret(t, ns, "keychain-tls").Data[walletv1.SecretKeyPrivateKey]

@@ -24,18 +24,18 @@ import (
 func Command() *cobra.Command {
 	var out, selector, template string
 	cmd := &cobra.Command{
-		Use:   "fetch NAME... -o FILE",
+		Use:   "fetch NAME... --output-file FILE",
 		Short: "write the signed bundle of a Pass stored in the cluster to a .pkpass, or of several to one .pkpasses",
 		Long: "Writes one Pass's signed bundle to a .pkpass, or several passes' (named, or chosen with -l or --template) " +
 			"to one .pkpasses: Apple's bundle that adds a family's or a group's passes to Wallet at once.",
-		Example: `  wallet-operator fetch -n default james-smith-pd123 -o james.pkpass
-  kubectl wallet fetch member-tom -o tom.pkpass --context kind-passes
-  kubectl wallet fetch festival-jana festival-petr -o festival.pkpasses
-  kubectl wallet fetch -l family=novak -o novak.pkpasses
-  kubectl wallet fetch member-tom -o tom.pkpass --bundle-store=s3 --s3-bucket=passes`,
+		Example: `  wallet-operator fetch -n default james-smith-pd123 --output-file james.pkpass
+  kubectl wallet fetch member-tom --output-file tom.pkpass --context kind-passes
+  kubectl wallet fetch festival-jana festival-petr --output-file festival.pkpasses
+  kubectl wallet fetch -l family=novak --output-file novak.pkpasses
+  kubectl wallet fetch member-tom --output-file tom.pkpass --bundle-store=s3 --s3-bucket=passes`,
 	}
 	kube := cli.AddKubeFlags(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "", "Where to write the .pkpass, or the .pkpasses of several passes (required).")
+	cli.OutputFileFlag(cmd, &out, "Where to write the .pkpass, or the .pkpasses of several passes (required).")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "The passes whose labels match this selector, into one .pkpasses.")
 	cmd.Flags().StringVar(&template, "template", "", "The passes of this PassTemplate, into one .pkpasses.")
 	var store cli.BundleStoreFlags
@@ -50,9 +50,9 @@ func Command() *cobra.Command {
 		several := len(args) > 1 || !chosen
 		switch {
 		case out == "":
-			return cli.Usagef("-o FILE is required")
+			return cli.Usagef("--output-file FILE is required")
 		case several && !strings.HasSuffix(out, ".pkpasses"):
-			return cli.Usagef("several passes go into one .pkpasses: -o FILE.pkpasses")
+			return cli.Usagef("several passes go into one .pkpasses: --output-file FILE.pkpasses")
 		}
 		if dir := filepath.Dir(out); dir != "" {
 			if _, err := os.Stat(dir); err != nil {

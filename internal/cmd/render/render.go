@@ -38,18 +38,18 @@ func Command() *cobra.Command {
 		development, google              bool
 	)
 	cmd := &cobra.Command{
-		Use:   "render -f DIR|FILE... | -k DIR... [--pass NAME] -o FILE",
+		Use:   "render -f DIR|FILE... | -k DIR... [--pass NAME] --output-file FILE",
 		Short: "render and sign a Pass from manifest files into a .pkpass",
 		Long: "Render and sign a Pass from manifest files (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes), " +
 			"without a cluster: what the manager would sign.",
-		Example: `  wallet-operator render -f config/samples --pass james-smith-pd123 -o james.pkpass
-  kubectl wallet render -f config/samples --pass member-tom -o tom.pkpass
-  wallet-operator render -f config/samples --pass coffee-coupon-0001 -o coupon.pkpass --google-wallet
-  wallet-operator render -k config/samples -k config/samples/modern --pass festival-jana -o jana.pkpass`,
+		Example: `  wallet-operator render -f config/samples --pass james-smith-pd123 --output-file james.pkpass
+  kubectl wallet render -f config/samples --pass member-tom --output-file tom.pkpass
+  wallet-operator render -f config/samples --pass coffee-coupon-0001 --output-file coupon.pkpass --google-wallet
+  wallet-operator render -k config/samples -k config/samples/modern --pass festival-jana --output-file jana.pkpass`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if len(files)+len(kustomizations) == 0 || out == "" {
-				return cli.Usagef("-f or -k, and -o, are required")
+				return cli.Usagef("-f or -k, and --output-file, are required")
 			}
 			return run(sources{files: files, kustomizations: kustomizations}, ns, out, Request{PassName: passName, WebServiceURL: webServiceURL, Development: development, Now: time.Now(), GoogleWallet: google})
 		},
@@ -58,7 +58,7 @@ func Command() *cobra.Command {
 	f.StringArrayVarP(&files, "filename", "f", nil, "A YAML file or directory of manifests (Secrets, ConfigMaps, PassCertificate, PassTemplates, Passes); repeatable.")
 	f.StringArrayVarP(&kustomizations, "kustomize", "k", nil, "A kustomization directory, built as kubectl apply -k would (resources, components, generators, patches); repeatable.")
 	f.StringVar(&passName, "pass", "", "Name of the Pass to render; may be omitted when the files hold one Pass.")
-	f.StringVarP(&out, "output", "o", "", "Where to write the .pkpass.")
+	cli.OutputFileFlag(cmd, &out, "Where to write the .pkpass.")
 	f.StringVar(&webServiceURL, "webservice-url", "", "Web service URL written into the pass (with a generated authentication token). Without it the pass has no web service fields.")
 	f.BoolVar(&development, "development", false, "Development mode: allow an http web service URL.")
 	f.BoolVar(&google, "google-wallet", false, "Also print the pass as a Google Wallet class and object (JSON) and its save link, signed with a development key.")
