@@ -29,6 +29,7 @@ var elsewhere = map[string]string{
 	"## Your Apple certificate": "internal/cmd/certificate runs them with a stand-in for Apple",
 	"### Upgrade":               "test/release runs it against two local releases",
 	"### Uninstall":             "test/release runs it after installing a local release (it would uninstall the demo)",
+	"## A real iPhone":          "needs what this machine has not: a public HTTPS address (cert-manager and an ACME issuer, or a tunnel) and a phone",
 }
 
 func skipReason(c testenv.ShellCommand) (string, bool) {

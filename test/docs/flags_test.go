@@ -17,10 +17,10 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 )
 
-// kubectlFlags are flags the documentation shows on kubectl (and kustomize)
-// command lines, not on wallet-operator's.
+// kubectlFlags are flags the documentation shows on kubectl (and kustomize,
+// and cloudflared's tunnel) command lines, not on wallet-operator's.
 var kubectlFlags = []string{"field-selector", "from-file", "from-literal", "server-side", "no-headers", "overwrite", "as", "type", "dry-run", "output",
-	"all", "for", "ignore-not-found", "timeout", "wait", "role", "serviceaccount", "show-managed-fields"}
+	"all", "for", "ignore-not-found", "timeout", "wait", "role", "serviceaccount", "show-managed-fields", "url"}
 
 // flagsOf collects every flag of every command of the binary, by command.
 func flagsOf(cmd *cobra.Command, into map[string][]string) {
