@@ -157,7 +157,7 @@ DIST ?= dist
 SBOM ?= true
 
 .PHONY: release
-release: ## Build a release offline into dist/ (VERSION=v0.1.0): install.yaml and one file per component, archives for PLATFORMS, the krew manifest, an SBOM, checksums.
+release: ## Build a release offline into dist/ (VERSION=v0.1.0): install.yaml and one file per component, the Helm chart, archives for PLATFORMS, the krew manifest, an SBOM, checksums.
 	$(GO) run ./hack/release -version $(VERSION) -revision "$(REVISION)" -platforms "$(PLATFORMS)" -sbom=$(SBOM) -out $(DIST)
 
 .PHONY: run

@@ -6,6 +6,8 @@
 //   - <component>.yaml for s3, postgres, google-wallet, prometheus and
 //     networkpolicy: the objects that component adds to or changes in
 //     install.yaml, rendered whole, to apply after it;
+//   - wallet-operator-<semver>.tgz: the Helm chart, generated from the
+//     kustomize builds of every combination of those components (chart.go);
 //   - wallet-operator_<version>_<os>_<arch>.tar.gz for each platform: the
 //     binary (also the kubectl plugin, through the krew manifest's file
 //     mapping) and LICENSE;
@@ -105,6 +107,10 @@ func run(version, revision, out string, platforms []string, sbom bool) error {
 
 	step("install.yaml and the components")
 	if err := writeManifests(root, out, version); err != nil {
+		return err
+	}
+	step("Helm chart")
+	if err := writeChart(root, out, version); err != nil {
 		return err
 	}
 	var archives []archive

@@ -91,7 +91,7 @@ func release(t *testing.T, version string, binaries bool) string {
 func TestReleaseArtifacts(t *testing.T) {
 	dir := release(t, "v0.1.0", true)
 	archive := fmt.Sprintf("wallet-operator_v0.1.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
+	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "wallet-operator-0.1.0.tgz", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the release has no %s", f)
 		}
@@ -294,10 +294,11 @@ func TestComponentsApplyAfterInstall(t *testing.T) {
 		}
 		if f == "prometheus.yaml" {
 			// The Prometheus Operator's kinds are not installed here: it
-			// holds those and the Grafana dashboard's ConfigMap.
+			// holds those, the Grafana dashboard's ConfigMap and the
+			// binding that lets Prometheus read metrics.
 			objs := decodeFile(t, filepath.Join(dir, f))
 			for _, o := range objs {
-				if o.GetKind() != "ServiceMonitor" && o.GetKind() != "PrometheusRule" && o.GetName() != "wallet-operator-grafana-dashboard" {
+				if o.GetKind() != "ServiceMonitor" && o.GetKind() != "PrometheusRule" && o.GetName() != "wallet-operator-grafana-dashboard" && o.GetName() != "wallet-operator-metrics-reader" {
 					t.Errorf("prometheus.yaml holds a %s %s", o.GetKind(), o.GetName())
 				}
 			}
