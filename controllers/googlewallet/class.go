@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -46,18 +45,9 @@ func (r classReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 			want.Vertical, want.ContentDigest = s.Vertical, s.ContentDigest
 		}
 	}
-	result, err := r.syncClass(ctx, tpl, want)
-	if errors.Is(err, errNoBundle) {
-		return ctrl.Result{}, nil
-	}
-	// The status says what happened even when the sync used up the
-	// reconcile's time.
-	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if patchErr := r.patchClass(record, tpl, want); patchErr != nil {
-		return ctrl.Result{}, patchErr
-	}
-	return result, err
+	return syncThenRecord(ctx,
+		func(ctx context.Context) (ctrl.Result, error) { return r.syncClass(ctx, tpl, want) },
+		func(ctx context.Context) error { return r.patchClass(ctx, tpl, want) })
 }
 
 // syncClass fills want (the template's status.googleWallet); an error is
@@ -88,11 +78,7 @@ func (r classReconciler) syncClass(ctx context.Context, tpl *walletv1.PassTempla
 		return ctrl.Result{}, err
 	}
 	if inv := (*gw.InvalidError)(nil); errors.As(err, &inv) {
-		reason := walletv1.ReasonObjectInvalid
-		if inv.Class {
-			reason = walletv1.ReasonClassInvalid
-		}
-		setCondition(metav1.ConditionFalse, reason, fmt.Sprintf("mapped from pass %s: %v", source.Name, err))
+		setCondition(metav1.ConditionFalse, invalidReason(inv), fmt.Sprintf("mapped from pass %s: %v", source.Name, err))
 		return ctrl.Result{}, nil
 	}
 	if err != nil {

@@ -213,21 +213,36 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// before IDs named the installation and template, too).
 		want.ObjectID = gw.ObjectID(r.Options.Installation, tpl, p)
 	}
-	result, err := r.sync(ctx, p, tpl, want)
-	if errors.Is(err, errNoBundle) {
-		return ctrl.Result{}, nil
-	}
-	// The status says what happened even when the sync used up the
-	// reconcile's time.
-	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if patchErr := r.patchPass(record, p, want); patchErr != nil {
-		return ctrl.Result{}, patchErr
-	}
-	return result, err
+	return syncThenRecord(ctx,
+		func(ctx context.Context) (ctrl.Result, error) { return r.sync(ctx, p, tpl, want) },
+		func(ctx context.Context) error { return r.patchPass(ctx, p, want) })
 }
 
 var errNoBundle = errors.New("the pass has no signed bundle yet")
+
+// invalidReason is the condition reason of a mapping Google would refuse.
+func invalidReason(inv *gw.InvalidError) string {
+	if inv.Class {
+		return walletv1.ReasonClassInvalid
+	}
+	return walletv1.ReasonObjectInvalid
+}
+
+// syncThenRecord runs sync, then record of what it found, which says what
+// happened even when sync used up the reconcile's time. Nothing is
+// recorded before there is a signed bundle to map.
+func syncThenRecord(ctx context.Context, sync func(context.Context) (ctrl.Result, error), record func(context.Context) error) (ctrl.Result, error) {
+	result, err := sync(ctx)
+	if errors.Is(err, errNoBundle) {
+		return ctrl.Result{}, nil
+	}
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if recordErr := record(recordCtx); recordErr != nil {
+		return ctrl.Result{}, recordErr
+	}
+	return result, err
+}
 
 // heldByGoogle: the object was sent to Google under its recorded ID.
 func heldByGoogle(s *walletv1.GoogleWalletObjectStatus) bool {
@@ -275,11 +290,7 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		return ctrl.Result{}, err
 	}
 	if inv := (*gw.InvalidError)(nil); errors.As(err, &inv) {
-		reason := walletv1.ReasonObjectInvalid
-		if inv.Class {
-			reason = walletv1.ReasonClassInvalid
-		}
-		setCondition(metav1.ConditionFalse, reason, err.Error())
+		setCondition(metav1.ConditionFalse, invalidReason(inv), err.Error())
 		return ctrl.Result{}, nil
 	}
 	if err != nil {

@@ -328,7 +328,7 @@ func TestLibraryMetricsExist(t *testing.T) {
 // exportedMetrics are the metric names declared in the Go sources.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
-	declared := regexp.MustCompile(`(?:Name:\s*|NewDesc\()"(wallet_[a-z_]+)"`)
+	declared := regexp.MustCompile(`(?:Name:\s*|NewDesc\(|ScrapeGauge\()"(wallet_[a-z_]+)"`)
 	names := map[string]bool{}
 	root := testenv.RepoRoot()
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

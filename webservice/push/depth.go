@@ -2,36 +2,32 @@ package push
 
 import (
 	"context"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/kube"
 )
 
-var awaitingDesc = prometheus.NewDesc("wallet_webservice_passes_awaiting_push",
-	"Passes with registered devices not all told of their current content yet: the pushers' queue, read from the cache at each scrape.", nil, nil)
-
-// depth reports the passes waiting for a push when scraped.
-type depth struct{ cache client.Reader }
-
-func (d depth) Describe(ch chan<- *prometheus.Desc) { ch <- awaitingDesc }
-
-func (d depth) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var passes walletv1.PassList
-	if err := d.cache.List(ctx, &passes, client.UnsafeDisableDeepCopy); err != nil {
-		return
-	}
-	n := 0
-	for i := range passes.Items {
-		if awaitingPush(&passes.Items[i]) {
-			n++
-		}
-	}
-	ch <- prometheus.MustNewConstMetric(awaitingDesc, prometheus.GaugeValue, float64(n))
+// awaitingPushGauge counts, at each scrape, the passes whose devices were
+// not all told of their current content: the pushers' queue.
+func awaitingPushGauge(cache client.Reader) prometheus.Collector {
+	return kube.ScrapeGauge("wallet_webservice_passes_awaiting_push",
+		"Passes with registered devices not all told of their current content yet: the pushers' queue, read from the cache at each scrape.",
+		func(ctx context.Context) (float64, error) {
+			var passes walletv1.PassList
+			if err := cache.List(ctx, &passes, client.UnsafeDisableDeepCopy); err != nil {
+				return 0, err
+			}
+			n := 0
+			for i := range passes.Items {
+				if awaitingPush(&passes.Items[i]) {
+					n++
+				}
+			}
+			return float64(n), nil
+		})
 }
 
 // awaitingPush: the pass has devices and a content they were not all told

@@ -139,7 +139,7 @@ func (p *Pusher) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	p.templates = map[string]templateClient{}
 	p.sem = make(chan struct{}, p.Options.Concurrency)
 	p.Name = cmp.Or(p.Name, "pusher")
-	_ = metrics.Registry.Register(depth{mgr.GetCache()}) // the first pusher of a process (tests run several)
+	_ = metrics.Registry.Register(awaitingPushGauge(mgr.GetCache())) // the first pusher of a process (tests run several)
 	// The way from a template's push-now request to its passes.
 	if err := index.Register(ctx, mgr, index.PassTemplate); err != nil {
 		return err
