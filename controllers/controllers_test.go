@@ -305,7 +305,9 @@ func TestTemplateEditsResignOnlyOnRealChange(t *testing.T) {
 	for name, b := range before {
 		eventually(t, name+" re-signed", func() (bool, string) {
 			got := getPass(t, ns, name).Status.Bundle
-			return got.ContentDigest != b.ContentDigest && got.LastModified.After(b.LastModified.Time.Add(-time.Second)) && got.SHA256 != b.SHA256,
+			// lastModified has whole seconds: the revision (nanoseconds)
+			// tells a change in the same second apart.
+			return got.ContentDigest != b.ContentDigest && !got.LastModified.Before(b.LastModified) && got.Revision > b.Revision && got.SHA256 != b.SHA256,
 				fmt.Sprintf("%+v", got)
 		})
 		files := fetchAndVerify(t, ns, name, devRoots(t, ns))

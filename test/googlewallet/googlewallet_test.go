@@ -294,9 +294,16 @@ func TestAPIFailures(t *testing.T) {
 // localURL is a web service URL as this test reaches the web service.
 func localURL(u string) string { return local + strings.TrimPrefix(u, "https://wallet.example.com") }
 
-func postCallback(t *testing.T, body []byte) (int, string) {
+// postCallback posts a callback where Google would: to the callback URL
+// the class sent to Google names (reached here at the local web service).
+func postCallback(t *testing.T, class string, body []byte) (int, string) {
 	t.Helper()
-	resp, err := http.Post(local+"/passes"+googlewallet.CallbackPath, "application/json", bytes.NewReader(body))
+	options, _ := google.Resource("offerClass", class)["callbackOptions"].(map[string]any)
+	url, _ := options["url"].(string)
+	if !strings.HasPrefix(url, "https://wallet.example.com/") {
+		t.Fatalf("class %s at Google has the callback URL %q; want the web service's", class, url)
+	}
+	resp, err := http.Post(localURL(url), "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +338,7 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 	users := func() int64 { return env.Pass(t, ns, "coffee-coupon-0001").Status.GoogleWallet.Users }
 
 	save := callbacks.Sign(msg("save", "nonce-"+ns+"-1"))
-	if code, body := postCallback(t, save); code != http.StatusOK {
+	if code, body := postCallback(t, classID, save); code != http.StatusOK {
 		t.Fatalf("a save callback: %d %s", code, body)
 	}
 	select {
@@ -358,7 +365,7 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 		"expired message":  callbacks.Sign(expired),
 		"unknown object":   callbacks.Sign(unknown),
 	} {
-		if code, out := postCallback(t, body); code < 400 || code >= 500 {
+		if code, out := postCallback(t, classID, body); code < 400 || code >= 500 {
 			t.Errorf("%s: %d %s; want a 4xx", name, code, out)
 		}
 	}
@@ -367,7 +374,7 @@ func TestCallbacksBecomeWebhooks(t *testing.T) {
 		t.Errorf("after the refused callbacks: %d users, %d more webhooks; want 1 and none", n, len(received))
 	}
 
-	if code, body := postCallback(t, callbacks.Sign(msg("del", "nonce-"+ns+"-5"))); code != http.StatusOK {
+	if code, body := postCallback(t, classID, callbacks.Sign(msg("del", "nonce-"+ns+"-5"))); code != http.StatusOK {
 		t.Fatalf("a delete callback: %d %s", code, body)
 	}
 	select {
