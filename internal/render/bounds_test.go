@@ -1,12 +1,14 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -21,27 +23,39 @@ func TestOverridesHoldPlainPlaceholdersOnly(t *testing.T) {
 	for _, tc := range []struct {
 		override string
 		refused  bool
+		shows    string // the field's value in pass.json, when accepted
 	}{
-		{`{{range 300}}{{range 300}}{{printf "%1000d" 1}}{{end}}{{end}}`, true},
-		{`{{ if .data.name }}x{{ end }}`, true},
-		{`{{ printf "%s" .data.name }}`, true},
-		{`{{ $x := .data.name }}{{ $x }}`, true},
-		{`{{ template "x" }}`, true},
-		{`Gate {{ .data.name }}`, false},
-		{`{{ .data.name | default "Guest" }}`, false},
-		{`{{ .data.name | upper }}`, false},
-		{`no placeholder at all`, false},
+		{`{{range 300}}{{range 300}}{{printf "%1000d" 1}}{{end}}{{end}}`, true, ""},
+		{`{{ if .data.name }}x{{ end }}`, true, ""},
+		{`{{ printf "%s" .data.name }}`, true, ""},
+		{`{{ $x := .data.name }}{{ $x }}`, true, ""},
+		{`{{ template "x" }}`, true, ""},
+		{`Gate {{ .data.name }}`, false, "Gate Ana"},
+		{`{{ .data.name | default "Guest" }}`, false, "Ana"},
+		{`{{ .data.missing | default "Guest" }}`, false, "Guest"},
+		{`{{ .data.name | upper }}`, false, "ANA"},
+		{`no placeholder at all`, false, "no placeholder at all"},
 	} {
 		p := couponPass(`{"discount": 0.25, "name": "Ana"}`)
 		p.Spec.Fields = map[string]walletv1.FieldOverride{"name": {Value: ptr(tc.override)}}
 		start := time.Now()
-		_, err := tpl.Render(p, images, testOptions)
+		files, err := tpl.Render(p, images, testOptions)
 		var rerr *Error
 		switch {
 		case tc.refused && (!errors.As(err, &rerr) || rerr.Reason != walletv1.ReasonInvalidData || !strings.Contains(rerr.Field, "name")):
 			t.Errorf("%q: want InvalidData naming the field, got %v", tc.override, err)
 		case !tc.refused && err != nil:
 			t.Errorf("%q: refused: %v", tc.override, err)
+		case !tc.refused:
+			var pj struct {
+				Coupon struct{ SecondaryFields []struct{ Key, Value string } }
+			}
+			if err := json.Unmarshal(files[pkpass.PassJSON], &pj); err != nil {
+				t.Fatal(err)
+			}
+			if f := pj.Coupon.SecondaryFields; len(f) == 0 || f[0].Key != "name" || f[0].Value != tc.shows {
+				t.Errorf("%q: the field shows %+v, want %q", tc.override, f, tc.shows)
+			}
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%q took %s", tc.override, d)
