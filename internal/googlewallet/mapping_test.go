@@ -96,7 +96,34 @@ func schema(t *testing.T) map[string]map[string]field {
 			types[ts.Name.Name] = fields
 		}
 	}
+	// What Google's walletobjects reference documents, found by the parse:
+	// a parser that read nothing would let every conformance check pass.
+	for _, want := range []struct {
+		typ, field string
+		values     []string
+	}{
+		{"OfferClass", "id", nil},
+		{"OfferClass", "issuerName", nil},
+		{"OfferClass", "provider", nil},
+		{"OfferClass", "redemptionChannel", []string{"INSTORE", "ONLINE", "BOTH"}},
+		{"OfferObject", "classId", nil},
+		{"OfferObject", "state", []string{"ACTIVE", "COMPLETED", "EXPIRED", "INACTIVE"}},
+	} {
+		f, ok := types[want.typ][want.field]
+		if !ok || !f.required || !isSubset(want.values, f.values) {
+			t.Fatalf("the client library's schema, as read: %s.%s is %+v (found %v); want it required with values %v", want.typ, want.field, f, ok, want.values)
+		}
+	}
 	return types
+}
+
+func isSubset(want, have []string) bool {
+	for _, v := range want {
+		if !slices.Contains(have, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // conform checks a value of walletobjects type typ as JSON against the
