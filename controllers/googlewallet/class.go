@@ -2,7 +2,6 @@ package googlewallet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -71,23 +70,10 @@ func (r classReconciler) syncClass(ctx context.Context, tpl *walletv1.PassTempla
 		// template back; nothing is written meanwhile.
 		return ctrl.Result{}, errNoBundle
 	}
-	mapped, err := r.mapPass(ctx, source, tpl, gw.ObjectID(r.Options.Installation, tpl, source))
-	var unreadable *bundleError
-	if errors.As(err, &unreadable) {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the bundle of pass %s, which the class is made from, cannot be read (%v); retried", source.Name, unreadable.err))
+	mapped, account, stop, err := r.mapWithAccount(ctx, source, tpl, gw.ObjectID(r.Options.Installation, tpl, source),
+		fmt.Sprintf("the bundle of pass %s, which the class is made from,", source.Name), "mapped from pass "+source.Name+": ", setCondition)
+	if stop {
 		return ctrl.Result{}, err
-	}
-	if inv := (*gw.InvalidError)(nil); errors.As(err, &inv) {
-		setCondition(metav1.ConditionFalse, invalidReason(inv), fmt.Sprintf("mapped from pass %s: %v", source.Name, err))
-		return ctrl.Result{}, nil
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	account, err := r.account(ctx, tpl)
-	if err != nil {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
-		return ctrl.Result{}, nil
 	}
 	digest := mapped.ClassDigest()
 	if account == nil {

@@ -272,6 +272,32 @@ func (r *Reconciler) mapPass(ctx context.Context, p *walletv1.Pass, tpl *walletv
 	})
 }
 
+// mapWithAccount maps p for tpl (mapPass) and reads the template's
+// service account. When either fails, it sets the condition that says why
+// (the bundle named as bundle says, a refusal after prefix) and returns
+// stop, with the error when a retry may help.
+func (r *Reconciler) mapWithAccount(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, objectID, bundle, prefix string,
+	setCondition func(metav1.ConditionStatus, string, string)) (mapped *gw.Mapped, account *gw.Account, stop bool, err error) {
+	mapped, err = r.mapPass(ctx, p, tpl, objectID)
+	var unreadable *bundleError
+	var invalid *gw.InvalidError
+	switch {
+	case errors.As(err, &unreadable):
+		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("%s cannot be read (%v); retried", bundle, unreadable.err))
+		return nil, nil, true, err
+	case errors.As(err, &invalid):
+		setCondition(metav1.ConditionFalse, invalidReason(invalid), prefix+err.Error())
+		return nil, nil, true, nil
+	case err != nil:
+		return nil, nil, true, err
+	}
+	if account, err = r.account(ctx, tpl); err != nil {
+		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
+		return nil, nil, true, nil
+	}
+	return mapped, account, false, nil
+}
+
 // sync fills want (the pass's status.googleWallet); an error is retried.
 func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate, want *walletv1.GoogleWalletObjectStatus) (ctrl.Result, error) {
 	now := r.now()
@@ -283,23 +309,9 @@ func (r *Reconciler) sync(ctx context.Context, p *walletv1.Pass, tpl *walletv1.P
 		// the pass back; nothing is written meanwhile.
 		return ctrl.Result{}, errNoBundle
 	}
-	mapped, err := r.mapPass(ctx, p, tpl, want.ObjectID)
-	var unreadable *bundleError
-	if errors.As(err, &unreadable) {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonNotRendered, fmt.Sprintf("the pass's bundle cannot be read (%v); retried", unreadable.err))
+	mapped, account, stop, err := r.mapWithAccount(ctx, p, tpl, want.ObjectID, "the pass's bundle", "", setCondition)
+	if stop {
 		return ctrl.Result{}, err
-	}
-	if inv := (*gw.InvalidError)(nil); errors.As(err, &inv) {
-		setCondition(metav1.ConditionFalse, invalidReason(inv), err.Error())
-		return ctrl.Result{}, nil
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	account, err := r.account(ctx, tpl)
-	if err != nil {
-		setCondition(metav1.ConditionFalse, walletv1.ReasonCredentialsUnreadable, err.Error())
-		return ctrl.Result{}, nil
 	}
 	// Sent only into a class Google has; a development link names no
 	// class another template owns either.

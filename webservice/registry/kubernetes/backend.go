@@ -20,8 +20,8 @@ import (
 )
 
 // Backend is the DeviceRegistration backend: registrations are resources in
-// their pass's namespace, webhook events wait as PendingWebhookEvents there, and
-// the elected replica counts registrations and pushes.
+// their pass's namespace, webhook events wait as PendingWebhookEvents
+// there, and the elected replica counts registrations and pushes.
 type Backend struct {
 	*Store
 	*Outbox
@@ -79,9 +79,9 @@ func (b *Backend) WakePushes(bldr *builder.Builder) *builder.Builder {
 	}))
 }
 
-// Forget deletes the registrations and webhook events of a pass that is gone (without waiting
-// for a garbage collector: their owner reference is not always set) and
-// what this process remembers of it.
+// Forget deletes the registrations and webhook events of a pass that is
+// gone (without waiting for a garbage collector: their owner reference is
+// not always set) and what this process remembers of it.
 func (b *Backend) Forget(ctx context.Context, pass registry.PassRef) error {
 	b.mu.Lock()
 	delete(b.told, types.NamespacedName{Namespace: pass.Namespace, Name: pass.Name})

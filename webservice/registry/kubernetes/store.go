@@ -1,8 +1,8 @@
 // Package kubernetes keeps registrations as DeviceRegistration resources in
 // their pass's namespace, the default backend, which needs nothing beyond
 // the cluster: the protocol's store, the outbox of webhook events
-// (PendingWebhookEvents), the counter of each Pass's registrations and the fan-out
-// of pushes, all on the elected replica but the store.
+// (PendingWebhookEvents), the counter of each Pass's registrations and the
+// fan-out of pushes, all on the elected replica but the store.
 package kubernetes
 
 import (
