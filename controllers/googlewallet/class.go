@@ -165,16 +165,9 @@ func (r classReconciler) templatesOfClass(ctx context.Context, obj client.Object
 // templatesOfKeySecret: a service account key Secret changed (a key fixed
 // or rotated), so its templates are looked at again.
 func (r classReconciler) templatesOfKeySecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	var templates walletv1.PassTemplateList
-	if err := r.Client.List(ctx, &templates, client.InNamespace(secret.GetNamespace())); err != nil {
-		return nil
-	}
 	var reqs []reconcile.Request
-	for i := range templates.Items {
-		g := templates.Items[i].Spec.GoogleWallet
-		if g != nil && g.ServiceAccountKeySecretRef != nil && g.ServiceAccountKeySecretRef.Name == secret.GetName() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&templates.Items[i])})
-		}
+	for _, tpl := range r.templatesUsingKey(ctx, secret) {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(tpl)})
 	}
 	return reqs
 }

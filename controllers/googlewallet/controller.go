@@ -134,18 +134,28 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // passesOfKeySecret: a service account key Secret changed (a key fixed or
 // rotated), so its templates' passes are synced again.
 func (r *Reconciler) passesOfKeySecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, tpl := range r.templatesUsingKey(ctx, secret) {
+		reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, tpl)...)
+	}
+	return reqs
+}
+
+// templatesUsingKey are the templates in the Secret's namespace whose
+// service account key it holds.
+func (r *Reconciler) templatesUsingKey(ctx context.Context, secret client.Object) []*walletv1.PassTemplate {
 	var templates walletv1.PassTemplateList
 	if err := r.Client.List(ctx, &templates, client.InNamespace(secret.GetNamespace())); err != nil {
 		return nil
 	}
-	var reqs []reconcile.Request
+	var out []*walletv1.PassTemplate
 	for i := range templates.Items {
 		g := templates.Items[i].Spec.GoogleWallet
 		if g != nil && g.ServiceAccountKeySecretRef != nil && g.ServiceAccountKeySecretRef.Name == secret.GetName() {
-			reqs = append(reqs, shared.ByIndex(r.Client, shared.PassList, index.PassTemplate)(ctx, &templates.Items[i])...)
+			out = append(out, &templates.Items[i])
 		}
 	}
-	return reqs
+	return out
 }
 
 // passChanged passes what changes a pass's object: its signed content, its

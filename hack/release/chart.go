@@ -15,16 +15,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// chartComponents are the components the chart switches with values, in
-// the order of their bits in a combination.
-var chartComponents = []struct{ value, dir string }{
-	{"s3", "config/components/s3"},
-	{"postgres", "config/components/postgres"},
-	{"googleWallet", "config/components/google-wallet"},
-	{"prometheus", "config/prometheus"},
-	{"networkPolicy", "config/networkpolicy"},
-}
-
 // writeChart writes the Helm chart wallet-operator-<version>.tgz,
 // generated from the kustomize builds so the two cannot drift: every
 // combination of components is built, and each object is in the chart as
@@ -38,9 +28,9 @@ func writeChart(root, out, version string) error {
 	}
 	var keys []string
 	variants := map[string][]*variant{}
-	for combo := range 1 << len(chartComponents) {
+	for combo := range 1 << len(components) {
 		var dirs []string
-		for i, c := range chartComponents {
+		for i, c := range components {
 			if combo&(1<<i) != 0 {
 				dirs = append(dirs, c.dir)
 			}
@@ -71,7 +61,7 @@ func writeChart(root, out, version string) error {
 	}
 	slices.SortStableFunc(keys, func(a, b string) int { return order(kindOf(a)) - order(kindOf(b)) })
 
-	all := 1 << len(chartComponents)
+	all := 1 << len(components)
 	var body strings.Builder
 	body.WriteString("{{- $c := include \"wallet-operator.components\" . | atoi }}\n")
 	for _, key := range keys {
@@ -94,7 +84,7 @@ func writeChart(root, out, version string) error {
 
 	helpers := "{{/* The components enabled, as the bits of a number (hack/release/chart.go). */}}\n" +
 		"{{- define \"wallet-operator.components\" -}}\n{{- $n := 0 -}}\n"
-	for i, c := range chartComponents {
+	for i, c := range components {
 		helpers += fmt.Sprintf("{{- if .Values.%s.enabled }}{{ $n = add $n %d }}{{ end -}}\n", c.value, 1<<i)
 	}
 	helpers += "{{- $n -}}\n{{- end -}}\n"

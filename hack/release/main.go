@@ -55,14 +55,16 @@ const (
 	versionRe = `^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`
 )
 
-// Components are config/components and config/prometheus, each released as
-// a file of its own.
-var components = map[string]string{
-	"s3":            "config/components/s3",
-	"postgres":      "config/components/postgres",
-	"google-wallet": "config/components/google-wallet",
-	"prometheus":    "config/prometheus",
-	"networkpolicy": "config/networkpolicy",
+// components are config/components, config/prometheus and
+// config/networkpolicy: each released as a file of its own (file.yaml),
+// and switched in the Helm chart by a value (value.enabled), in the order
+// of their bits in a combination (chart.go).
+var components = []struct{ file, value, dir string }{
+	{"s3", "s3", "config/components/s3"},
+	{"postgres", "postgres", "config/components/postgres"},
+	{"google-wallet", "googleWallet", "config/components/google-wallet"},
+	{"prometheus", "prometheus", "config/prometheus"},
+	{"networkpolicy", "networkPolicy", "config/networkpolicy"},
 }
 
 func main() {
@@ -193,15 +195,10 @@ func writeManifests(root, out, version string) error {
 	if err := os.WriteFile(filepath.Join(out, "install.yaml"), []byte(header("install.yaml", version, "")+strings.Join(install, "---\n")), 0o644); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(components))
-	for n := range components {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		withComponent, err := kustomize(root, overlay(version, components[name]))
+	for _, c := range components {
+		withComponent, err := kustomize(root, overlay(version, c.dir))
 		if err != nil {
-			return fmt.Errorf("kustomize build config/default with %s: %w", components[name], err)
+			return fmt.Errorf("kustomize build config/default with %s: %w", c.dir, err)
 		}
 		docs, err := documents(withComponent, version)
 		if err != nil {
@@ -216,10 +213,10 @@ func writeManifests(root, out, version string) error {
 			}
 		}
 		if len(changed) == 0 {
-			return fmt.Errorf("%s changes nothing in install.yaml", components[name])
+			return fmt.Errorf("%s changes nothing in install.yaml", c.dir)
 		}
-		text := header(name+".yaml", version, "after install.yaml: the objects "+components[name]+" adds or changes, whole")
-		if err := os.WriteFile(filepath.Join(out, name+".yaml"), []byte(text+strings.Join(changed, "---\n")), 0o644); err != nil {
+		text := header(c.file+".yaml", version, "after install.yaml: the objects "+c.dir+" adds or changes, whole")
+		if err := os.WriteFile(filepath.Join(out, c.file+".yaml"), []byte(text+strings.Join(changed, "---\n")), 0o644); err != nil {
 			return err
 		}
 	}
