@@ -347,7 +347,10 @@ func TestInstallUpgradeUninstallAsDocumented(t *testing.T) {
 			sh.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 			out, err := sh.CombinedOutput()
 			if err != nil {
-				t.Fatalf("README (%s): %s\n%v\n%s", section, line, err, out)
+				// A CRD left behind says why in its Terminating condition.
+				crds, _ := exec.Command("kubectl", "--kubeconfig", kubeconfig, "get", "crd", "-l", "app.kubernetes.io/part-of=wallet-operator",
+					"-o", `jsonpath={range .items[*]}{.metadata.name}: {.status.conditions[?(@.type=="Terminating")].message}{"\n"}{end}`).CombinedOutput()
+				t.Fatalf("README (%s): %s\n%v\n%s\nCRDs left:\n%s", section, line, err, out, crds)
 			}
 			t.Logf("ran: %s", line)
 		}
