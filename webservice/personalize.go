@@ -1,6 +1,7 @@
 package webservice
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -101,4 +102,17 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	_, _ = w.Write(signature)
+}
+
+// checkedIn sends the template's webhooks a checkIn event for a pass a gate
+// admitted; the gate is read from the Pass when the event is sent.
+func (s *Server) checkedIn(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) {
+	if !wanted(tpl, walletv1.WebhookEventCheckIn) {
+		return
+	}
+	s.eventDropped(s.store.AddEvent(ctx, registry.Event{
+		Event: string(walletv1.WebhookEventCheckIn), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name,
+		SerialNumber: p.Spec.SerialNumber, PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(),
+		Wallet: registry.WalletOf(string(walletv1.WebhookEventCheckIn)),
+	}), p)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/bundlecache"
+	"github.com/wallet-operator/wallet-operator/webservice/checkin"
 	"github.com/wallet-operator/wallet-operator/webservice/googlecallback"
 	"github.com/wallet-operator/wallet-operator/webservice/issuance"
 	"github.com/wallet-operator/wallet-operator/webservice/ratelimit"
@@ -78,6 +79,7 @@ type Server struct {
 	slots          *issuance.Slots
 	slotsSynced    func() bool // slots has seen every pass that existed at start
 	stats          *stats.Recorder
+	scanner        *checkin.Handler
 }
 
 // New returns a server reading through the manager's cache and writing
@@ -105,7 +107,7 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 	if err := mgr.Add(counts); err != nil {
 		return nil, err
 	}
-	return &Server{
+	s := &Server{
 		callbacks:   googlecallback.New(mgr.GetClient(), mgr.GetCache(), &googlewallet.RootKeySource{Source: o.GoogleRootKeys}),
 		stats:       counts,
 		slots:       slots,
@@ -122,7 +124,13 @@ func New(mgr manager.Manager, backend registry.Backend, o Options) (*Server, err
 		callbackWrites: rate.NewLimiter(rate.Limit(o.GoogleCallbacksPerSecond), max(int(o.GoogleCallbacksPerSecond), 1)*2),
 		logLines:       ratelimit.New(1, 20, o.MaxClients, o.ClientIdle),
 		registrations:  ratelimit.New(o.RegistrationsPerMinute/60, max(o.RegistrationBurst, 1), o.MaxClients, o.ClientIdle),
-	}, nil
+	}
+	s.scanner = &checkin.Handler{
+		Cache: s.cache, API: s.api, CredentialsNamespace: o.CredentialsNamespace, Log: log.WithName("checkin"), Now: time.Now,
+		Gates: ratelimit.New(o.ScansPerSecond, max(int(o.ScansPerSecond)*2, 1), o.MaxClients, o.ClientIdle), Verified: verified,
+		PassJSON: s.passJSON, Admitted: s.checkedIn,
+	}
+	return s, nil
 }
 
 // Handler routes every endpoint under the base path.
@@ -138,6 +146,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+b+"/download/{passType}/{serial}/{token}", s.limited("download", s.download))
 	mux.HandleFunc("GET "+b+"/download-group/{namespace}/{group}/{token}", s.limited("download-group", s.groupDownload))
 	mux.HandleFunc("GET "+b+"/issue/{namespace}/{template}/{token}", s.limited("issue", s.issueLink))
+	mux.HandleFunc("POST "+b+"/scan/{namespace}/{template}", s.limitedUnlessVerified("scan", s.scanner.ServeHTTP))
 	mux.HandleFunc("POST "+b+googlewallet.CallbackPath, s.limitedUnlessVerified("google-callback", s.googleCallback))
 	mux.HandleFunc("GET "+b+"/google/images/{namespace}/{template}/{version}/{name}", s.limited("google-image", s.googleImage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -27,7 +27,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	if err := backend.Setup(ctx, mgr); err != nil {
 		return nil, err
 	}
-	if err := index.Register(ctx, mgr, index.PassTypeSerial, index.PassSerial, index.PassGoogleObject); err != nil {
+	if err := index.Register(ctx, mgr, index.PassTypeSerial, index.PassSerial, index.PassGoogleObject, index.PassBarcode); err != nil {
 		return nil, fmt.Errorf("web service indexes: %w", err)
 	}
 	o.Default()

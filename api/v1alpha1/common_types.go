@@ -17,6 +17,10 @@ const (
 	// ConditionWebhooksReady says whether a template's webhooks can be sent
 	// with their API keys. It never makes the template's Ready false.
 	ConditionWebhooksReady = "WebhooksReady"
+
+	// ConditionCheckInReady says whether a template's scanner keys are
+	// accepted at the gate. It never makes the template's Ready false.
+	ConditionCheckInReady = "CheckInReady"
 )
 
 // LocalObjectReference names an object in the same namespace.

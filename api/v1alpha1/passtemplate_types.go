@@ -44,7 +44,7 @@ type TextAlignment string
 type DataDetectorType string
 
 // WebhookEvent is an event a template's webhook can receive.
-// +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete;personalize
+// +kubebuilder:validation:Enum=register;unregister;userAdd;userDelete;personalize;checkIn
 type WebhookEvent string
 
 // Personalization is Apple's personalization.json: what the sign-up form
@@ -102,6 +102,39 @@ const (
 	SchemeBoardingPass         StyleScheme = "boardingPass"
 )
 
+// CheckIn is check-in at the gate: scanners (apps at the entrances) send
+// what they read to the web service, which redeems the pass exactly once
+// across every gate and replica.
+type CheckIn struct {
+	// ScannerKeySecretRefs are the scanner keys: Secret keys, each Secret
+	// labelled passes.wallet-operator.io/scanner-key=true. A scanner sends
+	// one as "Authorization: Bearer <key>"; the Secret's name is the gate
+	// its scans are recorded under. Several gates, each a Secret; rotate by
+	// adding the new one and removing the old.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	// +required
+	ScannerKeySecretRefs []KeyReference `json:"scannerKeySecretRefs"`
+
+	// DisplayFields are keys of the pass's fields (as its pass.json has
+	// them: header, primary, secondary, auxiliary or back) whose label and
+	// value an admission answer carries, for gate staff to compare with
+	// the holder (a name, a seat).
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=set
+	// +optional
+	DisplayFields []string `json:"displayFields,omitempty"`
+
+	// OpensBefore is how long before the pass's first relevant date (the
+	// event's start: relevantDates, or relevantDate) its gate opens; a scan
+	// earlier answers notYetValid. Unset: a pass is admitted any time
+	// before it expires.
+	// +optional
+	OpensBefore *metav1.Duration `json:"opensBefore,omitempty"`
+}
+
 // The events of a template's webhooks.
 const (
 	WebhookEventRegister   WebhookEvent = "register"
@@ -111,6 +144,8 @@ const (
 	WebhookEventUserDelete WebhookEvent = "userDelete"
 	// A holder signed up through the pass's rewards sign-up form.
 	WebhookEventPersonalize WebhookEvent = "personalize"
+	// A gate scanner admitted the pass (spec.checkIn).
+	WebhookEventCheckIn WebhookEvent = "checkIn"
 )
 
 // Ready reasons of a PassTemplate.
@@ -133,6 +168,14 @@ const (
 	// ReasonAPIKeySecretNotAllowed: a webhook's apiKeySecretRef names a
 	// Secret without the webhook-api-key label, or one that does not exist.
 	ReasonAPIKeySecretNotAllowed = "APIKeySecretNotAllowed"
+)
+
+// CheckInReady reasons of a PassTemplate.
+const (
+	ReasonScannerKeysValid = "Valid"
+	// ReasonScannerKeyNotAllowed: a scanner key Secret does not exist, lacks
+	// the key, or lacks the scanner-key label; its scanners are refused.
+	ReasonScannerKeyNotAllowed = "ScannerKeyNotAllowed"
 )
 
 // Field is one label/value pair on the pass. Value may hold placeholders
@@ -362,8 +405,8 @@ type Webhook struct {
 	URL string `json:"url"`
 
 	// Events sent to it (register, unregister, userAdd, userDelete,
-	// personalize); every one when empty.
-	// +kubebuilder:validation:MaxItems=5
+	// personalize, checkIn); every one when empty.
+	// +kubebuilder:validation:MaxItems=6
 	// +listType=set
 	// +optional
 	Events []WebhookEvent `json:"events,omitempty"`
@@ -554,6 +597,12 @@ type PassTemplateSpec struct {
 	// Distribution of passes beyond Pass objects (issue links).
 	// +optional
 	Distribution *Distribution `json:"distribution,omitempty"`
+
+	// CheckIn lets gate scanners admit passes of the template through the
+	// web service: POST {webServiceURL}/scan/{namespace}/{template} with a
+	// scanner key redeems the pass whose barcode was read, once.
+	// +optional
+	CheckIn *CheckIn `json:"checkIn,omitempty"`
 
 	// Registrations bound the devices each pass of the template may gain.
 	// The web service's defaults (--max-registrations-per-pass 100,

@@ -40,6 +40,9 @@ const (
 	// namespace to send its keys to their webhooks. A Secret without it
 	// (a database password, say) is never sent anywhere.
 	LabelWebhookAPIKey = GroupName + "/webhook-api-key"
+	// LabelScannerKey: "true" on a Secret allows templates of its
+	// namespace to accept its keys from gate scanners (spec.checkIn).
+	LabelScannerKey = GroupName + "/scanner-key"
 	// LabelGoogleWalletKey: "true" on a Secret allows templates of its
 	// namespace to act as the Google service account whose key it holds.
 	// Without it a template author could make the operator use a key they
@@ -80,6 +83,11 @@ const (
 	// every registered device of it, once per distinct value (an RFC 3339
 	// time), though nothing changed.
 	AnnotationPushRequestedAt = GroupName + "/push-requested-at"
+	// AnnotationCheckedInAt and AnnotationCheckedInBy record a check-in at
+	// the gate on the Pass, in the same write that redeems it: when
+	// (RFC 3339) and the gate (the scanner key's Secret name, or "kubectl").
+	AnnotationCheckedInAt = GroupName + "/checked-in-at"
+	AnnotationCheckedInBy = GroupName + "/checked-in-by"
 )
 
 // FinalizerVoidOnDelete holds a deleted Pass until its devices were pushed a
@@ -146,6 +154,23 @@ func ManagedLabels(extra map[string]string) map[string]string {
 func PushCredentialsSecretName(namespace, template string) string {
 	sum := sha256.Sum256([]byte(namespace + "/" + template))
 	return "push-credentials-" + hex.EncodeToString(sum[:12])
+}
+
+// MinScannerKeyLength is the shortest scanner key accepted: 16 bytes, so
+// that a key cannot be guessed at the rate limit.
+const MinScannerKeyLength = 16
+
+// ScannerKeyPrefix starts the data keys of a push credentials Secret that
+// hold a scanner key's digest; the rest is the gate (the key's Secret
+// name).
+const ScannerKeyPrefix = "scanner."
+
+// ScannerKeyDigest is what a push credentials Secret keeps of a scanner
+// key: its SHA-256, hex. The web service compares the digest of what a
+// scanner sends; the key itself never leaves its namespace.
+func ScannerKeyDigest(key []byte) []byte {
+	sum := sha256.Sum256(key)
+	return []byte(hex.EncodeToString(sum[:]))
 }
 
 // WebhookKey is the data key of a push credentials Secret holding a

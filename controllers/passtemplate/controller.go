@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -55,7 +57,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateCertificate))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageSecrets, index.TemplateWebhookSecrets))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageSecrets, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets))).
 		Watches(&walletv1.Pass{}, shared.TemplateOfPass(shared.PassEventDelay), builder.WithPredicates(sharedFilesChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
@@ -84,6 +86,7 @@ func sharedOf(p *walletv1.Pass) string {
 var transitions = []status.Transition{
 	{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse},
 	{Type: walletv1.ConditionWebhooksReady, Warn: metav1.ConditionFalse},
+	{Type: walletv1.ConditionCheckInReady, Warn: metav1.ConditionFalse},
 }
 
 // scope is what one reconcile works on.
@@ -116,6 +119,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	s.passes = list.Items
 	if err := r.checkWebhookSecrets(ctx, tpl); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.checkScannerKeys(ctx, tpl); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -162,6 +168,38 @@ func (r *Reconciler) checkWebhookSecrets(ctx context.Context, tpl *walletv1.Pass
 		}
 	}
 	setWebhooksReady(tpl, problems)
+	return nil
+}
+
+// checkScannerKeys reports on CheckInReady whether every scanner key comes
+// from a Secret labelled for it; only those are accepted at the gate.
+func (r *Reconciler) checkScannerKeys(ctx context.Context, tpl *walletv1.PassTemplate) error {
+	if tpl.Spec.CheckIn == nil {
+		meta.RemoveStatusCondition(&tpl.Status.Conditions, walletv1.ConditionCheckInReady)
+		return nil
+	}
+	var problems []string
+	for _, ref := range tpl.Spec.CheckIn.ScannerKeySecretRefs {
+		secret := &corev1.Secret{}
+		err := r.Sources.API.Get(ctx, client.ObjectKey{Namespace: tpl.Namespace, Name: ref.Name}, secret)
+		switch {
+		case apierrors.IsNotFound(err):
+			problems = append(problems, fmt.Sprintf("scanner key Secret %s does not exist", ref.Name))
+		case err != nil:
+			return err
+		case secret.Labels[walletv1.LabelScannerKey] != "true":
+			problems = append(problems, fmt.Sprintf("Secret %s is not labelled %s=true, so its scanners are refused "+
+				"(kubectl label secret %s %s=true, if it holds nothing but scanner keys)", ref.Name, walletv1.LabelScannerKey, ref.Name, walletv1.LabelScannerKey))
+		case len(secret.Data[ref.Key]) < walletv1.MinScannerKeyLength:
+			problems = append(problems, fmt.Sprintf("Secret %s has no key %s of at least %d bytes, so its scanners are refused", ref.Name, ref.Key, walletv1.MinScannerKeyLength))
+		}
+	}
+	if len(problems) > 0 {
+		status.Set(&tpl.Status.Conditions, tpl.Generation, walletv1.ConditionCheckInReady, metav1.ConditionFalse, walletv1.ReasonScannerKeyNotAllowed, strings.Join(problems, "; "))
+	} else {
+		status.Set(&tpl.Status.Conditions, tpl.Generation, walletv1.ConditionCheckInReady, metav1.ConditionTrue, walletv1.ReasonScannerKeysValid,
+			fmt.Sprintf("%d scanner keys accepted at POST /scan/%s/%s", len(tpl.Spec.CheckIn.ScannerKeySecretRefs), tpl.Namespace, tpl.Name))
+	}
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package pushcredentials keeps, for every PassTemplate, a Secret in the
 // operator's namespace holding what the web service needs to reach devices
 // and customers for it: the Pass Type ID certificate and key (the APNs
-// client certificate) and its webhooks' API keys. The web service then
+// client certificate), its webhooks' API keys and the digests of its gate
+// scanners' keys. The web service then
 // reads Secrets of its own namespace only, never the teams'.
 package pushcredentials
 
@@ -58,7 +59,7 @@ func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) [
 	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[walletv1.LabelPart] == walletv1.PartPushCredentials {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: obj.GetAnnotations()[walletv1.AnnotationTemplate]}}}
 	}
-	return shared.ByIndex(r.Client, shared.TemplateList, index.TemplateWebhookSecrets)(ctx, obj)
+	return shared.ByIndex(r.Client, shared.TemplateList, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets)(ctx, obj)
 }
 
 // Reconcile writes the template's credentials Secret, or deletes it once
@@ -137,6 +138,19 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 		// Secret of the namespace to a URL of their choosing.
 		if v, ok := secret.Data[h.APIKeySecretRef.Key]; ok && secret.Labels[walletv1.LabelWebhookAPIKey] == "true" {
 			data[walletv1.WebhookKey(h)] = v
+		}
+	}
+	if tpl.Spec.CheckIn != nil {
+		for _, ref := range tpl.Spec.CheckIn.ScannerKeySecretRefs {
+			secret, err := r.secret(ctx, tpl.Namespace, ref.Name)
+			if err != nil {
+				return nil, err
+			}
+			// Only Secrets labelled for it, and only the digest: a scanner
+			// key is compared, never sent.
+			if v := secret.Data[ref.Key]; len(v) >= walletv1.MinScannerKeyLength && secret.Labels[walletv1.LabelScannerKey] == "true" {
+				data[walletv1.ScannerKeyPrefix+ref.Name] = walletv1.ScannerKeyDigest(v)
+			}
 		}
 	}
 	return data, nil

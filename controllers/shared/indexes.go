@@ -22,7 +22,7 @@ import (
 // SetupIndexes registers the manager's field indexes with its cache.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	return index.Register(ctx, mgr, index.PassTemplate, index.PassSerial, index.PassImageConfigMaps, index.PassImageSecrets,
-		index.TemplateCertificate, index.TemplateImageConfigMaps, index.TemplateImageSecrets, index.TemplateWebhookSecrets, index.TemplateGoogleClass,
+		index.TemplateCertificate, index.TemplateImageConfigMaps, index.TemplateImageSecrets, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets, index.TemplateGoogleClass,
 		index.CertificatePassType, index.CertificateSecret)
 }
 

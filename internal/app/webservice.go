@@ -49,6 +49,9 @@ type WebService struct {
 	MaxRegistrationsPerPass int
 	RegistrationsPerMinute  float64
 	RegistrationBurst       int
+	// ScansPerSecond limits each gate's scanner key (bursts of twice
+	// that).
+	ScansPerSecond float64
 	// IssueRatePerMinute limits passes created per template through its
 	// issue link.
 	IssueRatePerMinute int
@@ -92,7 +95,8 @@ func DefaultWebService() WebService {
 
 // Default fills what was left zero: 20 requests a second per client
 // (bursts of 40); 65,536 client limiters, each forgotten after 10 idle
-// minutes; 100 devices per pass, gained at 10 a minute (bursts of 20); 60
+// minutes; 100 devices per pass, gained at 10 a minute (bursts of 20); 20
+// scans a second per gate; 60
 // issued passes a minute per template; 128 MiB of bundles; counts written
 // every 10 s; webhooks.DefaultOptions; an idle outbox looked at every
 // 500 ms.
@@ -123,6 +127,9 @@ func (c *WebService) Default() {
 	}
 	if c.IssueRatePerMinute == 0 {
 		c.IssueRatePerMinute = 60
+	}
+	if c.ScansPerSecond == 0 {
+		c.ScansPerSecond = 20
 	}
 	if c.BundleCacheBytes == 0 {
 		c.BundleCacheBytes = 128 << 20

@@ -36,6 +36,14 @@ var (
 	PassSerial = Index{&walletv1.Pass{}, "pass.spec.serialNumber", func(o client.Object) []string {
 		return []string{o.(*walletv1.Pass).Spec.SerialNumber}
 	}}
+	// PassBarcode: by the barcode message of the signed bundle
+	// (status.barcode.message): what a gate scanner reads.
+	PassBarcode = Index{&walletv1.Pass{}, "pass.status.barcode.message", func(o client.Object) []string {
+		if b := o.(*walletv1.Pass).Status.Barcode; b != nil && b.Message != "" {
+			return []string{b.Message}
+		}
+		return nil
+	}}
 	// PassImageConfigMaps and PassImageSecrets: by the ConfigMaps and
 	// Secrets their image overrides read.
 	PassImageConfigMaps = Index{&walletv1.Pass{}, "pass.spec.images.configMapKeyRef.name", func(o client.Object) []string {
@@ -98,6 +106,17 @@ var (
 		}
 		slices.Sort(names)
 		return slices.Compact(names)
+	}}
+	// TemplateScannerKeySecrets: by the Secrets holding their gate
+	// scanners' keys.
+	TemplateScannerKeySecrets = Index{&walletv1.PassTemplate{}, "passtemplate.spec.checkIn.scannerKeySecretRefs.name", func(o client.Object) []string {
+		var names []string
+		if c := o.(*walletv1.PassTemplate).Spec.CheckIn; c != nil {
+			for _, ref := range c.ScannerKeySecretRefs {
+				names = append(names, ref.Name)
+			}
+		}
+		return names // unique: a list map by name
 	}}
 )
 

@@ -42,7 +42,8 @@ func (p PassRef) String() string { return p.Namespace + "/" + p.Name }
 // never a device identifier or push token.
 type Event struct {
 	// Event is register or unregister (a device, Apple Wallet), userAdd or
-	// userDelete (a Google account, Google Wallet).
+	// userDelete (a Google account, Google Wallet), personalize (a rewards
+	// sign-up) or checkIn (admitted at a gate).
 	Event string `json:"event"`
 	// PassID is the Pass's UID, as Yourpass's passId names its pass.
 	PassID             string    `json:"passId"`
@@ -63,6 +64,9 @@ type Event struct {
 	// Apple's names, read from the Pass when the event is sent (no outbox
 	// keeps them).
 	Personalization map[string]string `json:"personalization,omitempty"`
+	// Gate (checkIn events): the gate that admitted the pass, read from the
+	// Pass when the event is sent.
+	Gate string `json:"gate,omitempty"`
 }
 
 // The events of Google Wallet's callbacks.

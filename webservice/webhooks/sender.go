@@ -110,8 +110,11 @@ func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 	delivered, retry := slices.Clone(e.DeliveredTo), false
 	if pass, tpl, hooks, ok := w.hooks(ctx, e.Event); ok {
 		ev := e.Event
-		if ev.Event == string(walletv1.WebhookEventPersonalize) {
+		switch walletv1.WebhookEvent(ev.Event) {
+		case walletv1.WebhookEventPersonalize:
 			ev.Personalization = personalization.Details(tpl.Spec.Personalization, pass)
+		case walletv1.WebhookEventCheckIn:
+			ev.Gate = pass.Annotations[walletv1.AnnotationCheckedInBy]
 		}
 		body, _ := json.Marshal(ev)
 		for _, hook := range hooks {

@@ -97,6 +97,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	})
 	fs.IntVar(&c.MaxRegistrationsPerPass, "max-registrations-per-pass", d.MaxRegistrationsPerPass, "Devices one pass may have registered; a device already registered may always renew.")
 	fs.Float64Var(&c.RegistrationsPerMinute, "registrations-per-minute", d.RegistrationsPerMinute, "New device registrations a pass may gain per minute (bursts of twice that).")
+	fs.Float64Var(&c.ScansPerSecond, "scans-per-second", d.ScansPerSecond, "Gate scans one scanner key may send per second (bursts of twice that); beyond, the scanner gets 429.")
 	fs.IntVar(&c.IssueRatePerMinute, "issue-rate-per-minute", d.IssueRatePerMinute, "Passes one template's issue links may create per minute (bursts of a sixth of that); beyond, visitors get 429.")
 	fs.IntVar(&c.BundleCacheBytes, "bundle-cache-bytes", d.BundleCacheBytes, "Memory for assembled passes kept to answer devices; a quarter more keeps Google Wallet's template images.")
 	fs.Float64Var(&c.RequestsPerSecond, "requests-per-second", d.RequestsPerSecond, "Requests per second allowed per client address.")
