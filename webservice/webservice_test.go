@@ -529,7 +529,7 @@ func TestPushTokenRule(t *testing.T) {
 // (the web service URL's path on its own address).
 func replica(t *testing.T, o webservice.Options) string {
 	t.Helper()
-	o.WebServiceURL, o.Development, o.Tokens = baseURL, true, key
+	o.WebServiceURL, o.Development, o.Tokens, o.CredentialsNamespace = baseURL, true, key, operatorNamespace
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond, o.Burst = 1e6, 1e6
 	}
