@@ -88,6 +88,8 @@ const (
 	// (RFC 3339) and the gate (the scanner key's Secret name, or "kubectl").
 	AnnotationCheckedInAt = GroupName + "/checked-in-at"
 	AnnotationCheckedInBy = GroupName + "/checked-in-by"
+	// GateKubectl is the gate of a pass redeemed with kubectl wallet redeem.
+	GateKubectl = "kubectl"
 )
 
 // FinalizerVoidOnDelete holds a deleted Pass until its devices were pushed a

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -80,6 +81,15 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 		{args: []string{"fetch", "festival-jana", "festival-petr", "--output-file", filepath.Join(dir, "two.pkpass")}, code: 2, stderr: []string{"--output-file FILE.pkpasses"}},
 		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/coffee-coupon-0001 redeemed"}},
 		{args: []string{"redeem", "coffee-coupon-0001"}, code: 0, stdout: []string{"unchanged"}},
+		// At the gate: by the code a scanner read, checked, once.
+		{args: []string{"redeem", "--code", "PD123-serial-1350551026", "--dry-run"}, code: 0, stdout: []string{"james-smith-pd123 would be admitted (dry run, serial"}},
+		{args: []string{"redeem", "--code", "PD123-serial-1350551026", "--template", "harbour-concert", "--dry-run"}, code: 1,
+			stderr: []string{"james-smith-pd123 not admitted: wrongTemplate (a pass of template passdock-airways)"}},
+		{args: []string{"redeem", "--code", "PD123-serial-1350551026"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/james-smith-pd123 redeemed"}},
+		{args: []string{"redeem", "--code", "PD123-serial-1350551026"}, code: 1, stderr: []string{"james-smith-pd123 not admitted: alreadyRedeemed at ", " by kubectl"}},
+		{args: []string{"redeem", "--code", "nothing-reads-this"}, code: 1, stderr: []string{`no pass in namespace default has a barcode reading "nothing-reads-this": unknown`}},
+		{args: []string{"redeem"}, code: 2, stderr: []string{"name one pass, or the code a scanner read with --code"}},
+		{args: []string{"redeem", "member-tom", "--dry-run"}, code: 2, stderr: []string{"--template and --dry-run go with --code"}},
 		{args: []string{"void", "bakery-jana"}, code: 0, stdout: []string{"bakery-jana voided"}},
 		{args: []string{"push", "member-tom"}, code: 0, stdout: []string{"pass.passes.wallet-operator.io/member-tom push requested at"}},
 		{args: []string{"push", "--template", "harbour-concert"}, code: 0, stdout: []string{"passtemplate.passes.wallet-operator.io/harbour-concert push requested at"}},
@@ -125,6 +135,19 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 				t.Errorf("%s in %s does not verify: %v", name, file, r.Failures)
 			}
 		}
+	}
+	// Eight gates redeeming one pass at once: one succeeds.
+	codes := make([]int, 8)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() { codes[i], _, _ = kubectlWallet(t, kubeconfig, "redeem", "--code", "member:bc-2041") })
+	}
+	wg.Wait()
+	if n := len(codes) - len(slices.DeleteFunc(slices.Clone(codes), func(c int) bool { return c == 0 })); n != 1 {
+		t.Errorf("8 concurrent redeem --code of one pass exited %v: want exactly one 0", codes)
+	}
+	if p := get("member-petra"); !p.Spec.Redeemed || p.Annotations[walletv1.AnnotationCheckedInBy] != "kubectl" {
+		t.Errorf("redeem --code: redeemed %v, checked in by %q", p.Spec.Redeemed, p.Annotations[walletv1.AnnotationCheckedInBy])
 	}
 	if p := get("coffee-coupon-0001"); !p.Spec.Redeemed {
 		t.Error("redeem did not set spec.redeemed")

@@ -1,19 +1,160 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
+	"github.com/wallet-operator/wallet-operator/webservice/checkin"
 )
 
 func redeemCommand() *cobra.Command {
-	return specFlagCommand("redeem", "mark a pass redeemed (a used coupon or ticket): Wallet shows it as void",
-		`  kubectl wallet redeem coffee-coupon-0001`, "redeemed", func(p *walletv1.Pass) *bool { return &p.Spec.Redeemed })
+	var code, template string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "redeem NAME | --code MESSAGE",
+		Short: "mark a pass redeemed (a used coupon or ticket): Wallet shows it as void",
+		Long: "Redeem a pass by name, or by what a scanner read from its barcode (--code), as a gate scanner does through the web service: " +
+			"the write is conditioned on the version read, so of two redeeming at once exactly one succeeds. With --code the pass is checked first " +
+			"(voided, expired, not yet valid, of another template than --template), and anything but an admission exits 1.",
+		Example: `  kubectl wallet redeem coffee-coupon-0001
+  kubectl wallet redeem --code 4006381333931
+  kubectl wallet redeem --code hh-2026-a-12-7 --template harbour-concert --dry-run`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if (len(args) == 1) == (code != "") || len(args) > 1 {
+				return cli.Usagef("name one pass, or the code a scanner read with --code")
+			}
+			if code == "" && (template != "" || dryRun) {
+				return cli.Usagef("--template and --dry-run go with --code")
+			}
+			return nil
+		},
+	}
+	kube := cli.AddKubeFlags(cmd)
+	cmd.Flags().StringVar(&code, "code", "", "The message a scanner read from the pass's barcode.")
+	cmd.Flags().StringVar(&template, "template", "", "With --code: the PassTemplate the gate admits (a pass of another answers wrongTemplate).")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "With --code: check the pass without redeeming it.")
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		k, ns, err := kube.Client()
+		if err != nil {
+			return err
+		}
+		var p *walletv1.Pass
+		if code != "" {
+			if p, err = passByCode(c.Context(), k, ns, code, template); err != nil {
+				return err
+			}
+		} else {
+			p = &walletv1.Pass{}
+			if err := k.Get(c.Context(), client.ObjectKey{Namespace: ns, Name: args[0]}, p); err != nil {
+				return err
+			}
+		}
+		a, err := redeem(c.Context(), k, p, template, code != "", dryRun)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("pass.%s/%s", walletv1.GroupName, p.Name)
+		switch {
+		case a.Result == checkin.Admitted && dryRun:
+			fmt.Fprintf(c.OutOrStdout(), "%s would be admitted (dry run, serial %s)\n", name, a.SerialNumber)
+		case a.Result == checkin.Admitted:
+			fmt.Fprintf(c.OutOrStdout(), "%s redeemed\n", name)
+		case a.Result == checkin.AlreadyRedeemed && code == "":
+			fmt.Fprintf(c.OutOrStdout(), "%s unchanged (already redeemed%s)\n", name, redeemedWhere(a))
+		default:
+			return fmt.Errorf("%s not admitted: %s%s", name, a.Result, explain(a))
+		}
+		return nil
+	}
+	return cmd
+}
+
+// passByCode finds the pass of ns whose barcode reads code: the one of
+// template when several have it.
+func passByCode(ctx context.Context, k client.Client, ns, code, template string) (*walletv1.Pass, error) {
+	var passes walletv1.PassList
+	if err := k.List(ctx, &passes, client.InNamespace(ns), client.MatchingFields{"status.barcode.message": code}); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(passes.Items) == 0:
+		return nil, fmt.Errorf("no pass in namespace %s has a barcode reading %q: unknown", ns, code)
+	case len(passes.Items) == 1:
+		return &passes.Items[0], nil
+	}
+	for i := range passes.Items {
+		if passes.Items[i].Spec.TemplateRef.Name == template {
+			return &passes.Items[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%d passes in namespace %s have a barcode reading %q: say which template's with --template", len(passes.Items), ns, code)
+}
+
+// redeem judges p at the gate of template (its own when empty; by name,
+// only whether it is redeemed already) and redeems it, conditioned on the
+// version judged; after a conflict it reads the pass and judges again.
+func redeem(ctx context.Context, k client.Client, p *walletv1.Pass, template string, check, dryRun bool) (checkin.Answer, error) {
+	for attempt := 0; ; attempt++ {
+		tpl := &walletv1.PassTemplate{}
+		tpl.Name = p.Spec.TemplateRef.Name
+		if template != "" {
+			tpl.Name = template
+		}
+		if check {
+			if err := k.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: tpl.Name}, tpl); err != nil {
+				return checkin.Answer{}, err
+			}
+		}
+		now := time.Now()
+		a := checkin.Judge(p, tpl, now)
+		if !check && a.Result != checkin.AlreadyRedeemed {
+			a.Result = checkin.Admitted // by name: whatever its state, as spec.redeemed is set
+		}
+		if a.Result != checkin.Admitted || dryRun {
+			return a, nil
+		}
+		err := checkin.Redeem(ctx, k, p, walletv1.GateKubectl, now)
+		if err == nil || !apierrors.IsConflict(err) || attempt == 4 {
+			return a, err
+		}
+		fresh := &walletv1.Pass{}
+		if err := k.Get(ctx, client.ObjectKeyFromObject(p), fresh); err != nil {
+			return checkin.Answer{}, err
+		}
+		p = fresh
+	}
+}
+
+func redeemedWhere(a checkin.Answer) string {
+	s := ""
+	if a.RedeemedAt != nil {
+		s += " at " + a.RedeemedAt.Format(time.RFC3339)
+	}
+	if a.Gate != "" {
+		s += " by " + a.Gate
+	}
+	return s
+}
+
+// explain says more of an answer that is not an admission.
+func explain(a checkin.Answer) string {
+	switch a.Result {
+	case checkin.AlreadyRedeemed:
+		return redeemedWhere(a)
+	case checkin.NotYetValid:
+		return " (admitted from " + a.OpensAt.Format(time.RFC3339) + ")"
+	case checkin.WrongTemplate:
+		return " (a pass of template " + a.Template + ")"
+	}
+	return ""
 }
 
 func voidCommand() *cobra.Command {
