@@ -45,6 +45,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, &tpl); err != nil {
 			tags = stats.TrackedTags(nil, r.URL.Query()["tag"])
 		} else {
+			if !tpl.Distributable() {
+				notDistributed(w, r, format)
+				return
+			}
 			tags = stats.TrackedTags(&tpl, r.URL.Query()["tag"])
 		}
 		for _, tag := range tags {
@@ -100,6 +104,18 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusBadRequest, "format is one of pkpass, googlewallet, pdf, qrcode, barcode")
 	}
+}
+
+// notDistributed answers a link of a template whose distribution is off:
+// 404, and a person's browser is told in words.
+func notDistributed(w http.ResponseWriter, r *http.Request, format string) {
+	if format == "" && !useragent.AppleWallet(r) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`<!doctype html><title>Pass not available</title><p>This pass is not available.</p>`))
+		return
+	}
+	writeError(w, http.StatusNotFound, "this pass is not available")
 }
 
 func writeSVG(w http.ResponseWriter, content string, draw func(string) (string, error)) {

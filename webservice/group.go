@@ -39,6 +39,10 @@ func (s *Server) groupDownload(w http.ResponseWriter, r *http.Request) {
 	bundles := map[string][]byte{}
 	for i := range passes.Items {
 		p := &passes.Items[i]
+		if tpl := (&walletv1.PassTemplate{}); s.cache.Get(r.Context(), client.ObjectKey{Namespace: ns, Name: p.Spec.TemplateRef.Name}, tpl) == nil && !tpl.Distributable() {
+			writeError(w, http.StatusNotFound, "a pass of the group is not available")
+			return
+		}
 		if p.Status.Bundle == nil || p.DeletionTimestamp != nil {
 			// A pass of the group still being signed: the whole group, or
 			// nothing (a holder would not know one is missing).

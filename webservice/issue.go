@@ -35,7 +35,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such issue link")
 		return
 	}
-	if tpl.Spec.Distribution == nil || !tpl.Spec.Distribution.IssueLinks {
+	if tpl.Spec.Distribution == nil || !tpl.Spec.Distribution.IssueLinks || !tpl.Distributable() {
 		writeError(w, http.StatusNotFound, "this template does not hand out passes by link")
 		return
 	}

@@ -542,3 +542,48 @@ func replica(t *testing.T, o webservice.Options) string {
 	u, _ := url.Parse(baseURL)
 	return hs.URL + u.Path
 }
+
+// A template's distribution switched off: its passes' links and its issue
+// link answer 404 (a browser is told the pass is not available), while a
+// device holding a pass still gets its updates; switched on, all is back.
+func TestDistributionSwitch(t *testing.T) {
+	ns, pt := samples(t)
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "coffee-coupon"
+	eventually(t, "issue URL published", func() (bool, string) {
+		_ = c.Get(context.Background(), client.ObjectKeyFromObject(tpl), tpl)
+		return tpl.Status.IssueURL != "", ""
+	})
+	issue := strings.TrimPrefix(tpl.Status.IssueURL, baseURL)
+	p := getPass(t, ns, "coffee-coupon-0001")
+	link := strings.TrimPrefix(p.Status.DownloadURL, baseURL)
+	device := "/v1/passes/" + pt + "/" + p.Spec.SerialNumber
+	browser := "Mozilla/5.0 (X11; Linux x86_64) Chrome/148"
+	off := false
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Distribution.Enabled = &off })
+	eventually(t, "the download link off", func() (bool, string) {
+		r := call(t, "GET", link+"?format=pkpass", "", nil)
+		return r.code == http.StatusNotFound, fmt.Sprint(r.code)
+	})
+	for what, path := range map[string]string{"preview": link, "PDF": link + "?format=pdf", "QR code": link + "?format=qrcode", "barcode": link + "?format=barcode", "issue link": issue} {
+		if r := call(t, "GET", path, "", nil, "User-Agent", browser); r.code != http.StatusNotFound {
+			t.Errorf("%s with distribution off: %d", what, r.code)
+		}
+	}
+	if r := call(t, "GET", link, "", nil, "User-Agent", browser); !bytes.Contains(r.body, []byte("This pass is not available")) {
+		t.Errorf("the preview with distribution off says: %.200s", r.body)
+	}
+	if r := call(t, "GET", device, authToken(pt, p.Spec.SerialNumber), nil); r.code != http.StatusOK || !pkpass.Verify(r.body, nil).OK() {
+		t.Errorf("a device's update with distribution off: %d", r.code)
+	}
+	on := true
+	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Distribution.Enabled = &on })
+	eventually(t, "the download link back", func() (bool, string) {
+		r := call(t, "GET", link+"?format=pkpass", "", nil)
+		return r.code == http.StatusOK, fmt.Sprint(r.code)
+	})
+	eventually(t, "the issue link back", func() (bool, string) {
+		r := call(t, "GET", issue, "", nil)
+		return r.code == http.StatusSeeOther, fmt.Sprint(r.code)
+	})
+}

@@ -352,9 +352,24 @@ type ExpirationDefault struct {
 	Date *metav1.Time `json:"date,omitempty"`
 }
 
+// Distributable says whether the template's passes may be handed out by
+// link (spec.distribution.enabled, default true).
+func (t *PassTemplate) Distributable() bool {
+	d := t.Spec.Distribution
+	return d == nil || d.Enabled == nil || *d.Enabled
+}
+
 // Distribution says how passes of the template may be handed out beyond
 // those created as Pass objects.
 type Distribution struct {
+	// Enabled false turns off the download links (pkpass, preview, PDF,
+	// codes, Google Wallet save), group downloads and issue links of every
+	// pass of the template (404; the preview says the pass is not
+	// available), while devices that hold a pass keep receiving its
+	// updates: Yourpass's distributable. Default true.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
 	// IssueLinks enables /issue/{token}: each visit creates a new Pass from
 	// this template and redirects to its download link.
 	// +optional
