@@ -328,6 +328,11 @@ type PassStatus struct {
 	GoogleWallet *GoogleWalletObjectStatus `json:"googleWallet,omitempty"`
 }
 
+// PassSelectableFields are the Pass fields the API server selects by
+// (--field-selector), as the markers below declare them.
+var PassSelectableFields = []string{"spec.serialNumber", "spec.templateRef.name", "spec.barcode.message", "status.barcode.message",
+	"spec.voided", "spec.redeemed", "status.expired", "spec.anonymized"}
+
 // Pass is one holder's Apple Wallet pass, made from a PassTemplate.
 //
 // +kubebuilder:object:root=true

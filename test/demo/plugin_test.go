@@ -57,6 +57,17 @@ func walkPlugin(t *testing.T, kubeconfig string, c client.Client) {
 		{args: []string{"status", "no-such-template"}, code: 1, stderr: []string{`PassTemplate "no-such-template" not found`}},
 		{args: []string{"find", "--code", "PD123-serial-1350551026"}, code: 0, stdout: []string{"james-smith-pd123", "passdock-airways"}},
 		{args: []string{"find", "--code", "nothing-reads-this"}, code: 1, emptyStdout: true, stderr: []string{`no pass in namespace default has a barcode reading "nothing-reads-this"`}},
+		// Where-queries, the API server's and the plugin's parts together.
+		{args: []string{"find", "--where", "data.row>=12", "--where", "spec.templateRef.name=harbour-concert", "-o", "name"}, code: 0,
+			stdout: []string{"pass.passes.wallet-operator.io/concert-a-12-7\npass.passes.wallet-operator.io/concert-a-12-8\n"}},
+		{args: []string{"find", "--where", "data.seat in (8,9)", "--where", "spec.serialNumber like 'hh-%'", "-o", "name"}, code: 0,
+			stdout: []string{"pass.passes.wallet-operator.io/concert-a-12-8\n"}},
+		{args: []string{"find", "--where", "data.seat notin (8,9)", "--where", "spec.templateRef.name=harbour-concert", "-o", "name"}, code: 0,
+			stdout: []string{"pass.passes.wallet-operator.io/concert-a-12-7\n"}},
+		{args: []string{"find", "--where", "status.bundle.lastModified>=2020-01-01", "--where", "data.seat<8"}, code: 0, stdout: []string{"concert-a-12-7"}},
+		{args: []string{"find", "--where", "data.seat>99"}, code: 1, emptyStdout: true, stderr: []string{"no pass in namespace default matches"}},
+		{args: []string{"find", "--where", "tier=gold"}, code: 2, stderr: []string{"a path starts with data, spec, status or metadata"}},
+		{args: []string{"find"}, code: 2, stderr: []string{"say what to find: --code MESSAGE, or --where CONDITION"}},
 		// kubectl's conventions: -A, -l, -o.
 		{args: []string{"status", "-A"}, code: 0, stdout: []string{"Namespace default:", "✓ PassCertificate dev-certificate"}},
 		{args: []string{"status", "-o", "json"}, code: 0, stdout: []string{`"namespace": "default"`, `"name": "harbour-concert"`, `"serialNumber": "hh-2026-a-12-7"`, `"ready": true`}},
