@@ -411,8 +411,19 @@ func TestConcurrentDevices(t *testing.T) {
 	if r.code != 200 {
 		t.Fatalf("unregister: %d", r.code)
 	}
-	eventually(t, "registeredDevices = 199", func() (bool, string) {
-		return getPass(t, ns, "member-petra").Status.RegisteredDevices == devices-1, ""
+	eventually(t, "registeredDevices = 199, with when a device first and last left", func() (bool, string) {
+		p := getPass(t, ns, "member-petra")
+		return p.Status.RegisteredDevices == devices-1 && p.Status.FirstUnregistered != nil && p.Status.LastUnregistered != nil, fmt.Sprint(p.Status.RegisteredDevices)
+	})
+	first := getPass(t, ns, "member-petra").Status.FirstUnregistered.Time
+	time.Sleep(1100 * time.Millisecond) // the times have seconds: the next leaves a second later
+	if r := call(t, "DELETE", "/v1/devices/"+apnstest.DeviceID("device-1")+"/registrations/"+pt+"/"+serial, token, nil); r.code != 200 {
+		t.Fatalf("unregister: %d", r.code)
+	}
+	eventually(t, "lastUnregistered moves, firstUnregistered stays", func() (bool, string) {
+		p := getPass(t, ns, "member-petra")
+		return p.Status.RegisteredDevices == devices-2 && p.Status.FirstUnregistered.Time.Equal(first) && p.Status.LastUnregistered.Time.After(first),
+			fmt.Sprint(p.Status.RegisteredDevices, p.Status.FirstUnregistered, p.Status.LastUnregistered)
 	})
 }
 

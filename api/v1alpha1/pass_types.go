@@ -294,6 +294,15 @@ type PassStatus struct {
 	// +optional
 	LastRegistered *metav1.Time `json:"lastRegistered,omitempty"`
 
+	// FirstUnregistered is when a device first unregistered the pass (or
+	// was found gone: APNs answered that its token is no longer valid).
+	// +optional
+	FirstUnregistered *metav1.Time `json:"firstUnregistered,omitempty"`
+
+	// LastUnregistered is when a device last unregistered the pass.
+	// +optional
+	LastUnregistered *metav1.Time `json:"lastUnregistered,omitempty"`
+
 	// RedeemedAt is when the controller first saw spec.redeemed set.
 	// +optional
 	RedeemedAt *metav1.Time `json:"redeemedAt,omitempty"`

@@ -907,6 +907,14 @@ func (in *PassStatus) DeepCopyInto(out *PassStatus) {
 		in, out := &in.LastRegistered, &out.LastRegistered
 		*out = (*in).DeepCopy()
 	}
+	if in.FirstUnregistered != nil {
+		in, out := &in.FirstUnregistered, &out.FirstUnregistered
+		*out = (*in).DeepCopy()
+	}
+	if in.LastUnregistered != nil {
+		in, out := &in.LastUnregistered, &out.LastUnregistered
+		*out = (*in).DeepCopy()
+	}
 	if in.RedeemedAt != nil {
 		in, out := &in.RedeemedAt, &out.RedeemedAt
 		*out = (*in).DeepCopy()

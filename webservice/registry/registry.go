@@ -197,6 +197,9 @@ type Counts struct {
 	// First and Last registration times ever (First stays when that device
 	// leaves).
 	First, Last time.Time
+	// FirstUnregistered and LastUnregistered: when a device first and last
+	// left (unregistered, or found gone by APNs); zero when none has.
+	FirstUnregistered, LastUnregistered time.Time
 	// Changed is when the figures last changed.
 	Changed time.Time
 }

@@ -17,10 +17,20 @@ import (
 )
 
 // Counter is the one writer of a Pass's registration fields
-// (registeredDevices, firstRegistered, lastRegistered): it runs on the
-// leader replica and counts the pass's DeviceRegistrations.
+// (registeredDevices, firstRegistered, lastRegistered, firstUnregistered,
+// lastUnregistered): it runs on the leader replica and counts the pass's
+// DeviceRegistrations. A device that left is seen as a lower count, so
+// one leaving and another arriving between two counts go unseen.
 type Counter struct {
 	Client client.Client
+	Now    func() time.Time // time.Now when nil
+}
+
+func (c *Counter) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // SetupWithManager registers the counter: registration events wake the
@@ -47,6 +57,15 @@ func (c *Counter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 		return ctrl.Result{}, err
 	}
 	before := p.DeepCopy()
+	if n := int32(len(regs.Items)); n < p.Status.RegisteredDevices {
+		// Fewer than last counted: a device left (unregistered, or APNs
+		// found its token gone) since.
+		now := metav1.NewTime(c.now().Truncate(time.Second))
+		if p.Status.FirstUnregistered == nil {
+			p.Status.FirstUnregistered = &now
+		}
+		p.Status.LastUnregistered = &now
+	}
 	p.Status.RegisteredDevices = int32(len(regs.Items))
 	var first, last time.Time
 	for _, r := range regs.Items {

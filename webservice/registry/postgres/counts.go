@@ -109,6 +109,12 @@ func (c *CountsSync) write(ctx context.Context, n registry.Counts, limiter *rate
 	if !n.Last.IsZero() && n.Last.Unix() > 0 {
 		p.Status.LastRegistered = &metav1.Time{Time: n.Last}
 	}
+	if !n.FirstUnregistered.IsZero() && n.FirstUnregistered.Unix() > 0 {
+		p.Status.FirstUnregistered = &metav1.Time{Time: n.FirstUnregistered}
+	}
+	if !n.LastUnregistered.IsZero() && n.LastUnregistered.Unix() > 0 {
+		p.Status.LastUnregistered = &metav1.Time{Time: n.LastUnregistered}
+	}
 	if equality.Semantic.DeepEqual(before.Status, p.Status) {
 		return nil
 	}

@@ -213,7 +213,8 @@ func (s *Store) Unregister(ctx context.Context, pass registry.PassRef, device, p
 			return err
 		}
 		err = tx.QueryRow(ctx, `
-UPDATE pass_devices SET devices = greatest(devices - 1, 0), changed_at = clock_timestamp()
+UPDATE pass_devices SET devices = greatest(devices - 1, 0), changed_at = clock_timestamp(),
+  first_unregistered = coalesce(first_unregistered, clock_timestamp()), last_unregistered = clock_timestamp()
 WHERE namespace = $1 AND pass_name = $2 RETURNING devices`, pass.Namespace, pass.Name).Scan(&ch.Devices)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("count an unregistration: %w", err)

@@ -79,7 +79,8 @@ WITH gone AS (
        DELETE FROM registrations r USING unnest($1::bigint[], $2::text[]) AS t(id, token)
        WHERE r.id = t.id AND r.push_token = t.token RETURNING r.namespace, r.pass_name),
      per_pass AS (SELECT namespace, pass_name, count(*) AS n FROM gone GROUP BY 1, 2)
-UPDATE pass_devices d SET devices = greatest(d.devices - p.n, 0), changed_at = clock_timestamp()
+UPDATE pass_devices d SET devices = greatest(d.devices - p.n, 0), changed_at = clock_timestamp(),
+  first_unregistered = coalesce(d.first_unregistered, clock_timestamp()), last_unregistered = clock_timestamp()
 FROM per_pass p WHERE d.namespace = p.namespace AND d.pass_name = p.pass_name`, ids, tokens)
 	if err != nil {
 		return fmt.Errorf("delete unregistered devices: %w", err)
@@ -125,14 +126,15 @@ func (s *Store) Forget(ctx context.Context, pass registry.PassRef) error {
 // CountsChangedSince returns passes whose figures changed at or after t.
 func (s *Store) CountsChangedSince(ctx context.Context, t time.Time, n int) ([]registry.Counts, error) {
 	rows, err := s.pool.Query(ctx, `
-SELECT namespace, pass_name, devices, coalesce(first_registered, 'epoch'), coalesce(last_registered, 'epoch'), changed_at
+SELECT namespace, pass_name, devices, coalesce(first_registered, 'epoch'), coalesce(last_registered, 'epoch'),
+  coalesce(first_unregistered, 'epoch'), coalesce(last_unregistered, 'epoch'), changed_at
 FROM pass_devices WHERE changed_at >= $1 ORDER BY changed_at LIMIT $2`, t, n)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (registry.Counts, error) {
 		var c registry.Counts
-		err := row.Scan(&c.Pass.Namespace, &c.Pass.Name, &c.Devices, &c.First, &c.Last, &c.Changed)
+		err := row.Scan(&c.Pass.Namespace, &c.Pass.Name, &c.Devices, &c.First, &c.Last, &c.FirstUnregistered, &c.LastUnregistered, &c.Changed)
 		return c, err
 	})
 }
