@@ -24,6 +24,7 @@ import (
 // The manager's permissions. They are generated into config/rbac/role.yaml
 // and cover only what the controllers read and own.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates;passtemplates;passes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passwebhooks,verbs=get;list;watch
 // Passes carry the void-on-delete finalizer.
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passes,verbs=patch
 // +kubebuilder:rbac:groups=passes.wallet-operator.io,resources=passcertificates/status;passtemplates/status;passes/status,verbs=get;update;patch

@@ -109,7 +109,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	if msg.EventType == googlewallet.EventDelete {
 		event = registry.EventUserDelete
 	}
-	if wanted(tpl, walletv1.WebhookEvent(event)) {
+	if s.wanted(r.Context(), tpl, walletv1.WebhookEvent(event)) {
 		ev := registry.Event{Event: event, PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), UserCount: users, Wallet: registry.WalletOf(event)}
 		s.eventDropped(s.store.AddEvent(r.Context(), ev), p)

@@ -87,7 +87,7 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the sign-up could not be recorded; try again later")
 		return
 	}
-	if wanted(tpl, walletv1.WebhookEventPersonalize) {
+	if s.wanted(r.Context(), tpl, walletv1.WebhookEventPersonalize) {
 		// The details are read from the Pass when the event is sent: an
 		// outbox keeps no personal data, and an anonymized pass sends none.
 		s.eventDropped(s.store.AddEvent(r.Context(), registry.Event{
@@ -107,7 +107,7 @@ func (s *Server) personalize(w http.ResponseWriter, r *http.Request) {
 // checkedIn sends the template's webhooks a checkIn event for a pass a gate
 // admitted; the gate is read from the Pass when the event is sent.
 func (s *Server) checkedIn(ctx context.Context, p *walletv1.Pass, tpl *walletv1.PassTemplate) {
-	if !wanted(tpl, walletv1.WebhookEventCheckIn) {
+	if !s.wanted(ctx, tpl, walletv1.WebhookEventCheckIn) {
 		return
 	}
 	s.eventDropped(s.store.AddEvent(ctx, registry.Event{

@@ -269,7 +269,7 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
 		return nil
 	}
-	if !wanted(tpl, kind) {
+	if !s.wanted(r.Context(), tpl, kind) {
 		return nil
 	}
 	return &registry.Event{
@@ -278,10 +278,10 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 	}
 }
 
-// wanted: a webhook of the template takes events of this kind; none is
-// queued otherwise.
-func wanted(tpl *walletv1.PassTemplate, kind walletv1.WebhookEvent) bool {
-	return slices.ContainsFunc(tpl.Spec.Webhooks, func(h walletv1.Webhook) bool { return len(h.Events) == 0 || slices.Contains(h.Events, kind) })
+// wanted: a webhook of the template (its own, or a PassWebhook of its
+// namespace) takes events of this kind; none is queued otherwise.
+func (s *Server) wanted(ctx context.Context, tpl *walletv1.PassTemplate, kind walletv1.WebhookEvent) bool {
+	return webhooks.Wanted(ctx, s.cache, tpl, kind)
 }
 
 // eventDropped counts a webhook event the backend did not keep (the change

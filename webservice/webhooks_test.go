@@ -303,3 +303,65 @@ func TestSlowNamespaceDelaysNoOther(t *testing.T) {
 		t.Errorf("the other namespace's event waited for %d of the slow namespace's attempts to end", n)
 	}
 }
+
+// A PassWebhook subscribes once for the passes of every template of its
+// namespace (or those its selector picks), with its API key from a Secret
+// labelled for it; the templates say when that Secret is not.
+func TestNamespaceWideWebhook(t *testing.T) {
+	ns, pt := samples(t)
+	ctx := context.Background()
+	everyTemplate, selected := &receiver{}, &receiver{}
+	everySrv, selectedSrv := httptest.NewServer(everyTemplate), httptest.NewServer(selected)
+	defer everySrv.Close()
+	defer selectedSrv.Close()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crm"}, Data: map[string][]byte{"key": []byte("crm-key-7")}}
+	if err := c.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []*walletv1.PassWebhook{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crm"}, Spec: walletv1.PassWebhookSpec{Webhook: walletv1.Webhook{
+			URL: everySrv.URL + "/events", Events: []walletv1.WebhookEvent{walletv1.WebhookEventRegister}, APIKeySecretRef: &walletv1.KeyReference{Name: "crm", Key: "key"}}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "concerts-only"}, Spec: walletv1.PassWebhookSpec{Webhook: walletv1.Webhook{URL: selectedSrv.URL + "/events"},
+			TemplateSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kind": "concert"}}}},
+	} {
+		if err := c.Create(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "climbing-membership"
+	eventually(t, "the template says the PassWebhook's Secret is not labelled", func() (bool, string) {
+		_ = c.Get(ctx, client.ObjectKeyFromObject(tpl), tpl)
+		cond := apimeta.FindStatusCondition(tpl.Status.Conditions, walletv1.ConditionWebhooksReady)
+		return cond != nil && cond.Status == metav1.ConditionFalse && strings.Contains(cond.Message, "Secret crm"), fmt.Sprintf("%+v", cond)
+	})
+	update(t, secret, func(s *corev1.Secret) { s.Labels = map[string]string{walletv1.LabelWebhookAPIKey: "true"} })
+	eventually(t, "WebhooksReady once labelled", func() (bool, string) {
+		_ = c.Get(ctx, client.ObjectKeyFromObject(tpl), tpl)
+		cond := apimeta.FindStatusCondition(tpl.Status.Conditions, walletv1.ConditionWebhooksReady)
+		return cond != nil && cond.Status == metav1.ConditionTrue, fmt.Sprintf("%+v", cond)
+	})
+
+	// member-petra (climbing-membership) and a concert ticket register a
+	// device each; the concert template is labelled for the second hook.
+	concert := &walletv1.PassTemplate{}
+	concert.Namespace, concert.Name = ns, "harbour-concert"
+	update(t, concert, func(tpl *walletv1.PassTemplate) { tpl.Labels = map[string]string{"kind": "concert"} })
+	registerDevice(t, pt, "bc-2041", "ns-phone-1", "nstok1")
+	eventually(t, "the namespace's webhook got the membership's registration, with its key", func() (bool, string) {
+		_, evs, keys := everyTemplate.snapshot()
+		return len(evs) == 1 && evs[0].SerialNumber == "bc-2041" && keys[0] == "crm-key-7", fmt.Sprint(len(evs), keys)
+	})
+	registerDevice(t, pt, "hh-2026-a-12-7", "ns-phone-2", "nstok2")
+	eventually(t, "the selector's template reaches the selecting webhook", func() (bool, string) {
+		_, evs, _ := selected.snapshot()
+		return len(evs) >= 1 && evs[0].SerialNumber == "hh-2026-a-12-7", fmt.Sprint(len(evs))
+	})
+	time.Sleep(time.Second) // any stray delivery
+	if _, evs, _ := selected.snapshot(); slices.ContainsFunc(evs, func(e registry.Event) bool { return e.SerialNumber == "bc-2041" }) {
+		t.Error("a webhook whose selector does not pick the membership template got its event")
+	}
+	if _, evs, _ := everyTemplate.snapshot(); len(evs) != 2 {
+		t.Errorf("the namespace's webhook got %d register events, want 2 (one per template's pass)", len(evs))
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/render"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/subscriptions"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
 
@@ -57,7 +58,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateCertificate))).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageConfigMaps))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageSecrets, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(shared.Both(
+			shared.ByIndex(r.Client, shared.TemplateList, index.TemplateImageSecrets, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets),
+			shared.TemplatesOfPassWebhooks(r.Client)))).
+		Watches(&walletv1.PassWebhook{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesOfPassWebhooks(r.Client))).
 		Watches(&walletv1.Pass{}, shared.TemplateOfPass(shared.PassEventDelay), builder.WithPredicates(sharedFilesChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("passtemplate").
@@ -149,8 +153,12 @@ func (r *Reconciler) now() time.Time {
 // never copied for the web service, so never sent. Ready does not depend
 // on it: passes sign either way.
 func (r *Reconciler) checkWebhookSecrets(ctx context.Context, tpl *walletv1.PassTemplate) error {
+	hooks, err := subscriptions.Of(ctx, r.Client, tpl)
+	if err != nil {
+		return err
+	}
 	var problems []string
-	for _, h := range tpl.Spec.Webhooks {
+	for _, h := range hooks {
 		if h.APIKeySecretRef == nil {
 			continue
 		}
@@ -167,7 +175,7 @@ func (r *Reconciler) checkWebhookSecrets(ctx context.Context, tpl *walletv1.Pass
 				"(kubectl label secret %s %s=true, if it holds nothing but that API key)", h.APIKeySecretRef.Name, h.URL, walletv1.LabelWebhookAPIKey, h.APIKeySecretRef.Name, walletv1.LabelWebhookAPIKey))
 		}
 	}
-	setWebhooksReady(tpl, problems)
+	setWebhooksReady(tpl, hooks, problems)
 	return nil
 }
 

@@ -36,8 +36,8 @@ func setIssueURL(t *walletv1.PassTemplate, webServiceURL string, key []byte) {
 
 // setWebhooksReady reports the webhooks' API key Secrets; no condition when
 // no webhook sends a key.
-func setWebhooksReady(t *walletv1.PassTemplate, problems []string) {
-	withKeys := slices.ContainsFunc(t.Spec.Webhooks, func(h walletv1.Webhook) bool { return h.APIKeySecretRef != nil })
+func setWebhooksReady(t *walletv1.PassTemplate, hooks []walletv1.Webhook, problems []string) {
+	withKeys := slices.ContainsFunc(hooks, func(h walletv1.Webhook) bool { return h.APIKeySecretRef != nil })
 	switch {
 	case !withKeys:
 		meta.RemoveStatusCondition(&t.Status.Conditions, walletv1.ConditionWebhooksReady)

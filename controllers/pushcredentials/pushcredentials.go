@@ -26,6 +26,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/certs"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/subscriptions"
 )
 
 // Reconciler keeps the credentials Secrets.
@@ -49,6 +50,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&walletv1.PassTemplate{}).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateCertificate))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.templatesOfSecret)).
+		Watches(&walletv1.PassWebhook{}, handler.EnqueueRequestsFromMapFunc(shared.TemplatesOfPassWebhooks(r.Client))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
 		Complete(kube.StopQuietly(r))
 }
@@ -59,7 +61,8 @@ func (r *Reconciler) templatesOfSecret(ctx context.Context, obj client.Object) [
 	if l := obj.GetLabels(); obj.GetNamespace() == r.Namespace && l[walletv1.LabelPart] == walletv1.PartPushCredentials {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: l[walletv1.LabelTemplateNamespace], Name: obj.GetAnnotations()[walletv1.AnnotationTemplate]}}}
 	}
-	return shared.ByIndex(r.Client, shared.TemplateList, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets)(ctx, obj)
+	return shared.Both(shared.ByIndex(r.Client, shared.TemplateList, index.TemplateWebhookSecrets, index.TemplateScannerKeySecrets),
+		shared.TemplatesOfPassWebhooks(r.Client))(ctx, obj)
 }
 
 // Reconcile writes the template's credentials Secret, or deletes it once
@@ -126,7 +129,11 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 			}
 		}
 	}
-	for _, h := range tpl.Spec.Webhooks {
+	hooks, err := subscriptions.Of(ctx, r.Client, tpl)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hooks {
 		if h.APIKeySecretRef == nil {
 			continue
 		}

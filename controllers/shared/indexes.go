@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -62,3 +63,42 @@ func Requests(list client.ObjectList) []reconcile.Request {
 func TemplateList() client.ObjectList    { return &walletv1.PassTemplateList{} }
 func PassList() client.ObjectList        { return &walletv1.PassList{} }
 func CertificateList() client.ObjectList { return &walletv1.PassCertificateList{} }
+
+// TemplatesOfPassWebhooks maps a PassWebhook, or a Secret one of them reads
+// its API key from, to every template of its namespace (a PassWebhook may
+// select any of them).
+func TemplatesOfPassWebhooks(c client.Reader) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		if _, isSecret := obj.(*metav1.PartialObjectMetadata); isSecret {
+			var hooks walletv1.PassWebhookList
+			if err := c.List(ctx, &hooks, client.InNamespace(obj.GetNamespace())); err != nil {
+				log.FromContext(ctx).Error(err, "list PassWebhooks")
+				return nil
+			}
+			if !slices.ContainsFunc(hooks.Items, func(h walletv1.PassWebhook) bool {
+				return h.Spec.APIKeySecretRef != nil && h.Spec.APIKeySecretRef.Name == obj.GetName()
+			}) {
+				return nil
+			}
+		}
+		list := TemplateList()
+		if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
+			log.FromContext(ctx).Error(err, "list templates")
+			return nil
+		}
+		return Requests(list)
+	}
+}
+
+// Both maps an object to the requests of a and of b, each once.
+func Both(a, b handler.MapFunc) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		reqs := a(ctx, obj)
+		for _, req := range b(ctx, obj) {
+			if !slices.Contains(reqs, req) {
+				reqs = append(reqs, req)
+			}
+		}
+		return reqs
+	}
+}

@@ -387,7 +387,9 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"create", group, "passcertificates", team, false},
 			{"update", group, "passcertificates", team, false},
 			{"create", group, "passes", team, true}, // issue links
-			{"patch", group, "passes", team, true},  // rewards sign-ups
+			{"patch", group, "passes", team, true},  // rewards sign-ups, check-in at the gate
+			{"list", group, "passwebhooks", team, true},
+			{"create", group, "passwebhooks", team, false},
 			{"update", group, "passes", team, false},
 			{"delete", group, "passes", team, false},
 			{"patch", group, "passes/status", team, true},
@@ -418,6 +420,8 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 			{"patch", group, "passes", team, true}, // its void-on-delete finalizer
 			{"delete", group, "passes", team, false},
 			{"update", group, "passtemplates", team, false},
+			{"watch", group, "passwebhooks", team, true},
+			{"update", group, "passwebhooks", team, false},
 			{"patch", group, "passes/status", team, true},
 			{"update", group, "passes/finalizers", team, true},
 			{"get", group, "deviceregistrations", team, false},

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/subscriptions"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
 
@@ -82,13 +83,24 @@ func (w *Client) hooks(ctx context.Context, ev registry.Event) (*walletv1.Pass, 
 	if err := w.Cache.Get(ctx, client.ObjectKey{Namespace: ev.Namespace, Name: pass.Spec.TemplateRef.Name}, tpl); err != nil {
 		return nil, nil, nil, false
 	}
+	all, err := subscriptions.Of(ctx, w.Cache, tpl)
+	if err != nil {
+		return nil, nil, nil, false
+	}
 	var out []walletv1.Webhook
-	for _, hook := range tpl.Spec.Webhooks {
-		if len(hook.Events) == 0 || slices.Contains(hook.Events, walletv1.WebhookEvent(ev.Event)) {
+	for _, hook := range all {
+		if subscriptions.Takes(hook, walletv1.WebhookEvent(ev.Event)) {
 			out = append(out, hook)
 		}
 	}
 	return pass, tpl, out, true
+}
+
+// Wanted says whether a webhook of tpl's passes takes events of kind; none
+// is queued otherwise.
+func Wanted(ctx context.Context, c client.Reader, tpl *walletv1.PassTemplate, kind walletv1.WebhookEvent) bool {
+	all, err := subscriptions.Of(ctx, c, tpl)
+	return err == nil && slices.ContainsFunc(all, func(h walletv1.Webhook) bool { return subscriptions.Takes(h, kind) })
 }
 
 func (w *Client) post(ctx context.Context, url, apiKey string, body []byte) error {
