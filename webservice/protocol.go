@@ -16,6 +16,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
+	"github.com/wallet-operator/wallet-operator/webservice/useragent"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
@@ -114,7 +115,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	change, err := s.store.Register(r.Context(), registry.Registration{
 		Device: r.PathValue("device"), PushToken: body.PushToken,
 		PassTypeIdentifier: r.PathValue("passType"), Serial: r.PathValue("serial"),
-		Namespace: p.Namespace, PassName: p.Name, PassUID: p.UID, Digest: p.Status.Bundle.ContentDigest,
+		Namespace: p.Namespace, PassName: p.Name, PassUID: p.UID, Digest: p.Status.Bundle.ContentDigest, Wallet: useragent.Wallet(r),
 	}, s.event(r, p, walletv1.WebhookEventRegister))
 	if err != nil {
 		s.storeFailed(w, err, "register a device", p)
@@ -262,8 +263,9 @@ func (s *Server) deviceLog(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// event is the webhook event of a registration change of the pass, or nil
-// when no webhook of its template wants it (nothing is queued then).
+// event is the webhook event of a registration change of the pass (its
+// wallet the registering app's), or nil when no webhook of its template
+// wants it (nothing is queued then).
 func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookEvent) *registry.Event {
 	tpl := &walletv1.PassTemplate{}
 	if err := s.cache.Get(r.Context(), client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.TemplateRef.Name}, tpl); err != nil {
@@ -274,7 +276,7 @@ func (s *Server) event(r *http.Request, p *walletv1.Pass, kind walletv1.WebhookE
 	}
 	return &registry.Event{
 		Event: string(kind), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
-		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: registry.WalletOf(string(kind)),
+		PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: time.Now().UTC(), Wallet: useragent.Wallet(r),
 	}
 }
 

@@ -365,3 +365,47 @@ func TestNamespaceWideWebhook(t *testing.T) {
 		t.Errorf("the namespace's webhook got %d register events, want 2 (one per template's pass)", len(evs))
 	}
 }
+
+// Devices are counted by the app that registered them, told by its
+// User-Agent, and the webhook events say which (Yourpass's wallet values).
+func TestDevicesByWallet(t *testing.T) {
+	ns, pt := samples(t)
+	rc := &rawReceiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	tpl := &walletv1.PassTemplate{}
+	tpl.Namespace, tpl.Name = ns, "climbing-membership"
+	update(t, tpl, func(tpl *walletv1.PassTemplate) {
+		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: srv.URL + "/events", Events: []walletv1.WebhookEvent{walletv1.WebhookEventRegister}}}
+	})
+	eventually(t, "the webhook in the web service's cache", func() (bool, string) {
+		cached := &walletv1.PassTemplate{}
+		err := mgr.GetCache().Get(context.Background(), client.ObjectKeyFromObject(tpl), cached)
+		return err == nil && len(cached.Spec.Webhooks) == 1, fmt.Sprint(err)
+	})
+	const serial = "bc-2041"
+	for device, ua := range map[string]string{
+		"wallet-iphone": "PassbookUIService/1.0 CFNetwork/1496.0.7 Darwin/23.5.0",
+		"wallet-pass2u": "Pass2U Wallet/4.2.1 (Linux; Android 14; Pixel 8)",
+		"wallet-other":  "okhttp/4.12.0",
+	} {
+		r := call(t, "POST", "/v1/devices/"+apnstest.DeviceID(device)+"/registrations/"+pt+"/"+serial, authToken(pt, serial),
+			[]byte(`{"pushToken":"`+apnstest.Token(device)+`"}`), "User-Agent", ua)
+		if r.code != http.StatusCreated {
+			t.Fatalf("register %s: %d %s", device, r.code, r.body)
+		}
+	}
+	eventually(t, "devices counted by wallet", func() (bool, string) {
+		p := getPass(t, ns, "member-petra")
+		by := p.Status.DevicesByWallet
+		return p.Status.RegisteredDevices == 3 && by["ios_wallet"] == 1 && by["android_pass2u"] == 1 && by["unknown"] == 1, fmt.Sprint(p.Status.RegisteredDevices, by)
+	})
+	eventually(t, "each event names its wallet", func() (bool, string) {
+		var wallets []string
+		for _, ev := range rc.snapshot() {
+			wallets = append(wallets, fmt.Sprint(ev["wallet"]))
+		}
+		slices.Sort(wallets)
+		return slices.Equal(wallets, []string{"android_pass2u", "ios_wallet", "unknown"}), fmt.Sprint(wallets)
+	})
+}

@@ -39,6 +39,13 @@ type DeviceRegistrationSpec struct {
 	// registered: it has that version, so it is not pushed for it.
 	// +optional
 	RegisteredDigest string `json:"registeredDigest,omitempty"`
+
+	// Wallet is the app that registered, told by its User-Agent, by
+	// Yourpass's names: ios_wallet, android_pass2u, android_walletpasses,
+	// android_attido, android_yourwallet, or unknown.
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	Wallet string `json:"wallet,omitempty"`
 }
 
 // DeviceRegistrationStatus records what the device was last told.

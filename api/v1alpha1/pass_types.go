@@ -286,6 +286,12 @@ type PassStatus struct {
 	// +optional
 	RegisteredDevices int32 `json:"registeredDevices,omitempty"`
 
+	// DevicesByWallet counts the registered devices by the app that
+	// registered them (ios_wallet, android_pass2u, android_walletpasses,
+	// android_attido, android_yourwallet, unknown).
+	// +optional
+	DevicesByWallet map[string]int32 `json:"devicesByWallet,omitempty"`
+
 	// FirstRegistered is when a device first registered the pass.
 	// +optional
 	FirstRegistered *metav1.Time `json:"firstRegistered,omitempty"`

@@ -37,6 +37,12 @@ type PendingWebhookEventSpec struct {
 	// (userAdd, userDelete).
 	// +optional
 	UserCount int32 `json:"userCount,omitempty"`
+
+	// Wallet is the app of the device (device events), by Yourpass's
+	// names.
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	Wallet string `json:"wallet,omitempty"`
 }
 
 // PendingWebhookEventStatus is how delivery stands.

@@ -899,6 +899,13 @@ func (in *PassStatus) DeepCopyInto(out *PassStatus) {
 		*out = new(BundleStatus)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.DevicesByWallet != nil {
+		in, out := &in.DevicesByWallet, &out.DevicesByWallet
+		*out = make(map[string]int32, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.FirstRegistered != nil {
 		in, out := &in.FirstRegistered, &out.FirstRegistered
 		*out = (*in).DeepCopy()

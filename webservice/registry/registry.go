@@ -31,6 +31,8 @@ type Registration struct {
 	// Digest is the content the device registered with; it is not pushed
 	// for that content again.
 	Digest string
+	// Wallet is the app that registered (useragent.Wallet).
+	Wallet string
 }
 
 // PassRef names a Pass.
@@ -200,6 +202,8 @@ type Counts struct {
 	// FirstUnregistered and LastUnregistered: when a device first and last
 	// left (unregistered, or found gone by APNs); zero when none has.
 	FirstUnregistered, LastUnregistered time.Time
+	// ByWallet counts the devices by the app that registered them.
+	ByWallet map[string]int32
 	// Changed is when the figures last changed.
 	Changed time.Time
 }

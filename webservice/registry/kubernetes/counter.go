@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -14,11 +15,12 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/webservice/useragent"
 )
 
 // Counter is the one writer of a Pass's registration fields
-// (registeredDevices, firstRegistered, lastRegistered, firstUnregistered,
-// lastUnregistered): it runs on the leader replica and counts the pass's
+// (registeredDevices, devicesByWallet, firstRegistered, lastRegistered,
+// firstUnregistered, lastUnregistered): it runs on the leader replica and counts the pass's
 // DeviceRegistrations. A device that left is seen as a lower count, so
 // one leaving and another arriving between two counts go unseen.
 type Counter struct {
@@ -67,8 +69,13 @@ func (c *Counter) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 		p.Status.LastUnregistered = &now
 	}
 	p.Status.RegisteredDevices = int32(len(regs.Items))
+	p.Status.DevicesByWallet = nil
 	var first, last time.Time
 	for _, r := range regs.Items {
+		if p.Status.DevicesByWallet == nil {
+			p.Status.DevicesByWallet = map[string]int32{}
+		}
+		p.Status.DevicesByWallet[cmp.Or(r.Spec.Wallet, useragent.WalletUnknown)]++
 		t := r.CreationTimestamp.Time
 		if first.IsZero() || t.Before(first) {
 			first = t

@@ -76,7 +76,7 @@ func (o *Outbox) AddEvent(ctx context.Context, ev registry.Event) error {
 		},
 		Spec: walletv1.PendingWebhookEventSpec{
 			PassName: ev.Pass, Sequence: seq, Event: walletv1.WebhookEvent(ev.Event), Time: metav1.NewMicroTime(ev.Timestamp),
-			DeviceCount: int32(ev.DeviceCount), UserCount: int32(ev.UserCount),
+			DeviceCount: int32(ev.DeviceCount), UserCount: int32(ev.UserCount), Wallet: ev.Wallet,
 		},
 	}
 	if ev.PassID != "" {
@@ -163,7 +163,7 @@ func (o *Outbox) ClaimEvents(ctx context.Context, c registry.EventClaim) ([]regi
 		out = append(out, registry.OutboxEvent{ID: o.nextID, Attempts: int(head.Status.Attempts), DeliveredTo: head.Status.DeliveredTo, Event: registry.Event{
 			Event: string(head.Spec.Event), PassID: string(p.UID), Namespace: p.Namespace, Pass: p.Name, SerialNumber: p.Spec.SerialNumber,
 			PassTypeIdentifier: p.Status.PassTypeIdentifier, Timestamp: head.Spec.Time.UTC(), DeviceCount: int(head.Spec.DeviceCount), UserCount: int(head.Spec.UserCount),
-			Wallet: registry.WalletOf(string(head.Spec.Event)),
+			Wallet: cmp.Or(head.Spec.Wallet, registry.WalletOf(string(head.Spec.Event))),
 		}})
 	}
 	return out, nil

@@ -62,7 +62,7 @@ func (s *Store) register(ctx context.Context, r registry.Registration) (bool, er
 		Spec: walletv1.DeviceRegistrationSpec{
 			DeviceLibraryIdentifier: r.Device, PushToken: r.PushToken,
 			PassTypeIdentifier: r.PassTypeIdentifier, SerialNumber: r.Serial, PassName: r.PassName,
-			RegisteredDigest: r.Digest,
+			RegisteredDigest: r.Digest, Wallet: r.Wallet,
 		},
 	}
 	if r.PassUID != "" {

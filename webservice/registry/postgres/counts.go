@@ -103,6 +103,10 @@ func (c *CountsSync) write(ctx context.Context, n registry.Counts, limiter *rate
 	}
 	before := p.DeepCopy()
 	p.Status.RegisteredDevices = int32(n.Devices)
+	p.Status.DevicesByWallet = nil
+	if len(n.ByWallet) > 0 {
+		p.Status.DevicesByWallet = n.ByWallet
+	}
 	if !n.First.IsZero() && n.First.Unix() > 0 {
 		p.Status.FirstRegistered = &metav1.Time{Time: n.First}
 	}

@@ -6,6 +6,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -173,11 +174,13 @@ func (s *Store) Register(ctx context.Context, r registry.Registration, event *re
 	var ch registry.Change
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
-INSERT INTO registrations (device, pass_type, serial, namespace, pass_name, pass_uid, push_token, known_digest)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO registrations (device, pass_type, serial, namespace, pass_name, pass_uid, push_token, known_digest, wallet)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (device, pass_type, serial) DO UPDATE
-  SET push_token = EXCLUDED.push_token, namespace = EXCLUDED.namespace, pass_name = EXCLUDED.pass_name, pass_uid = EXCLUDED.pass_uid
-RETURNING xmax = 0`, r.Device, r.PassTypeIdentifier, r.Serial, r.Namespace, r.PassName, string(r.PassUID), r.PushToken, r.Digest).Scan(&ch.Changed)
+  SET push_token = EXCLUDED.push_token, namespace = EXCLUDED.namespace, pass_name = EXCLUDED.pass_name, pass_uid = EXCLUDED.pass_uid,
+      wallet = EXCLUDED.wallet
+RETURNING xmax = 0`, r.Device, r.PassTypeIdentifier, r.Serial, r.Namespace, r.PassName, string(r.PassUID), r.PushToken, r.Digest,
+			cmp.Or(r.Wallet, "unknown")).Scan(&ch.Changed)
 		if err != nil {
 			return fmt.Errorf("register: %w", err)
 		}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -126,15 +127,20 @@ func (s *Store) Forget(ctx context.Context, pass registry.PassRef) error {
 // CountsChangedSince returns passes whose figures changed at or after t.
 func (s *Store) CountsChangedSince(ctx context.Context, t time.Time, n int) ([]registry.Counts, error) {
 	rows, err := s.pool.Query(ctx, `
-SELECT namespace, pass_name, devices, coalesce(first_registered, 'epoch'), coalesce(last_registered, 'epoch'),
-  coalesce(first_unregistered, 'epoch'), coalesce(last_unregistered, 'epoch'), changed_at
-FROM pass_devices WHERE changed_at >= $1 ORDER BY changed_at LIMIT $2`, t, n)
+SELECT d.namespace, d.pass_name, d.devices, coalesce(d.first_registered, 'epoch'), coalesce(d.last_registered, 'epoch'),
+  coalesce(d.first_unregistered, 'epoch'), coalesce(d.last_unregistered, 'epoch'), d.changed_at,
+  (SELECT coalesce(jsonb_object_agg(w.wallet, w.n), '{}') FROM
+     (SELECT wallet, count(*) AS n FROM registrations r WHERE r.namespace = d.namespace AND r.pass_name = d.pass_name GROUP BY wallet) w)
+FROM pass_devices d WHERE d.changed_at >= $1 ORDER BY d.changed_at LIMIT $2`, t, n)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (registry.Counts, error) {
 		var c registry.Counts
-		err := row.Scan(&c.Pass.Namespace, &c.Pass.Name, &c.Devices, &c.First, &c.Last, &c.FirstUnregistered, &c.LastUnregistered, &c.Changed)
-		return c, err
+		var byWallet []byte
+		if err := row.Scan(&c.Pass.Namespace, &c.Pass.Name, &c.Devices, &c.First, &c.Last, &c.FirstUnregistered, &c.LastUnregistered, &c.Changed, &byWallet); err != nil {
+			return c, err
+		}
+		return c, json.Unmarshal(byWallet, &c.ByWallet)
 	})
 }
