@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"crypto/x509"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
@@ -187,6 +188,30 @@ func TestSamplesBecomeReadyAndVerify(t *testing.T) {
 	}
 	if exp := meta(cert.Status.Conditions, walletv1.ConditionExpiring); exp == nil || exp.Status != metav1.ConditionFalse {
 		t.Errorf("a fresh certificate is not Expiring: %+v", exp)
+	}
+	// The template lists its images with their size, as the PNG header
+	// (IHDR: width and height, big-endian, at bytes 16 and 20) gives it.
+	var concert walletv1.PassTemplate
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "harbour-concert"}, &concert); err != nil {
+		t.Fatal(err)
+	}
+	var images corev1.ConfigMap
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sample-images"}, &images); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]walletv1.TemplateImageStatus{}
+	for _, img := range concert.Status.Images {
+		listed[img.Name] = img
+	}
+	for name, key := range map[string]string{"icon.png": "icon.png", "icon@2x.png": "icon-2x.png", "strip@2x.png": "strip-2x.png", "logo.png": "logo.png"} {
+		data := images.BinaryData[key]
+		want := walletv1.TemplateImageStatus{Name: name, Width: int32(binary.BigEndian.Uint32(data[16:20])), Height: int32(binary.BigEndian.Uint32(data[20:24])), Size: int64(len(data))}
+		if listed[name] != want {
+			t.Errorf("the template lists %+v, want %+v", listed[name], want)
+		}
+	}
+	if len(concert.Status.Images) != 5 {
+		t.Errorf("the template lists %d images, its spec has 5", len(concert.Status.Images))
 	}
 
 	for _, p := range passes {

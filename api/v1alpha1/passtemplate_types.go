@@ -102,6 +102,21 @@ const (
 	SchemeBoardingPass         StyleScheme = "boardingPass"
 )
 
+// TemplateImageStatus is one image every pass of a template shows.
+type TemplateImageStatus struct {
+	// Name is the image's file in the bundle: icon@2x.png, cs.lproj/logo.png.
+	// +required
+	Name string `json:"name"`
+	// Width and Height in pixels.
+	// +optional
+	Width int32 `json:"width,omitempty"`
+	// +optional
+	Height int32 `json:"height,omitempty"`
+	// Size in bytes.
+	// +optional
+	Size int64 `json:"size,omitempty"`
+}
+
 // CheckIn is check-in at the gate: scanners (apps at the entrances) send
 // what they read to the web service, which redeems the pass exactly once
 // across every gate and replica.
@@ -672,6 +687,13 @@ type PassTemplateStatus struct {
 	// template shares (images, localizations).
 	// +optional
 	SharedBundle string `json:"sharedBundle,omitempty"`
+
+	// Images are the images of the shared files as stored, with their
+	// pixel size and bytes (as Yourpass's image API lists them).
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Images []TemplateImageStatus `json:"images,omitempty"`
 
 	// NFCEncryptionPublicKey is the NFC terminal key passes render with, as
 	// pass.json has it (base64 SubjectPublicKeyInfo), read from

@@ -259,6 +259,7 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 		return err
 	}
 	tpl.Status.SharedBundle = key
+	tpl.Status.Images = imagesOf(compiled.Shared())
 	tpl.Status.NFCEncryptionPublicKey = compiled.NFCEncryptionPublicKey()
 	r.Sources.RememberSharedFiles(tpl.UID, from, key, r.now())
 	return nil

@@ -1,7 +1,10 @@
 package passtemplate
 
 import (
+	"bytes"
 	"fmt"
+	"image/png"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/pkpass"
 	"github.com/wallet-operator/wallet-operator/internal/status"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -46,4 +50,21 @@ func setWebhooksReady(t *walletv1.PassTemplate, hooks []walletv1.Webhook, proble
 	default:
 		status.Set(&t.Status.Conditions, t.Generation, walletv1.ConditionWebhooksReady, metav1.ConditionTrue, walletv1.ReasonWebhooksValid, "every webhook's API key Secret is labelled for webhooks")
 	}
+}
+
+// imagesOf lists the PNG images of a template's shared files by name, with
+// their pixel size (from the PNG header) and bytes.
+func imagesOf(files pkpass.Files) []walletv1.TemplateImageStatus {
+	var out []walletv1.TemplateImageStatus
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if !strings.HasSuffix(name, ".png") {
+			continue
+		}
+		img := walletv1.TemplateImageStatus{Name: name, Size: int64(len(files[name]))}
+		if cfg, err := png.DecodeConfig(bytes.NewReader(files[name])); err == nil {
+			img.Width, img.Height = int32(cfg.Width), int32(cfg.Height)
+		}
+		out = append(out, img)
+	}
+	return out
 }
