@@ -9,6 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/wallet-operator/wallet-operator/internal/index"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
 	"github.com/wallet-operator/wallet-operator/webservice/registry/kubernetes"
 	"github.com/wallet-operator/wallet-operator/webservice/webhooks"
@@ -41,7 +42,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	}
 	hooks := &webhooks.Client{
 		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
-		Log: server.log.WithName("webhooks"), HTTP: webhooks.NewHTTPClient(o.Webhooks.AllowedCIDRs), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
+		Log: server.log.WithName("webhooks"), HTTP: outbound.NewClient(o.Webhooks.AllowedCIDRs, "--webhook-allow-cidrs"), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
 	}
 	webhooks.ReportDepth(backend)
 	if err := mgr.Add(&webhooks.Sender{Webhooks: hooks, Outbox: backend, Poll: o.OutboxPoll, Elected: !backend.Shared()}); err != nil {

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 )
 
 // Webhooks never reach internal addresses unless allowed, and never follow
@@ -28,12 +30,12 @@ func TestWebhookDestinations(t *testing.T) {
 	}))
 	defer redirector.Close()
 	post := func(allowed []netip.Prefix, url string) error {
-		w := &Client{HTTP: NewHTTPClient(allowed), Options: Options{Timeout: 2 * time.Second}}
+		w := &Client{HTTP: outbound.NewClient(allowed, "--webhook-allow-cidrs"), Options: Options{Timeout: 2 * time.Second}}
 		return w.post(context.Background(), url, "k-123", []byte(`{}`))
 	}
 
 	for _, url := range []string{redirector.URL, "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1:8080/", "http://[::1]:9/", "http://0.0.0.0:9/"} {
-		if err := post(nil, url); !errors.Is(err, errDestinationRefused) {
+		if err := post(nil, url); !errors.Is(err, outbound.ErrRefused) {
 			t.Errorf("%s: want refused, got %v", url, err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 	"github.com/wallet-operator/wallet-operator/webservice/personalization"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -129,7 +130,7 @@ func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 			case err == nil:
 				deliveries.WithLabelValues("delivered").Inc()
 				delivered = append(delivered, hook.URL)
-			case errors.Is(err, errDestinationRefused):
+			case errors.Is(err, outbound.ErrRefused):
 				w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", Redacted(hook.URL), err)
 				deliveries.WithLabelValues("refused").Inc()
 				delivered = append(delivered, hook.URL) // retrying cannot help

@@ -1,4 +1,7 @@
-package webhooks
+// Package outbound is the HTTP client for URLs that tenants write while
+// the operator sits inside the cluster (webhooks, images to fetch): it
+// refuses internal addresses and never follows a redirect.
+package outbound
 
 import (
 	"errors"
@@ -10,17 +13,16 @@ import (
 	"time"
 )
 
-// errDestinationRefused: a webhook URL leads to an address the web service
-// does not send to.
-var errDestinationRefused = errors.New("destination refused")
+// ErrRefused: a URL leads to an address the operator does not reach.
+var ErrRefused = errors.New("destination refused")
 
-// NewHTTPClient is the HTTP client of webhooks, whose URLs any namespace
-// user writes while the web service sits inside the cluster. It never
+// NewClient is an HTTP client for URLs any namespace user writes. It never
 // follows a redirect (Go would copy X-API-Key to the new host), and it
 // refuses, at dial time on the resolved address (so DNS rebinding cannot
 // get round it), loopback, private, link-local (cloud metadata), shared,
-// multicast and unspecified addresses, unless allowed lists them.
-func NewHTTPClient(allowed []netip.Prefix) *http.Client {
+// multicast and unspecified addresses, unless allowed lists them; flag
+// names the option that allows them, for the error.
+func NewClient(allowed []netip.Prefix, flag string) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {
@@ -31,7 +33,7 @@ func NewHTTPClient(allowed []netip.Prefix) *http.Client {
 			return err
 		}
 		if ip = ip.Unmap(); internalAddress(ip) && !contains(allowed, ip) {
-			return fmt.Errorf("%w: %s is an internal address (allow it with --webhook-allow-cidrs)", errDestinationRefused, ip)
+			return fmt.Errorf("%w: %s is an internal address (allow it with %s)", ErrRefused, ip, flag)
 		}
 		return nil
 	}}
