@@ -5,7 +5,9 @@ package controllers
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"net/netip"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,6 +21,8 @@ import (
 	"github.com/wallet-operator/wallet-operator/controllers/shared"
 	"github.com/wallet-operator/wallet-operator/controllers/sweep"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
+	"github.com/wallet-operator/wallet-operator/internal/imagefetch"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 )
 
 // The manager's permissions. They are generated into config/rbac/role.yaml
@@ -66,6 +70,11 @@ type Options struct {
 	SweepInterval time.Duration
 	// SweepMinAge: sweep.DefaultMinAge when zero.
 	SweepMinAge time.Duration
+	// ImageAllowCIDRs are internal addresses images given by URL may be
+	// fetched from (--image-allow-cidrs).
+	ImageAllowCIDRs []netip.Prefix
+	// ImageRootCAs replace the system's CAs for image fetches (tests).
+	ImageRootCAs *x509.CertPool
 	// GoogleWallet configures the Google Wallet sync (its WebServiceURL
 	// defaults to Pass.WebServiceURL).
 	GoogleWallet googlewallet.Options
@@ -85,6 +94,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		o.Store = &bundle.ConfigMapStore{Client: mgr.GetClient(), API: mgr.GetAPIReader(), Metadata: mgr.GetCache()}
 	}
 	sources := shared.NewSources(mgr.GetAPIReader(), mgr.GetCache(), o.Store)
+	sources.Images = imagefetch.New(outbound.NewClient(o.ImageAllowCIDRs, "--image-allow-cidrs", o.ImageRootCAs))
 	for _, step := range []struct {
 		name  string
 		setup func() error

@@ -5,8 +5,12 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,8 +60,12 @@ const operatorNamespace = "wallet-operator-system"
 func startManager(e *testenv.Env) (func(), error) {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.Level(zapLevel())))
 	c = e.Client
+	imageServer = httptest.NewTLSServer(&images)
+	roots := x509.NewCertPool()
+	roots.AddCert(imageServer.Certificate())
 	st, err := stack.Start(e.Config, stack.Options{QPS: 200, Burst: 400, OperatorNamespace: operatorNamespace, Controllers: &controllers.Options{
-		Pass:        pass.Options{WebServiceURL: webServiceURL, Tokens: tokenKey},
+		Pass:            pass.Options{WebServiceURL: webServiceURL, Tokens: tokenKey},
+		ImageAllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, ImageRootCAs: roots,
 		PassWorkers: 4, TemplateWorkers: 2, CertificateWorkers: 1, OperatorNamespace: operatorNamespace,
 		// The samples sign with development chains in the tests' namespaces;
 		// TestDevelopmentChainsOnlyWhereAllowed uses others.
@@ -66,7 +74,52 @@ func startManager(e *testenv.Env) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.Stop, nil
+	return func() { st.Stop(); imageServer.Close() }, nil
+}
+
+// imageServer serves images templates give by URL (HTTPS with a CA of its
+// own, on loopback: both allowed to the manager here).
+var (
+	imageServer *httptest.Server
+	images      imageHost
+)
+
+// imageHost serves PNGs by path and counts the requests for each.
+type imageHost struct {
+	mu       sync.Mutex
+	files    map[string][]byte
+	requests map[string]int
+}
+
+func (h *imageHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.requests == nil {
+		h.requests = map[string]int{}
+	}
+	h.requests[r.URL.Path]++
+	b, ok := h.files[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	_, _ = w.Write(b)
+}
+
+func (h *imageHost) put(path string, b []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.files == nil {
+		h.files = map[string][]byte{}
+	}
+	h.files[path] = b
+}
+
+func (h *imageHost) count(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.requests[path]
 }
 
 func zapLevel() zapcore.Level {

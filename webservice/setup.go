@@ -42,7 +42,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, o Options) (*Server
 	}
 	hooks := &webhooks.Client{
 		Cache: mgr.GetCache(), API: mgr.GetAPIReader(), Options: o.Webhooks, CredentialsNamespace: o.CredentialsNamespace,
-		Log: server.log.WithName("webhooks"), HTTP: outbound.NewClient(o.Webhooks.AllowedCIDRs, "--webhook-allow-cidrs"), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
+		Log: server.log.WithName("webhooks"), HTTP: outbound.NewClient(o.Webhooks.AllowedCIDRs, "--webhook-allow-cidrs", nil), Recorder: mgr.GetEventRecorderFor("webservice-webhooks"),
 	}
 	webhooks.ReportDepth(backend)
 	if err := mgr.Add(&webhooks.Sender{Webhooks: hooks, Outbox: backend, Poll: o.OutboxPoll, Elected: !backend.Shared()}); err != nil {

@@ -80,10 +80,10 @@ const (
 	ImagePersonalizationLogo ImageType = "personalizationLogo"
 )
 
-// Image is one PNG of a pass, read from a ConfigMap or Secret key. The
-// bundle names it after its type, scale and language: icon@2x.png,
-// cs.lproj/logo.png.
-// +kubebuilder:validation:XValidation:rule="has(self.configMapKeyRef) != has(self.secretKeyRef)",message="an image is read from exactly one of configMapKeyRef or secretKeyRef"
+// Image is one PNG of a pass, read from a ConfigMap or Secret key, or
+// fetched from an https URL. The bundle names it after its type, scale and
+// language: icon@2x.png, cs.lproj/logo.png.
+// +kubebuilder:validation:XValidation:rule="[has(self.configMapKeyRef), has(self.secretKeyRef), has(self.url)].filter(x, x).size() == 1",message="an image is read from exactly one of configMapKeyRef, secretKeyRef or url"
 type Image struct {
 	// Type is the image's role: icon, logo, strip, background, thumbnail,
 	// footer, or a poster event ticket's artwork and secondaryLogo.
@@ -109,6 +109,16 @@ type Image struct {
 	// SecretKeyRef reads the PNG from a Secret key.
 	// +optional
 	SecretKeyRef *KeyReference `json:"secretKeyRef,omitempty"`
+
+	// URL fetches the PNG once by https (at most 4 MiB; never from an
+	// address inside the cluster unless the manager's --image-allow-cidrs
+	// lists it); fetched again when the URL changes, or when the
+	// passes.wallet-operator.io/refetch-images-at annotation of the
+	// template (or pass) does.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="an image url is https://"
+	// +optional
+	URL string `json:"url,omitempty"`
 }
 
 // Language is a language code naming an .lproj folder of the bundle.

@@ -83,6 +83,9 @@ const (
 	// every registered device of it, once per distinct value (an RFC 3339
 	// time), though nothing changed.
 	AnnotationPushRequestedAt = GroupName + "/push-requested-at"
+	// AnnotationRefetchImagesAt on a PassTemplate or Pass fetches its
+	// images given by url again, once per distinct value.
+	AnnotationRefetchImagesAt = GroupName + "/refetch-images-at"
 	// AnnotationCheckedInAt and AnnotationCheckedInBy record a check-in at
 	// the gate on the Pass, in the same write that redeems it: when
 	// (RFC 3339) and the gate (the scanner key's Secret name, or "kubectl").

@@ -155,7 +155,7 @@ func (r *Reconciler) render(ctx context.Context, s *scope) error {
 		rendered = p.DeepCopy()
 		rendered.Spec.Voided = true // the final version devices keep
 	}
-	own, err := s.compiled.Render(rendered, r.Sources.ImageSource(ctx, p.Namespace), opts)
+	own, err := s.compiled.Render(rendered, r.Sources.ImageSource(ctx, p.Namespace, p.Annotations[walletv1.AnnotationRefetchImagesAt]), opts)
 	if err != nil {
 		return err
 	}

@@ -246,7 +246,7 @@ func (r *Reconciler) storeSharedFiles(ctx context.Context, s *scope) error {
 	if key, ok := r.Sources.StoredSharedFiles(tpl.UID, from, r.now()); ok && key == tpl.Status.SharedBundle {
 		return nil // nothing they are made from changed: a reconcile that counts
 	}
-	compiled, err := render.CompileTemplate(tpl, r.Sources.ImageSource(ctx, tpl.Namespace))
+	compiled, err := render.CompileTemplate(tpl, r.Sources.ImageSource(ctx, tpl.Namespace, tpl.Annotations[walletv1.AnnotationRefetchImagesAt]))
 	if err != nil {
 		return err
 	}

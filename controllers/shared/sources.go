@@ -16,6 +16,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/bundle"
 	"github.com/wallet-operator/wallet-operator/internal/certs"
+	"github.com/wallet-operator/wallet-operator/internal/imagefetch"
 	"github.com/wallet-operator/wallet-operator/internal/index"
 	"github.com/wallet-operator/wallet-operator/internal/lru"
 	"github.com/wallet-operator/wallet-operator/internal/pkpass"
@@ -33,6 +34,8 @@ type Sources struct {
 	Metadata client.Reader
 	// Store keeps the bundles (the template's shared files are read from it).
 	Store bundle.Store
+	// Images fetches images given by URL.
+	Images *imagefetch.Fetcher
 
 	mu         sync.Mutex
 	identities map[types.NamespacedName]identityEntry
@@ -126,10 +129,17 @@ func (s *Sources) Identity(ctx context.Context, cert *walletv1.PassCertificate) 
 // ImageSource reads images from ConfigMaps and Secrets of a namespace; the
 // source it returns reads each ConfigMap or Secret once (a template's
 // images usually share one).
-func (s *Sources) ImageSource(ctx context.Context, namespace string) render.ImageSource {
+// Images given by url are fetched once per URL and refetch (the
+// refetch-images-at annotation's value of the template or pass).
+func (s *Sources) ImageSource(ctx context.Context, namespace, refetch string) render.ImageSource {
 	configMaps, secrets := map[string]*corev1.ConfigMap{}, map[string]*corev1.Secret{}
 	return func(img walletv1.Image) ([]byte, error) {
 		switch {
+		case img.URL != "":
+			if s.Images == nil {
+				return nil, fmt.Errorf("images are not fetched by URL here")
+			}
+			return s.Images.Fetch(ctx, img.URL, refetch)
 		case img.ConfigMapKeyRef != nil:
 			ref := img.ConfigMapKeyRef
 			cm, ok := configMaps[ref.Name]
@@ -200,7 +210,7 @@ func (s *Sources) CompiledTemplate(ctx context.Context, tpl *walletv1.PassTempla
 // generation and the resourceVersion of every ConfigMap and Secret its
 // images read (from the metadata cache; "" for one that does not exist).
 func (s *Sources) ImageVersions(ctx context.Context, tpl *walletv1.PassTemplate) (string, error) {
-	from := strconv.FormatInt(tpl.Generation, 10)
+	from := strconv.FormatInt(tpl.Generation, 10) + " refetch@" + tpl.Annotations[walletv1.AnnotationRefetchImagesAt]
 	for _, source := range []struct {
 		kind  string
 		names index.Index

@@ -4,11 +4,14 @@
 package outbound
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -21,8 +24,9 @@ var ErrRefused = errors.New("destination refused")
 // refuses, at dial time on the resolved address (so DNS rebinding cannot
 // get round it), loopback, private, link-local (cloud metadata), shared,
 // multicast and unspecified addresses, unless allowed lists them; flag
-// names the option that allows them, for the error.
-func NewClient(allowed []netip.Prefix, flag string) *http.Client {
+// names the option that allows them, for the error. roots, when not nil,
+// replace the system's CAs (a test's server).
+func NewClient(allowed []netip.Prefix, flag string, roots *x509.CertPool) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {
@@ -39,7 +43,7 @@ func NewClient(allowed []netip.Prefix, flag string) *http.Client {
 	}}
 	return &http.Client{
 		Transport: &http.Transport{
-			DialContext: dialer.DialContext, ForceAttemptHTTP2: true,
+			DialContext: dialer.DialContext, ForceAttemptHTTP2: true, TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout: 10 * time.Second, MaxIdleConns: 100, IdleConnTimeout: 90 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -60,4 +64,17 @@ func contains(prefixes []netip.Prefix, ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// ParsePrefixes reads a comma-separated list of CIDRs (a flag's value).
+func ParsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, c := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -15,12 +15,12 @@ func TestInternalAddressesRefused(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
 	for _, url := range []string{srv.URL, "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1:8080/", "http://[::1]:9/", "http://100.64.0.1/"} {
-		_, err := NewClient(nil, "--image-allow-cidrs").Get(url)
+		_, err := NewClient(nil, "--image-allow-cidrs", nil).Get(url)
 		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "--image-allow-cidrs") {
 			t.Errorf("%s: want refused naming the flag, got %v", url, err)
 		}
 	}
-	resp, err := NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "").Get(srv.URL)
+	resp, err := NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "", nil).Get(srv.URL)
 	if err != nil {
 		t.Fatalf("an allowed address: %v", err)
 	}

@@ -30,7 +30,7 @@ func TestWebhookDestinations(t *testing.T) {
 	}))
 	defer redirector.Close()
 	post := func(allowed []netip.Prefix, url string) error {
-		w := &Client{HTTP: outbound.NewClient(allowed, "--webhook-allow-cidrs"), Options: Options{Timeout: 2 * time.Second}}
+		w := &Client{HTTP: outbound.NewClient(allowed, "--webhook-allow-cidrs", nil), Options: Options{Timeout: 2 * time.Second}}
 		return w.post(context.Background(), url, "k-123", []byte(`{}`))
 	}
 

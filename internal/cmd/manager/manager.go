@@ -4,6 +4,7 @@ package manager
 
 import (
 	"flag"
+	"net/netip"
 
 	"context"
 	"errors"
@@ -34,6 +35,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/internal/version"
@@ -79,6 +81,9 @@ type Options struct {
 	BundleStore cli.BundleStoreFlags
 	// SweepInterval: how often unused bundle objects are swept.
 	SweepInterval time.Duration
+	// ImageAllowCIDRs are internal addresses images given by URL may be
+	// fetched from.
+	ImageAllowCIDRs []netip.Prefix
 	// GoogleWalletAPI and GoogleWalletQPS: where and how fast the Google
 	// Wallet sync talks to Google.
 	GoogleWalletAPI      string
@@ -130,6 +135,11 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.Func("watch-namespaces", "Comma-separated namespaces to watch instead of the whole cluster (with RoleBindings granting Secrets there only: config/namespaced-example). Pass type ownership and serial numbers are then checked among them only.", func(v string) error {
 		o.WatchNamespaces = append(o.WatchNamespaces, splitList(v)...)
 		return nil
+	})
+	fs.Func("image-allow-cidrs", "Comma-separated CIDRs of internal addresses images given by url may be fetched from (a server inside the cluster). Default: none; loopback, private, link-local and shared addresses are refused.", func(v string) error {
+		prefixes, err := outbound.ParsePrefixes(v)
+		o.ImageAllowCIDRs = append(o.ImageAllowCIDRs, prefixes...)
+		return err
 	})
 	fs.DurationVar(&o.SweepInterval, "bundle-sweep-interval", sweep.DefaultInterval, "How often the elected manager deletes stored bundle objects that no Pass or PassTemplate uses any more (left behind by a finalizer removed by hand, or deletions while no manager ran); 0 disables it.")
 	fs.StringVar(&o.GoogleWalletAPI, "google-wallet-api-url", "", "Base URL of the Google Wallet REST API (a proxy, or a stand-in in tests); Google's when empty.")
@@ -214,6 +224,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{
 		Pass: passOptions, PassWorkers: o.PassWorkers, TemplateWorkers: o.TemplateWorkers, CertificateWorkers: 1, Store: store,
 		SweepInterval:     o.SweepInterval,
+		ImageAllowCIDRs:   o.ImageAllowCIDRs,
 		OperatorNamespace: o.OperatorNamespace,
 		GoogleWallet:      gwcontroller.Options{APIEndpoint: o.GoogleWalletAPI, TokenURL: o.GoogleWalletTokenURL, RequestsPerSecond: o.GoogleWalletQPS},
 		Tenancy:           passcertificate.Tenancy{DevelopmentNamespaces: o.DevelopmentNamespaces, SharedPassTypes: o.SharedPassTypes},

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +29,7 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/googlewallet"
 	"github.com/wallet-operator/wallet-operator/internal/kube"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/internal/version"
@@ -91,7 +90,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", false, "Take client addresses from X-Forwarded-For, as --trusted-proxies appended them (only behind an Ingress that sets it).")
 	fs.IntVar(&c.IPv6ClientPrefix, "ipv6-client-prefix", d.IPv6ClientPrefix, "Prefix length an IPv6 client is rate limited by (a host may send from any address of its network).")
 	fs.Func("trusted-proxies", "Comma-separated CIDRs of the proxies (the Ingress controller's pods) whose X-Forwarded-For entries are believed, read from the right. Default: private, unique-local and loopback ranges.", func(v string) error {
-		prefixes, err := parsePrefixes(v)
+		prefixes, err := outbound.ParsePrefixes(v)
 		c.TrustedProxies = append(c.TrustedProxies, prefixes...)
 		return err
 	})
@@ -111,7 +110,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.Float64Var(&c.Webhooks.Factor, "webhook-retry-factor", d.Webhooks.Factor, "Growth of webhook retry delays.")
 	fs.IntVar(&c.Webhooks.MaxAttempts, "webhook-attempts", d.Webhooks.MaxAttempts, "Attempts before a webhook event is abandoned.")
 	fs.Func("webhook-allow-cidrs", "Comma-separated CIDRs of internal addresses webhooks may be sent to (a receiver inside the cluster). Default: none; loopback, private, link-local and shared addresses are refused.", func(v string) error {
-		prefixes, err := parsePrefixes(v)
+		prefixes, err := outbound.ParsePrefixes(v)
 		c.Webhooks.AllowedCIDRs = append(c.Webhooks.AllowedCIDRs, prefixes...)
 		return err
 	})
@@ -254,17 +253,4 @@ func waitForKey(ctx context.Context, c client.Client, namespace, name string) (t
 		case <-time.After(2 * time.Second):
 		}
 	}
-}
-
-// parsePrefixes reads a comma-separated list of CIDRs.
-func parsePrefixes(v string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, c := range strings.Split(v, ",") {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
