@@ -29,12 +29,14 @@ var (
 		"barcode": status.PassController, "expired": status.PassController, "redeemedAt": status.PassController,
 		"bundle.damaged":    status.DamageReports,
 		"registeredDevices": status.RegistrationCounter, "firstRegistered": status.RegistrationCounter, "lastRegistered": status.RegistrationCounter,
+		"devicesByWallet": status.RegistrationCounter, "firstUnregistered": status.RegistrationCounter, "lastUnregistered": status.RegistrationCounter,
 		"pushedDigest": status.Pusher, "pushRequests": status.Pusher, "lastPushed": status.Pusher,
 		"googleWallet": status.GoogleWallet, "googleWallet.users": status.GoogleCallbacks, "googleWallet.recentNonces": status.GoogleCallbacks,
 	}
 	templateFieldWriters = map[string]status.Writer{
 		"observedGeneration": status.TemplateController, "conditions": status.TemplateController, "passTypeIdentifier": status.TemplateController,
 		"sharedBundle": status.TemplateController, "nfcEncryptionPublicKey": status.TemplateController, "issueURL": status.TemplateController,
+		"images": status.TemplateController,
 		"passes": status.PassCount, "readyPasses": status.PassCount, "voidedPasses": status.PassCount, "redeemedPasses": status.PassCount,
 		"expiredPasses": status.PassCount, "anonymizedPasses": status.PassCount, "registeredDevices": status.PassCount, "countedAt": status.PassCount,
 		"downloads": status.DownloadStats, "previews": status.DownloadStats,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -166,6 +167,13 @@ func TestValidObjectsAccepted(t *testing.T) {
 	for _, style := range []walletv1.PassStyle{walletv1.StyleBoardingPass, walletv1.StyleCoupon, walletv1.StyleEventTicket, walletv1.StyleStoreCard, walletv1.StyleGeneric} {
 		objs = append(objs, validTemplate(strings.ToLower(string(style)), style))
 	}
+	// A webhook may take every kind of event there is.
+	every := validTemplate("every-event", walletv1.StyleCoupon)
+	every.Spec.Webhooks = []walletv1.Webhook{{URL: "https://hooks.example.com/in", Events: []walletv1.WebhookEvent{
+		walletv1.WebhookEventRegister, walletv1.WebhookEventUnregister, walletv1.WebhookEventUserAdd, walletv1.WebhookEventUserDelete,
+		walletv1.WebhookEventPersonalize, walletv1.WebhookEventCheckIn}}}
+	objs = append(objs, every, &walletv1.PassWebhook{ObjectMeta: metav1.ObjectMeta{Name: "team"}, Spec: walletv1.PassWebhookSpec{
+		Webhook: every.Spec.Webhooks[0], TemplateSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "events"}}}})
 	for _, obj := range objs {
 		obj.SetNamespace(ns)
 		if err := env.Client.Create(ctx, obj); err != nil {

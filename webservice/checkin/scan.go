@@ -132,26 +132,38 @@ func (h *Handler) scan(r *http.Request, tpl *walletv1.PassTemplate, gate, messag
 	if err != nil || p == nil {
 		return Answer{Result: Unknown}, err
 	}
+	a, redeemed, err := Admit(ctx, h.API, p, func(p *walletv1.Pass, now time.Time) Answer { return Judge(p, tpl, now) }, gate, h.Now, dryRun)
+	if err != nil || redeemed == nil {
+		return a, err
+	}
+	h.Admitted(ctx, redeemed, tpl)
+	return h.withFields(r, a, redeemed, tpl), nil
+}
+
+// Admit judges p and, when judge admits it, redeems it at gate with a
+// write conditioned on the version judged; after a conflict (another gate,
+// or any other write) it reads the pass and judges it again, up to 5
+// times. It returns the answer, and the pass it redeemed (nil when it
+// redeemed none: not admitted, or a dry run).
+func Admit(ctx context.Context, c client.Client, p *walletv1.Pass, judge func(*walletv1.Pass, time.Time) Answer, gate string,
+	clock func() time.Time, dryRun bool) (Answer, *walletv1.Pass, error) {
 	for attempt := 0; ; attempt++ {
-		now := h.Now()
-		a := Judge(p, tpl, now)
+		now := clock()
+		a := judge(p, now)
 		if a.Result != Admitted || dryRun {
 			a.DryRun = dryRun
-			return a, nil
+			return a, nil, nil
 		}
-		err := Redeem(ctx, h.API, p, gate, now)
+		err := Redeem(ctx, c, p, gate, now)
 		if err == nil {
-			h.Admitted(ctx, p, tpl)
-			return h.withFields(r, a, p, tpl), nil
+			return a, p, nil
 		}
 		if !apierrors.IsConflict(err) || attempt == 4 {
-			return Answer{}, err
+			return Answer{}, nil, err
 		}
-		// Changed meanwhile (another gate, or any other write): judge the
-		// pass as it is now.
 		fresh := &walletv1.Pass{}
-		if err := h.API.Get(ctx, client.ObjectKeyFromObject(p), fresh); err != nil {
-			return Answer{}, err
+		if err := c.Get(ctx, client.ObjectKeyFromObject(p), fresh); err != nil {
+			return Answer{}, nil, err
 		}
 		p = fresh
 	}

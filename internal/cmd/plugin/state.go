@@ -1,11 +1,10 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -99,38 +98,25 @@ func passByCode(ctx context.Context, k client.Client, ns, code, template string)
 }
 
 // redeem judges p at the gate of template (its own when empty; by name,
-// only whether it is redeemed already) and redeems it, conditioned on the
-// version judged; after a conflict it reads the pass and judges again.
+// only whether it is redeemed already) and redeems it as a gate does
+// (checkin.Admit: conditioned on the version judged).
 func redeem(ctx context.Context, k client.Client, p *walletv1.Pass, template string, check, dryRun bool) (checkin.Answer, error) {
-	for attempt := 0; ; attempt++ {
-		tpl := &walletv1.PassTemplate{}
-		tpl.Name = p.Spec.TemplateRef.Name
-		if template != "" {
-			tpl.Name = template
+	tpl := &walletv1.PassTemplate{}
+	tpl.Name = cmp.Or(template, p.Spec.TemplateRef.Name)
+	if check {
+		if err := k.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: tpl.Name}, tpl); err != nil {
+			return checkin.Answer{}, err
 		}
-		if check {
-			if err := k.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: tpl.Name}, tpl); err != nil {
-				return checkin.Answer{}, err
-			}
-		}
-		now := time.Now()
+	}
+	judge := func(p *walletv1.Pass, now time.Time) checkin.Answer {
 		a := checkin.Judge(p, tpl, now)
 		if !check && a.Result != checkin.AlreadyRedeemed {
 			a.Result = checkin.Admitted // by name: whatever its state, as spec.redeemed is set
 		}
-		if a.Result != checkin.Admitted || dryRun {
-			return a, nil
-		}
-		err := checkin.Redeem(ctx, k, p, walletv1.GateKubectl, now)
-		if err == nil || !apierrors.IsConflict(err) || attempt == 4 {
-			return a, err
-		}
-		fresh := &walletv1.Pass{}
-		if err := k.Get(ctx, client.ObjectKeyFromObject(p), fresh); err != nil {
-			return checkin.Answer{}, err
-		}
-		p = fresh
+		return a
 	}
+	a, _, err := checkin.Admit(ctx, k, p, judge, walletv1.GateKubectl, time.Now, dryRun)
+	return a, err
 }
 
 func redeemedWhere(a checkin.Answer) string {
