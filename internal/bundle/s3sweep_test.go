@@ -79,17 +79,22 @@ func TestS3PrefixIsOneInstallations(t *testing.T) {
 // thought it unused leaves it (issue 26, item 14).
 func TestS3SweepLeavesAReusedObject(t *testing.T) {
 	ctx := context.Background()
-	store := s3Store(t, bundle.S3Options{Prefix: "reuse", Grace: 2 * time.Second})
+	// S3 keeps LastModified in whole seconds: a refreshed object may look a
+	// second older than it is, so the sweep's minimum age leaves two
+	// seconds for the sweep to start on a busy machine (it was 1 s, and
+	// red once under CI's load), while the object before its refresh is
+	// past it.
+	store := s3Store(t, bundle.S3Options{Prefix: "reuse", Grace: 6 * time.Second})
 	files := pkpass.Files{"icon.png": []byte("reused icon")}
 	key, err := store.PutShared(ctx, "team-a", "coupon", files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // past half the grace
+	time.Sleep(3100 * time.Millisecond) // past half the grace, and past the sweep's minimum age
 	if _, err := store.PutShared(ctx, "team-a", "coupon", files); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Sweep(ctx, unused{}, time.Second); err != nil {
+	if _, err := store.Sweep(ctx, unused{}, 3*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.GetShared(ctx, "team-a", key); err != nil {
