@@ -185,7 +185,7 @@ func TestCheckInAtTheGate(t *testing.T) {
 	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.CheckIn.OpensBefore = &metav1.Duration{Duration: time.Hour} })
 	eventually(t, "the gate not open yet (an hour before the concert's relevant date)", func() (bool, string) {
 		a := scan(t, base, ns, tpl.Name, south, code8, "?dryRun=true")
-		return a.Result == "notYetValid" && a.OpensAt == "2026-12-19T17:30:00Z", a.raw
+		return a.Result == "notYetValid" && a.OpensAt == "2027-12-19T17:30:00Z", a.raw
 	})
 	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.CheckIn.OpensBefore = nil })
 	update(t, other, func(p *walletv1.Pass) { p.Spec.ExpirationDate = &metav1.Time{Time: time.Now().Add(-time.Hour)} })

@@ -279,7 +279,7 @@ func TestSemanticsMapFieldByField(t *testing.T) {
 	festival := m["festival-jana"]
 	ec, eo := festival.Class.(*walletobjects.EventTicketClass), festival.Object.(*walletobjects.EventTicketObject)
 	if ec.EventName.DefaultValue.Value != "Winter Jazz Festival" || ec.Venue.Name.DefaultValue.Value != "Lucerna Music Bar" || ec.Venue.Address.DefaultValue.Value != "Prague" ||
-		ec.DateTime.Start != "2026-12-18T19:30:00+01:00" || ec.DateTime.End != "2026-12-19T23:00:00+01:00" || ec.DateTime.DoorsOpen != "2026-12-18T18:30:00+01:00" {
+		ec.DateTime.Start != "2027-12-18T19:30:00+01:00" || ec.DateTime.End != "2027-12-19T23:00:00+01:00" || ec.DateTime.DoorsOpen != "2027-12-18T18:30:00+01:00" {
 		t.Errorf("the festival's class: %+v %+v %+v", ec.EventName, ec.Venue, ec.DateTime)
 	}
 	if eo.TicketHolderName != "Jana Dvořáková" || eo.SeatInfo.Seat.DefaultValue.Value != "14" || eo.SeatInfo.Row.DefaultValue.Value != "B" || eo.SeatInfo.Section.DefaultValue.Value != "Balcony" {
@@ -292,8 +292,8 @@ func TestSemanticsMapFieldByField(t *testing.T) {
 	}
 	fc, fo := flight.Class.(*walletobjects.FlightClass), flight.Object.(*walletobjects.FlightObject)
 	if fc.FlightHeader.Carrier.CarrierIataCode != "OK" || fc.FlightHeader.FlightNumber != "650" || fc.Origin.AirportIataCode != "PRG" || fc.Origin.Gate != "B7" ||
-		fc.Destination.AirportIataCode != "LIS" || fc.LocalScheduledDepartureDateTime != "2026-12-21T07:05:00" || fc.LocalScheduledArrivalDateTime != "2026-12-21T09:25:00" ||
-		fc.LocalBoardingDateTime != "2026-12-21T06:25:00" {
+		fc.Destination.AirportIataCode != "LIS" || fc.LocalScheduledDepartureDateTime != "2027-12-21T07:05:00" || fc.LocalScheduledArrivalDateTime != "2027-12-21T09:25:00" ||
+		fc.LocalBoardingDateTime != "2027-12-21T06:25:00" {
 		t.Errorf("the flight: %+v %+v %+v %+v", fc.FlightHeader, fc.Origin, fc.Destination, fc)
 	}
 	if fo.PassengerName != "Petr Novak" || fo.ReservationInfo.ConfirmationCode != "X7K2QP" || fo.BoardingAndSeatingInfo.SeatNumber != "14B" ||
@@ -352,7 +352,7 @@ func TestSamplesMapFieldByField(t *testing.T) {
 	if class.HexBackgroundColor != "#784828" || class.IssuerName != "Corner Coffee" || class.Title != "Corner Coffee discount coupon" {
 		t.Errorf("coupon class: colour %q issuer %q title %q", class.HexBackgroundColor, class.IssuerName, class.Title)
 	}
-	if got := modules(offer.TextModulesData); got["offer"] != "Espresso: 50%" || !strings.HasPrefix(got["expires"], "VALID UNTIL: 31 Dec 2026") {
+	if got := modules(offer.TextModulesData); got["offer"] != "Espresso: 50%" || !strings.HasPrefix(got["expires"], "VALID UNTIL: 31 Dec 2027") {
 		t.Errorf("coupon text modules: %v", got)
 	}
 	if class.CallbackOptions == nil || class.CallbackOptions.Url != "https://wallet.example.com/passes/google/callback" {

@@ -14,7 +14,7 @@ import (
 func posterInChromium(t *testing.T, link string) {
 	browser := chromium.New(t)
 	dom := browser.DOM(link)
-	for _, want := range []string{`id="poster"`, "Winter Jazz Festival", "Lucerna Music Bar", "18 Dec 2026, 19:30", "Section Balcony · Row B · Seat 14",
+	for _, want := range []string{`id="poster"`, "Winter Jazz Festival", "Lucerna Music Bar", "18 Dec 2027, 19:30", "Section Balcony · Row B · Seat 14",
 		`id="upcoming"`, "Night two: Jana Koubková"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the poster page Chromium built lacks %q", want)

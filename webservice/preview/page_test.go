@@ -36,8 +36,8 @@ func TestPosterPreview(t *testing.T) {
 	}
 	html := page.String()
 	for _, want := range []string{`id="poster"`, `background-image:url('data:image/png;base64,`, `<div class="event">Winter Jazz Festival</div>`,
-		`<div class="venue">Lucerna Music Bar</div>`, `<div class="when">18 Dec 2026, 19:30</div>`, `<div class="seat">Section Balcony · Row B · Seat 14</div>`,
-		`id="upcoming"`, `<li>Night one: The Vltava Quartet: 18 Dec 2026, 19:30</li>`} {
+		`<div class="venue">Lucerna Music Bar</div>`, `<div class="when">18 Dec 2027, 19:30</div>`, `<div class="seat">Section Balcony · Row B · Seat 14</div>`,
+		`id="upcoming"`, `<li>Night one: The Vltava Quartet: 18 Dec 2027, 19:30</li>`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the poster preview lacks %s\n%.600s", want, html[strings.Index(html, "<body>"):])
 		}
@@ -71,7 +71,7 @@ func TestPosterPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Winter Jazz Festival · 18 Dec 2026, 19:30 · Lucerna Music Bar · Section Balcony · Row B · Seat 14", "Night one: The Vltava Quartet: 18 Dec 2026, 19:30"} {
+	for _, want := range []string{"Winter Jazz Festival · 18 Dec 2027, 19:30 · Lucerna Music Bar · Section Balcony · Row B · Seat 14", "Night one: The Vltava Quartet: 18 Dec 2027, 19:30"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the PDF's text lacks %q:\n%s", want, out)
 		}
