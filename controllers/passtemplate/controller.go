@@ -195,11 +195,10 @@ func (r *Reconciler) checkScannerKeys(ctx context.Context, tpl *walletv1.PassTem
 			problems = append(problems, fmt.Sprintf("scanner key Secret %s does not exist", ref.Name))
 		case err != nil:
 			return err
-		case secret.Labels[walletv1.LabelScannerKey] != "true":
-			problems = append(problems, fmt.Sprintf("Secret %s is not labelled %s=true, so its scanners are refused "+
-				"(kubectl label secret %s %s=true, if it holds nothing but scanner keys)", ref.Name, walletv1.LabelScannerKey, ref.Name, walletv1.LabelScannerKey))
-		case len(secret.Data[ref.Key]) < walletv1.MinScannerKeyLength:
-			problems = append(problems, fmt.Sprintf("Secret %s has no key %s of at least %d bytes, so its scanners are refused", ref.Name, ref.Key, walletv1.MinScannerKeyLength))
+		default:
+			if problem := shared.ScannerKeyProblem(secret, ref); problem != "" {
+				problems = append(problems, problem)
+			}
 		}
 	}
 	if len(problems) > 0 {

@@ -155,8 +155,8 @@ func (r *Reconciler) credentials(ctx context.Context, tpl *walletv1.PassTemplate
 			}
 			// Only Secrets labelled for it, and only the digest: a scanner
 			// key is compared, never sent.
-			if v := secret.Data[ref.Key]; len(v) >= walletv1.MinScannerKeyLength && secret.Labels[walletv1.LabelScannerKey] == "true" {
-				data[walletv1.ScannerKeyPrefix+ref.Name] = walletv1.ScannerKeyDigest(v)
+			if shared.ScannerKeyProblem(secret, ref) == "" {
+				data[walletv1.ScannerKeyPrefix+ref.Name] = walletv1.ScannerKeyDigest(secret.Data[ref.Key])
 			}
 		}
 	}

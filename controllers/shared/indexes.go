@@ -5,8 +5,10 @@ package shared
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -39,11 +41,7 @@ func ByIndex(c client.Reader, newList func() client.ObjectList, indexes ...index
 				log.FromContext(ctx).Error(err, "list dependents", "index", i.Name)
 				return nil
 			}
-			for _, req := range Requests(list) {
-				if !slices.Contains(reqs, req) {
-					reqs = append(reqs, req)
-				}
-			}
+			reqs = appendNew(reqs, Requests(list))
 		}
 		return reqs
 	}
@@ -93,12 +91,31 @@ func TemplatesOfPassWebhooks(c client.Reader) handler.MapFunc {
 // Both maps an object to the requests of a and of b, each once.
 func Both(a, b handler.MapFunc) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		reqs := a(ctx, obj)
-		for _, req := range b(ctx, obj) {
-			if !slices.Contains(reqs, req) {
-				reqs = append(reqs, req)
-			}
-		}
-		return reqs
+		return appendNew(a(ctx, obj), b(ctx, obj))
 	}
+}
+
+// appendNew appends the requests of more that reqs does not hold yet.
+func appendNew(reqs, more []reconcile.Request) []reconcile.Request {
+	for _, req := range more {
+		if !slices.Contains(reqs, req) {
+			reqs = append(reqs, req)
+		}
+	}
+	return reqs
+}
+
+// ScannerKeyProblem says why the scanner key ref names in secret is not
+// accepted at the gate ("" when it is): a Secret not labelled for scanner
+// keys, or a key shorter than walletv1.MinScannerKeyLength. The template's
+// CheckInReady reports it; the push credentials copy only accepted keys.
+func ScannerKeyProblem(secret *corev1.Secret, ref walletv1.KeyReference) string {
+	switch {
+	case secret.Labels[walletv1.LabelScannerKey] != "true":
+		return fmt.Sprintf("Secret %s is not labelled %s=true, so its scanners are refused "+
+			"(kubectl label secret %s %s=true, if it holds nothing but scanner keys)", ref.Name, walletv1.LabelScannerKey, ref.Name, walletv1.LabelScannerKey)
+	case len(secret.Data[ref.Key]) < walletv1.MinScannerKeyLength:
+		return fmt.Sprintf("Secret %s has no key %s of at least %d bytes, so its scanners are refused", ref.Name, ref.Key, walletv1.MinScannerKeyLength)
+	}
+	return ""
 }
