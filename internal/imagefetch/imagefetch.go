@@ -13,6 +13,7 @@ import (
 	"net/url"
 
 	"github.com/wallet-operator/wallet-operator/internal/lru"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 )
 
 // MaxBytes bounds one image.
@@ -42,7 +43,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL, token string) ([]byte, erro
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("image url %s: only https URLs are fetched", redacted(rawURL))
+		return nil, fmt.Errorf("image url %s: only https URLs are fetched", outbound.Redacted(rawURL))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -51,29 +52,20 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL, token string) ([]byte, erro
 	req.Header.Set("Accept", "image/png")
 	resp, err := f.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch image %s: %w", redacted(rawURL), err)
+		// Go's error names the URL, query and all: redacted too.
+		return nil, fmt.Errorf("fetch image %s: %w", outbound.Redacted(rawURL), outbound.RedactedError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch image %s: the server answered %s", redacted(rawURL), resp.Status)
+		return nil, fmt.Errorf("fetch image %s: the server answered %s", outbound.Redacted(rawURL), resp.Status)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("fetch image %s: %w", redacted(rawURL), err)
+		return nil, fmt.Errorf("fetch image %s: %w", outbound.Redacted(rawURL), err)
 	}
 	if len(b) > MaxBytes {
-		return nil, fmt.Errorf("fetch image %s: larger than %d MiB", redacted(rawURL), MaxBytes>>20)
+		return nil, fmt.Errorf("fetch image %s: larger than %d MiB", outbound.Redacted(rawURL), MaxBytes>>20)
 	}
 	f.cache.Put(key, b)
 	return b, nil
-}
-
-// redacted is a URL fit for a status message: no user info, no query.
-func redacted(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(an unreadable URL)"
-	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
 }

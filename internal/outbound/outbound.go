@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -77,4 +78,31 @@ func ParsePrefixes(v string) ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// Redacted is a URL as logs, Events and status messages show it: without
+// the credentials a URL may carry (user information, the query).
+func Redacted(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(an unreadable URL)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+// RedactedError is err with the URL of the request that failed (Go's
+// *url.Error names it) redacted.
+func RedactedError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		redacted := *ue
+		redacted.URL = Redacted(ue.URL)
+		return &redacted
+	}
+	return err
 }

@@ -26,3 +26,29 @@ func TestInternalAddressesRefused(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// URLs in logs, Events and status messages lose what may be a credential.
+func TestRedacted(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://user:pass@hooks.example/in?key=secret#frag": "https://hooks.example/in?…",
+		"https://hooks.example/in":                           "https://hooks.example/in",
+		"::":                                                 "(an unreadable URL)",
+	} {
+		if got := Redacted(raw); got != want {
+			t.Errorf("Redacted(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// A failed request's error names its URL: redacted, it keeps the host and
+// loses the credentials.
+func TestRedactedError(t *testing.T) {
+	_, err := NewClient(nil, "--image-allow-cidrs", nil).Get("https://user:pw@169.254.169.254/logo.png?token=s3cret")
+	got := RedactedError(err).Error()
+	if strings.Contains(got, "s3cret") || strings.Contains(got, "pw@") || !strings.Contains(got, "https://169.254.169.254/logo.png?…") {
+		t.Errorf("redacted error %q", got)
+	}
+	if !errors.Is(RedactedError(err), ErrRefused) {
+		t.Errorf("the redacted error lost its cause: %v", RedactedError(err))
+	}
+}

@@ -131,7 +131,7 @@ func (o *Sender) attempt(ctx context.Context, e registry.OutboxEvent) {
 				deliveries.WithLabelValues("delivered").Inc()
 				delivered = append(delivered, hook.URL)
 			case errors.Is(err, outbound.ErrRefused):
-				w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", Redacted(hook.URL), err)
+				w.Recorder.Eventf(tpl, corev1.EventTypeWarning, "WebhookRefused", "webhook %s not sent: %v", outbound.Redacted(hook.URL), err)
 				deliveries.WithLabelValues("refused").Inc()
 				delivered = append(delivered, hook.URL) // retrying cannot help
 			default:

@@ -8,12 +8,10 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
-	neturl "net/url"
 	"slices"
 	"time"
 
@@ -25,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
+	"github.com/wallet-operator/wallet-operator/internal/outbound"
 	"github.com/wallet-operator/wallet-operator/internal/subscriptions"
 	"github.com/wallet-operator/wallet-operator/webservice/registry"
 )
@@ -116,14 +115,8 @@ func (w *Client) post(ctx context.Context, url, apiKey string, body []byte) erro
 	}
 	resp, err := w.HTTP.Do(req)
 	if err != nil {
-		var ue *neturl.Error
-		if errors.As(err, &ue) {
-			// The URL may carry credentials: logs and Events see it without.
-			redacted := *ue
-			redacted.URL = Redacted(ue.URL)
-			return &redacted
-		}
-		return err
+		// The URL may carry credentials: logs and Events see it without.
+		return outbound.RedactedError(err)
 	}
 	// Read a little of the answer (so the connection is reused), never all.
 	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
@@ -132,21 +125,6 @@ func (w *Client) post(ctx context.Context, url, apiKey string, body []byte) erro
 		return fmt.Errorf("answered %d", resp.StatusCode)
 	}
 	return nil
-}
-
-// Redacted is a webhook URL as logs and Events show it: without the
-// credentials a URL may carry (user information, the query).
-func Redacted(raw string) string {
-	u, err := neturl.Parse(raw)
-	if err != nil {
-		return "(an unreadable URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
-	}
-	u.Fragment = ""
-	return u.String()
 }
 
 // apiKey reads a webhook's API key from the template's push credentials
