@@ -396,6 +396,9 @@ func imageSource(objs *Objects, namespace string) passrender.ImageSource {
 				return b, nil
 			}
 			return nil, fmt.Errorf("Secret %s has no key %q", ref.Name, ref.Key)
+		case img.URL != "":
+			// render is offline: only the manager fetches.
+			return nil, fmt.Errorf("%s is fetched by the manager in a cluster, not by render: for a local render, put the PNG in a ConfigMap in the files", img.URL)
 		}
 		return nil, errors.New("the image names neither a ConfigMap nor a Secret key")
 	}

@@ -328,6 +328,9 @@ func TestBadInputsFailWithTheirOwnMessage(t *testing.T) {
 		{"missing image key", boarding, func(objs *Objects, _ *Request) {
 			template(objs, "passdock-airways").Spec.Images[4].ConfigMapKeyRef.Key = "nope.png"
 		}, "spec.images[4]: ConfigMap sample-images has no key \"nope.png\""},
+		{"image by URL", boarding, func(objs *Objects, _ *Request) {
+			template(objs, "passdock-airways").Spec.Images[4] = walletv1.Image{Type: walletv1.ImageFooter, URL: "https://images.example.com/logo.png"}
+		}, "spec.images[4]: https://images.example.com/logo.png is fetched by the manager in a cluster, not by render"},
 		{"strip and thumbnail on an event ticket", "concert-a-12-7", func(objs *Objects, _ *Request) {
 			tpl := template(objs, "harbour-concert")
 			tpl.Spec.Images = append(tpl.Spec.Images, walletv1.Image{Type: walletv1.ImageThumbnail, ConfigMapKeyRef: &walletv1.KeyReference{Name: "sample-images", Key: "thumbnail.png"}})
