@@ -130,7 +130,8 @@ func (c condition) matches(doc map[string]any) bool {
 	}
 }
 
-// lookup is the value at path as text; a map or list is not a value.
+// lookup is the value at path as text; null, a map or a list is not a
+// value.
 func lookup(doc map[string]any, path []string) (string, bool) {
 	var cur any = doc
 	for _, p := range path {
@@ -149,9 +150,7 @@ func lookup(doc map[string]any, path []string) (string, bool) {
 		return strconv.FormatBool(v), true
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64), true
-	case nil:
-		return "", false
-	default:
+	default: // null, a map or a list
 		return "", false
 	}
 }
