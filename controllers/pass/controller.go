@@ -108,9 +108,12 @@ type scope struct {
 // has not caught up yet, and its update will bring the pass back.
 var errWaiting = errors.New("waiting for a dependency to be reconciled")
 
-// transitions: a pass Event only when it stops being Ready or changes why;
-// becoming Ready is the norm and has its own "Signed" Event.
-var transitions = []status.Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse, WarningsOnly: true}}
+// transitions: a pass Event only when it stops being Ready, changes why, or
+// becomes Ready again. A routine signing (the first, or after a change) is
+// the norm: it is counted in wallet_manager_bundles_signed_total and shown
+// in status.bundle, not recorded as an Event, which would cost the API
+// server a request per pass per change.
+var transitions = []status.Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse, WarningsOnly: true, Recoveries: true}}
 
 // Reconcile brings a pass's signed bundle up to date.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {

@@ -274,7 +274,6 @@ func (r *Reconciler) store(ctx context.Context, s *scope) error {
 	}
 	bundlesSigned.Inc()
 	p.Status.Bundle = record
-	r.Recorder.Eventf(p, corev1.EventTypeNormal, "Signed", "signed a new bundle (%d bytes, content %s)", len(s.zipped), short(s.digest))
 	return nil
 }
 

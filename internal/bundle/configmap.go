@@ -131,15 +131,22 @@ func (s *ConfigMapStore) PutPass(ctx context.Context, p *walletv1.Pass, own pkpa
 	return name, nil
 }
 
-// Stored reads the record from the ConfigMap's annotation: through the
-// metadata cache, and from the API server when the cache has not seen a
-// ConfigMap just written.
+// Stored reads the record from the ConfigMap's annotation through the
+// metadata cache. When the cache lacks this content it asks the API server,
+// unless the cache and the pass's status agree on what is stored (both say
+// nothing, or both name the same other content): a new pass, or a pass
+// whose content changed, then costs the API server no read. Where they
+// disagree one of them lags behind a ConfigMap just written.
 func (s *ConfigMapStore) Stored(ctx context.Context, p *walletv1.Pass, contentDigest string) (*walletv1.BundleStatus, error) {
 	key := client.ObjectKey{Namespace: p.Namespace, Name: PassName(p.Name)}
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
 	err := s.metadata().Get(ctx, key, m)
-	if apierrors.IsNotFound(err) || (err == nil && m.Annotations[walletv1.AnnotationContentDigest] != contentDigest) {
+	cached := ""
+	if err == nil {
+		cached = m.Annotations[walletv1.AnnotationContentDigest]
+	}
+	if (err == nil || apierrors.IsNotFound(err)) && cached != contentDigest && !agrees(p.Status.Bundle, err == nil, cached) {
 		err = s.API.Get(ctx, key, m)
 	}
 	if err != nil {
@@ -155,6 +162,17 @@ func (s *ConfigMapStore) Stored(ctx context.Context, p *walletv1.Pass, contentDi
 		b.SharedKey = b.SharedConfigMap
 	}
 	return &b, nil
+}
+
+// agrees says whether a pass's status names what the metadata cache holds:
+// no ConfigMap of its own and no bundle in this store, or the ConfigMap's
+// content. A status naming another store's bundle (the store was switched)
+// agrees with no ConfigMap.
+func agrees(b *walletv1.BundleStatus, inCache bool, cachedDigest string) bool {
+	if b == nil || (b.Store != "" && b.Store != KindConfigMap) {
+		return !inCache
+	}
+	return inCache && b.ContentDigest == cachedDigest
 }
 
 // Load reads the pass's own ConfigMap and the shared one it names.

@@ -69,11 +69,15 @@ type Object interface {
 // Transition says which changes of one condition type become Events: a
 // change of status or reason. Becoming Warn is a Warning Event, anything
 // else a Normal one, unless WarningsOnly (a Ready pass is the norm: a
-// hundred thousand Normal Events would drown the Warnings).
+// hundred thousand Normal Events would drown the Warnings, and each is a
+// request the API server pays for). Recoveries keeps, under WarningsOnly,
+// the Normal Event of leaving Warn: the one a person who saw the Warning
+// looks for.
 type Transition struct {
 	Type         string
 	Warn         metav1.ConditionStatus
 	WarningsOnly bool
+	Recoveries   bool
 }
 
 // Helper holds an object as a reconcile found it and, at the end of the
@@ -131,7 +135,7 @@ func (h *Helper) recordTransitions() {
 		eventType := corev1.EventTypeNormal
 		if cur.Status == t.Warn {
 			eventType = corev1.EventTypeWarning
-		} else if t.WarningsOnly {
+		} else if t.WarningsOnly && !(t.Recoveries && old != nil && old.Status == t.Warn) {
 			continue
 		}
 		h.recorder.Event(h.obj, eventType, cur.Reason, cur.Message)

@@ -101,18 +101,23 @@ func TestTransitions(t *testing.T) {
 		name          string
 		before, after []metav1.Condition
 		warningsOnly  bool
+		recoveries    bool
 		want          string
 	}{
 		{name: "first verdict, bad", after: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}, want: "Warning Expired m"},
 		{name: "first verdict, good", after: []metav1.Condition{ready(metav1.ConditionTrue, "Valid")}, want: "Normal Valid m"},
 		{name: "good, warnings only", after: []metav1.Condition{ready(metav1.ConditionTrue, "Signed")}, warningsOnly: true},
+		{name: "recovery, warnings only", before: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}, after: []metav1.Condition{ready(metav1.ConditionTrue, "Signed")}, warningsOnly: true},
+		{name: "recovery, warnings and recoveries", before: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}, after: []metav1.Condition{ready(metav1.ConditionTrue, "Signed")}, warningsOnly: true, recoveries: true, want: "Normal Signed m"},
+		{name: "first verdict good, warnings and recoveries", after: []metav1.Condition{ready(metav1.ConditionTrue, "Signed")}, warningsOnly: true, recoveries: true},
+		{name: "good again, warnings and recoveries", before: []metav1.Condition{ready(metav1.ConditionTrue, "Signed")}, after: []metav1.Condition{ready(metav1.ConditionTrue, "Reused")}, warningsOnly: true, recoveries: true},
 		{name: "same reason", before: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}, after: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}},
 		{name: "new reason", before: []metav1.Condition{ready(metav1.ConditionFalse, "Expired")}, after: []metav1.Condition{ready(metav1.ConditionFalse, "KeyMismatch")}, want: "Warning KeyMismatch m"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events := record.NewFakeRecorder(10)
 			h := &Helper{recorder: events, before: newCert(1, tc.before...), obj: newCert(1, tc.after...),
-				transitions: []Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse, WarningsOnly: tc.warningsOnly}}}
+				transitions: []Transition{{Type: walletv1.ConditionReady, Warn: metav1.ConditionFalse, WarningsOnly: tc.warningsOnly, Recoveries: tc.recoveries}}}
 			h.recordTransitions()
 			var got []string
 			for len(events.Events) > 0 {
