@@ -107,7 +107,7 @@ PASSES ?= 10000
 BUNDLE_STORE ?= configmap
 
 .PHONY: scale
-scale: ## Load run: PASSES passes of one template against a local API server, bundles in BUNDLE_STORE (configmap or s3; figures on stdout).
+scale: ## Load run: PASSES passes of one template, a bare client's rate beside the operator's (creation and a template change), bundles in BUNDLE_STORE (configmap or s3; figures on stdout).
 	assets="$$(hack/setup-envtest.sh | tail -n1)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_SCALE_PASSES=$(PASSES) WALLET_SCALE_BUNDLE_STORE=$(BUNDLE_STORE) $(GO) test ./test/scale -count=1 -timeout 120m -v -run TestScale
 
