@@ -30,6 +30,18 @@ import (
 // their encoders or by scanners.
 const MaxMessageBytes = 2048
 
+// qrCapacityBytes is what the largest QR code (version 40) holds at the
+// error correction passes are drawn with (M), in byte mode, the least
+// compact of the modes a message may take: ISO/IEC 18004:2015, table 7.
+// Every message within MaxMessageBytes fits, so a QR code is never drawn
+// to learn that: drawing one (eight masks, each scored by the penalty
+// rules) was a quarter of rendering a pass.
+const qrCapacityBytes = 2331
+
+// A QR code holds every message Check lets through; a larger
+// MaxMessageBytes would need the check back.
+var _ [qrCapacityBytes - MaxMessageBytes]struct{}
+
 // Check says why message cannot be drawn as format, or carried in
 // encoding (an IANA charset name such as iso-8859-1 or utf-8); nil when it
 // can. The error is a sentence a person can act on.
@@ -49,6 +61,8 @@ func Check(format, message, encoding string) error {
 		if message == "" || len(message)%2 != 0 || strings.Trim(message, "0123456789") != "" {
 			return fmt.Errorf("%q is not an Interleaved 2 of 5 code: it needs an even number of digits", message)
 		}
+	case "PKBarcodeFormatQR":
+		return nil // within qrCapacityBytes, checked above
 	}
 	if _, err := Encode(format, message); err != nil {
 		return fmt.Errorf("%q cannot be drawn as %s: %v", message, strings.TrimPrefix(format, "PKBarcodeFormat"), err)

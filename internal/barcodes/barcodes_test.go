@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boombuler/barcode/qr"
 )
 
 func TestCheck(t *testing.T) {
@@ -85,5 +87,26 @@ func TestDrawerBoundsAndCaches(t *testing.T) {
 	c, _ := d.SVG("PKBarcodeFormatQR", "hello", 3, 60)
 	if a != b || a == c || d.cache.Len() != 2 {
 		t.Error("codes are not kept by content and size")
+	}
+}
+
+// Check no longer draws a QR code to learn that a message fits: the
+// capacity it relies on is the standard's, checked here against the
+// encoder itself (2,331 bytes fit version 40 at level M, one more does
+// not), and the largest message Check lets through, in the least compact
+// mode, is drawn.
+func TestQRCapacityIsTheEncoders(t *testing.T) {
+	if _, err := qr.Encode(strings.Repeat("x", qrCapacityBytes), qr.M, qr.Auto); err != nil {
+		t.Errorf("%d bytes at level M: %v; the standard says they fit", qrCapacityBytes, err)
+	}
+	if _, err := qr.Encode(strings.Repeat("x", qrCapacityBytes+1), qr.M, qr.Auto); err == nil {
+		t.Errorf("%d bytes at level M were drawn; the standard's capacity is %d", qrCapacityBytes+1, qrCapacityBytes)
+	}
+	largest := strings.Repeat("é", MaxMessageBytes/2) // two bytes each in UTF-8: byte mode
+	if err := Check("PKBarcodeFormatQR", largest, "utf-8"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Encode("PKBarcodeFormatQR", largest); err != nil {
+		t.Errorf("Check let a message through that cannot be drawn: %v", err)
 	}
 }
