@@ -146,6 +146,11 @@ prometheus:
   enabled: false
 networkPolicy:
   enabled: false
+# Kubernetes 1.36 and later: passes get their finalizer from the API server
+# as they are created (a MutatingAdmissionPolicy), one request per pass
+# less for the API server.
+admissionPolicy:
+  enabled: false
 `
 
 // chartText is a document as a template: the template delimiters it holds

@@ -3,7 +3,7 @@
 //
 //   - install.yaml: config/default with the image pinned to the version,
 //     the Namespace and CRDs first, every object labelled with the version;
-//   - <component>.yaml for s3, postgres, google-wallet, prometheus and
+//   - <component>.yaml for s3, postgres, google-wallet, prometheus,
 //     networkpolicy: the objects that component adds to or changes in
 //     install.yaml, rendered whole, to apply after it;
 //   - wallet-operator-<semver>.tgz: the Helm chart, generated from the
@@ -65,6 +65,7 @@ var components = []struct{ file, value, dir string }{
 	{"google-wallet", "googleWallet", "config/components/google-wallet"},
 	{"prometheus", "prometheus", "config/prometheus"},
 	{"networkpolicy", "networkPolicy", "config/networkpolicy"},
+	{"admission-policy", "admissionPolicy", "config/components/admission-policy"},
 }
 
 func main() {
@@ -242,6 +243,11 @@ func order(kind string) int {
 	return 2
 }
 
+// newClusterScoped are cluster-scoped kinds newer than kustomize's
+// schema: its namespace transformer gives them the operator's namespace,
+// which the API server would drop.
+var newClusterScoped = map[string]bool{"MutatingAdmissionPolicy": true, "MutatingAdmissionPolicyBinding": true}
+
 // documents renders each object as a YAML document, labelled with the
 // version (kubectl wallet version reads it from the Deployments), in the
 // order of order.
@@ -258,6 +264,11 @@ func documents(resources []*resource.Resource, version string) ([]string, error)
 		labels["app.kubernetes.io/part-of"] = "wallet-operator"
 		if err := r.SetLabels(labels); err != nil {
 			return nil, err
+		}
+		if newClusterScoped[r.GetKind()] {
+			if err := r.SetNamespace(""); err != nil {
+				return nil, err
+			}
 		}
 		data, err := r.AsYAML()
 		if err != nil {

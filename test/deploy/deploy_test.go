@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/spf13/cobra"
@@ -28,8 +29,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cmd/manager"
 	wscmd "github.com/wallet-operator/wallet-operator/internal/cmd/webservice"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
@@ -704,5 +707,61 @@ func TestNetworkPoliciesSelectTheComponents(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The admission-policy component (Kubernetes 1.36 and later) gives every
+// Pass its void-on-delete finalizer as the API server creates it, with no
+// manager running: the request the manager's patch cost is saved. Without
+// the policy the manager adds it (every controller test runs so).
+func TestAdmissionPolicySetsThePassFinalizer(t *testing.T) {
+	ctx := context.Background()
+	objs := render(t, "test/deploy/testdata/admission-policy")
+	for _, kind := range []string{"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"} {
+		obj := find(t, objs, kind, "wallet-operator-pass-finalizer").DeepCopy()
+		if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("deploy-test"), client.ForceOwnership); err != nil {
+			t.Fatalf("apply %s: %v", kind, err)
+		}
+		t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+	}
+	dryRunApply(t, objs)
+	ns := env.Namespace(t)
+	newPass := func(i int) *walletv1.Pass {
+		return &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("admitted-%d", i)},
+			Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "none"}, SerialNumber: fmt.Sprintf("admitted-%d", i)}}
+	}
+	var created []*walletv1.Pass
+	t.Cleanup(func() {
+		for _, p := range created { // no manager runs to remove it
+			_ = env.Client.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`)))
+			_ = env.Client.Delete(ctx, p)
+		}
+	})
+	// The API server takes up a new policy within a second or so.
+	testenv.Eventually(t, 20*time.Second, "a pass created with the policy in place has the finalizer", func() (bool, string) {
+		p := newPass(len(created))
+		if err := env.Client.Create(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, p)
+		return slices.Equal(p.Finalizers, []string{walletv1.FinalizerVoidOnDelete}), fmt.Sprintf("finalizers %v", p.Finalizers)
+	})
+	// A pass's own finalizers stay; the operator's is there once.
+	for _, own := range [][]string{{"example.com/other"}, {walletv1.FinalizerVoidOnDelete, "example.com/other"}} {
+		p := newPass(len(created))
+		p.Finalizers = own
+		if err := env.Client.Create(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, p)
+		if len(p.Finalizers) != 2 || !slices.Contains(p.Finalizers, walletv1.FinalizerVoidOnDelete) || !slices.Contains(p.Finalizers, "example.com/other") {
+			t.Errorf("created with finalizers %v: %v; want its own and the operator's once", own, p.Finalizers)
+		}
+	}
+	// Cluster-scoped, whatever namespace kustomize wrote on it.
+	var policy unstructured.Unstructured
+	policy.SetGroupVersionKind(find(t, objs, "MutatingAdmissionPolicy", "wallet-operator-pass-finalizer").GroupVersionKind())
+	if err := env.Client.Get(ctx, client.ObjectKey{Name: "wallet-operator-pass-finalizer"}, &policy); err != nil || policy.GetNamespace() != "" {
+		t.Errorf("the policy as stored: namespace %q, %v", policy.GetNamespace(), err)
 	}
 }

@@ -33,7 +33,7 @@ func TestHelmChartRendersTheKustomizeInstall(t *testing.T) {
 	defaults := renderChart(t, chart, nil)
 	sameObjects(t, "the chart with its defaults", defaults, install)
 
-	for value, file := range map[string]string{"s3": "s3.yaml", "postgres": "postgres.yaml", "googleWallet": "google-wallet.yaml", "prometheus": "prometheus.yaml", "networkPolicy": "networkpolicy.yaml"} {
+	for value, file := range map[string]string{"s3": "s3.yaml", "postgres": "postgres.yaml", "googleWallet": "google-wallet.yaml", "prometheus": "prometheus.yaml", "networkPolicy": "networkpolicy.yaml", "admissionPolicy": "admission-policy.yaml"} {
 		want := overlayObjects(install, decodeFile(t, filepath.Join(dir, file)))
 		sameObjects(t, "the chart with "+value+".enabled", renderChart(t, chart, map[string]any{value: map[string]any{"enabled": true}}), want)
 	}

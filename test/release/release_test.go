@@ -91,7 +91,7 @@ func release(t *testing.T, version string, binaries bool) string {
 func TestReleaseArtifacts(t *testing.T) {
 	dir := release(t, "v0.1.0", true)
 	archive := fmt.Sprintf("wallet-operator_v0.1.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "wallet-operator-0.1.0.tgz", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
+	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "admission-policy.yaml", "wallet-operator-0.1.0.tgz", "wallet.yaml", "sbom.cdx.json", "checksums.txt", archive} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the release has no %s", f)
 		}
@@ -139,10 +139,11 @@ func TestReleaseArtifacts(t *testing.T) {
 		// Every namespaced object of every file is in the operator's
 		// namespace (a component's objects too: config/default's
 		// namespace does not reach them by itself).
-		for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml"} {
+		for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "admission-policy.yaml"} {
 			for _, o := range decodeFile(t, filepath.Join(dir, f)) {
-				clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true}[o.GetKind()]
-				if !clusterScoped && o.GetNamespace() != "wallet-operator-system" {
+				clusterScoped := map[string]bool{"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true,
+					"MutatingAdmissionPolicy": true, "MutatingAdmissionPolicyBinding": true}[o.GetKind()]
+				if want := map[bool]string{true: "", false: "wallet-operator-system"}[clusterScoped]; o.GetNamespace() != want {
 					t.Errorf("%s: %s %s is in namespace %q", f, o.GetKind(), o.GetName(), o.GetNamespace())
 				}
 			}
@@ -287,7 +288,7 @@ func TestComponentsApplyAfterInstall(t *testing.T) {
 	kubeconfig := env.Kubeconfig(t, t.TempDir())
 	// install.yaml for real (its namespace must exist for the rest), each
 	// component as a dry run on top of it.
-	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml"} {
+	for _, f := range []string{"install.yaml", "s3.yaml", "postgres.yaml", "google-wallet.yaml", "prometheus.yaml", "networkpolicy.yaml", "admission-policy.yaml"} {
 		args := []string{"--kubeconfig", kubeconfig, "apply", "--server-side", "-f", filepath.Join(dir, f)}
 		if f != "install.yaml" {
 			args = append(args, "--dry-run=server")
