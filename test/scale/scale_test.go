@@ -142,6 +142,24 @@ func TestScale(t *testing.T) {
 	}
 	defer func() { _ = web.Process.Kill(); _, _ = web.Process.Wait() }()
 
+	// Passes get their finalizer at admission, as config/components/
+	// admission-policy gives it on Kubernetes 1.36 and later
+	// (WALLET_SCALE_ADMISSION_POLICY=false: from the manager's patch).
+	admission := os.Getenv("WALLET_SCALE_ADMISSION_POLICY") != "false"
+	if admission {
+		policy, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "components", "admission-policy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, obj := range policy {
+			obj.SetNamespace("")
+			if err := c.Create(ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitForAdmission(t, c)
+	}
+
 	// One template, the coupon sample, with its certificate and images.
 	objs, err := manifests.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "samples"))
 	if err != nil {
@@ -210,14 +228,16 @@ func TestScale(t *testing.T) {
 
 	store := strings.TrimPrefix(storeArgs[0], "--bundle-store=")
 	report := []string{
-		fmt.Sprintf("scale (%s store, %d passes, %d creators): creation: bare client %s, operator %s (created in %s), ratio %.2f",
-			store, n, creators, bare.rate(), operator.rate(), createdIn.Round(time.Millisecond), operator.perSecond()/bare.perSecond()),
+		fmt.Sprintf("scale (%s store, %d passes, %d creators, finalizer at admission: %v): creation: bare client %s, operator %s (created in %s), ratio %.2f",
+			store, n, creators, admission, bare.rate(), operator.rate(), createdIn.Round(time.Millisecond), operator.perSecond()/bare.perSecond()),
 		fmt.Sprintf("  template change: bare status loop %s, operator %s, ratio %.2f", bareResign.rate(), resign.rate(), resign.perSecond()/bareResign.perSecond()),
 		fmt.Sprintf("  peak RSS: manager %d MiB, web service %d MiB (%d passes cached); %.2f KiB in etcd per pass (Pass as JSON + its ConfigMap as protobuf, managedFields included)",
 			managerPeak>>20, webPeak>>20, n, perPass/1024),
 		"  API requests per pass, creation: bare " + bare.requests + "; operator " + operator.requests,
 		"  API requests per pass, template change: bare " + bareResign.requests + "; operator " + resign.requests,
 		"  the manager's own requests per pass: creation " + operator.manager + "; template change " + resign.manager,
+		"  CPU seconds per 1,000 passes, creation: bare " + bare.cpu + "; operator " + operator.cpu,
+		"  CPU seconds per 1,000 passes, template change: bare " + bareResign.cpu + "; operator " + resign.cpu,
 	}
 	for _, line := range report {
 		t.Log(line)
@@ -226,6 +246,33 @@ func TestScale(t *testing.T) {
 }
 
 const creators = 32
+
+// waitForAdmission waits until the API server applies the admission
+// policy: a probe pass, deleted again, gets the finalizer.
+func waitForAdmission(t *testing.T, c client.Client) {
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		probe := newPass("bare", 1_000_000+i)
+		if err := c.Create(ctx, probe); err != nil {
+			t.Fatal(err)
+		}
+		has := slices.Contains(probe.Finalizers, walletv1.FinalizerVoidOnDelete)
+		probe.Finalizers = nil
+		if err := c.Update(ctx, probe); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, probe); err != nil {
+			t.Fatal(err)
+		}
+		if has {
+			return
+		}
+		if i == 60 {
+			t.Fatal("the admission policy gave no pass its finalizer in 30 s")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
 
 // parallel runs do(0..n-1) on the creators, as a client fleet would.
 func parallel(n int, do func(i int) error) {
@@ -277,9 +324,9 @@ func writeStatus(ctx context.Context, c client.Client, i int, version string) er
 // phase is one measured phase: n passes in its duration, and the requests
 // per pass it cost the API server (and, when the manager ran, its own).
 type phase struct {
-	n                 int
-	took              time.Duration
-	requests, manager string
+	n                      int
+	took                   time.Duration
+	requests, manager, cpu string
 }
 
 func (p phase) perSecond() float64 { return float64(p.n) / p.took.Seconds() }
@@ -290,7 +337,7 @@ func (p phase) rate() string {
 // measure times run and counts the API server's requests during it, and
 // the manager's own when its metrics address is given.
 func measure(t *testing.T, cfg *rest.Config, managerMetrics *string, n int, run func()) phase {
-	apiBefore := apiRequests(t, cfg)
+	apiBefore, cpuBefore := apiRequests(t, cfg), cpuSeconds()
 	var mgrBefore map[string]float64
 	if managerMetrics != nil {
 		mgrBefore = managerRequests(t, *managerMetrics)
@@ -298,6 +345,12 @@ func measure(t *testing.T, cfg *rest.Config, managerMetrics *string, n int, run 
 	start := time.Now()
 	run()
 	ph := phase{n: n, took: time.Since(start), requests: perPassOf(apiBefore, apiRequests(t, cfg), n)}
+	var cpu []string
+	for name, after := range cpuSeconds() {
+		cpu = append(cpu, fmt.Sprintf("%s %.2f", name, (after-cpuBefore[name])*1000/float64(n)))
+	}
+	slices.Sort(cpu)
+	ph.cpu = strings.Join(cpu, ", ")
 	if managerMetrics != nil {
 		ph.manager = perPassOf(mgrBefore, managerRequests(t, *managerMetrics), n)
 	}
@@ -353,6 +406,42 @@ func etcdBytesPerPass(t *testing.T, c client.Client, n int) float64 {
 		sample++
 	}
 	return float64(size) / float64(sample)
+}
+
+// cpuSeconds is the CPU time (user and system) each process of the run
+// has used so far: this test's children (kube-apiserver, etcd, the
+// manager, the web service) and the test itself (the client).
+func cpuSeconds() map[string]float64 {
+	out := map[string]float64{}
+	self := strconv.Itoa(os.Getpid())
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		raw, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... utime stime: fields 14 and 15.
+		stat := string(raw)
+		end := strings.LastIndexByte(stat, ')')
+		if end < 0 {
+			continue
+		}
+		comm := stat[strings.IndexByte(stat, '(')+1 : end]
+		f := strings.Fields(stat[end+2:])
+		if len(f) < 13 || (f[1] != self && d.Name() != self) {
+			continue
+		}
+		utime, _ := strconv.ParseFloat(f[11], 64)
+		stime, _ := strconv.ParseFloat(f[12], 64)
+		name := comm
+		if d.Name() == self {
+			name = "client"
+		} else if cmdline, _ := os.ReadFile("/proc/" + d.Name() + "/cmdline"); comm == "wallet-operator" {
+			name = strings.Split(string(cmdline), "\x00")[1] // manager, webservice
+		}
+		out[name] += (utime + stime) / 100 // clock ticks: 100 per second on Linux
+	}
+	return out
 }
 
 // freeAddress is a loopback address nothing listens on.
