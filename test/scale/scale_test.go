@@ -125,9 +125,8 @@ func TestScale(t *testing.T) {
 		"--development-namespaces=scale")
 	mgr.Args = append(mgr.Args, storeArgs...)
 	profiles := os.Getenv("WALLET_SCALE_PROFILE_DIR")
-	if profiles != "" {
-		mgr.Args = append(mgr.Args, "--pprof-bind-address=127.0.0.1:6061")
-	}
+	mgrPprof, webPprof := freeAddress(t), freeAddress(t)
+	mgr.Args = append(mgr.Args, "--pprof-bind-address="+mgrPprof)
 	mgr.Stderr = os.Stderr
 	if err := mgr.Start(); err != nil {
 		t.Fatal(err)
@@ -135,7 +134,7 @@ func TestScale(t *testing.T) {
 	defer func() { _ = mgr.Process.Kill(); _, _ = mgr.Process.Wait() }()
 	web := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--listen", freeAddress(t),
 		"--webservice-url", "https://wallet.example.com/passes", "--operator-namespace", "wallet-operator-system",
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--zap-log-level", "error")
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--pprof-bind-address", webPprof, "--zap-log-level", "error")
 	web.Stderr = os.Stderr
 	if err := web.Start(); err != nil {
 		t.Fatal(err)
@@ -183,12 +182,14 @@ func TestScale(t *testing.T) {
 	timeout := time.Duration(envInt("WALLET_SCALE_TIMEOUT_MINUTES", 15+n/2500)) * time.Minute
 
 	// The operator: the same creators; done when every pass is Ready.
+	mgrHeap0, webHeap0 := heapAfterGC(t, mgrPprof), heapAfterGC(t, webPprof)
 	var createdIn time.Duration
 	operator := measure(t, &cfg, &metricsAddr, n, func() {
 		start := time.Now()
 		parallel(n, func(i int) error { return c.Create(ctx, newPass("scale", i)) })
 		createdIn = time.Since(start)
 		if profiles != "" {
+			managerPprofAddress = mgrPprof
 			go profile(t, &cfg, profiles)
 		}
 		waitFor(t, timeout, fmt.Sprintf("%d passes Ready", n), func() bool {
@@ -201,10 +202,13 @@ func TestScale(t *testing.T) {
 		})
 	})
 	managerPeak, webPeak := peakRSS(t, mgr.Process.Pid), peakRSS(t, web.Process.Pid)
+	mgrHeap, webHeap := heapAfterGC(t, mgrPprof), heapAfterGC(t, webPprof)
 	if profiles != "" {
-		out, err := exec.Command("curl", "-sSfo", filepath.Join(profiles, "manager-heap.pprof"), "http://127.0.0.1:6061/debug/pprof/heap?gc=1").CombinedOutput()
-		if err != nil {
-			t.Logf("manager heap profile: %v %s", err, out)
+		for name, addr := range map[string]string{"manager": mgrPprof, "webservice": webPprof} {
+			out, err := exec.Command("curl", "-sSfo", filepath.Join(profiles, name+"-heap.pprof"), "http://"+addr+"/debug/pprof/heap?gc=1").CombinedOutput()
+			if err != nil {
+				t.Logf("%s heap profile: %v %s", name, err, out)
+			}
 		}
 	}
 	perPass := etcdBytesPerPass(t, c, n)
@@ -231,8 +235,8 @@ func TestScale(t *testing.T) {
 		fmt.Sprintf("scale (%s store, %d passes, %d creators, finalizer at admission: %v): creation: bare client %s, operator %s (created in %s), ratio %.2f",
 			store, n, creators, admission, bare.rate(), operator.rate(), createdIn.Round(time.Millisecond), operator.perSecond()/bare.perSecond()),
 		fmt.Sprintf("  template change: bare status loop %s, operator %s, ratio %.2f", bareResign.rate(), resign.rate(), resign.perSecond()/bareResign.perSecond()),
-		fmt.Sprintf("  peak RSS: manager %d MiB, web service %d MiB (%d passes cached); %.2f KiB in etcd per pass (Pass as JSON + its ConfigMap as protobuf, managedFields included)",
-			managerPeak>>20, webPeak>>20, n, perPass/1024),
+		fmt.Sprintf("  peak RSS: manager %d MiB, web service %d MiB (%d passes cached); heap in use after GC per pass: manager %.2f KiB (%d MiB in all), web service %.2f KiB (%d MiB); %.2f KiB in etcd per pass (Pass as JSON + its ConfigMap as protobuf, managedFields included)",
+			managerPeak>>20, webPeak>>20, n, float64(mgrHeap-mgrHeap0)/float64(n)/1024, mgrHeap>>20, float64(webHeap-webHeap0)/float64(n)/1024, webHeap>>20, perPass/1024),
 		"  API requests per pass, creation: bare " + bare.requests + "; operator " + operator.requests,
 		"  API requests per pass, template change: bare " + bareResign.requests + "; operator " + resign.requests,
 		"  the manager's own requests per pass: creation " + operator.manager + "; template change " + resign.manager,
@@ -370,11 +374,17 @@ func perPassOf(before, after map[string]float64, n int) string {
 	}
 	kinds := slices.Collect(maps.Keys(counts))
 	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
-	var out []string
+	var out, lists []string
 	for _, k := range kinds {
 		if per := counts[k] / float64(n); per >= 0.05 {
 			out = append(out, fmt.Sprintf("%s %.2f", k, per))
+		} else if strings.HasPrefix(k, "LIST ") {
+			// Few, but each costs the API server a pass's worth per item.
+			lists = append(lists, fmt.Sprintf("%s ×%.0f", k, counts[k]))
 		}
+	}
+	if len(lists) > 0 {
+		out = append(out, "and "+strings.Join(lists, ", "))
 	}
 	return fmt.Sprintf("%.2f (%s)", total/float64(n), strings.Join(out, ", "))
 }
@@ -442,6 +452,29 @@ func cpuSeconds() map[string]float64 {
 		out[name] += (utime + stime) / 100 // clock ticks: 100 per second on Linux
 	}
 	return out
+}
+
+// managerPprofAddress is where the manager serves /debug/pprof.
+var managerPprofAddress string
+
+// heapAfterGC is a process's live heap: HeapAlloc right after a collection
+// (its /debug/pprof at addr).
+func heapAfterGC(t *testing.T, addr string) int {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap?debug=1&gc=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	for lines.Scan() {
+		if v, ok := strings.CutPrefix(lines.Text(), "# HeapAlloc = "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	t.Fatalf("no HeapAlloc in %s's heap profile", addr)
+	return 0
 }
 
 // freeAddress is a loopback address nothing listens on.
@@ -532,6 +565,7 @@ func apiRequests(t *testing.T, cfg *rest.Config) map[string]float64 {
 // (WALLET_SCALE_PROFILE_DIR): go tool pprof -top dir/manager.pprof.
 func profile(t *testing.T, cfg *rest.Config, dir string) {
 	const query = "/debug/pprof/profile?seconds=20"
+	addr := managerPprofAddress
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		cs, err := kubernetes.NewForConfig(cfg)
@@ -546,7 +580,7 @@ func profile(t *testing.T, cfg *rest.Config, dir string) {
 		}
 	})
 	wg.Go(func() {
-		out, err := exec.Command("curl", "-sSfo", filepath.Join(dir, "manager.pprof"), "http://127.0.0.1:6061"+query).CombinedOutput()
+		out, err := exec.Command("curl", "-sSfo", filepath.Join(dir, "manager.pprof"), "http://"+addr+query).CombinedOutput()
 		if err != nil {
 			t.Logf("manager profile: %v %s", err, out)
 		}

@@ -50,6 +50,7 @@ type Options struct {
 	MetricsCertDir         string
 	MetricsInsecure        bool
 	HealthProbeBindAddress string
+	PprofBindAddress       string
 	LeaderElect            bool
 	LeaderElectionNS       string
 	OperatorNamespace      string
@@ -83,6 +84,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "Directory holding tls.crt and tls.key for the metrics endpoint (a cert-manager Certificate's Secret, mounted); a self-signed certificate is generated at start without one.")
 	fs.BoolVar(&o.MetricsInsecure, "metrics-insecure", false, "Serve metrics over plain HTTP to anyone, without authentication: only where a network policy is the guard. By default they are served over HTTPS to callers the API server authorizes to get /metrics (the wallet-operator-metrics-reader ClusterRole).")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", ":8082", "Address of /healthz and /readyz.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", "", "Address Go's /debug/pprof profiles bind to, for diagnosing CPU and memory (e.g. 127.0.0.1:6060); empty disables them.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader among replicas for the work only one may do (registration counts; pushes too unless --registration-store=postgres, where every replica pushes).")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease.")
 	fs.StringVar(&o.OperatorNamespace, "operator-namespace", "", "Namespace of the token key Secret and of the push credentials the manager keeps. Default: the pod's namespace, or outside a cluster the kubeconfig context's.")
@@ -168,6 +170,7 @@ func Run(ctx context.Context, o Options) error {
 		Scheme:                  scheme.New(),
 		Metrics:                 kube.MetricsServer(o.MetricsBindAddress, o.MetricsCertDir, o.MetricsInsecure),
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		PprofBindAddress:        o.PprofBindAddress,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        walletv1.LeaderElectionIDWebService,
 		LeaderElectionNamespace: o.LeaderElectionNS,
