@@ -66,7 +66,7 @@ type Reconciler struct {
 // override sources, and passes sharing its serial number.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&walletv1.Pass{}).
+		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfTemplate), builder.WithPredicates(templateChanged())).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfCertificate), builder.WithPredicates(certificateChanged())).

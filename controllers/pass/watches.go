@@ -3,6 +3,7 @@ package pass
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -52,6 +53,25 @@ func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object
 	}
 	return shared.Requests(&list)
 }
+
+// passChanged passes every pass event but an update of its status alone:
+// the pass controller's own status write, or the web service's counts and
+// push records, which render nothing differently. Without it every signing
+// woke the pass once more, only to render it again and find its bundle
+// stored (a render and a store lookup per pass for nothing). A bundle the
+// web service reports damaged is the one status change that needs a
+// signing.
+func passChanged() predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
+		return o.Generation != n.Generation || damaged(n) && !damaged(o) ||
+			!equality.Semantic.DeepEqual(o.Labels, n.Labels) || !equality.Semantic.DeepEqual(o.Annotations, n.Annotations) ||
+			!equality.Semantic.DeepEqual(o.Finalizers, n.Finalizers) || !equality.Semantic.DeepEqual(o.OwnerReferences, n.OwnerReferences) ||
+			!o.DeletionTimestamp.Equal(n.DeletionTimestamp)
+	}}
+}
+
+func damaged(p *walletv1.Pass) bool { return p.Status.Bundle != nil && p.Status.Bundle.Damaged != "" }
 
 // templateChanged passes template updates that matter to its passes: a new
 // generation once checked, readiness and why it is not Ready, its shared

@@ -240,6 +240,7 @@ func TestScale(t *testing.T) {
 		"  API requests per pass, creation: bare " + bare.requests + "; operator " + operator.requests,
 		"  API requests per pass, template change: bare " + bareResign.requests + "; operator " + resign.requests,
 		"  the manager's own requests per pass: creation " + operator.manager + "; template change " + resign.manager,
+		fmt.Sprintf("  pass reconciles per pass: creation %.2f, template change %.2f", operator.reconciles, resign.reconciles),
 		"  CPU seconds per 1,000 passes, creation: bare " + bare.cpu + "; operator " + operator.cpu,
 		"  CPU seconds per 1,000 passes, template change: bare " + bareResign.cpu + "; operator " + resign.cpu,
 	}
@@ -331,6 +332,7 @@ type phase struct {
 	n                      int
 	took                   time.Duration
 	requests, manager, cpu string
+	reconciles             float64
 }
 
 func (p phase) perSecond() float64 { return float64(p.n) / p.took.Seconds() }
@@ -343,8 +345,10 @@ func (p phase) rate() string {
 func measure(t *testing.T, cfg *rest.Config, managerMetrics *string, n int, run func()) phase {
 	apiBefore, cpuBefore := apiRequests(t, cfg), cpuSeconds()
 	var mgrBefore map[string]float64
+	var reconcilesBefore float64
 	if managerMetrics != nil {
 		mgrBefore = managerRequests(t, *managerMetrics)
+		reconcilesBefore = passReconciles(t, *managerMetrics)
 	}
 	start := time.Now()
 	run()
@@ -357,6 +361,7 @@ func measure(t *testing.T, cfg *rest.Config, managerMetrics *string, n int, run 
 	ph.cpu = strings.Join(cpu, ", ")
 	if managerMetrics != nil {
 		ph.manager = perPassOf(mgrBefore, managerRequests(t, *managerMetrics), n)
+		ph.reconciles = (passReconciles(t, *managerMetrics) - reconcilesBefore) / float64(n)
 	}
 	return ph
 }
@@ -500,6 +505,19 @@ func managerRequests(t *testing.T, addr string) map[string]float64 {
 		}
 	}
 	return counts
+}
+
+// passReconciles is how many reconciles the pass controller has run.
+func passReconciles(t *testing.T, addr string) float64 {
+	total := 0.0
+	for _, m := range scrapeFamilies(t, "http://"+addr+"/metrics")["controller_runtime_reconcile_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "controller" && l.GetValue() == "pass" {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
 }
 
 // scrape reads the manager's unlabelled counters and gauges by name.
