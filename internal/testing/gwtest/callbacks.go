@@ -17,7 +17,12 @@ import (
 
 // CallbackSigner signs save and delete callbacks as Google does
 // (ECv2SigningOnly), with a root key of its own that the web service is
-// told to trust (RootKeysJSON).
+// told to trust (RootKeysJSON). It is written from Google's documentation
+// ("Add and delete callbacks": sender GooglePayPasses, the issuer ID as
+// recipient, the message's classId, objectId, expTimeMillis, eventType and
+// nonce) and Tink's PaymentMethodTokenSender, not from the package it
+// tests: its field names, sender IDs and byte layout are its own, so a
+// mistake in the verifier is not copied into the signer.
 type CallbackSigner struct {
 	root, intermediate *ecdsa.PrivateKey
 	// KeyExpiry is the intermediate key's expiry.
@@ -42,23 +47,44 @@ func sign(k *ecdsa.PrivateKey, data []byte) string {
 	return base64.StdEncoding.EncodeToString(sig)
 }
 
+// lengthValue is what Google signs: each part as its length in four
+// little-endian bytes, then its bytes (Tink's toLengthValue).
+func lengthValue(parts ...string) []byte {
+	var out []byte
+	for _, p := range parts {
+		n := len(p)
+		out = append(out, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+		out = append(out, p...)
+	}
+	return out
+}
+
+func mustJSON(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
+}
+
 // RootKeysJSON is the root key set, as Google publishes its own.
 func (c *CallbackSigner) RootKeysJSON() []byte {
-	data, _ := json.Marshal(googlewallet.RootKeys{Keys: []googlewallet.RootKey{{KeyValue: keyValue(c.root), ProtocolVersion: googlewallet.ProtocolVersion}}})
-	return data
+	return []byte(mustJSON(map[string]any{"keys": []map[string]string{{"keyValue": keyValue(c.root), "protocolVersion": "ECv2SigningOnly"}}}))
 }
 
 // Sign makes a callback body for msg, for the issuer its object ID names.
 func (c *CallbackSigner) Sign(msg googlewallet.CallbackMessage) []byte {
-	signedKey, _ := json.Marshal(googlewallet.SignedKey{KeyValue: keyValue(c.intermediate), KeyExpiration: strconv.FormatInt(c.KeyExpiry.UnixMilli(), 10)})
-	message, _ := json.Marshal(msg)
+	signedKey := mustJSON(map[string]string{"keyValue": keyValue(c.intermediate), "keyExpiration": strconv.FormatInt(c.KeyExpiry.UnixMilli(), 10)})
+	fields := map[string]any{"classId": msg.ClassID, "objectId": msg.ObjectID, "expTimeMillis": msg.ExpTimeMillis, "eventType": msg.EventType, "nonce": msg.Nonce}
+	if msg.Count != 0 {
+		fields["count"] = msg.Count
+	}
+	message := mustJSON(fields)
 	issuer, _, _ := strings.Cut(msg.ObjectID, ".")
-	var cb googlewallet.Callback
-	cb.ProtocolVersion = googlewallet.ProtocolVersion
-	cb.SignedMessage = string(message)
-	cb.IntermediateSigningKey.SignedKey = string(signedKey)
-	cb.IntermediateSigningKey.Signatures = []string{sign(c.root, googlewallet.LengthValue(googlewallet.GoogleSenderID, googlewallet.ProtocolVersion, string(signedKey)))}
-	cb.Signature = sign(c.intermediate, googlewallet.LengthValue(googlewallet.PassesSenderID, issuer, googlewallet.ProtocolVersion, string(message)))
-	body, _ := json.Marshal(cb)
-	return body
+	return []byte(mustJSON(map[string]any{
+		"protocolVersion": "ECv2SigningOnly",
+		"signedMessage":   message,
+		"intermediateSigningKey": map[string]any{
+			"signedKey":  signedKey,
+			"signatures": []string{sign(c.root, lengthValue("Google", "ECv2SigningOnly", signedKey))},
+		},
+		"signature": sign(c.intermediate, lengthValue("GooglePayPasses", issuer, "ECv2SigningOnly", message)),
+	}))
 }
