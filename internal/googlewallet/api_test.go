@@ -21,13 +21,16 @@ import (
 func TestUpsert(t *testing.T) {
 	google := gwtest.Start()
 	defer google.Close()
-	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
 	ctx := context.Background()
 	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	object := &walletobjects.GenericObject{Id: "338.o1", ClassId: "338.c", State: "ACTIVE"}
+	if err := account.Upsert(ctx, &walletobjects.GenericClass{Id: "338.c"}, false); err != nil {
+		t.Fatal(err)
+	}
+	object := genericObject("338.o1", "338.c")
 	if err := account.Upsert(ctx, object, true); err != nil {
 		t.Fatalf("a patch of an object Google lacks: %v", err)
 	}
@@ -39,8 +42,8 @@ func TestUpsert(t *testing.T) {
 	for _, r := range google.Requests() {
 		got = append(got, r.Method+" "+http.StatusText(r.Status))
 	}
-	want := []string{"PATCH Not Found", "POST OK", "POST Conflict", "PATCH OK"}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
+	want := []string{"POST OK", "PATCH Not Found", "POST OK", "POST Conflict", "PATCH OK"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("requests %v; want %v", got, want)
 	}
 	if r := google.Resource("genericObject", "338.o1"); r["state"] != "EXPIRED" {
@@ -49,13 +52,68 @@ func TestUpsert(t *testing.T) {
 
 	stranger := gwtest.Start()
 	defer stranger.Close()
-	foreign, _ := stranger.ServiceAccountKey("someone@else.iam.gserviceaccount.com")
+	foreign, _ := stranger.ServiceAccountKey("someone@else.iam.gserviceaccount.com", "338")
 	other, err := googlewallet.NewAccount(ctx, foreign, google.Endpoint(), stranger.TokenURL(), google.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := other.Upsert(ctx, object, true); googlewallet.Code(err) != http.StatusUnauthorized {
 		t.Errorf("a token another endpoint granted: %v; want 401", err)
+	}
+}
+
+func genericObject(id, class string) *walletobjects.GenericObject {
+	title := &walletobjects.LocalizedString{DefaultValue: &walletobjects.TranslatedString{Language: "en", Value: "Corner Coffee"}}
+	return &walletobjects.GenericObject{Id: id, ClassId: class, State: "ACTIVE", CardTitle: title, Header: title}
+}
+
+// The stand-in refuses what Google refuses, and the account reports
+// Google's code: an object of a class Google does not have (404), a class
+// of an issuer the service account is no user of (403), a resource the
+// client library's schema refuses, on insert and on patch (400).
+func TestStandInRefusesWhatGoogleRefuses(t *testing.T) {
+	google := gwtest.Start()
+	defer google.Close()
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
+	ctx := context.Background()
+	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.Upsert(ctx, &walletobjects.GenericClass{Id: "338.c"}, false); err != nil {
+		t.Fatal(err)
+	}
+	bad := genericObject("338.o2", "338.c")
+	bad.State = "GONE"
+	noHeader := genericObject("338.o3", "338.c")
+	noHeader.Header = nil
+	for _, tc := range []struct {
+		what     string
+		resource any
+		patch    bool
+		want     int
+	}{
+		{"an object of a class Google does not have", genericObject("338.o1", "338.missing"), false, http.StatusNotFound},
+		{"a class of another issuer", &walletobjects.GenericClass{Id: "339.c"}, false, http.StatusForbidden},
+		{"an object of another issuer", genericObject("339.o1", "338.c"), true, http.StatusForbidden},
+		{"a state the schema does not list", bad, false, http.StatusBadRequest},
+		{"an object without its required header", noHeader, false, http.StatusBadRequest},
+	} {
+		if err := account.Upsert(ctx, tc.resource, tc.patch); googlewallet.Code(err) != tc.want {
+			t.Errorf("%s: %v; want %d", tc.what, err, tc.want)
+		}
+	}
+	// A patch is checked as the resource it makes.
+	good := genericObject("338.o4", "338.c")
+	if err := account.Upsert(ctx, good, false); err != nil {
+		t.Fatal(err)
+	}
+	good.State = "GONE"
+	if err := account.Upsert(ctx, good, true); googlewallet.Code(err) != http.StatusBadRequest {
+		t.Errorf("a patch to a state the schema does not list: %v; want 400", err)
+	}
+	if r := google.Resource("genericObject", "338.o4"); r["state"] != "ACTIVE" {
+		t.Errorf("a refused patch changed the object: %v", r)
 	}
 }
 
@@ -74,12 +132,12 @@ func TestKeyWithAnotherTokenEndpoint(t *testing.T) {
 	defer internal.Close()
 	google := gwtest.Start()
 	defer google.Close()
-	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
 	forged := withTokenURI(t, key, internal.URL+"/token")
 	ctx := context.Background()
 	account, err := googlewallet.NewAccount(ctx, forged, google.Endpoint(), google.TokenURL(), google.Client())
 	if err == nil {
-		err = account.Upsert(ctx, &walletobjects.GenericObject{Id: "338.o1", ClassId: "338.c", State: "ACTIVE"}, false)
+		err = account.Upsert(ctx, genericObject("338.o1", "338.c"), false)
 	}
 	if err == nil || !strings.Contains(err.Error(), "token_uri is not Google's token endpoint") || strings.Contains(err.Error(), marker) {
 		t.Errorf("a key naming another token endpoint: %v; want it refused, and nothing of that endpoint's answer", err)
@@ -105,14 +163,14 @@ func TestTokenEndpointBodyStaysOut(t *testing.T) {
 	defer token.Close()
 	google := gwtest.Start()
 	defer google.Close()
-	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com")
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
 	key = withTokenURI(t, key, token.URL)
 	ctx := context.Background()
 	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), token.URL, google.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = account.Upsert(ctx, &walletobjects.GenericObject{Id: "338.o1", ClassId: "338.c", State: "ACTIVE"}, false)
+	err = account.Upsert(ctx, genericObject("338.o1", "338.c"), false)
 	msg := googlewallet.Message(err)
 	if err == nil || strings.Contains(msg, marker) || !strings.Contains(msg, "invalid_grant") || googlewallet.Code(err) != http.StatusBadRequest {
 		t.Errorf("a token endpoint's refusal: %q (code %d); want its status and error code, not its body", msg, googlewallet.Code(err))

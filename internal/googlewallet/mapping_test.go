@@ -4,16 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -25,147 +19,25 @@ import (
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/passjson"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
+	"github.com/wallet-operator/wallet-operator/internal/testing/walletschema"
 )
 
-// field is what the client library documents about one JSON field of a
-// walletobjects type.
-type field struct {
-	required bool
-	values   []string // "Possible values", when it lists them
-	typ      string   // the walletobjects type it holds (pointer, slice element), if any
-}
-
-// schema reads walletobjects-gen.go, the client library's own source:
-// every struct's fields by JSON name, which are documented "Required." and
-// which list their possible values.
-func schema(t *testing.T) map[string]map[string]field {
+// schema is the client library's schema (internal/testing/walletschema).
+func schema(t *testing.T) walletschema.Types {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", "google.golang.org/api/walletobjects/v1").Output()
+	types, err := walletschema.Load()
 	if err != nil {
 		t.Fatal(err)
-	}
-	file := filepath.Join(strings.TrimSpace(string(out)), "walletobjects-gen.go")
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	quoted := regexp.MustCompile(`^\s*"([A-Z0-9_]+)"`)
-	types := map[string]map[string]field{}
-	for _, decl := range f.Decls {
-		gen, ok := decl.(*ast.GenDecl)
-		if !ok || gen.Tok != token.TYPE {
-			continue
-		}
-		for _, spec := range gen.Specs {
-			ts := spec.(*ast.TypeSpec)
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				continue
-			}
-			fields := map[string]field{}
-			for _, fl := range st.Fields.List {
-				if fl.Tag == nil || len(fl.Names) == 0 {
-					continue
-				}
-				name := strings.Split(reflect.StructTag(strings.Trim(fl.Tag.Value, "`")).Get("json"), ",")[0]
-				doc := fl.Doc.Text()
-				fd := field{required: strings.HasPrefix(doc, fl.Names[0].Name+": Required.")}
-				if i := strings.Index(doc, "Possible values:"); i >= 0 {
-					for _, line := range strings.Split(doc[i:], "\n")[1:] {
-						if m := quoted.FindStringSubmatch(line); m != nil {
-							fd.values = append(fd.values, m[1])
-						}
-					}
-				}
-				expr := fl.Type
-				for {
-					switch e := expr.(type) {
-					case *ast.StarExpr:
-						expr = e.X
-						continue
-					case *ast.ArrayType:
-						expr = e.Elt
-						continue
-					case *ast.Ident:
-						fd.typ = e.Name
-					}
-					break
-				}
-				fields[name] = fd
-			}
-			types[ts.Name.Name] = fields
-		}
-	}
-	// What Google's walletobjects reference documents, found by the parse:
-	// a parser that read nothing would let every conformance check pass.
-	for _, want := range []struct {
-		typ, field string
-		values     []string
-	}{
-		{"OfferClass", "id", nil},
-		{"OfferClass", "issuerName", nil},
-		{"OfferClass", "provider", nil},
-		{"OfferClass", "redemptionChannel", []string{"INSTORE", "ONLINE", "BOTH"}},
-		{"OfferObject", "classId", nil},
-		{"OfferObject", "state", []string{"ACTIVE", "COMPLETED", "EXPIRED", "INACTIVE"}},
-	} {
-		f, ok := types[want.typ][want.field]
-		if !ok || !f.required || !isSubset(want.values, f.values) {
-			t.Fatalf("the client library's schema, as read: %s.%s is %+v (found %v); want it required with values %v", want.typ, want.field, f, ok, want.values)
-		}
 	}
 	return types
 }
 
-func isSubset(want, have []string) bool {
-	for _, v := range want {
-		if !slices.Contains(have, v) {
-			return false
-		}
-	}
-	return true
-}
-
 // conform checks a value of walletobjects type typ as JSON against the
-// schema: required fields present and not empty, enumerated fields one of
-// their values, nested types alike.
-func conform(t *testing.T, types map[string]map[string]field, typ, path string, v any) {
+// schema.
+func conform(t *testing.T, types walletschema.Types, typ, path string, v any) {
 	t.Helper()
-	obj, ok := v.(map[string]any)
-	if !ok {
-		t.Errorf("%s: not an object", path)
-		return
-	}
-	fields := types[typ]
-	if fields == nil {
-		t.Fatalf("%s: the client library has no type %s", path, typ)
-	}
-	for name, fd := range fields {
-		val, present := obj[name]
-		if fd.required && (!present || val == "" || val == nil) {
-			// TicketLeg-style "Required if ..." are not marked Required.
-			t.Errorf("%s.%s is required by the client library's %s and missing", path, name, typ)
-		}
-		if !present {
-			continue
-		}
-		if s, ok := val.(string); ok && len(fd.values) > 0 && !slices.Contains(fd.values, s) {
-			t.Errorf("%s.%s = %q is not one of %v", path, name, s, fd.values)
-		}
-		if types[fd.typ] != nil {
-			if list, ok := val.([]any); ok {
-				for i, item := range list {
-					conform(t, types, fd.typ, path+"."+name+"["+strconv.Itoa(i)+"]", item)
-				}
-			} else {
-				conform(t, types, fd.typ, path+"."+name, val)
-			}
-		}
-	}
-	for name := range obj {
-		if _, ok := fields[name]; !ok {
-			t.Errorf("%s.%s is not a field of %s", path, name, typ)
-		}
+	for _, problem := range types.Check(typ, path, v) {
+		t.Error(problem)
 	}
 }
 

@@ -102,7 +102,7 @@ func googleSamples(t *testing.T) (ns string, key *rsa.PublicKey) {
 	t.Helper()
 	ns, _, _ = env.ApplySamples(t)
 	ctx := context.Background()
-	data, key := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
+	data, key := google.ServiceAccountKey("wallet@"+ns+".iam.gserviceaccount.com", issuer)
 	if err := env.Client.Create(ctx, googleKeySecret(ns, data)); err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +446,7 @@ func TestCredentialsAddedLater(t *testing.T) {
 	})
 	// A key in a Secret not labelled for Google Wallet is not used (issue
 	// 26, item 15): the template's author may not be able to read it.
-	data, _ := google.ServiceAccountKey("wallet@" + ns + ".iam.gserviceaccount.com")
+	data, _ := google.ServiceAccountKey("wallet@"+ns+".iam.gserviceaccount.com", issuer)
 	secret := googleKeySecret(ns, data)
 	secret.Labels = nil
 	if err := env.Client.Create(context.Background(), secret); err != nil {

@@ -2,8 +2,10 @@
 // Google's OAuth2 token endpoint, for tests: it grants tokens only for
 // assertions signed by the service accounts it issued keys for, keeps the
 // classes and objects it is sent, answers like the API (404 for an unknown
-// resource, 409 for an insert of an existing one, scripted 429s and 500s)
-// and records every request.
+// resource or an object of a class it does not have, 403 for an issuer the
+// service account does not belong to, 400 for a resource the client
+// library's schema refuses, 409 for an insert of an existing one, scripted
+// 429s and 500s) and records every request.
 package gwtest
 
 import (
@@ -17,10 +19,13 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/wallet-operator/wallet-operator/internal/testing/walletschema"
 )
 
 // Request is one API request the stand-in received (token requests are
@@ -41,7 +46,9 @@ type Server struct {
 
 	mu        sync.Mutex
 	accounts  map[string]*rsa.PublicKey // by client_email
-	tokens    map[string]bool           // access tokens it granted
+	issuers   map[string][]string       // the issuer IDs each account belongs to
+	tokens    map[string]string         // access tokens it granted: their account
+	schema    walletschema.Types
 	resources map[string]map[string]any // by collection + "/" + id
 	requests  []Request
 	scripts   map[string][]int // per collection/id: status codes to answer its next requests with
@@ -50,7 +57,12 @@ type Server struct {
 
 // Start starts a stand-in.
 func Start() *Server {
-	s := &Server{accounts: map[string]*rsa.PublicKey{}, tokens: map[string]bool{}, resources: map[string]map[string]any{}, scripts: map[string][]int{}, hung: map[string]bool{}}
+	schema, err := walletschema.Load()
+	if err != nil {
+		panic(err)
+	}
+	s := &Server{accounts: map[string]*rsa.PublicKey{}, issuers: map[string][]string{}, tokens: map[string]string{}, schema: schema,
+		resources: map[string]map[string]any{}, scripts: map[string][]int{}, hung: map[string]bool{}}
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -63,8 +75,10 @@ func (s *Server) Endpoint() string { return s.URL + "/" }
 func (s *Server) TokenURL() string { return s.URL + "/token" }
 
 // ServiceAccountKey issues a service account JSON key whose token_uri is
-// the stand-in's, as the Google Cloud console would download it.
-func (s *Server) ServiceAccountKey(email string) ([]byte, *rsa.PublicKey) {
+// the stand-in's, as the Google Cloud console would download it, for an
+// account added as a user of these issuers (the Business Console's
+// "Users"): classes and objects of any other issuer are refused with 403.
+func (s *Server) ServiceAccountKey(email string, issuers ...string) ([]byte, *rsa.PublicKey) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic(err)
@@ -72,6 +86,7 @@ func (s *Server) ServiceAccountKey(email string) ([]byte, *rsa.PublicKey) {
 	der, _ := x509.MarshalPKCS8PrivateKey(key)
 	s.mu.Lock()
 	s.accounts[email] = &key.PublicKey
+	s.issuers[email] = issuers
 	s.mu.Unlock()
 	data, _ := json.Marshal(map[string]string{
 		"type": "service_account", "project_id": "wallet-test", "private_key_id": "key-" + email,
@@ -160,7 +175,9 @@ func (s *Server) hangs(req *Request) bool {
 func (s *Server) answer(r *http.Request, req *Request) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !ok || !s.tokens[token] {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	account := s.tokens[token]
+	if !ok || account == "" {
 		return http.StatusUnauthorized, "Request had invalid authentication credentials."
 	}
 	id := req.ID
@@ -171,15 +188,20 @@ func (s *Server) answer(r *http.Request, req *Request) (int, any) {
 		s.scripts[req.Collection+"/"+id] = script[1:]
 		return script[0], fmt.Sprintf("scripted %d", script[0])
 	}
+	if issuer, _, _ := strings.Cut(id, "."); id != "" && !slices.Contains(s.issuers[account], issuer) {
+		return http.StatusForbidden, fmt.Sprintf("The caller does not have permission: %s is not a user of issuer %s", account, issuer)
+	}
 	switch {
 	case r.Method == http.MethodPost && req.ID == "":
-		id, _ := req.Body["id"].(string)
 		key := req.Collection + "/" + id
 		if id == "" {
 			return http.StatusBadRequest, "Invalid resource ID"
 		}
 		if s.resources[key] != nil {
 			return http.StatusConflict, fmt.Sprintf("Resource already exists: %s", id)
+		}
+		if code, msg := s.refuses(req.Collection, req.Body); code != 0 {
+			return code, msg
 		}
 		s.resources[key] = req.Body
 		return http.StatusOK, req.Body
@@ -190,11 +212,36 @@ func (s *Server) answer(r *http.Request, req *Request) (int, any) {
 			return http.StatusNotFound, fmt.Sprintf("Resource not found: %s", req.ID)
 		}
 		if r.Method == http.MethodPatch {
-			maps.Copy(cur, req.Body)
+			// Google checks the resource the patch makes.
+			patched := maps.Clone(cur)
+			maps.Copy(patched, req.Body)
+			if code, msg := s.refuses(req.Collection, patched); code != 0 {
+				return code, msg
+			}
+			s.resources[key] = patched
+			cur = patched
 		}
 		return http.StatusOK, cur
 	}
 	return http.StatusMethodNotAllowed, "not a Google Wallet API call"
+}
+
+// refuses says what Google answers a class or object of collection
+// (offerClass, offerObject, ...) that would be stored as resource: 400
+// when the client library's schema refuses it, 404 when it is an object
+// of a class that does not exist; 0 when it is accepted.
+func (s *Server) refuses(collection string, resource map[string]any) (int, string) {
+	typ := strings.ToUpper(collection[:1]) + collection[1:]
+	if problems := s.schema.Check(typ, collection, resource); len(problems) > 0 {
+		return http.StatusBadRequest, "Invalid resource: " + strings.Join(problems, "; ")
+	}
+	if kind, ok := strings.CutSuffix(collection, "Object"); ok {
+		classID, _ := resource["classId"].(string)
+		if s.resources[kind+"Class/"+classID] == nil {
+			return http.StatusNotFound, fmt.Sprintf("Class not found: %s", classID)
+		}
+	}
+	return 0, ""
 }
 
 // token grants an access token for a JWT-bearer assertion signed by a
@@ -221,7 +268,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	iss, _ := claims.GetIssuer()
 	token := "token-for-" + iss
 	s.mu.Lock()
-	s.tokens[token] = true
+	s.tokens[token] = iss
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 3600})
