@@ -46,6 +46,9 @@ var _ [qrCapacityBytes - MaxMessageBytes]struct{}
 // encoding (an IANA charset name such as iso-8859-1 or utf-8); nil when it
 // can. The error is a sentence a person can act on.
 func Check(format, message, encoding string) error {
+	if message == "" {
+		return fmt.Errorf("the message is empty: a scanner would read nothing")
+	}
 	if len(message) > MaxMessageBytes {
 		return fmt.Errorf("the message is %d bytes; a barcode holds at most %d", len(message), MaxMessageBytes)
 	}
@@ -60,6 +63,16 @@ func Check(format, message, encoding string) error {
 	case "PKBarcodeFormatI2of5":
 		if message == "" || len(message)%2 != 0 || strings.Trim(message, "0123456789") != "" {
 			return fmt.Errorf("%q is not an Interleaved 2 of 5 code: it needs an even number of digits", message)
+		}
+	case "PKBarcodeFormatCode128":
+		if strings.IndexFunc(message, func(r rune) bool { return r > 127 }) >= 0 {
+			return fmt.Errorf("%q holds characters beyond ASCII, which Code 128 scanners do not read reliably: use QR, PDF417 or Aztec", message)
+		}
+	case "PKBarcodeFormatCodabar":
+		// ZXing, the decoder most phones and many scanners use, reads no
+		// shorter Codabar.
+		if len(message) < 4 {
+			return fmt.Errorf("%q is not a Codabar code scanners read: it needs a start character, at least two characters, and a stop character", message)
 		}
 	case "PKBarcodeFormatQR":
 		return nil // within qrCapacityBytes, checked above
@@ -92,7 +105,7 @@ func checkEncoding(message, encoding string) error {
 func Encode(format, message string) (barcode.Barcode, error) {
 	switch format {
 	case "PKBarcodeFormatQR":
-		return qr.Encode(message, qr.M, qr.Auto)
+		return EncodeQR(message)
 	case "PKBarcodeFormatPDF417":
 		return pdf417.Encode(message, 2)
 	case "PKBarcodeFormatAztec":
@@ -109,6 +122,21 @@ func Encode(format, message string) (barcode.Barcode, error) {
 		return twooffive.Encode(message, true)
 	}
 	return nil, fmt.Errorf("unknown barcode format %q", format)
+}
+
+// EncodeQR draws text as a QR code at level M in the most compact mode
+// that holds it. Not the library's qr.Auto: it takes any text Go's Atoi
+// reads for digits, so "+4930123456" was drawn as a number and scanned as
+// "04930123456" (found by FuzzCheckThenEncode reading codes back).
+func EncodeQR(text string) (barcode.Barcode, error) {
+	mode := qr.Unicode
+	switch {
+	case text != "" && strings.Trim(text, "0123456789") == "":
+		mode = qr.Numeric
+	case text != "" && strings.Trim(text, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:") == "":
+		mode = qr.AlphaNumeric
+	}
+	return qr.Encode(text, qr.M, mode)
 }
 
 // SVG renders a barcode as SVG: one rectangle per run of dark modules.
@@ -148,7 +176,7 @@ func dark(c color.Color) bool {
 
 // QRSVG is the QR code of a link, as SVG.
 func QRSVG(link string) (string, error) {
-	code, err := qr.Encode(link, qr.M, qr.Auto)
+	code, err := EncodeQR(link)
 	if err != nil {
 		return "", err
 	}

@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/boombuler/barcode/qr"
 	"github.com/spf13/cobra"
 
+	"github.com/wallet-operator/wallet-operator/internal/barcodes"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 )
 
@@ -38,7 +38,7 @@ func openCommand() *cobra.Command {
 // drawQR draws a QR code with half-block characters, two modules per line,
 // dark on light with a quiet zone, so a phone reads it off any terminal.
 func drawQR(w io.Writer, text string) error {
-	code, err := qr.Encode(text, qr.M, qr.Auto)
+	code, err := barcodes.EncodeQR(text)
 	if err != nil {
 		return err
 	}
