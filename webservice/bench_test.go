@@ -62,8 +62,7 @@ func readyPass(b *testing.B) *walletv1.Pass {
 	if benchPass != nil {
 		return benchPass
 	}
-	t := &testing.T{}
-	ns, _ := samples(t)
+	ns, _ := samples(b)
 	p := &walletv1.Pass{}
 	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "member-petra"}, p); err != nil {
 		b.Fatal(err)
@@ -112,8 +111,7 @@ func BenchmarkBareHandler(b *testing.B) {
 // their authentication tokens.
 func benchPasses(b *testing.B) (pt string, serials, tokens []string) {
 	b.Helper()
-	t := &testing.T{}
-	ns, pt := samples(t)
+	ns, pt := samples(b)
 	var list walletv1.PassList
 	if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
 		b.Fatal(err)

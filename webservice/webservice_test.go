@@ -157,7 +157,7 @@ func start(e *testenv.Env) (func(), error) {
 
 // samples applies config/samples in a new namespace with its own pass type
 // and waits until every pass is Ready.
-func samples(t *testing.T) (ns, passType string) {
+func samples(t testing.TB) (ns, passType string) {
 	t.Helper()
 	ns, passType, _ = env.ApplySamples(t)
 	eventually(t, "samples Ready", func() (bool, string) {
@@ -175,7 +175,7 @@ func samples(t *testing.T) (ns, passType string) {
 	return ns, passType
 }
 
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
+func eventually(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	testenv.Eventually(t, 60*time.Second, what, cond)
 }

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -49,6 +50,10 @@ type S3Options struct {
 	// Grace is how old an object no status refers to must be before it is
 	// deleted (a reader may still be loading it); 5 minutes when zero.
 	Grace time.Duration
+	// SharedCacheBytes is the memory for templates' shared files read
+	// (every pass of a template shares them); SharedCacheBytes when zero,
+	// none when negative.
+	SharedCacheBytes int
 }
 
 // S3Store keeps bundles as immutable, content-addressed objects:
@@ -110,7 +115,8 @@ func NewS3Store(ctx context.Context, o S3Options) (*S3Store, error) {
 		}
 		so.UsePathStyle = o.PathStyle
 	})
-	s := &S3Store{client: c, opts: o, shared: lru.New[string](SharedCacheBytes, FilesBytes)}
+	cacheBytes := cmp.Or(o.SharedCacheBytes, SharedCacheBytes)
+	s := &S3Store{client: c, opts: o, shared: lru.New[string](max(cacheBytes, 0), FilesBytes)}
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(o.Bucket)}); err != nil {
 		var api smithy.APIError
 		if errors.As(err, &api) {
@@ -291,14 +297,17 @@ func (s *S3Store) get(ctx context.Context, key string) (pkpass.Files, error) {
 // GetShared reads shared files, keeping the last ones read: every pass of a
 // template shares them.
 func (s *S3Store) GetShared(ctx context.Context, _ string, key string) (pkpass.Files, error) {
-	if files, ok := s.shared.Get(key); ok {
+	caching := s.opts.SharedCacheBytes >= 0
+	if files, ok := s.shared.Get(key); ok && caching {
 		return files, nil
 	}
 	files, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	s.shared.Put(key, files)
+	if caching {
+		s.shared.Put(key, files)
+	}
 	return files, nil
 }
 
