@@ -3,6 +3,8 @@ package push
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -239,9 +241,14 @@ func TestPushLoadPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	kubeconfig := env.Kubeconfig(t, dir)
-	replica := func() *exec.Cmd {
+	type replicaProcess struct {
+		*exec.Cmd
+		health string // its /readyz
+	}
+	replica := func() replicaProcess {
+		probes := freeAddress(t)
 		cmd := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--webservice-url", "http://127.0.0.1:9/passes", "--development",
-			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
 			"--operator-namespace", operatorNamespace, "--apns-url", apns.URL(), "--apns-ca", caFile,
 			"--registration-store", "postgres", "--zap-log-level", "error")
 		cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
@@ -250,7 +257,7 @@ func TestPushLoadPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-		return cmd
+		return replicaProcess{cmd, "http://" + probes + "/readyz"}
 	}
 
 	edit := func(label string) time.Time {
@@ -269,9 +276,23 @@ func TestPushLoadPostgres(t *testing.T) {
 		}
 		return at
 	}
-	run := func(replicas []*exec.Cmd, label string) {
+	run := func(replicas []replicaProcess, label string) {
 		t.Helper()
-		time.Sleep(5 * time.Second) // started, caches synced, nothing due
+		for _, r := range replicas {
+			testenv.Eventually(t, time.Minute, "the replica ready (caches synced)", func() (bool, string) {
+				resp, err := http.Get(r.health)
+				if err != nil {
+					return false, err.Error()
+				}
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusOK, resp.Status
+			})
+			// Each run's own peak: a replica of the run before starts
+			// from what it holds now.
+			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", r.Process.Pid), []byte("5"), 0); err != nil {
+				t.Fatalf("reset the peak RSS of replica %d: %v", r.Process.Pid, err)
+			}
+		}
 		at := edit(label)
 		var recorded time.Time
 		deadline := time.Now().Add(20 * time.Minute)
@@ -300,9 +321,19 @@ func TestPushLoadPostgres(t *testing.T) {
 			devices, recorded.Sub(at).Round(time.Millisecond), float64(devices)/recorded.Sub(first).Seconds(), strings.Join(rss, ", "))
 	}
 	one := replica()
-	run([]*exec.Cmd{one}, "MEMBER NAME")
+	run([]replicaProcess{one}, "MEMBER NAME")
 	two := replica()
-	run([]*exec.Cmd{one, two}, "CLIMBER")
+	run([]replicaProcess{one, two}, "CLIMBER")
+}
+
+// freeAddress is a loopback address nothing listens on.
+func freeAddress(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // peakRSS reads a process's high-water resident set size (VmHWM).
