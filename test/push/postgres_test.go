@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -226,39 +227,7 @@ func TestPushLoadPostgres(t *testing.T) {
 	fmt.Printf("push-load(postgres): %d registrations for %d passes inserted in %s\n", devices, passes, time.Since(inserting).Round(time.Millisecond))
 
 	// The web service as deployed.
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "wallet-operator")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	if _, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key"); err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(dir, "apns-ca.pem")
-	if err := os.WriteFile(caFile, apns.CAPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := env.Kubeconfig(t, dir)
-	type replicaProcess struct {
-		*exec.Cmd
-		health string // its /readyz
-	}
-	replica := func() replicaProcess {
-		probes := freeAddress(t)
-		cmd := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--webservice-url", "http://127.0.0.1:9/passes", "--development",
-			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
-			"--operator-namespace", operatorNamespace, "--apns-url", apns.URL(), "--apns-ca", caFile,
-			"--registration-store", "postgres", "--zap-log-level", "error")
-		cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-		return replicaProcess{cmd, "http://" + probes + "/readyz"}
-	}
+	replica := webServiceReplicas(t, url)
 
 	edit := func(label string) time.Time {
 		t.Helper()
@@ -279,14 +248,7 @@ func TestPushLoadPostgres(t *testing.T) {
 	run := func(replicas []replicaProcess, label string) {
 		t.Helper()
 		for _, r := range replicas {
-			testenv.Eventually(t, time.Minute, "the replica ready (caches synced)", func() (bool, string) {
-				resp, err := http.Get(r.health)
-				if err != nil {
-					return false, err.Error()
-				}
-				resp.Body.Close()
-				return resp.StatusCode == http.StatusOK, resp.Status
-			})
+			r.waitReady(t)
 			// Each run's own peak: a replica of the run before starts
 			// from what it holds now.
 			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", r.Process.Pid), []byte("5"), 0); err != nil {
@@ -324,6 +286,99 @@ func TestPushLoadPostgres(t *testing.T) {
 	run([]replicaProcess{one}, "MEMBER NAME")
 	two := replica()
 	run([]replicaProcess{one, two}, "CLIMBER")
+}
+
+// replicaProcess is a web-service replica run as it is deployed: the
+// binary, its own process.
+type replicaProcess struct {
+	*exec.Cmd
+	health string // its /readyz
+}
+
+// webServiceReplicas builds the binary and returns a starter of web-service
+// replicas on the PostgreSQL store at url, pushing to the APNs stand-in,
+// with these flags besides.
+func webServiceReplicas(t *testing.T, url string, flags ...string) func() replicaProcess {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wallet-operator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if _, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key"); err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "apns-ca.pem")
+	if err := os.WriteFile(caFile, apns.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := env.Kubeconfig(t, dir)
+	return func() replicaProcess {
+		probes := freeAddress(t)
+		cmd := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--webservice-url", "http://127.0.0.1:9/passes", "--development",
+			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
+			"--operator-namespace", operatorNamespace, "--apns-url", apns.URL(), "--apns-ca", caFile,
+			"--registration-store", "postgres", "--zap-log-level", "error")
+		cmd.Args = append(cmd.Args, flags...)
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+		return replicaProcess{cmd, "http://" + probes + "/readyz"}
+	}
+}
+
+// waitReady waits for a replica's /readyz: its caches synced.
+func (r replicaProcess) waitReady(t *testing.T) {
+	t.Helper()
+	testenv.Eventually(t, time.Minute, "the replica ready (caches synced)", func() (bool, string) {
+		resp, err := http.Get(r.health)
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, resp.Status
+	})
+}
+
+// A replica killed (SIGKILL: no shutdown, claims left as they were) in the
+// middle of a fan-out: the other replica takes over its claimed rows once
+// their lease ends, and every device is pushed (at least once).
+func TestReplicaKilledMidFanOut(t *testing.T) {
+	_, _, url := database(t)
+	ns, pt := oneTemplate(t, 1)
+	toks := registerRows(t, url, ns, "member-0000", pt, "m-0000", 600, "x")
+	replica := webServiceReplicas(t, url, "--push-claim-lease=5s")
+	a := replica()
+	a.waitReady(t)
+	apns.Delay(20 * time.Millisecond)
+	defer apns.Delay(0)
+	start := time.Now()
+	digest := changePass(t, ns, "member-0000", "yearly")
+	eventually(t, time.Minute, "the fan-out under way", func() bool { return len(apns.Since(start)) >= 50 })
+	if err := a.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = a.Process.Wait()
+	killedAfter := len(apns.Since(start))
+	if killedAfter >= len(toks) {
+		t.Fatalf("the fan-out finished before the kill (%d pushes); slow the stand-in", killedAfter)
+	}
+	b := replica()
+	b.waitReady(t)
+	eventually(t, time.Minute, "all 600 told", func() bool { return rowsTold(t, url, ns, digest) == len(toks) })
+	got := tokensSince(start)
+	for _, tok := range toks {
+		if got[tok] == 0 {
+			t.Fatalf("device %s never pushed", tok)
+		}
+	}
+	t.Logf("%d pushes before the kill, %d in all for %d devices", killedAfter, len(apns.Since(start)), len(toks))
 }
 
 // freeAddress is a loopback address nothing listens on.

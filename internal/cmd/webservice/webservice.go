@@ -56,6 +56,7 @@ type Options struct {
 	OperatorNamespace      string
 	TokenKeySecret         string
 	APNsURL                string
+	PushClaimLease         time.Duration
 	APNsCA                 string
 	KubeQPS                float64
 	KubeBurst              int
@@ -104,6 +105,7 @@ func flags(fs *flag.FlagSet) cli.RunFunc {
 	fs.Float64Var(&c.RequestsPerSecond, "requests-per-second", d.RequestsPerSecond, "Requests per second allowed per client address.")
 	fs.IntVar(&c.Burst, "burst", d.Burst, "Burst of requests allowed per client address.")
 	fs.StringVar(&o.APNsURL, "apns-url", apns2.HostProduction, "APNs gateway pushes go to (a stand-in for tests); empty: pushes are logged, not sent.")
+	fs.DurationVar(&o.PushClaimLease, "push-claim-lease", 2*time.Minute, "How long the pushes a replica claimed stay its own: when it dies mid fan-out, the other replicas push them once this has passed (PostgreSQL store).")
 	fs.StringVar(&c.GoogleRootKeys, "google-wallet-root-keys", googlewallet.RootKeysURL, "Google's root keys that sign Google Wallet callbacks: the URL Google publishes them at, or a file of the same JSON.")
 	fs.Float64Var(&c.GoogleCallbacksPerSecond, "google-wallet-callbacks-per-second", d.GoogleCallbacksPerSecond, "Verified Google Wallet callbacks taken per second from every client together (each is a status write); a client's refused callbacks count against its own rate limit.")
 	fs.StringVar(&o.APNsCA, "apns-ca", "", "PEM file of the CA to trust for --apns-url instead of the system roots.")
@@ -184,6 +186,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: --apns-ca: %v", cli.ErrUsage, err)
 	}
+	push.ClaimLease = o.PushClaimLease
 	stores, err := o.BundleStore.Stores(ctx, mgr.GetClient())
 	if err != nil {
 		return err
