@@ -63,7 +63,7 @@ func TestNothingSecretIsLogged(t *testing.T) {
 	update(t, tpl, func(tpl *walletv1.PassTemplate) {
 		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: hook.URL, APIKeySecretRef: &walletv1.KeyReference{Name: "hook", Key: "key"}}}
 	})
-	time.Sleep(500 * time.Millisecond)
+	seenByWebService(t, tpl)
 
 	registerDevice(t, pt, serial, device, pushToken)
 	start := time.Now()

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -304,7 +303,7 @@ func TestTemplateBoundsRegistrations(t *testing.T) {
 	update(t, coupon, func(tpl *walletv1.PassTemplate) {
 		tpl.Spec.Registrations = &walletv1.Registrations{MaxDevicesPerPass: &personal}
 	})
-	time.Sleep(500 * time.Millisecond) // the web service's cache sees the templates
+	seenByWebService(t, venue, coupon)
 
 	created := 0
 	for i := range 12 {

@@ -78,7 +78,7 @@ func TestWebhooksRetryInOrder(t *testing.T) {
 			{URL: downSrv.URL + "/events", Events: []walletv1.WebhookEvent{"register"}},
 		}
 	})
-	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhooks
+	seenByWebService(t, tpl)
 
 	serial := "bc-2041"
 	registerDevice(t, pt, serial, "hook-phone-1", "hooktok1")
@@ -176,7 +176,7 @@ func TestWebhookToInternalAddressIsReported(t *testing.T) {
 		// A URL carrying a credential in its query: Events never show it.
 		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: "http://169.254.169.254/latest/meta-data/?token=s3cret-in-url"}}
 	})
-	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhook
+	seenByWebService(t, tpl)
 	registerDevice(t, pt, "bc-2041", "metadata-phone", "metadatatok")
 	eventually(t, "a WebhookRefused Event on the template", func() (bool, string) {
 		var events corev1.EventList
@@ -213,7 +213,7 @@ func TestWebhookEventsWaitDurably(t *testing.T) {
 	tpl := &walletv1.PassTemplate{}
 	tpl.Namespace, tpl.Name = ns, "climbing-membership"
 	update(t, tpl, func(tpl *walletv1.PassTemplate) { tpl.Spec.Webhooks = []walletv1.Webhook{{URL: srv.URL + "/hook"}} })
-	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhook
+	seenByWebService(t, tpl)
 	registerDevice(t, pt, "bc-2041", "durable-phone", "durabletok")
 	eventually(t, "the event kept while the receiver has not answered", func() (bool, string) {
 		if db != nil {
@@ -283,7 +283,10 @@ func TestSlowNamespaceDelaysNoOther(t *testing.T) {
 	update(t, fastTpl, func(tpl *walletv1.PassTemplate) {
 		tpl.Spec.Webhooks = []walletv1.Webhook{{URL: fastSrv.URL + "/events"}}
 	})
-	time.Sleep(500 * time.Millisecond) // the web service's cache sees the webhooks
+	seenByWebService(t, fastTpl)
+	for i := range templates.Items {
+		seenByWebService(t, &templates.Items[i])
+	}
 
 	var passes walletv1.PassList
 	if err := c.List(context.Background(), &passes, client.InNamespace(slowNS)); err != nil {

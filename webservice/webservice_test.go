@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -597,4 +598,23 @@ func TestDistributionSwitch(t *testing.T) {
 		r := call(t, "GET", issue, "", nil)
 		return r.code == http.StatusSeeOther, fmt.Sprint(r.code)
 	})
+}
+
+// seenByWebService waits until the web service's cache holds each object
+// as it is now (its resourceVersion or a later one): what the web service
+// acts on next is the object the test just wrote, without guessing how
+// long its watch takes.
+func seenByWebService(t *testing.T, objs ...client.Object) {
+	t.Helper()
+	for _, obj := range objs {
+		want, _ := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+		cached := obj.DeepCopyObject().(client.Object)
+		eventually(t, fmt.Sprintf("the web service's cache sees %T %s", obj, obj.GetName()), func() (bool, string) {
+			if err := mgr.GetCache().Get(context.Background(), client.ObjectKeyFromObject(obj), cached); err != nil {
+				return false, err.Error()
+			}
+			got, _ := strconv.ParseUint(cached.GetResourceVersion(), 10, 64)
+			return got >= want, fmt.Sprintf("resourceVersion %d, want %d", got, want)
+		})
+	}
 }
