@@ -59,12 +59,13 @@ func (r *Reconciler) passesWithSameSerial(ctx context.Context, obj client.Object
 // push records, which render nothing differently. Without it every signing
 // woke the pass once more, only to render it again and find its bundle
 // stored (a render and a store lookup per pass for nothing). A bundle the
-// web service reports damaged is the one status change that needs a
-// signing.
+// web service reports damaged needs a signing, and a deleted pass waits
+// for its voided version's fan-out, which the web service records in its
+// status: those status changes pass.
 func passChanged() predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld.(*walletv1.Pass), e.ObjectNew.(*walletv1.Pass)
-		return o.Generation != n.Generation || damaged(n) && !damaged(o) ||
+		return o.Generation != n.Generation || damaged(n) && !damaged(o) || n.DeletionTimestamp != nil ||
 			!equality.Semantic.DeepEqual(o.Labels, n.Labels) || !equality.Semantic.DeepEqual(o.Annotations, n.Annotations) ||
 			!equality.Semantic.DeepEqual(o.Finalizers, n.Finalizers) || !equality.Semantic.DeepEqual(o.OwnerReferences, n.OwnerReferences) ||
 			!o.DeletionTimestamp.Equal(n.DeletionTimestamp)

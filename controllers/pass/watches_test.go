@@ -32,6 +32,7 @@ func TestPassChanged(t *testing.T) {
 		{"deleted", func(p *walletv1.Pass) { p.DeletionTimestamp = &now }, true},
 		{"its finalizer removed", func(p *walletv1.Pass) { p.Finalizers = []string{"x"} }, true},
 		{"a damaged bundle", func(p *walletv1.Pass) { p.Status.Bundle.Damaged = "corrupt" }, true},
+		{"a deleted pass's fan-out recorded", func(p *walletv1.Pass) { p.DeletionTimestamp = &now; p.Status.PushedDigest = "sha256:1" }, true},
 	} {
 		n := signed()
 		tc.change(n)
