@@ -3,13 +3,11 @@ package controllers_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,9 +30,7 @@ func TestTemplateChangeResignsEachPassOnce(t *testing.T) {
 	for w := range 8 {
 		wg.Go(func() {
 			for i := w; i < n; i += 8 {
-				p := &walletv1.Pass{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("many-%04d", i)},
-					Spec: walletv1.PassSpec{TemplateRef: walletv1.LocalObjectReference{Name: "coffee-coupon"}, SerialNumber: fmt.Sprintf("many-%04d", i),
-						Data: &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"product":"Flat white","discount":0.%d,"ean":"%s"}`, i%9+1, ean13(i))}}}
+				p := testenv.Coupon(ns, fmt.Sprintf("many-%04d", i), fmt.Sprintf("many-%04d", i), i)
 				if err := c.Create(ctx, p); err != nil {
 					t.Error(err)
 					return
@@ -93,18 +89,4 @@ func TestTemplateChangeResignsEachPassOnce(t *testing.T) {
 	if len(signed) != len(bundles.Items) || twice > 0 {
 		t.Errorf("after the template change, %d of %d passes were signed again, %d of them more than once", len(signed), len(bundles.Items), twice)
 	}
-}
-
-// ean13 is a valid EAN-13 (its check digit computed) for pass i.
-func ean13(i int) string {
-	digits := fmt.Sprintf("4006%08d", i)
-	sum := 0
-	for k, d := range digits {
-		w := 1
-		if k%2 == 1 {
-			w = 3
-		}
-		sum += int(d-'0') * w
-	}
-	return digits + strconv.Itoa((10-sum%10)%10)
 }

@@ -19,17 +19,8 @@ import (
 // not have (404) inserts it, an insert of one it has (409) patches it; a
 // key the token endpoint does not know gets nothing.
 func TestUpsert(t *testing.T) {
-	google := gwtest.Start()
-	defer google.Close()
-	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
+	google, account := issuer338(t)
 	ctx := context.Background()
-	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := account.Upsert(ctx, &walletobjects.GenericClass{Id: "338.c"}, false); err != nil {
-		t.Fatal(err)
-	}
 	object := genericObject("338.o1", "338.c")
 	if err := account.Upsert(ctx, object, true); err != nil {
 		t.Fatalf("a patch of an object Google lacks: %v", err)
@@ -62,6 +53,24 @@ func TestUpsert(t *testing.T) {
 	}
 }
 
+// issuer338 is a stand-in with class 338.c, and an account of issuer 338
+// on it.
+func issuer338(t *testing.T) (*gwtest.Server, *googlewallet.Account) {
+	t.Helper()
+	google := gwtest.Start()
+	t.Cleanup(google.Close)
+	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
+	ctx := context.Background()
+	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.Upsert(ctx, &walletobjects.GenericClass{Id: "338.c"}, false); err != nil {
+		t.Fatal(err)
+	}
+	return google, account
+}
+
 func genericObject(id, class string) *walletobjects.GenericObject {
 	title := &walletobjects.LocalizedString{DefaultValue: &walletobjects.TranslatedString{Language: "en", Value: "Corner Coffee"}}
 	return &walletobjects.GenericObject{Id: id, ClassId: class, State: "ACTIVE", CardTitle: title, Header: title}
@@ -72,17 +81,8 @@ func genericObject(id, class string) *walletobjects.GenericObject {
 // of an issuer the service account is no user of (403), a resource the
 // client library's schema refuses, on insert and on patch (400).
 func TestStandInRefusesWhatGoogleRefuses(t *testing.T) {
-	google := gwtest.Start()
-	defer google.Close()
-	key, _ := google.ServiceAccountKey("wallet@test.iam.gserviceaccount.com", "338")
+	google, account := issuer338(t)
 	ctx := context.Background()
-	account, err := googlewallet.NewAccount(ctx, key, google.Endpoint(), google.TokenURL(), google.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := account.Upsert(ctx, &walletobjects.GenericClass{Id: "338.c"}, false); err != nil {
-		t.Fatal(err)
-	}
 	bad := genericObject("338.o2", "338.c")
 	bad.State = "GONE"
 	noHeader := genericObject("338.o3", "338.c")

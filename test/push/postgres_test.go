@@ -3,7 +3,6 @@ package push
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	localpg "github.com/wallet-operator/wallet-operator/internal/local/postgres"
 	"github.com/wallet-operator/wallet-operator/internal/testing/apnstest"
+	"github.com/wallet-operator/wallet-operator/internal/testing/proc"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 	"github.com/wallet-operator/wallet-operator/webservice/push"
@@ -251,7 +251,7 @@ func TestPushLoadPostgres(t *testing.T) {
 			r.waitReady(t)
 			// Each run's own peak: a replica of the run before starts
 			// from what it holds now.
-			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", r.Process.Pid), []byte("5"), 0); err != nil {
+			if err := proc.ResetPeakRSS(r.Process.Pid); err != nil {
 				t.Fatalf("reset the peak RSS of replica %d: %v", r.Process.Pid, err)
 			}
 		}
@@ -275,7 +275,7 @@ func TestPushLoadPostgres(t *testing.T) {
 		}
 		rss := make([]string, len(replicas))
 		for i, r := range replicas {
-			rss[i] = fmt.Sprintf("%d MiB", peakRSS(r.Process.Pid)>>20)
+			rss[i] = fmt.Sprintf("%d MiB", proc.PeakRSS(r.Process.Pid)>>20)
 		}
 		fmt.Printf("push-load(postgres, %d replica(s)): %d pushes to %d devices; first push %s after the edit; pushes %.0f/s (first to last at the stand-in); "+
 			"all %d outcomes recorded %s after the edit (%.0f recorded/s from the first push); web-service peak RSS %s\n",
@@ -317,7 +317,7 @@ func webServiceReplicas(t *testing.T, url string, flags ...string) func() replic
 	}
 	kubeconfig := env.Kubeconfig(t, dir)
 	return func() replicaProcess {
-		probes := freeAddress(t)
+		probes := proc.FreeAddress(t)
 		cmd := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--webservice-url", "http://127.0.0.1:9/passes", "--development",
 			"--listen", "127.0.0.1:0", "--metrics-bind-address", "0", "--health-probe-bind-address", probes,
 			"--operator-namespace", operatorNamespace, "--apns-url", apns.URL(), "--apns-ca", caFile,
@@ -381,33 +381,6 @@ func TestReplicaKilledMidFanOut(t *testing.T) {
 	t.Logf("%d pushes before the kill, %d in all for %d devices", killedAfter, len(apns.Since(start)), len(toks))
 }
 
-// freeAddress is a loopback address nothing listens on.
-func freeAddress(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// peakRSS reads a process's high-water resident set size (VmHWM).
-func peakRSS(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-// A replica stopped in the middle of a fan-out: the batches it had claimed
-// return after their lease and another replica finishes; every device is
 // pushed for the latest content.
 func TestReplicaStoppedMidFanOut(t *testing.T) {
 	_, store, url := database(t)

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,7 +31,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -42,6 +40,7 @@ import (
 	locals3 "github.com/wallet-operator/wallet-operator/internal/local/s3"
 	"github.com/wallet-operator/wallet-operator/internal/manifests"
 	"github.com/wallet-operator/wallet-operator/internal/scheme"
+	"github.com/wallet-operator/wallet-operator/internal/testing/proc"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 )
 
@@ -114,7 +113,7 @@ func TestScale(t *testing.T) {
 		server.SetCredentialsEnv()
 		storeArgs = []string{"--bundle-store=s3", "--s3-endpoint=" + server.Endpoint, "--s3-bucket=scale", "--s3-path-style"}
 	}
-	metricsAddr := freeAddress(t)
+	metricsAddr := proc.FreeAddress(t)
 	qps, burst := cmp.Or(os.Getenv("WALLET_SCALE_QPS"), "1000"), cmp.Or(os.Getenv("WALLET_SCALE_BURST"), "2000")
 	mgr := exec.Command(bin, "manager", "--kubeconfig", kubeconfig,
 		"--metrics-bind-address", metricsAddr, "--metrics-insecure", "--health-probe-bind-address", "0",
@@ -125,14 +124,14 @@ func TestScale(t *testing.T) {
 		"--development-namespaces=scale")
 	mgr.Args = append(mgr.Args, storeArgs...)
 	profiles := os.Getenv("WALLET_SCALE_PROFILE_DIR")
-	mgrPprof, webPprof := freeAddress(t), freeAddress(t)
+	mgrPprof, webPprof := proc.FreeAddress(t), proc.FreeAddress(t)
 	mgr.Args = append(mgr.Args, "--pprof-bind-address="+mgrPprof)
 	mgr.Stderr = os.Stderr
 	if err := mgr.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = mgr.Process.Kill(); _, _ = mgr.Process.Wait() }()
-	web := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--listen", freeAddress(t),
+	web := exec.Command(bin, "webservice", "--kubeconfig", kubeconfig, "--listen", proc.FreeAddress(t),
 		"--webservice-url", "https://wallet.example.com/passes", "--operator-namespace", "wallet-operator-system",
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--pprof-bind-address", webPprof, "--zap-log-level", "error")
 	web.Stderr = os.Stderr
@@ -201,7 +200,7 @@ func TestScale(t *testing.T) {
 			return fmt.Sprintf("the template counts %d/%d Ready; coupon-00000: %+v", tpl.Status.ReadyPasses, tpl.Status.Passes, findReady(first.Status.Conditions))
 		})
 	})
-	managerPeak, webPeak := peakRSS(t, mgr.Process.Pid), peakRSS(t, web.Process.Pid)
+	managerPeak, webPeak := proc.PeakRSS(mgr.Process.Pid), proc.PeakRSS(web.Process.Pid)
 	mgrHeap, webHeap := heapAfterGC(t, mgrPprof), heapAfterGC(t, webPprof)
 	if profiles != "" {
 		for name, addr := range map[string]string{"manager": mgrPprof, "webservice": webPprof} {
@@ -299,13 +298,7 @@ func parallel(n int, do func(i int) error) {
 }
 
 func newPass(ns string, i int) *walletv1.Pass {
-	return &walletv1.Pass{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("coupon-%05d", i)},
-		Spec: walletv1.PassSpec{
-			TemplateRef: walletv1.LocalObjectReference{Name: "coffee-coupon"}, SerialNumber: fmt.Sprintf("cc-%05d", i),
-			Data: &apiextensionsv1.JSON{Raw: fmt.Appendf(nil, `{"product":"Flat white","discount":0.%d,"ean":"%s"}`, i%9+1, ean13(i))},
-		},
-	}
+	return testenv.Coupon(ns, fmt.Sprintf("coupon-%05d", i), fmt.Sprintf("cc-%05d", i), i)
 }
 
 // writeStatus writes the bare pass i's status as the controller's one
@@ -321,7 +314,7 @@ func writeStatus(ctx context.Context, c client.Client, i int, version string) er
 		Bundle: &walletv1.BundleStatus{Store: "configmap", Key: "pass-" + p.Name, ConfigMap: "pass-" + p.Name, SharedKey: "shared-coffee-coupon-0123456789ab",
 			SHA256: fmt.Sprintf("%064d", i), Size: 2345, ContentDigest: digest, LastModified: &now, Revision: now.UnixNano(), PassTypeIdentifier: "pass.com.example.coupon" + version},
 		DownloadURL: "https://wallet.example.com/passes/d/bare/" + p.Name + "?t=0123456789abcdef0123456789abcdef",
-		Barcode:     &walletv1.PassBarcodeStatus{Message: ean13(i)},
+		Barcode:     &walletv1.PassBarcodeStatus{Message: testenv.EAN13(i)},
 	}
 	return c.Status().Patch(ctx, p, client.Merge)
 }
@@ -482,16 +475,6 @@ func heapAfterGC(t *testing.T, addr string) int {
 	return 0
 }
 
-// freeAddress is a loopback address nothing listens on.
-func freeAddress(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // managerRequests reads the manager's own client request counters
 // (client-go's rest_client_requests_total) by method.
 func managerRequests(t *testing.T, addr string) map[string]float64 {
@@ -606,20 +589,6 @@ func profile(t *testing.T, cfg *rest.Config, dir string) {
 	wg.Wait()
 }
 
-// ean13 is a valid EAN-13 (its check digit computed) for pass i.
-func ean13(i int) string {
-	digits := fmt.Sprintf("4006%08d", i)
-	sum := 0
-	for k, d := range digits {
-		w := 1
-		if k%2 == 1 {
-			w = 3
-		}
-		sum += int(d-'0') * w
-	}
-	return digits + strconv.Itoa((10-sum%10)%10)
-}
-
 func findReady(conds []metav1.Condition) *metav1.Condition {
 	for i := range conds {
 		if conds[i].Type == "Ready" {
@@ -643,21 +612,4 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool, s
 		last = "; " + s()
 	}
 	t.Fatalf("timed out after %s waiting for %s%s", limit, what, last)
-}
-
-// peakRSS reads a process's high-water resident set size (VmHWM).
-func peakRSS(t *testing.T, pid int) int {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return kb << 10
-		}
-	}
-	return 0
 }
