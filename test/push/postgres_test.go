@@ -301,13 +301,8 @@ type replicaProcess struct {
 func webServiceReplicas(t *testing.T, url string, flags ...string) func() replicaProcess {
 	t.Helper()
 	ctx := context.Background()
+	bin := proc.Binary(t, testenv.RepoRoot())
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wallet-operator")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	if _, err := tokens.Ensure(ctx, c, operatorNamespace, "wallet-operator-token-key"); err != nil {
 		t.Fatal(err)
 	}

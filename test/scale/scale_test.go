@@ -91,13 +91,8 @@ func TestScale(t *testing.T) {
 
 	// The manager, built and run as it is deployed; the web service beside
 	// it, for its memory (it caches every pass too).
+	bin := proc.Binary(t, testenv.RepoRoot())
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wallet-operator")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	kubeconfig := env.Kubeconfig(t, dir)
 	storeArgs := []string{"--bundle-store=configmap"}
 	if os.Getenv("WALLET_SCALE_BUNDLE_STORE") == "s3" {

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 	walletv1 "github.com/wallet-operator/wallet-operator/api/v1alpha1"
 	"github.com/wallet-operator/wallet-operator/internal/cli"
 	"github.com/wallet-operator/wallet-operator/internal/status"
+	"github.com/wallet-operator/wallet-operator/internal/testing/proc"
 	"github.com/wallet-operator/wallet-operator/internal/testing/testenv"
 	"github.com/wallet-operator/wallet-operator/internal/tokens"
 )
@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 func TestManagerRunsAgainstAPIServer(t *testing.T) {
 	kubeconfig := env.Kubeconfig(t, t.TempDir())
 	ns := env.Namespace(t)
-	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
+	metricsAddr, probeAddr := proc.FreeAddress(t), proc.FreeAddress(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -126,16 +126,6 @@ func TestManagerOperatorNamespace(t *testing.T) {
 	if got := cli.OperatorNamespace(kubeconfig); got != "default" {
 		t.Errorf("the default operator namespace outside a cluster is %q, want the context's (default)", got)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // serviceAccountToken makes a service account and a token of it, as
@@ -289,7 +279,7 @@ func TestManagerKeepsTheTokenKey(t *testing.T) {
 // needs its token key) and its token key Secret in ns, until ctx ends; it
 // returns its health probe address and where run's error arrives.
 func startTokenKeyManager(ctx context.Context, t *testing.T, ns string) (probeAddr string, done <-chan error) {
-	probeAddr = freeAddr(t)
+	probeAddr = proc.FreeAddress(t)
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{

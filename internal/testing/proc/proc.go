@@ -1,5 +1,5 @@
-// Package proc is what load runs read about processes and ports: a free
-// loopback address for a component to listen on, and a process's peak
+// Package proc is what tests need of processes: the binary built as it is
+// deployed, a free loopback address for it to listen on, and its peak
 // resident memory.
 package proc
 
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,4 +48,17 @@ func PeakRSS(pid int) int {
 // now (clear_refs), so a run reports its own peak.
 func ResetPeakRSS(pid int) error {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// Binary builds the wallet-operator binary of the repository at root into
+// a temporary directory of t, as it is deployed, and returns its path.
+func Binary(t testing.TB, root string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "wallet-operator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
