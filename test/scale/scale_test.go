@@ -86,6 +86,8 @@ func TestScale(t *testing.T) {
 	bareResign := measure(t, &cfg, nil, n, func() {
 		parallel(n, func(i int) error { return writeStatus(ctx, c, i, "2") })
 	})
+	progress(t, "bare client: create + status write %s; status write alone %s", bare.rate(), bareResign.rate())
+
 	// Gone before the manager starts (it would reconcile them): one
 	// delete-collection, which for 100,000 passes outlasts a request's
 	// time limit and goes on in the API server.
@@ -203,6 +205,7 @@ func TestScale(t *testing.T) {
 			return fmt.Sprintf("the template counts %d/%d Ready; coupon-00000: %+v", tpl.Status.ReadyPasses, tpl.Status.Passes, findReady(first.Status.Conditions))
 		})
 	})
+	progress(t, "operator: creation %s (ratio %.2f)", operator.rate(), operator.perSecond()/bare.perSecond())
 	managerPeak, webPeak := proc.PeakRSS(mgr.Process.Pid), proc.PeakRSS(web.Process.Pid)
 	mgrHeap, webHeap := heapAfterGC(t, mgrPprof), heapAfterGC(t, webPprof)
 	if profiles != "" {
@@ -253,6 +256,13 @@ func TestScale(t *testing.T) {
 }
 
 const creators = 32
+
+// progress says where a long run is, as soon as it is known.
+func progress(t *testing.T, format string, args ...any) {
+	line := fmt.Sprintf("[%s] ", time.Now().Format(time.TimeOnly)) + fmt.Sprintf(format, args...)
+	t.Log(line)
+	fmt.Println(line)
+}
 
 // waitForAdmission waits until the API server applies the admission
 // policy: a probe pass, deleted again, gets the finalizer.
