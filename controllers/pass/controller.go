@@ -62,12 +62,13 @@ type Reconciler struct {
 }
 
 // SetupWithManager registers the reconciler and its watches: the bundle
-// ConfigMaps it owns, its template, its template's certificate, image
+// ConfigMaps it owns (their deletion: their creation and changes are its
+// own writes, already followed by its status write), its template, its template's certificate, image
 // override sources, and passes sharing its serial number.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
-		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata, builder.WithPredicates(deleted())).
 		Watches(&walletv1.PassTemplate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfTemplate), builder.WithPredicates(templateChanged())).
 		Watches(&walletv1.PassCertificate{}, handler.EnqueueRequestsFromMapFunc(r.passesOfCertificate), builder.WithPredicates(certificateChanged())).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.byIndex(index.PassImageConfigMaps))).
