@@ -85,15 +85,24 @@ func (r classReconciler) syncClass(ctx context.Context, tpl *walletv1.PassTempla
 	// Google has the class when this template's status says it was sent
 	// once (a class only mapped for development links was not).
 	known := want.ContentDigest != "" && ready != nil && ready.Reason != walletv1.ReasonGoogleWalletDevelopment
-	if !known || want.ContentDigest != digest || ready.Reason != walletv1.ReasonGoogleWalletSynced {
+	sent := classSent{want.ClassID, digest}
+	if last, _ := r.classesSent.Load(tpl.UID); last == sent {
+		// Sent by this process already; the status write recording it is
+		// on its way to the cache.
+	} else if !known || want.ContentDigest != digest || ready.Reason != walletv1.ReasonGoogleWalletSynced {
 		if err := r.send(ctx, account, mapped.Class, known); err != nil {
+			r.classesSent.Delete(tpl.UID)
 			return r.apiFailed(err, true, setCondition)
 		}
+		r.classesSent.Store(tpl.UID, sent)
 	}
 	want.Vertical, want.ContentDigest = mapped.Vertical, digest
 	setCondition(metav1.ConditionTrue, walletv1.ReasonGoogleWalletSynced, "class "+want.ClassID+" is in sync with Google Wallet")
 	return ctrl.Result{}, nil
 }
+
+// classSent is a class as sent: its ID and content digest.
+type classSent struct{ id, digest string }
 
 // classSource is the template's pass the class is mapped from: of those
 // signed, the one signed last, as it shows the template as it is now.

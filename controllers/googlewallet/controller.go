@@ -88,6 +88,12 @@ type Reconciler struct {
 
 	mu       sync.Mutex
 	accounts map[types.NamespacedName]accountEntry
+
+	// classesSent is what this process last sent Google of each template's
+	// class (by template UID: the class ID and content digest). A
+	// template read from a cache that has not seen the status write after
+	// a send would have the same class sent again.
+	classesSent sync.Map
 }
 
 type accountEntry struct {
