@@ -62,9 +62,10 @@ type Reconciler struct {
 }
 
 // SetupWithManager registers the reconciler and its watches: the bundle
-// ConfigMaps it owns (their deletion: their creation and changes are its
-// own writes, already followed by its status write), its template, its template's certificate, image
-// override sources, and passes sharing its serial number.
+// ConfigMaps it owns (their deletion only: their creation and changes are
+// its own writes, already followed by its status write), its template,
+// its template's certificate, image override sources, and passes sharing
+// its serial number.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&walletv1.Pass{}, builder.WithPredicates(passChanged())).
