@@ -351,7 +351,7 @@ func TestReplicaKilledMidFanOut(t *testing.T) {
 	replica := webServiceReplicas(t, url, "--push-claim-lease=5s")
 	a := replica()
 	a.waitReady(t)
-	apns.Delay(20 * time.Millisecond)
+	apns.Delay(200 * time.Millisecond) // 64 in flight: ~2 s for all 600, so the kill lands mid fan-out
 	defer apns.Delay(0)
 	start := time.Now()
 	digest := changePass(t, ns, "member-0000", "yearly")
