@@ -5,6 +5,7 @@ package kube
 
 import (
 	"maps"
+	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -44,6 +45,10 @@ func StripForCache(in any) (any, error) {
 	if obj.GetManagedFields() != nil {
 		obj.SetManagedFields(nil)
 	}
+	obj.SetNamespace(intern(obj.GetNamespace()))
+	if p, ok := in.(*walletv1.Pass); ok {
+		internPass(p)
+	}
 	if a := obj.GetAnnotations(); a[corev1.LastAppliedConfigAnnotation] != "" {
 		switch in.(type) {
 		case *walletv1.Pass, *walletv1.PassTemplate, *metav1.PartialObjectMetadata:
@@ -53,6 +58,36 @@ func StripForCache(in any) (any, error) {
 		}
 	}
 	return in, nil
+}
+
+// intern is s as one copy shared by every object holding the same text.
+func intern[S ~string](s S) S {
+	if s == "" {
+		return s
+	}
+	return S(unique.Make(string(s)).Value())
+}
+
+// internPass shares among a template's passes the strings they hold in
+// common, which a decoded object holds each a copy of: at 100,000 passes
+// a few hundred bytes a pass (the shared bundle's key, the pass type, the
+// template's name, the finalizer, the condition's type and reason).
+func internPass(p *walletv1.Pass) {
+	for i := range p.Finalizers {
+		p.Finalizers[i] = intern(p.Finalizers[i])
+	}
+	p.Spec.TemplateRef.Name = intern(p.Spec.TemplateRef.Name)
+	p.Status.PassTypeIdentifier = intern(p.Status.PassTypeIdentifier)
+	for i := range p.Status.Conditions {
+		c := &p.Status.Conditions[i]
+		c.Type, c.Status, c.Reason = intern(c.Type), intern(c.Status), intern(c.Reason)
+	}
+	if b := p.Status.Bundle; b != nil {
+		b.Store, b.SharedKey, b.SharedConfigMap, b.PassTypeIdentifier = intern(b.Store), intern(b.SharedKey), intern(b.SharedConfigMap), intern(b.PassTypeIdentifier)
+	}
+	if b := p.Status.Barcode; b != nil {
+		b.Format = intern(b.Format)
+	}
 }
 
 // ManagerClientOptions are the client options of every manager: ConfigMaps

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -119,5 +120,42 @@ func TestNothingReadsWhatTheCacheDrops(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Two passes of a template, decoded apart, hold one copy of what they
+// share once cached; what is their own stays their own.
+func TestStripForCacheSharesWhatPassesHoldInCommon(t *testing.T) {
+	decode := func(name string) *walletv1.Pass {
+		raw := `{"metadata":{"name":"` + name + `","namespace":"ns","finalizers":["` + walletv1.FinalizerVoidOnDelete + `"]},
+			"spec":{"templateRef":{"name":"coupon"},"serialNumber":"` + name + `"},
+			"status":{"passTypeIdentifier":"pass.example","conditions":[{"type":"Ready","status":"True","reason":"Signed","message":"` + name + `"}],
+			"bundle":{"store":"s3","key":"ns/passes/` + name + `","sharedKey":"ns/templates/coupon/0123.zip","passTypeIdentifier":"pass.example"},
+			"barcode":{"message":"` + name + `","format":"PKBarcodeFormatQR"}}}`
+		p := &walletv1.Pass{}
+		if err := json.Unmarshal([]byte(raw), p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := StripForCache(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := decode("a"), decode("b")
+	same := func(what string, x, y string, want bool) {
+		if got := unsafe.StringData(x) == unsafe.StringData(y); got != want {
+			t.Errorf("%s (%q, %q): one copy %v, want %v", what, x, y, got, want)
+		}
+	}
+	same("namespace", a.Namespace, b.Namespace, true)
+	same("finalizer", a.Finalizers[0], b.Finalizers[0], true)
+	same("template", a.Spec.TemplateRef.Name, b.Spec.TemplateRef.Name, true)
+	same("pass type", a.Status.PassTypeIdentifier, b.Status.Bundle.PassTypeIdentifier, true)
+	same("condition reason", a.Status.Conditions[0].Reason, b.Status.Conditions[0].Reason, true)
+	same("shared key", a.Status.Bundle.SharedKey, b.Status.Bundle.SharedKey, true)
+	same("barcode format", string(a.Status.Barcode.Format), string(b.Status.Barcode.Format), true)
+	same("bundle key", a.Status.Bundle.Key, b.Status.Bundle.Key, false)
+	if a.Status.Bundle.SharedKey != "ns/templates/coupon/0123.zip" || a.Status.Conditions[0].Message != "a" || b.Spec.SerialNumber != "b" {
+		t.Errorf("values changed: %+v", a)
 	}
 }
