@@ -68,22 +68,32 @@ FUZZTIME ?= 10000x
 # then the tests skipped, each with its reason, and a count (a skip must be
 # seen, not silent).
 GOTEST = $(GO) tool gotestsum --format standard-quiet --format-icons text --
+
+# The oldest Kubernetes the README supports. make test runs the CRDs'
+# validation and the install's tests (both components with their RBAC,
+# every manifest's server-side dry run) again against it, as the same
+# kube-apiserver emulates it (--emulated-version: 1.33 to 1.36 here).
+OLDEST_KUBE_VERSION = 1.33
+OLDEST_KUBE_PACKAGES = ./api/... ./test/deploy
 .PHONY: test
 test: verify-generated vet ## Run every test against a real API server (the router's fuzz corpus too), and the pure-logic fuzz targets for 10,000 inputs.
 	hack/setup-s3.sh >/dev/null # built once here, not by each package that needs it
 	# Beside them, the web service's tests again with registrations in
 	# PostgreSQL (both registration stores pass the same protocol, push and
-	# webhook tests), and the pure-logic fuzz targets (whose instrumented
+	# webhook tests), the install's packages against the oldest Kubernetes
+	# supported, and the pure-logic fuzz targets (whose instrumented
 	# build is long): the packages leave a core idle while they wait on API
 	# servers. Test binaries are linked without DWARF (-w): nobody debugs
 	# them here, and the linker is faster without.
-	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; fuzzlog="$$(mktemp)"; \
+	assets="$$(hack/setup-envtest.sh | tail -n1)"; pglog="$$(mktemp)"; oldlog="$$(mktemp)"; fuzzlog="$$(mktemp)"; \
 	KUBEBUILDER_ASSETS="$$assets" WALLET_REGISTRATION_STORE=postgres $(GOTEST) ./webservice -count=1 -ldflags=-w $(TESTFLAGS) >"$$pglog" 2>&1 & pg=$$!; \
+	KUBEBUILDER_ASSETS="$$assets" WALLET_TEST_KUBE_VERSION=$(OLDEST_KUBE_VERSION) $(GOTEST) $(OLDEST_KUBE_PACKAGES) -count=1 -ldflags=-w $(TESTFLAGS) >"$$oldlog" 2>&1 & old=$$!; \
 	$(MAKE) --no-print-directory fuzz-logic >"$$fuzzlog" 2>&1 & fuzz=$$!; \
 	rc=0; KUBEBUILDER_ASSETS="$$assets" $(GOTEST) ./... -count=1 -ldflags=-w $(TESTFLAGS) || rc=$$?; \
 	pgrc=0; wait $$pg || pgrc=$$?; echo "# ./webservice with WALLET_REGISTRATION_STORE=postgres:"; cat "$$pglog"; rm -f "$$pglog"; \
+	oldrc=0; wait $$old || oldrc=$$?; echo "# $(OLDEST_KUBE_PACKAGES) against Kubernetes $(OLDEST_KUBE_VERSION) (WALLET_TEST_KUBE_VERSION):"; cat "$$oldlog"; rm -f "$$oldlog"; \
 	fuzzrc=0; wait $$fuzz || fuzzrc=$$?; echo "# make fuzz-logic:"; cat "$$fuzzlog"; rm -f "$$fuzzlog"; \
-	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ] && [ $$fuzzrc -eq 0 ]
+	[ $$rc -eq 0 ] && [ $$pgrc -eq 0 ] && [ $$oldrc -eq 0 ] && [ $$fuzzrc -eq 0 ]
 
 .PHONY: fuzz
 fuzz: fuzz-logic ## Run each fuzz target for FUZZTIME (inputs, e.g. 1000000x; or a duration).

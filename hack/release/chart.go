@@ -146,7 +146,7 @@ description: Apple Wallet (and Google Wallet) passes as Kubernetes resources
 type: application
 version: %s
 appVersion: %s
-kubeVersion: ">= 1.32.0-0"
+kubeVersion: ">= 1.33.0-0"
 home: https://github.com/wallet-operator/wallet-operator
 sources: [https://github.com/wallet-operator/wallet-operator]
 license: Apache-2.0

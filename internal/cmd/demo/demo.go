@@ -287,7 +287,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (err error) {
 	}
 	log.Info("starting a local control plane (kube-apiserver and etcd)", "assets", assets)
 	step := progress(w, "Starting a local control plane (kube-apiserver, etcd)")
-	cluster, err := localcluster.Start(assets, crds)
+	cluster, err := localcluster.Start(assets, crds, "")
 	if err != nil {
 		return err
 	}

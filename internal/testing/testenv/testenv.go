@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -56,6 +57,51 @@ func RepoRoot() string {
 	}
 }
 
+// KubeVersion is the Kubernetes minor version the tests' API server
+// behaves as: $WALLET_TEST_KUBE_VERSION (an older one, emulated), or ""
+// for the version the API server was built at. `make test` runs the CRDs'
+// validation and the install's tests again with the oldest version the
+// README supports (the Makefile's OLDEST_KUBE_VERSION).
+func KubeVersion() string { return os.Getenv("WALLET_TEST_KUBE_VERSION") }
+
+// checkEmulation makes sure the API server behaves as KubeVersion says,
+// from what it reports itself (/version).
+func checkEmulation(cfg *rest.Config) error {
+	want := KubeVersion()
+	if want == "" {
+		return nil
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	info, err := dc.ServerVersion()
+	if err != nil {
+		return fmt.Errorf("read the API server's version: %w", err)
+	}
+	if got := info.EmulationMajor + "." + info.EmulationMinor; got != want {
+		return fmt.Errorf("WALLET_TEST_KUBE_VERSION=%s, but kube-apiserver %s emulates %q", want, info.GitVersion, got)
+	}
+	return nil
+}
+
+// KubeOlderThan says whether the tests' API server behaves as a Kubernetes
+// older than minor ("1.36").
+func KubeOlderThan(minor string) bool {
+	v := KubeVersion()
+	if v == "" {
+		return false // the API server's own version: the newest supported
+	}
+	var vm, mm int
+	if _, err := fmt.Sscanf(v, "1.%d", &vm); err != nil {
+		panic("WALLET_TEST_KUBE_VERSION=" + v + ": want a minor version such as 1.33")
+	}
+	if _, err := fmt.Sscanf(minor, "1.%d", &mm); err != nil {
+		panic("KubeOlderThan(" + minor + "): want a minor version such as 1.36")
+	}
+	return vm < mm
+}
+
 // Start starts kube-apiserver and etcd and installs the CRDs of
 // config/crd/bases. The binaries come from KUBEBUILDER_ASSETS, or from
 // hack/setup-envtest.sh when that is unset (instant once built).
@@ -64,7 +110,7 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	cluster, err := localcluster.Start(assets, filepath.Join(RepoRoot(), "config", "crd", "bases"))
+	cluster, err := localcluster.Start(assets, filepath.Join(RepoRoot(), "config", "crd", "bases"), KubeVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +118,10 @@ func Start() (*Env, error) {
 	if err != nil {
 		_ = cluster.Stop()
 		return nil, fmt.Errorf("create client: %w", err)
+	}
+	if err := checkEmulation(cluster.Config); err != nil {
+		_ = cluster.Stop()
+		return nil, err
 	}
 	return &Env{Config: cluster.Config, Client: client.WithFieldValidation(c, metav1.FieldValidationStrict), cluster: cluster}, nil
 }
