@@ -392,9 +392,18 @@ func older(a, b *walletv1.PassTemplate) bool {
 	return shared.FirstClaim(a, b, holdsClass(a), holdsClass(b))
 }
 
+// holdsClass: the template's status records its class as its own. A
+// status naming the class only to say it is another template's does not:
+// with it, of two templates created within one second the one refused
+// held the class too, and the tie went by name to the refused one, which
+// then sent another template's class with its own content.
 func holdsClass(t *walletv1.PassTemplate) bool {
 	s := t.Status.GoogleWallet
-	return s != nil && s.ClassID == gw.ClassID(t)
+	if s == nil || s.ClassID != gw.ClassID(t) {
+		return false
+	}
+	ready := gwReady(s.Conditions)
+	return ready == nil || ready.Reason != walletv1.ReasonClassClaimed
 }
 
 // apiFailed records an API failure: a refusal (4xx) stays until the pass or
