@@ -170,6 +170,14 @@ SBOM ?= true
 release: ## Build a release offline into dist/ (VERSION=v0.1.0): install.yaml and one file per component, the Helm chart, archives for PLATFORMS, the krew manifest, an SBOM, checksums.
 	$(GO) run ./hack/release -version $(VERSION) -revision "$(REVISION)" -platforms "$(PLATFORMS)" -sbom=$(SBOM) -out $(DIST)
 
+# Where publish-chart pushes the chart, and helm's flags for it (a local
+# registry without TLS: --plain-http).
+CHART_REPO ?= oci://ghcr.io/wallet-operator/charts
+HELM_FLAGS ?=
+.PHONY: publish-chart
+publish-chart: ## Push the Helm chart of the release in DIST (make release first) to CHART_REPO as an OCI artifact, with helm (a go.mod tool; log in first: go tool helm registry login ghcr.io).
+	$(GO) tool helm push $(DIST)/wallet-operator-$(patsubst v%,%,$(VERSION)).tgz $(CHART_REPO) $(HELM_FLAGS)
+
 .PHONY: run
 run: manifests generate ## Run the manager against the cluster of the current kubeconfig.
 	$(GO) run . manager $(ARGS)

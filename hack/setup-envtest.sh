@@ -27,7 +27,15 @@ ASSETS_DIR="$CACHE_ROOT/envtest/kube-${KUBE_VERSION}-etcd-${ETCD_VERSION}"
 
 log() { echo "setup-envtest: $*" >&2; }
 
-have() { [[ -x "$ASSETS_DIR/$1" ]] && "$ASSETS_DIR/$1" --version >/dev/null 2>&1; }
+# have NAME: the cached binary runs; kube-apiserver must also say its
+# version (clients such as helm check a chart's kubeVersion against it; one
+# built without the version linked in says v0.0.0-master and is rebuilt,
+# which on a warm build cache is a link).
+have() {
+  [[ -x "$ASSETS_DIR/$1" ]] || return 1
+  local v; v="$("$ASSETS_DIR/$1" --version 2>&1)" || return 1
+  [[ "$1" != kube-apiserver || "$v" == "Kubernetes v${KUBE_VERSION}" ]]
+}
 
 # staging_version maps a Kubernetes release (1.36.3) to the version of its
 # staging modules (v0.36.3).
@@ -57,7 +65,10 @@ build_kube_apiserver() {
     fi
     go get "k8s.io/kubernetes@v${KUBE_VERSION}" >&2
     $download_only && exit 0
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+    local minor="${KUBE_VERSION#*.}"; minor="${minor%%.*}"
+    local pkg=k8s.io/component-base/version
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X $pkg.gitVersion=v${KUBE_VERSION} -X $pkg.gitMajor=1 -X $pkg.gitMinor=${minor} -X $pkg.gitTreeState=clean" \
+      -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
   )
   $download_only || mv "$work/kube-apiserver" "$ASSETS_DIR/kube-apiserver"
 }

@@ -7,7 +7,8 @@
 //     networkpolicy: the objects that component adds to or changes in
 //     install.yaml, rendered whole, to apply after it;
 //   - wallet-operator-<semver>.tgz: the Helm chart, generated from the
-//     kustomize builds of those components (chart.go);
+//     kustomize builds of those components (chart.go); make publish-chart
+//     pushes it to an OCI registry (helm push);
 //   - wallet-operator_<version>_<os>_<arch>.tar.gz for each platform: the
 //     binary (also the kubectl plugin, through the krew manifest's file
 //     mapping) and LICENSE;

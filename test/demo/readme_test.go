@@ -19,9 +19,10 @@ var docs = []string{"README.md", "docs/cli.md", "docs/operations.md", "docs/stor
 // notRunHere are the documents' commands this test does not run, and why.
 // Every other command in their shell blocks runs as printed.
 var notRunHere = map[string]string{
-	"make demo":  "the demo this test runs is that command's (and .ci/run runs `make demo` itself)",
-	"make test":  "this test is part of it",
-	"make build": "the test builds the binary itself",
+	"make demo":    "the demo this test runs is that command's (and .ci/run runs `make demo` itself)",
+	"make test":    "this test is part of it",
+	"make build":   "the test builds the binary itself",
+	"helm install": "test/release runs it against a local release in a local OCI registry",
 }
 
 // elsewhere are the sections whose commands another test runs, and which.
@@ -29,6 +30,7 @@ var elsewhere = map[string]string{
 	"## Your Apple certificate": "internal/cmd/certificate runs them with a stand-in for Apple",
 	"### Upgrade":               "test/release runs it against two local releases",
 	"### Uninstall":             "test/release runs it after installing a local release (it would uninstall the demo)",
+	"### With Helm":             "test/release runs it against a local release in a local OCI registry",
 	"## A real iPhone":          "needs what this machine has not: a public HTTPS address (cert-manager and an ACME issuer, or a tunnel) and a phone",
 }
 

@@ -18,10 +18,11 @@ import (
 )
 
 // kubectlFlags are flags the documentation shows on kubectl (and kustomize,
-// helm, curl and cloudflared's tunnel) command lines, not on wallet-operator's.
+// helm, curl and cloudflared's tunnel) command lines, and kube-apiserver's
+// the README explains, not on wallet-operator's.
 var kubectlFlags = []string{"field-selector", "from-file", "from-literal", "server-side", "no-headers", "overwrite", "as", "type", "dry-run", "output",
 	"all", "for", "ignore-not-found", "timeout", "wait", "role", "serviceaccount", "show-managed-fields", "url", "set",
-	"fail-with-body"}
+	"fail-with-body", "version", "emulated-version"}
 
 // flagsOf collects every flag of every command of the binary, by command.
 func flagsOf(cmd *cobra.Command, into map[string][]string) {

@@ -44,20 +44,22 @@ func Assets(repoRoot string) (string, error) {
 }
 
 // Start starts kube-apiserver and etcd from assets and installs the CRDs
-// found in crdDir. With emulatedVersion (a minor version such as "1.33")
+// found in crdDir (none when it is empty). With emulatedVersion (a minor version such as "1.33")
 // kube-apiserver behaves as that older release does: its APIs, feature
 // gates and CEL environment (its --emulated-version, within the three
 // minor versions before its own): how the tests check the oldest
 // Kubernetes the project supports without building a second API server.
 func Start(assets, crdDir, emulatedVersion string) (*Cluster, error) {
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{crdDir},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		// envtest's 20 s is short on a busy 2-core machine (a cold CI run,
 		// every test package compiling and starting its own API server):
 		// kube-apiserver once failed to become ready within it 5 times.
 		ControlPlaneStartTimeout: time.Minute,
+	}
+	if crdDir != "" {
+		env.CRDDirectoryPaths = []string{crdDir}
 	}
 	if emulatedVersion != "" {
 		env.ControlPlane.GetAPIServer().Configure().Set("emulated-version", "kube="+emulatedVersion)

@@ -105,12 +105,19 @@ func KubeOlderThan(minor string) bool {
 // Start starts kube-apiserver and etcd and installs the CRDs of
 // config/crd/bases. The binaries come from KUBEBUILDER_ASSETS, or from
 // hack/setup-envtest.sh when that is unset (instant once built).
-func Start() (*Env, error) {
+func Start() (*Env, error) { return start(filepath.Join(RepoRoot(), "config", "crd", "bases")) }
+
+// StartEmpty starts kube-apiserver and etcd with nothing installed: for a
+// test that installs the operator itself (helm refuses to take over CRDs
+// it did not create).
+func StartEmpty() (*Env, error) { return start("") }
+
+func start(crdDir string) (*Env, error) {
 	assets, err := localcluster.Assets(RepoRoot())
 	if err != nil {
 		return nil, err
 	}
-	cluster, err := localcluster.Start(assets, filepath.Join(RepoRoot(), "config", "crd", "bases"), KubeVersion())
+	cluster, err := localcluster.Start(assets, crdDir, KubeVersion())
 	if err != nil {
 		return nil, err
 	}
