@@ -44,11 +44,12 @@ func Assets(repoRoot string) (string, error) {
 }
 
 // Start starts kube-apiserver and etcd from assets and installs the CRDs
-// found in crdDir (none when it is empty). With emulatedVersion (a minor version such as "1.33")
-// kube-apiserver behaves as that older release does: its APIs, feature
-// gates and CEL environment (its --emulated-version, within the three
-// minor versions before its own): how the tests check the oldest
-// Kubernetes the project supports without building a second API server.
+// found in crdDir (none when it is empty). With emulatedVersion (a minor
+// version such as "1.33") kube-apiserver behaves as that older release
+// does: its APIs, feature gates and CEL environment (its
+// --emulated-version, within the three minor versions before its own):
+// how the tests check the oldest Kubernetes the project supports without
+// building a second API server.
 func Start(assets, crdDir, emulatedVersion string) (*Cluster, error) {
 	env := &envtest.Environment{
 		ErrorIfCRDPathMissing: true,
@@ -65,8 +66,10 @@ func Start(assets, crdDir, emulatedVersion string) (*Cluster, error) {
 		env.ControlPlane.GetAPIServer().Configure().Set("emulated-version", "kube="+emulatedVersion)
 	}
 	cfg, err := env.Start()
-	if err != nil {
-		return nil, fmt.Errorf("start kube-apiserver and etcd from %s (emulating Kubernetes %q): %w", assets, emulatedVersion, err)
+	if err != nil && emulatedVersion != "" {
+		return nil, fmt.Errorf("start kube-apiserver (emulating Kubernetes %s) and etcd from %s: %w", emulatedVersion, assets, err)
+	} else if err != nil {
+		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
 	}
 	return &Cluster{Config: cfg, env: env}, nil
 }

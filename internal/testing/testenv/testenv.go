@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -92,14 +93,7 @@ func KubeOlderThan(minor string) bool {
 	if v == "" {
 		return false // the API server's own version: the newest supported
 	}
-	var vm, mm int
-	if _, err := fmt.Sscanf(v, "1.%d", &vm); err != nil {
-		panic("WALLET_TEST_KUBE_VERSION=" + v + ": want a minor version such as 1.33")
-	}
-	if _, err := fmt.Sscanf(minor, "1.%d", &mm); err != nil {
-		panic("KubeOlderThan(" + minor + "): want a minor version such as 1.36")
-	}
-	return vm < mm
+	return version.MustParseGeneric(v).LessThan(version.MustParseGeneric(minor))
 }
 
 // Start starts kube-apiserver and etcd and installs the CRDs of
